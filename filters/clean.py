@@ -1,0 +1,111 @@
+"""The cleaning chain for a batch: repair → slop rules → noise checks. Plain functions, no orchestration."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from filters.ledger import Ledger
+from filters.noise import NoiseSettings, first_problem
+from filters.repair import REPAIRS, changed_span
+from filters.slop import RULES_DIR, SlopMatcher, load_rules, remove_spans
+from formats.example import FIELDS, Example
+
+
+class SlopSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    disable_categories: list[str] = Field(default_factory=list, description="categories switched off")
+    enable_categories: list[str] = Field(default_factory=list,
+                                         description="off-by-default categories to switch on (human-closing)")
+    disable_rules: list[str] = Field(default_factory=list)
+    rule_files: list[str] = Field(default_factory=list, description="extra rule YAML files")
+    max_strip_share: float = Field(0.8, gt=0, le=1,
+                                   description="strip may remove at most this share of a field, else drop")
+
+
+class FilterSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slop: SlopSettings = SlopSettings()
+    noise: NoiseSettings = NoiseSettings()
+
+
+def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopMatcher:
+    """The enabled rules: built-in files plus the config's extra files, with categories switched on/off."""
+    extra = [(base_dir or Path.cwd()) / f for f in settings.rule_files]
+    rules = load_rules([*RULES_DIR.glob("*.yaml"), *extra])
+    chosen = []
+    for rule in rules:
+        on = rule.enabled or rule.category in settings.enable_categories
+        if rule.category in settings.disable_categories or rule.id in settings.disable_rules:
+            on = False
+        if on:
+            chosen.append(rule if rule.enabled else dataclasses.replace(rule, enabled=True))
+    return SlopMatcher(chosen)
+
+
+def repair(example: Example, ledger: Ledger) -> None:
+    for name in FIELDS:
+        text = getattr(example, name)
+        for rule, fix in REPAIRS:
+            fixed = fix(text)
+            if fixed != text:
+                removed, added = changed_span(text, fixed)
+                ledger.edit(example, "repair", rule, name, removed, added, category="repair", action="fix")
+                text = fixed
+        setattr(example, name, text)
+
+
+def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
+    """Strip, drop or flag; False when the row is dropped."""
+    planned: list[tuple[str, str, list]] = []
+    for name in matcher.fields():
+        text = getattr(example, name)
+        hits = matcher.find(name, text)
+        if not hits:
+            continue
+        for hit in hits:
+            if hit.rule.action == "drop":
+                ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                return False
+        for hit in hits:
+            if hit.rule.action == "flag":
+                entry = ledger.count(hit.rule.id, "slop", hit.rule.category, "flag")
+                entry.hits += 1
+                entry.flagged += 1
+                example.meta.setdefault("flags", []).append(hit.rule.id)
+        strips = [h for h in hits if h.rule.action == "strip"]
+        if strips:
+            kept = remove_spans(text, [h.span for h in strips])
+            lost = 1 - len(kept) / max(1, len(text))
+            if not kept.strip() or lost > settings.max_strip_share:
+                rule = strips[0].rule
+                ledger.drop(example, "slop", rule.id,
+                            f"{name}: stripping {[h.text for h in strips]} would leave "
+                            f"{'nothing' if not kept.strip() else f'{1 - lost:.0%} of the text'}", rule.category)
+                return False
+            planned.append((name, kept, strips))
+    for name, kept, strips in planned:
+        for hit in strips:
+            ledger.edit(example, "slop", hit.rule.id, name, hit.text, category=hit.rule.category)
+        setattr(example, name, kept)
+    return True
+
+
+def clean_batch(examples: list[Example], settings: FilterSettings, matcher: SlopMatcher,
+                ledger: Ledger) -> list[Example]:
+    """Repair every row, then keep the rows that survive slop rules and noise checks."""
+    kept = []
+    for example in examples:
+        repair(example, ledger)
+        if not apply_slop(example, matcher, settings.slop, ledger):
+            continue
+        problem = first_problem(example, settings.noise)
+        if problem:
+            ledger.drop(example, "noise", problem[0], problem[1], "noise")
+            continue
+        kept.append(example)
+    return kept

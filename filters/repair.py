@@ -1,0 +1,82 @@
+"""Text repair: mojibake, entities and control characters (ftfy), whitespace, leftover tags — every change logged.
+
+ftfy runs with a conservative configuration: no character-width folding and no quote uncurling, which
+would turn Chinese full-width punctuation (，。：) and curly quotes into ASCII and damage good data.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+from ftfy.badness import is_bad
+
+from filters.textspans import prose_segments
+
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html="auto", fix_character_width=False, uncurl_quotes=False, fix_latin_ligatures=False,
+    normalization="NFC", explain=False)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_MANY_BLANKS = re.compile(r"\n{3,}")
+_TAG = re.compile(r"</?(?:p|div|span|font|b|i|u|strong|em|br|li|ul|ol|h[1-6]|a|table|tr|td|center)"
+                  r"(?:\s+[^<>]*)?/?>", re.IGNORECASE)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def needs_ftfy(text: str) -> bool:
+    """Cheap check first: most rows are clean, and ftfy is the slowest thing in the chain."""
+    if text.isascii():
+        return "&" in text or bool(_CONTROL.search(text))
+    return "&" in text or bool(_CONTROL.search(text)) or is_bad(text) or "\ufffd" in text
+
+
+def fix_encoding(text: str) -> str:
+    return ftfy.fix_text(text, FTFY_CONFIG) if needs_ftfy(text) else text
+
+
+def fix_whitespace(text: str) -> str:
+    """CRLF → LF, no trailing spaces, at most one blank line, trimmed ends — outside code blocks only."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts, last = [], 0
+    for start, end in prose_segments(text):
+        parts.append(text[last:start])
+        parts.append(_MANY_BLANKS.sub("\n\n", _TRAILING_SPACE.sub("", text[start:end])))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts).strip()
+
+
+def strip_leftover_tags(text: str) -> str:
+    """Remove presentational tags left by a scraper, only where several appear outside code (one `<p>` in
+    a sentence about HTML is content, not debris)."""
+    if "<" not in text:
+        return text
+    parts, last, changed = [], 0, False
+    for start, end in prose_segments(text):
+        parts.append(text[last:start])
+        prose = text[start:end]
+        if len(_TAG.findall(prose)) >= 2 and "`" not in prose:
+            prose = _TAG.sub("", _BR.sub("\n", prose))
+            changed = True
+        parts.append(prose)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts) if changed else text
+
+
+REPAIRS = (("repair.encoding", fix_encoding), ("repair.html-tags", strip_leftover_tags),
+           ("repair.whitespace", fix_whitespace))
+
+
+def changed_span(before: str, after: str) -> tuple[str, str]:
+    """The smallest differing middle of two strings: (removed, added)."""
+    prefix = 0
+    limit = min(len(before), len(after))
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    return before[prefix:len(before) - suffix], after[prefix:len(after) - suffix]

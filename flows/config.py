@@ -1,0 +1,156 @@
+"""The pipeline config: one YAML file, validated in full before any work starts.
+
+Every error names the key (as a path like `sources[1].encoding`), the value and what was expected.
+This module does not import Prefect, so a bad config fails in well under a second.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from filters.clean import FilterSettings
+from filters.dedup import DedupSettings
+from formats.sources import CsvSource, HtmlSource, JsonlSource, Source, SqlSource
+from formats.writers import OutputSettings
+
+SOURCE_MODELS = {"html": HtmlSource, "csv": CsvSource, "sql": SqlSource, "jsonl": JsonlSource}
+
+
+class ConfigError(ValueError):
+    """A config problem a person must fix; the message says where and how."""
+
+
+class PipelineConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[Source] = Field(min_length=1)
+    filters: FilterSettings = FilterSettings()
+    dedup: DedupSettings = DedupSettings()
+    output: OutputSettings = OutputSettings()
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[Any]) -> list[Any]:
+        names = [s.name for s in sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {dupes}")
+        return sources
+
+
+
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in SOURCE_MODELS and out.startswith("sources["):
+            continue  # the discriminator branch pydantic adds to the location
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = PipelineConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if part in SOURCE_MODELS and model is None:
+            model = SOURCE_MODELS[part]
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return sorted(getattr(model, "model_fields", {})) if model else []
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    where = _path(loc)
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        hint = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
+        return f"{where}: unknown key{hint}"
+    if error["type"] == "union_tag_invalid":
+        return f"{where}: kind {error['input'].get('kind')!r} is not one of {', '.join(SOURCE_MODELS)}"
+    if error["type"] == "union_tag_not_found":
+        return f"{where}: missing 'kind' (one of {', '.join(SOURCE_MODELS)})"
+    if error["type"] == "missing":
+        return f"{where}: required key is missing"
+    value = error.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+    return f"{where}: {error['msg']}{shown}"
+
+
+def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
+    """Problems that need the file system: paths that do not exist, sqlite files that are not there."""
+    problems = []
+    for i, src in enumerate(config.sources):
+        key = f"sources[{i}] ({src.name})"
+        if isinstance(src, CsvSource | JsonlSource):
+            if not (base_dir / src.path).is_file():
+                problems.append(f"{key}.path: file not found: {base_dir / src.path}")
+        elif isinstance(src, HtmlSource):
+            patterns = [src.paths] if isinstance(src.paths, str) else src.paths
+            if not any(glob.glob(str(base_dir / p), recursive=True) for p in patterns):
+                problems.append(f"{key}.paths: no file matches {src.paths!r} under {base_dir}")
+            if src.extract == "text" and not src.instruction:
+                problems.append(f"{key}.instruction: text mode needs an instruction template, "
+                                "e.g. 'Summarise the article {title}'")
+            if src.extract == "qa" and not src.selectors:
+                problems.append(f"{key}.selectors: Q/A mode needs a preset name or CSS selectors")
+            from formats.readers.html_reader import PRESETS
+            if isinstance(src.selectors, str) and src.selectors not in PRESETS:
+                problems.append(f"{key}.selectors: unknown preset {src.selectors!r}; presets: {sorted(PRESETS)}")
+        elif isinstance(src, SqlSource):
+            try:
+                url = make_url(src.url)
+            except ArgumentError as err:
+                problems.append(f"{key}.url: not a database URL ({err})")
+                continue
+            if url.get_backend_name() == "sqlite":
+                if src.script:
+                    if not (base_dir / src.script).is_file():
+                        problems.append(f"{key}.script: file not found: {base_dir / src.script}")
+                elif url.database in (None, "", ":memory:"):
+                    problems.append(f"{key}.url: an in-memory sqlite database has no rows; give a file or script")
+                elif not (base_dir / url.database).is_file():
+                    problems.append(f"{key}.url: sqlite database does not exist: {base_dir / url.database}")
+            elif src.script:
+                problems.append(f"{key}.script: only sqlite sources can load a script")
+    return problems
+
+
+def load_config(path: str | Path) -> tuple[PipelineConfig, Path]:
+    """Parse and validate; returns the config and the directory its relative paths are resolved from."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'sources' list at the top")
+    try:
+        config = PipelineConfig.model_validate(data)
+    except ValidationError as err:
+        lines = [_describe(e) for e in err.errors()]
+        raise ConfigError(f"{path}: {len(lines)} problem(s):\n  - " + "\n  - ".join(lines)) from None
+    base_dir = path.resolve().parent
+    problems = _check_files(config, base_dir)
+    if problems:
+        raise ConfigError(f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+    return config, base_dir

@@ -1,0 +1,82 @@
+"""HTML pages (plain or .gz, any charset): Q/A pairs by CSS selectors, or an article's main text.
+
+Pages are parsed, never rendered: nothing is fetched and no script runs.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+from bs4 import BeautifulSoup, Tag
+from bs4.dammit import UnicodeDammit
+
+from formats.example import Example, Reject
+from formats.html_text import element_text
+from formats.sources import HtmlSource
+
+# Presets for page shapes that ship with the project; custom selectors work for any other site.
+PRESETS: dict[str, dict[str, str]] = {
+    "faq": {"item": ".faq-item, details", "instruction": ".question, summary", "output": ".answer"},
+}
+
+
+def page_paths(spec: HtmlSource, base_dir: Path) -> list[Path]:
+    patterns = [spec.paths] if isinstance(spec.paths, str) else spec.paths
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(Path(p) for p in glob.glob(str(base_dir / pattern), recursive=True))
+    return sorted(p for p in found if p.is_file())
+
+
+def decode_page(raw: bytes, declared: str = "auto") -> str:
+    """Bytes to text: a configured encoding wins, else BOM / <meta charset> / detection (UnicodeDammit)."""
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if declared != "auto":
+        return raw.decode(declared)
+    dammit = UnicodeDammit(raw, known_definite_encodings=["utf-8"], is_html=True)
+    if dammit.unicode_markup is None:
+        raise ValueError("could not determine the page's character encoding")
+    return dammit.unicode_markup
+
+
+def _qa_examples(spec: HtmlSource, soup: BeautifulSoup, page: str) -> Iterator[Example | Reject]:
+    selectors = PRESETS[spec.selectors] if isinstance(spec.selectors, str) else spec.selectors or {}
+    items: list[Tag] = soup.select(selectors["item"]) if selectors.get("item") else [soup]
+    for index, item in enumerate(items):
+        locator = f"{page}#{index}"
+        instruction = element_text(item.select_one(selectors["instruction"]))
+        context = element_text(item.select_one(selectors["input"])) if selectors.get("input") else ""
+        output = element_text(item.select_one(selectors["output"]))
+        yield Example.from_fields(spec.name, locator, instruction, context, output)
+
+
+def _text_example(spec: HtmlSource, soup: BeautifulSoup, page: str, path: Path) -> Example:
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    h1 = soup.find("h1")
+    fields = {"title": title, "h1": h1.get_text(" ", strip=True) if h1 else title, "url": path.name}
+    for tag in soup.select("nav, header, footer, aside, form, [role=navigation], .comments, #comments"):
+        tag.decompose()
+    main = soup.find("article") or soup.find("main") or soup.body or soup
+    return Example.from_fields(spec.name, f"{page}#0", (spec.instruction or "{title}").format(**fields), "",
+                               element_text(main))
+
+
+def read_html(spec: HtmlSource, base_dir: Path) -> Iterator[Example | Reject]:
+    paths = page_paths(spec, base_dir)
+    if not paths:
+        raise FileNotFoundError(f"no pages match {spec.paths!r} under {base_dir}")
+    for path in paths:
+        page = path.name
+        try:
+            soup = BeautifulSoup(decode_page(path.read_bytes(), spec.encoding), "lxml")
+        except (OSError, ValueError, LookupError, EOFError) as err:
+            yield Reject.raw(spec.name, page, "bad-page", f"{page}: {err}", {"file": str(path)})
+            continue
+        if spec.extract == "text":
+            yield _text_example(spec, soup, page, path)
+        else:
+            yield from _qa_examples(spec, soup, page)

@@ -1,0 +1,86 @@
+"""JSONL and JSON-array (Alpaca style) files; ShareGPT `conversations` and OpenAI `messages` rows too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from formats.columns import map_row, missing_columns
+from formats.example import Example, Reject
+from formats.sources import JsonlSource
+
+_USER = {"user", "human"}
+_ASSISTANT = {"assistant", "gpt", "bot"}
+
+
+def _turns(row: dict[str, Any]) -> list[tuple[str, str]] | None:
+    turns = row.get("messages") or row.get("conversations")
+    if not isinstance(turns, list):
+        return None
+    out = []
+    for turn in turns:
+        role = str(turn.get("role", turn.get("from", ""))).lower()
+        text = turn.get("content", turn.get("value", ""))
+        out.append((role, text if isinstance(text, str) else ""))
+    return out
+
+
+def chat_to_fields(turns: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """Multi-turn rows: the last user turn is the instruction, the assistant reply to it the output,
+    and everything before it (system prompt, earlier turns) becomes the input, one `role: text` per line."""
+    last_assistant = max((i for i, (role, _) in enumerate(turns) if role in _ASSISTANT), default=-1)
+    last_user = max((i for i, (role, _) in enumerate(turns[:last_assistant]) if role in _USER), default=-1)
+    if last_assistant < 0 or last_user < 0:
+        raise ValueError("conversation has no user turn followed by an assistant turn")
+    context = "\n".join(f"{role}: {text}" for role, text in turns[:last_user])
+    return turns[last_user][1], context, turns[last_assistant][1]
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip()
+    if head.startswith(b"["):
+        try:
+            rows = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as err:
+            raise ValueError(f"{path.name}: not valid JSON ({err})") from err
+        for index, row in enumerate(rows, 1):
+            yield index, row if isinstance(row, dict) else ValueError("array item is not an object")
+        return
+    with path.open("rb") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = orjson.loads(line)
+            except orjson.JSONDecodeError as err:
+                yield line_no, ValueError(f"invalid JSON: {err}")
+                continue
+            yield line_no, row if isinstance(row, dict) else ValueError("line is not a JSON object")
+
+
+def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
+    path = (base_dir / spec.path)
+    is_array = path.suffix == ".json"
+    unit = "item" if is_array else "line"
+    for number, row in _rows(path):
+        locator = f"{path.name}:{number}"
+        if isinstance(row, Exception):
+            yield Reject.raw(spec.name, locator, "bad-json", f"{unit} {number}: {row}", {"file": str(path)})
+            continue
+        try:
+            turns = _turns(row)
+            if turns is not None:
+                instruction, context, output = chat_to_fields(turns)
+            else:
+                missing = missing_columns(spec.columns, row.keys())
+                if missing:
+                    raise ValueError(f"missing field(s) {missing}; the row has {sorted(row)}")
+                instruction, context, output = map_row(row, spec.columns)
+        except (ValueError, AttributeError, TypeError) as err:
+            yield Reject.raw(spec.name, locator, "bad-row", f"{unit} {number}: {err}", row)
+            continue
+        yield Example.from_fields(spec.name, locator, instruction, context, output)

@@ -1,0 +1,59 @@
+"""report.json: the counts a person checks before training, and the invariant read = kept + rejected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from filters.ledger import Ledger
+from formats.example import Example
+
+
+class InvariantError(RuntimeError):
+    """Rows went missing between read and write: a bug, never data to ship."""
+
+
+def source_counts(read: dict[str, int], kept: list[Example], ledger: Ledger,
+                  failed: dict[str, str]) -> dict[str, dict[str, Any]]:
+    kept_per_source = Counter(ex.source for ex in kept)
+    rejected = Counter(r.source for r in ledger.rejects)
+    by_stage: dict[str, Counter[str]] = {}
+    for r in ledger.rejects:
+        by_stage.setdefault(r.source, Counter())[r.stage] += 1
+    out = {}
+    for name, n_read in read.items():
+        out[name] = {"read": n_read, "kept": kept_per_source[name], "rejected": rejected[name],
+                     "rejected_by_stage": dict(sorted(by_stage.get(name, Counter()).items())),
+                     "status": "failed" if name in failed else "ok"}
+        if name in failed:
+            out[name]["error"] = failed[name]
+    return out
+
+
+def check_invariant(per_source: dict[str, dict[str, Any]]) -> None:
+    broken = {n: c for n, c in per_source.items() if c["read"] != c["kept"] + c["rejected"]}
+    if broken:
+        raise InvariantError("rows lost or invented: " + "; ".join(
+            f"{n}: read {c['read']} != kept {c['kept']} + rejected {c['rejected']}" for n, c in broken.items()))
+
+
+def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: list[Example],
+                 val: list[Example], ledger: Ledger, failed: dict[str, str], stats: dict[str, Any],
+                 config_summary: dict[str, Any]) -> dict[str, Any]:
+    per_source = source_counts(read, train + val, ledger, failed)
+    check_invariant(per_source)
+    total_read = sum(read.values())
+    return {
+        "totals": {"read": total_read, "kept": len(train) + len(val), "rejected": len(ledger.rejects),
+                   "edited_rows": len({e.id for e in ledger.edits}), "edits": len(ledger.edits),
+                   "train": len(train), "val": len(val)},
+        "invariant": "read == kept + rejected holds for every source",
+        "sources": per_source,
+        "failed_sources": failed,
+        "funnel": [{"stage": stage, "rows": rows,
+                    "share_of_read": round(rows / total_read, 4) if total_read else 0.0} for stage, rows in funnel],
+        "rules": {rule: count.as_dict() for rule, count in
+                  sorted(ledger.rules.items(), key=lambda kv: (-kv[1].hits, kv[0]))},
+        "stats": stats,
+        "config": config_summary,
+    }

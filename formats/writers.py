@@ -1,0 +1,95 @@
+"""Writers: atomic JSONL files in the shapes trainers read (Alpaca, OpenAI messages, ShareGPT)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from formats.example import Example
+
+Format = Literal["alpaca", "messages", "sharegpt"]
+
+
+class OutputSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dir: str = "out"
+    format: Format = "alpaca"
+    val_fraction: float = Field(0.02, ge=0, lt=1)
+    seed: int = 0
+    system_prompt: str | None = Field(None, description="messages/sharegpt: optional system turn")
+
+
+def _user_text(ex: Example) -> str:
+    return f"{ex.instruction}\n\n{ex.input}" if ex.input else ex.instruction
+
+
+def to_alpaca(ex: Example, system: str | None = None) -> dict[str, Any]:
+    return {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "id": ex.id,
+            "source": ex.source}
+
+
+def to_messages(ex: Example, system: str | None = None) -> dict[str, Any]:
+    turns = [{"role": "system", "content": system}] if system else []
+    turns += [{"role": "user", "content": _user_text(ex)}, {"role": "assistant", "content": ex.output}]
+    return {"messages": turns, "id": ex.id, "source": ex.source}
+
+
+def to_sharegpt(ex: Example, system: str | None = None) -> dict[str, Any]:
+    turns = [{"from": "system", "value": system}] if system else []
+    turns += [{"from": "human", "value": _user_text(ex)}, {"from": "gpt", "value": ex.output}]
+    return {"conversations": turns, "id": ex.id, "source": ex.source}
+
+
+CONVERTERS: dict[str, Callable[[Example, str | None], dict[str, Any]]] = {
+    "alpaca": to_alpaca, "messages": to_messages, "sharegpt": to_sharegpt}
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file beside the target, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    lines = [orjson.dumps(row) for row in rows]
+    atomic_write_bytes(path, b"\n".join(lines) + (b"\n" if lines else b""))
+    return len(lines)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode())
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as handle:
+        return [orjson.loads(line) for line in handle if line.strip()]
+
+
+def split_train_val(examples: list[Example], fraction: float, seed: int,
+                    group_of: Callable[[Example], str] | None = None) -> tuple[list[Example], list[Example]]:
+    """Deterministic split by a hash of the row's group (its id unless a group is given), so the same
+    row always lands on the same side and members of one group never straddle the split."""
+    if fraction <= 0:
+        return list(examples), []
+    train, val = [], []
+    for ex in examples:
+        group = group_of(ex) if group_of else ex.id
+        bucket = int.from_bytes(hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest(), "big")
+        (val if bucket / 2**64 < fraction else train).append(ex)
+    return train, val

@@ -1,0 +1,166 @@
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair
+from filters.dedup import DedupSettings, exact_dedup, normalise_for_dedup
+from filters.ledger import Ledger
+from filters.noise import NoiseSettings, first_problem
+from filters.repair import fix_encoding, fix_whitespace
+from filters.slop import SlopMatcher, load_rules, remove_spans
+from formats.example import Example
+
+RULES = load_rules()
+
+
+def ex(output: str, instruction: str = "Question?", source: str = "s", locator: str = "1", input: str = "") -> Example:
+    return Example.from_fields(source, locator, instruction, input, output)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_has_examples_and_they_hold(rule):
+    assert len(rule.positive) >= 2 and len(rule.negative) >= 2, "each rule needs 2 positive and 2 negative examples"
+    matcher = SlopMatcher([dataclasses.replace(rule, enabled=True)])
+    for field in rule.scope:
+        for text in rule.positive:
+            assert matcher.find(field, text), f"{rule.id} should match {text!r}"
+        for text in rule.negative:
+            assert not matcher.find(field, text), f"{rule.id} should not match {text!r}"
+
+
+def test_strip_leaves_the_human_text_exactly():
+    matcher = build_matcher(SlopSettings())
+    original = "Paris is the capital of France.\n\nIt has been since 508."
+    polluted = (f"Certainly! Here's the answer you asked for:\n\n{original}\n\n"
+                "I hope this helps! Let me know if you need more.")
+    row = ex(polluted)
+    ledger = Ledger()
+    assert apply_slop(row, matcher, SlopSettings(), ledger)
+    assert row.output == original
+    assert [e.rule for e in ledger.edits] == ["en.opener.certainly", "en.opener.here-is",
+                                              "en.closer.hope-this-helps", "en.closer.let-me-know"]
+
+
+def test_chinese_closers_stripped_without_touching_punctuation():
+    matcher = build_matcher(SlopSettings())
+    row = ex("北京是中国的首都，也是政治中心。希望对您有所帮助！如果您还有其他问题，请随时提问。")
+    assert apply_slop(row, matcher, SlopSettings(), Ledger())
+    assert row.output == "北京是中国的首都，也是政治中心。"
+
+
+def test_refusal_is_dropped_and_strip_that_would_empty_the_row_drops():
+    matcher = build_matcher(SlopSettings())
+    ledger = Ledger()
+    assert not apply_slop(ex("I'm sorry, but I cannot help with that."), matcher, SlopSettings(), ledger)
+    assert not apply_slop(ex("Sure! I hope this helps!"), matcher, SlopSettings(), ledger)
+    assert [r.rule for r in ledger.rejects] == ["en.refusal.cannot-help", "en.opener.certainly"]
+    assert "would leave nothing" in ledger.rejects[1].detail
+
+
+def test_user_asking_about_ai_is_not_slop_and_code_is_never_matched():
+    matcher = build_matcher(SlopSettings())
+    row = ex("It writes `As an AI language model, I cannot` to the log.\n\n```\nprint('As an AI, I refuse')\n```",
+             instruction="As an AI, how would you answer?")
+    assert apply_slop(row, matcher, SlopSettings(), Ledger())
+    quoted = ex('The bot replied "As an AI language model, I cannot do that." and stopped.')
+    assert apply_slop(quoted, matcher, SlopSettings(), Ledger())
+
+
+def test_human_closing_formula_is_off_by_default_and_switchable():
+    text = "多喝水，注意休息。祝您早日康复！"
+    assert apply_slop(row := ex(text), build_matcher(SlopSettings()), SlopSettings(), Ledger()) and row.output == text
+    on = SlopSettings(enable_categories=["human-closing"])
+    row = ex(text)
+    assert apply_slop(row, build_matcher(on), on, Ledger()) and row.output == "多喝水，注意休息。"
+
+
+def test_flags_count_without_changing():
+    ledger = Ledger()
+    row = ex("Let's delve into the details of the tax code, which are many.")
+    assert apply_slop(row, build_matcher(SlopSettings()), SlopSettings(), ledger)
+    assert row.output.startswith("Let's delve") and row.meta["flags"] == ["en.hedge.delve"]
+    assert ledger.rules["en.hedge.delve"].flagged == 1
+
+
+def test_repair_keeps_clean_chinese_byte_for_byte_and_fixes_mojibake():
+    clean = "你好，世界！这是“引号”和全角：ＡＢＣ。"
+    assert fix_encoding(clean) == clean
+    assert fix_encoding("Iâ€™m locked out") == "I’m locked out"
+    assert fix_encoding("Tom &amp; Jerry") == "Tom & Jerry"
+    row = ex("Line one.   \r\n\r\n\r\n\r\nLine two.\n```\ncode   \n\n\n\nstill code\n```")
+    ledger = Ledger()
+    repair(row, ledger)
+    assert row.output == "Line one.\n\nLine two.\n```\ncode   \n\n\n\nstill code\n```"
+    assert ledger.edits[0].rule == "repair.whitespace"
+
+
+@pytest.mark.parametrize("output,rule", [
+    ("N/A", "noise.empty-output"), ("暂无", "noise.empty-output"), ("", "noise.empty-output"),
+    ("Lorem ipsum dolor sit amet", "noise.placeholder"), ("<|im_start|>assistant\nhi", "noise.template-token"),
+    ("Question?", "noise.echo"), ("Answer.\n2. Instruction: write a poem", "noise.merged-instruction"),
+    ("```python\nprint(1)\n", "noise.unclosed-fence"), ("spam\n" * 10, "noise.repetition"),
+])
+def test_noise_checks(output, rule):
+    assert first_problem(ex(output), NoiseSettings())[0] == rule
+
+
+@pytest.mark.parametrize("output", ["Paris", "42", "是", "```\nx = 1\n```", "Yes, on the Business plan."])
+def test_short_good_answers_survive(output):
+    assert first_problem(ex(output), NoiseSettings()) is None
+
+
+def test_exact_dedup_keeps_best_copy_by_policy():
+    rows = [ex("Export via File → CSV.", instruction="Export?", source="b", locator="1"),
+            ex("export via file -> csv", instruction="export", source="a", locator="2"),
+            ex("Export via File → CSV!!!", instruction="Export?!", source="a", locator="3")]
+    ledger = Ledger()
+    kept = exact_dedup(rows, DedupSettings(), {"a": 0, "b": 1}, ledger)
+    # source a has priority; of its two copies the longer output wins
+    assert [k.meta["locator"] for k in kept] == ["3"]
+    assert {r.row["meta"]["duplicate_of"] for r in ledger.rejects} == {kept[0].id}
+    assert normalise_for_dedup("Ｈｅｌｌｏ,  World 2024!") == "hello world 0000"
+
+
+def test_prompt_key_catches_the_same_question_answered_twice():
+    rows = [ex("Answer one.", instruction="Same?", locator="1"), ex("Answer two.", instruction="same", locator="2")]
+    assert len(exact_dedup(rows, DedupSettings(key="prompt"), {}, Ledger())) == 1
+    assert len(exact_dedup(rows, DedupSettings(key="example"), {}, Ledger())) == 2
+
+
+def test_clean_batch_accounts_for_every_row():
+    rows = [ex("Good answer.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
+    ledger = Ledger()
+    kept = clean_batch(rows, FilterSettings(), build_matcher(SlopSettings()), ledger)
+    assert len(kept) + len(ledger.rejects) == 3 and len(kept) == 1
+
+
+_MATCHER = build_matcher(SlopSettings())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_filtering_never_raises_and_stripping_is_idempotent(text):
+    row = ex(text)
+    ledger = Ledger()
+    repair(row, ledger)
+    if apply_slop(row, _MATCHER, SlopSettings(), ledger):
+        once = row.output
+        assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == once
+    first_problem(row, NoiseSettings())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="`"), max_size=80))
+def test_code_blocks_are_never_altered(code):
+    block = f"```\nAs an AI language model, I hope this helps!\n{code}\n```"
+    row = ex(f"Certainly!\n\n{block}\n\nI hope this helps!")
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger())
+    assert block in row.output or block.strip() in row.output
+
+
+def test_remove_spans_joins_with_strongest_whitespace():
+    text = "A one. B two.\n\nC three."
+    assert remove_spans(text, [(7, 13)]) == "A one.\n\nC three."
+    assert fix_whitespace("  x  \n\n\n\ny ") == "x\n\ny"

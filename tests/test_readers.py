@@ -1,0 +1,132 @@
+import gzip
+import sqlite3
+
+import pytest
+
+from formats.example import Example, Reject
+from formats.readers import read_source
+from formats.sources import Columns, CsvSource, HtmlSource, JsonlSource, SqlSource, check_read_only
+from tests.conftest import SAMPLE, write
+
+
+def split(records):
+    records = list(records)
+    return [r for r in records if isinstance(r, Example)], [r for r in records if isinstance(r, Reject)]
+
+
+def test_csv_quarantines_bad_rows_with_line_and_keeps_the_rest(tmp_path):
+    write(tmp_path / "t.csv", 'q,a\n"multi\nline question","answer one"\nbad,row,extra\n"q3","a3"\n')
+    spec = CsvSource(name="t", kind="csv", path="t.csv", columns=Columns(instruction="q", output="a"))
+    good, bad = split(read_source(spec, tmp_path))
+    assert [e.instruction for e in good] == ["multi\nline question", "q3"]
+    assert good[0].meta["locator"] == "t.csv:2" and good[1].meta["locator"] == "t.csv:5"
+    assert len(bad) == 1 and bad[0].rule == "bad-csv-row" and "line 4: 3 fields, header has 2" in bad[0].detail
+
+
+def test_csv_detects_gb18030_and_strips_bom(tmp_path):
+    text = "问题,回答\n" + "".join(f"头痛怎么办{i}？,多休息，多喝水，必要时就医。第{i}条\n" for i in range(50))
+    write(tmp_path / "zh.csv", text, "gb18030")
+    write(tmp_path / "bom.csv", "\ufeffq;a\nhello;world\n")
+    zh = CsvSource(name="zh", kind="csv", path="zh.csv", columns=Columns(instruction="问题", output="回答"))
+    good, bad = split(read_source(zh, tmp_path))
+    assert len(good) == 50 and not bad and good[3].instruction == "头痛怎么办3？"
+    bom = CsvSource(name="b", kind="csv", path="bom.csv", columns=Columns(instruction="q", output="a"))
+    good, _ = split(read_source(bom, tmp_path))
+    assert (good[0].instruction, good[0].output) == ("hello", "world")
+
+
+def test_csv_missing_column_fails_the_source(tmp_path):
+    write(tmp_path / "t.csv", "q,a\nx,y\n")
+    spec = CsvSource(name="t", kind="csv", path="t.csv", columns=Columns(instruction="question", output="a"))
+    with pytest.raises(ValueError, match=r"column\(s\) \['question'\] not found"):
+        list(read_source(spec, tmp_path))
+
+
+def test_csv_columns_combine_and_take_constants(tmp_path):
+    write(tmp_path / "t.csv", "q,ctx,notes,a\nWhy?,c1,n1,Because.\n")
+    spec = CsvSource(name="t", kind="csv", path="t.csv",
+                     columns=Columns(instruction={"const": "Answer the ticket."}, input=["q", "ctx", "notes"],
+                                     output="a"))
+    good, _ = split(read_source(spec, tmp_path))
+    assert good[0].instruction == "Answer the ticket." and good[0].input == "Why?\n\nc1\n\nn1"
+
+
+def test_jsonl_bad_line_is_quarantined_and_mapping_applies(tmp_path):
+    write(tmp_path / "d.jsonl",
+          '{"instruction": "i1", "response": "r1"}\n{broken\n{"instruction": "i2", "response": "r2"}\n')
+    spec = JsonlSource(name="d", kind="jsonl", path="d.jsonl", columns=Columns(output="response"))
+    good, bad = split(read_source(spec, tmp_path))
+    assert [(e.instruction, e.output) for e in good] == [("i1", "r1"), ("i2", "r2")]
+    assert bad[0].rule == "bad-json" and bad[0].detail.startswith("line 2:")
+
+
+def test_json_array_and_chat_rows(tmp_path):
+    write(tmp_path / "a.json", '[{"instruction": "a", "input": "b", "output": "c"}]')
+    write(tmp_path / "m.jsonl", '{"messages": [{"role": "system", "content": "be brief"}, '
+          '{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+          '{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n')
+    good, _ = split(read_source(JsonlSource(name="a", kind="jsonl", path="a.json"), tmp_path))
+    assert (good[0].instruction, good[0].input, good[0].output) == ("a", "b", "c")
+    good, _ = split(read_source(JsonlSource(name="m", kind="jsonl", path="m.jsonl"), tmp_path))
+    assert [(e.instruction, e.input, e.output) for e in good] == [("hi", "system: be brief", "hello"), ("q", "", "a")]
+
+
+def test_sqlite_script_source_uses_key_locator():
+    spec = SqlSource(name="kb", kind="sql", url="sqlite://", script="kb.sql", key="id",
+                     query="SELECT id, title, body, answer FROM articles ORDER BY id",
+                     columns=Columns(instruction="title", input="body", output="answer"))
+    good, bad = split(read_source(spec, SAMPLE))
+    assert len(good) == 10 and not bad
+    assert good[0].meta["locator"] == "row id=1" and good[0].instruction == "How do I invite a teammate?"
+
+
+def test_sqlite_is_opened_read_only(tmp_path):
+    db = tmp_path / "x.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (instruction TEXT, output TEXT)")
+        conn.execute("INSERT INTO t VALUES ('q', 'a')")
+    spec = SqlSource(name="x", kind="sql", url="sqlite:///x.sqlite", query="SELECT instruction, output FROM t")
+    good, _ = split(read_source(spec, tmp_path))
+    assert good[0].output == "a"
+    # A statement that slipped past the query check would still meet a read-only connection.
+    from sqlalchemy import text
+
+    from formats.readers.sql_reader import _engine
+    with _engine(spec, tmp_path) as engine, engine.connect() as conn, pytest.raises(Exception, match="readonly"):
+        conn.execute(text("INSERT INTO t VALUES ('x', 'y')"))
+
+
+@pytest.mark.parametrize("query", ["DELETE FROM t", "SELECT 1; DROP TABLE t",
+                                   "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", "ATTACH DATABASE 'y' AS y"])
+def test_write_queries_are_refused(query):
+    with pytest.raises(ValueError):
+        check_read_only(query)
+
+
+@pytest.mark.parametrize("query", ["SELECT replace(title, 'a', 'b') AS t FROM x",
+                                   "with a as (select 1) select * from a", "SELECT 'delete me; please' AS s"])
+def test_read_queries_pass(query):
+    check_read_only(query)
+
+
+def test_html_faq_preset_and_gbk_page():
+    spec = HtmlSource(name="faq", kind="html", paths="html/*-faq.html", selectors="faq")
+    good, bad = split(read_source(spec, SAMPLE))
+    assert not bad
+    by_q = {e.instruction: e for e in good}
+    assert "如何重置登录密码？" in by_q  # the page is GBK-encoded and declares it in a meta tag
+    rotate = by_q["How can I rotate an API key?"].output
+    assert "```bash\nacme keys create --name ci-2026\nacme keys revoke --name ci-2025\n```" in rotate
+    card = by_q["Can I change the card I pay with?"].output
+    assert "1. Go to Settings → Billing → Payment methods.\n2. Click Add card" in card
+    assert by_q["Why was I charged twice this month?"].output.count("€1") == 1  # entity decoded
+
+
+def test_html_gzip_page_and_unparseable_page_is_quarantined(tmp_path):
+    (tmp_path / "p.html.gz").write_bytes(gzip.compress(
+        b"<html><body><div class=faq-item><p class=question>Q?</p><p class=answer>A.</p></div></body></html>"))
+    (tmp_path / "broken.html.gz").write_bytes(b"\x1f\x8b not really gzip")
+    spec = HtmlSource(name="p", kind="html", paths="*.html.gz", selectors="faq")
+    good, bad = split(read_source(spec, tmp_path))
+    assert [(e.instruction, e.output) for e in good] == [("Q?", "A.")]
+    assert bad[0].rule == "bad-page" and "broken.html.gz" in bad[0].detail
