@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint serve clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,8 +21,11 @@ test: $(STAMP)  ## lint, then the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
+serve: $(STAMP)  ## local Prefect server + work pool + deployments + worker (scheduled curation)
+	scripts/serve.sh
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf out .pytest_cache .ruff_cache
+	rm -rf out .pytest_cache .ruff_cache .prefect-local

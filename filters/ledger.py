@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from formats.example import Edit, Example, Reject
 
@@ -60,3 +63,28 @@ class Ledger:
             mine = self.count(rule, count.stage, count.category, count.action)
             for name in ("hits", "dropped", "stripped", "flagged", "chars_removed"):
                 setattr(mine, name, getattr(mine, name) + getattr(count, name))
+
+
+def ledger_paths(folder: Path) -> tuple[Path, Path, Path]:
+    return folder / "rejects.jsonl", folder / "edits.jsonl", folder / "rules.json"
+
+
+def dump_ledger(ledger: Ledger, folder: Path) -> None:
+    """Write a ledger beside a shard so a worker process can hand it back as files, not objects."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rejects, edits, rules = ledger_paths(folder)
+    rejects.write_bytes(b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in ledger.rejects))
+    edits.write_bytes(b"".join(orjson.dumps(e.to_dict()) + b"\n" for e in ledger.edits))
+    rules.write_bytes(orjson.dumps({k: v.as_dict() for k, v in ledger.rules.items()}))
+
+
+def load_ledger(folder: Path) -> Ledger:
+    rejects, edits, rules = ledger_paths(folder)
+    ledger = Ledger()
+    with rejects.open("rb") as handle:
+        ledger.rejects = [Reject(**orjson.loads(line)) for line in handle]
+    with edits.open("rb") as handle:
+        ledger.edits = [Edit(**orjson.loads(line)) for line in handle]
+    ledger.rules = {k: RuleCount(**v) for k, v in orjson.loads(rules.read_bytes()).items()}
+    ledger.dropped_per_source = Counter(r.source for r in ledger.rejects)
+    return ledger

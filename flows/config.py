@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,6 +27,19 @@ class ConfigError(ValueError):
     """A config problem a person must fix; the message says where and how."""
 
 
+class RunSettings(BaseModel):
+    """How the flow runs: never what it produces (outputs are identical whatever the runner)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_runner: Literal["threads", "processes", "dask"] = "threads"
+    workers: int = Field(2, ge=1, description="workers for processes / a local Dask cluster")
+    dask_address: str | None = Field(None, description="scheduler address of an existing Dask cluster")
+    chunk_rows: int = Field(20_000, gt=0, description="rows per shard: the unit of parallel work and caching")
+    cache: bool = Field(True, description="reuse work from earlier runs whose inputs, config and code match")
+    cache_dir: str | None = Field(None, description="default: <output dir>/.cache")
+
+
 class PipelineConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +47,7 @@ class PipelineConfig(BaseModel):
     filters: FilterSettings = FilterSettings()
     dedup: DedupSettings = DedupSettings()
     output: OutputSettings = OutputSettings()
+    run: RunSettings = RunSettings()
 
     @field_validator("sources")
     @classmethod

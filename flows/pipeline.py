@@ -1,83 +1,164 @@
-"""The Prefect flow: ingest each source as its own task, then curate, write and report.
+"""The Prefect flows: ingest each source as its own task, clean shards in parallel, then dedup, write, report.
 
 Orchestration only: every step calls plain functions from formats/, filters/ and train/. Rows travel
-between tasks as JSONL shards on disk, never through Prefect results.
+between tasks as JSONL shards on disk (paths in, paths out), never through Prefect results, so the same
+flow runs on threads, processes or a Dask cluster and writes the same bytes.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.futures import as_completed
 
-from filters.clean import build_matcher, clean_batch
+from filters.clean import FilterSettings, build_matcher, clean_batch
 from filters.dedup import exact_dedup
-from filters.ledger import Ledger
-from flows.config import PipelineConfig, load_config
+from filters.ledger import Ledger, dump_ledger, load_ledger
+from flows.cache import code_version, file_digest, file_fingerprint, key_of
+from flows.config import PipelineConfig, RunSettings, load_config
+from flows.runners import make_task_runner, retry_if_transient
 from formats.example import Example, Reject
 from formats.readers import read_source
 from formats.readers.sql_reader import masked
 from formats.report import build_report
+from formats.sources import CsvSource, HtmlSource, JsonlSource
 from formats.writers import CONVERTERS, atomic_write_json, atomic_write_jsonl, split_train_val
 from train.stats import dataset_stats
 
 WORK_DIR = ".work"
+STATE_DIR = ".state"
 
 
-@task(name="ingest", task_run_name="ingest {spec.name}")
-def ingest(spec: Any, base_dir: str, work_dir: str) -> dict[str, Any]:
-    """Stream one source into a shard of Examples and a shard of quarantined rows."""
-    shard = Path(work_dir) / f"{spec.name}.examples.jsonl"
-    quarantine = Path(work_dir) / f"{spec.name}.rejects.jsonl"
-    n_ok = n_bad = 0
-    with shard.open("wb") as good, quarantine.open("wb") as bad:
-        for record in read_source(spec, Path(base_dir)):
+def _source_files(spec: Any) -> list[str] | None:
+    if isinstance(spec, CsvSource | JsonlSource):
+        return [spec.path]
+    if isinstance(spec, HtmlSource):
+        return [spec.paths] if isinstance(spec.paths, str) else list(spec.paths)
+    return None  # a database: its rows are read every run; the clean stage's cache catches unchanged shards
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Atomically move a finished folder into place (a crashed task leaves only a .tmp folder behind)."""
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+
+
+def _write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int) -> tuple[int, list[str]]:
+    shards: list[str] = []
+    read = rows_in_shard = 0
+    handle = None
+    with (folder / "rejects.jsonl").open("wb") as bad:
+        for record in records:
+            read += 1
             if isinstance(record, Reject):
                 bad.write(orjson.dumps(record.to_dict()) + b"\n")
-                n_bad += 1
-            else:
-                good.write(orjson.dumps(record.to_dict()) + b"\n")
-                n_ok += 1
-    get_run_logger().info("%s: %d rows read, %d quarantined", spec.name, n_ok + n_bad, n_bad)
-    return {"name": spec.name, "examples": str(shard), "rejects": str(quarantine), "read": n_ok + n_bad}
+                continue
+            if handle is None or rows_in_shard >= chunk_rows:
+                if handle:
+                    handle.close()
+                shards.append(f"part-{len(shards):05d}.jsonl")
+                handle = (folder / shards[-1]).open("wb")
+                rows_in_shard = 0
+            handle.write(orjson.dumps(record.to_dict()) + b"\n")
+            rows_in_shard += 1
+    if handle:
+        handle.close()
+    return read, shards
 
 
-def _load(path: str, cls: type) -> list[Any]:
-    with open(path, "rb") as handle:
-        return [cls.from_dict(orjson.loads(line)) if cls is Example else Reject(**orjson.loads(line))
-                for line in handle]
+@task(name="ingest", task_run_name="ingest {spec.name}", retries=2, retry_delay_seconds=[2, 8],
+      retry_condition_fn=retry_if_transient)
+def ingest(spec: Any, base_dir: str, run: RunSettings, cache_dir: str, work_dir: str) -> dict[str, Any]:
+    """Stream one source into shards of Examples plus its quarantined rows; reuse them if the files are unchanged."""
+    log = get_run_logger()
+    patterns = _source_files(spec)
+    folder = Path(work_dir) / f"ingest-{spec.name}"
+    if patterns is not None and run.cache:
+        key = key_of("ingest", spec, file_fingerprint(Path(base_dir), patterns), run.chunk_rows, code_version())
+        folder = Path(cache_dir) / f"ingest-{spec.name}-{key}"
+        if (folder / "meta.json").is_file():
+            meta = orjson.loads((folder / "meta.json").read_bytes())
+            log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
+            return meta | {"cached": True}
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    read, shards = _write_shards(read_source(spec, Path(base_dir)), tmp, run.chunk_rows)
+    meta = {"name": spec.name, "read": read, "folder": str(folder), "shards": shards, "cached": False}
+    (tmp / "meta.json").write_bytes(orjson.dumps(meta))
+    _publish(tmp, folder)
+    log.info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
+    return meta
 
 
-@task(name="curate")
-def curate(config: PipelineConfig, base_dir: str, shards: list[dict[str, Any]], failed: dict[str, str],
-           out_dir: str) -> dict[str, Any]:
-    """Repair, filter, deduplicate, split, write the outputs and the report."""
+@task(name="clean", task_run_name="clean {label}")
+def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, cache_dir: str,
+                use_cache: bool) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard; the result is cached by the shard's bytes."""
+    rule_files = [file_digest(Path(base_dir) / f) for f in filters.slop.rule_files]
+    key = key_of("clean", file_digest(Path(shard)), filters, rule_files, code_version())
+    folder = Path(cache_dir if use_cache else Path(shard).parent) / f"clean-{key}"
+    if use_cache and (folder / "rules.json").is_file():
+        return {"folder": str(folder), "cached": True}
+    with open(shard, "rb") as handle:
+        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
+    ledger = Ledger()
+    kept = clean_batch(examples, filters, build_matcher(filters.slop, Path(base_dir)), ledger)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
+    dump_ledger(ledger, tmp)
+    _publish(tmp, folder)
+    return {"folder": str(folder), "cached": False}
+
+
+def _new_ids(state: Path, source: str, ids: list[str]) -> int:
+    """How many of this run's row ids no earlier run had seen; then remember them all."""
+    path = state / f"{source}.ids"
+    seen = set(path.read_text().split()) if path.is_file() else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(sorted(ids)))
+    return len(ids) if seen is None else sum(1 for i in ids if i not in seen)
+
+
+@task(name="finalize")
+def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
+             failed: dict[str, str], out_dir: str) -> dict[str, Any]:
+    """Merge the shards and their ledgers, deduplicate, split, write the outputs and the report."""
     log = get_run_logger()
     ledger = Ledger()
-    examples: list[Example] = []
     read: dict[str, int] = {s.name: 0 for s in config.sources}
-    for shard in shards:
-        read[shard["name"]] = shard["read"]
-        examples.extend(_load(shard["examples"], Example))
-        quarantined = _load(shard["rejects"], Reject)
-        ledger.rejects.extend(quarantined)
-        for r in quarantined:
-            ledger.count(r.rule, "ingest", "ingest", "drop").dropped += 1
-            ledger.rules[r.rule].hits += 1
-    funnel = [("read", sum(read.values())), ("ingested", len(examples))]
-
-    matcher = build_matcher(config.filters.slop, Path(base_dir))
-    examples = clean_batch(examples, config.filters, matcher, ledger)
-    funnel.append(("after slop and noise filters", len(examples)))
-    log.info("filters: %d rows kept, %d edits", len(examples), len(ledger.edits))
+    n_ingested = 0
+    for meta in ingested:
+        read[meta["name"]] = meta["read"]
+        with (Path(meta["folder"]) / "rejects.jsonl").open("rb") as handle:
+            for line in handle:
+                reject = Reject(**orjson.loads(line))
+                ledger.rejects.append(reject)
+                count = ledger.count(reject.rule, "ingest", "ingest", "drop")
+                count.hits += 1
+                count.dropped += 1
+        n_ingested += meta["read"]
+    n_ingested -= len(ledger.rejects)
+    examples: list[Example] = []
+    for part in cleaned:
+        ledger.merge(load_ledger(Path(part["folder"])))
+        with (Path(part["folder"]) / "examples.jsonl").open("rb") as handle:
+            examples.extend(Example.from_dict(orjson.loads(line)) for line in handle)
+    funnel = [("read", sum(read.values())), ("ingested", n_ingested), ("after slop and noise filters", len(examples))]
 
     source_order = {s.name: i for i, s in enumerate(config.sources)}
     examples = exact_dedup(examples, config.dedup, source_order, ledger)
     funnel.append(("after dedup", len(examples)))
+    log.info("dedup: %d rows kept", len(examples))
 
     out = config.output
     train, val = split_train_val(examples, out.val_fraction, out.seed)
@@ -91,46 +172,76 @@ def curate(config: PipelineConfig, base_dir: str, shards: list[dict[str, Any]], 
     atomic_write_jsonl(target / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
     atomic_write_jsonl(target / "edits.jsonl", (e.to_dict() for e in ledger.edits))
 
+    ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
+    for row in [*ledger.rejects, *train, *val]:
+        ids[row.source].append(row.id)
+    new_rows = {name: _new_ids(target / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
     stats = dataset_stats([{"instruction": e.instruction, "input": e.input, "output": e.output,
                             "source": e.source} for e in train + val], seed=out.seed)
     summary = {"sources": [{"name": s.name, "kind": s.kind,
                             **({"url": masked(s.url)} if s.kind == "sql" else {})} for s in config.sources],
-               "format": out.format, "val_fraction": out.val_fraction}
+               "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
                           stats=stats, config_summary=summary)
+    for name, counts in report["sources"].items():
+        counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(target / "report.json", report)
     return report
 
 
 def _markdown(report: dict[str, Any], out_dir: str) -> str:
-    lines = [f"# Curation run → `{out_dir}`", "", "| source | read | kept | rejected | status |",
-             "|---|---:|---:|---:|---|"]
+    lines = [f"# Curation run → `{out_dir}`", "", "| source | read | new | kept | rejected | status |",
+             "|---|---:|---:|---:|---:|---|"]
     for name, c in report["sources"].items():
-        lines.append(f"| {name} | {c['read']} | {c['kept']} | {c['rejected']} | {c['status']} |")
+        lines.append(f"| {name} | {c['read']} | {c.get('new_rows', 0)} | {c['kept']} | {c['rejected']} "
+                     f"| {c['status']} |")
     lines += ["", "| rule | hits | dropped | stripped |", "|---|---:|---:|---:|"]
     for rule, c in report["rules"].items():
         lines.append(f"| {rule} | {c['hits']} | {c['dropped']} | {c['stripped']} |")
     return "\n".join(lines)
 
 
-@flow(name="build", log_prints=True)
-def build(config: str = "sample_data/pipeline.yaml", out: str | None = None) -> dict[str, Any]:
-    """Curate the sources in `config` into SFT JSONL under `out` (default: the config's output.dir)."""
+def _bar(done: int, total: int, width: int = 20) -> str:
+    filled = width * done // max(1, total)
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
+
+
+@flow(name="curate", log_prints=True)
+def curate(config: str, out: str | None = None) -> dict[str, Any]:
+    """The curation itself, on whichever task runner `build` chose."""
+    log = get_run_logger()
     cfg, base_dir = load_config(config)
     out_dir = Path(out or cfg.output.dir)
     work = out_dir / WORK_DIR
+    cache_dir = Path(cfg.run.cache_dir) if cfg.run.cache_dir else out_dir / ".cache"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    futures = [ingest.submit(spec, str(base_dir), str(work)) for spec in cfg.sources]
-    shards, failed = [], {}
+    cache_dir.mkdir(parents=True, exist_ok=True)
+
+    futures = [ingest.submit(spec, str(base_dir), cfg.run, str(cache_dir), str(work)) for spec in cfg.sources]
+    ingested, failed = [], {}
     for spec, future in zip(cfg.sources, futures, strict=True):
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
             failed[spec.name] = f"{type(result).__name__}: {result}"
-            get_run_logger().error("source %s failed: %s", spec.name, failed[spec.name])
+            log.error("source %s failed: %s", spec.name, failed[spec.name])
         else:
-            shards.append(result)
-    report = curate(cfg, str(base_dir), shards, failed, str(out_dir))
+            ingested.append(result)
+
+    shards = [(Path(m["folder"]) / s, f"{m['name']}/{i}") for m in ingested for i, s in enumerate(m["shards"])]
+    clean_futures = [clean_shard.submit(str(path), label, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache)
+                     for path, label in shards]
+    progress = create_progress_artifact(progress=0.0, description="shards cleaned") if len(shards) > 1 else None
+    for done, _ in enumerate(as_completed(clean_futures), 1):
+        log.info("clean %s", _bar(done, len(shards)))
+        if progress:
+            update_progress_artifact(progress, progress=100.0 * done / len(shards))
+    cleaned = [f.result() for f in clean_futures]  # in shard order: the outputs never depend on timing
+    hits = sum(c["cached"] for c in cleaned) + sum(m["cached"] for m in ingested)
+    if hits:
+        log.info("cache: %d of %d stage results reused", hits, len(cleaned) + len(ingested))
+
+    report = finalize(cfg, ingested, cleaned, failed, str(out_dir))
     shutil.rmtree(work, ignore_errors=True)
     create_markdown_artifact(key="curation-report", markdown=_markdown(report, str(out_dir)),
                              description="rows per source and per rule")
@@ -138,3 +249,15 @@ def build(config: str = "sample_data/pipeline.yaml", out: str | None = None) -> 
         raise RuntimeError(f"source(s) failed: {', '.join(f'{n} ({e})' for n, e in failed.items())}; "
                            f"the other sources' results were written to {out_dir}")
     return report
+
+
+@flow(name="build")
+def build(config: str = "sample_data/pipeline.yaml", out: str | None = None,
+          task_runner: str | None = None) -> dict[str, Any]:
+    """Curate the sources in `config` into SFT JSONL under `out` (default: the config's output.dir).
+
+    `task_runner` (threads / processes / dask) overrides the config's run.task_runner.
+    """
+    cfg, _ = load_config(config)
+    runner = make_task_runner(task_runner or cfg.run.task_runner, cfg.run)
+    return curate.with_options(task_runner=runner)(config=config, out=out)

@@ -78,3 +78,45 @@ sources:
     assert report["sources"]["kb"]["status"] == "failed" and "nope" in report["failed_sources"]["kb"]
     assert report["sources"]["legacy"]["kept"] > 0
     assert read_jsonl(tmp_path / "out" / "train.jsonl")
+
+
+@pytest.mark.parametrize("runner", ["dask", "processes"])
+def test_other_task_runners_write_identical_bytes(sample_run, tmp_path, runner):
+    from flows.pipeline import build
+
+    out, _ = sample_run
+    build(config=str(SAMPLE / "pipeline.yaml"), out=str(tmp_path), task_runner=runner)
+    for name in ("train.jsonl", "val.jsonl", "rejects.jsonl", "edits.jsonl", "provenance.jsonl", "report.json"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), f"{runner}: {name} differs"
+
+
+def test_rerun_reuses_cached_work_and_reports_new_rows(prefect_harness, tmp_path):
+    from flows.pipeline import build
+
+    for name in ("legacy.jsonl", "tickets.csv"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    config = write(tmp_path / "p.yaml", """
+sources:
+  - {name: legacy, kind: jsonl, path: legacy.jsonl, columns: {output: response}}
+  - {name: tickets, kind: csv, path: tickets.csv,
+     columns: {instruction: subject, input: customer_message, output: agent_reply}}
+run: {chunk_rows: 4}
+""")
+    first = build(config=str(config), out=str(tmp_path / "out"))
+    assert first["sources"]["legacy"]["new_rows"] == 6
+    cache = tmp_path / "out" / ".cache"
+    stamps = {p: p.stat().st_mtime_ns for p in cache.rglob("*.jsonl")}
+    second = build(config=str(config), out=str(tmp_path / "out"))
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.jsonl")} == stamps  # nothing was recomputed
+    assert second["sources"]["legacy"]["new_rows"] == 0 and second["totals"] == first["totals"]
+
+    with (tmp_path / "legacy.jsonl").open("a") as handle:  # a new row, and a copy of an old one
+        handle.write('{"instruction": "What is a 502 error?", "input": "", "response": "A bad gateway reply."}\n')
+        handle.write('{"instruction": "Explain what a CNAME record does.", "input": "", "response": '
+                     '"A CNAME record makes one domain name an alias of another, so lookups for the alias return '
+                     'the target\'s addresses. We use it to point your custom domain at our edge network."}\n')
+    third = build(config=str(config), out=str(tmp_path / "out"))
+    legacy = third["sources"]["legacy"]
+    assert legacy["new_rows"] == 2 and legacy["read"] == first["sources"]["legacy"]["read"] + 2
+    assert legacy["kept"] == first["sources"]["legacy"]["kept"] + 1  # the copy was deduplicated against the old
+    assert third["sources"]["tickets"]["new_rows"] == 0

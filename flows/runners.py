@@ -1,0 +1,46 @@
+"""Choosing where tasks run, and which failures are worth a retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from flows.config import RunSettings
+
+TRANSIENT_WORDS = ("could not connect", "connection refused", "connection reset", "timeout", "timed out",
+                   "server closed the connection", "terminating connection", "too many connections",
+                   "database is locked", "temporarily unavailable")
+
+
+def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
+    """threads (default, in-process), processes (all local cores), or Dask (a local cluster or `dask_address`)."""
+    if kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=max(4, run.workers))
+    if kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=run.workers)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if run.dask_address:
+            return DaskTaskRunner(address=run.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": run.workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    raise ValueError(f"run.task_runner: unknown runner {kind!r}; expected threads, processes or dask")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Connection trouble may pass; a syntax error, a missing column or a bad file will not."""
+    if isinstance(error, ConnectionError | TimeoutError):
+        return True
+    text = str(error).lower()
+    return type(error).__name__ in ("OperationalError", "InterfaceError", "DisconnectionError") and any(
+        word in text for word in TRANSIENT_WORDS)
+
+
+def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
+    try:
+        state.result()
+    except Exception as error:  # the state re-raises the task's own exception
+        return is_transient(error)
+    return False
