@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import build_rows, write_jsonl  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+from measure import run_child  # noqa: E402
 
 # ~200 phrases in the style of the 2023 "unfiltered" lists (written for this benchmark).
 _STEMS = ["as an ai", "as a language model", "as an artificial intelligence", "i'm sorry, but", "i am sorry, but",
@@ -91,21 +87,6 @@ def run_datatrove(data: Path, work: Path) -> int:
     return kept
 
 
-def _child(args: list[str]) -> tuple[float, float, str]:
-    """Run one side; wall time, peak RSS (MB) of its largest process, and what it printed."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        text = out.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args} failed:\n{text[-4000:]}")
-    return wall, usage.ru_maxrss / 1024, text
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -119,13 +100,13 @@ def main() -> None:
     ours, peer = [], []
     for run in range(args.runs):
         shutil.rmtree(tmp / "ours", ignore_errors=True)
-        wall, peak, _ = _child([sys.executable, "-m", "flows.build", "--config", str(config)])
+        wall, peak, _ = run_child([sys.executable, "-m", "flows.build", "--config", str(config)])
         kept_ours = sum(1 for f in ("train.jsonl", "val.jsonl") for _ in open(tmp / "ours" / f, "rb"))
         ours.append((wall, peak))
         shutil.rmtree(tmp / "dt", ignore_errors=True)
         code = f"import sys; sys.path.insert(0, 'bench'); from compare_datatrove import run_datatrove; " \
                f"from pathlib import Path; print('KEPT', run_datatrove(Path('{data}'), Path('{tmp / 'dt'}')))"
-        wall_dt, peak_dt, out = _child([sys.executable, "-c", code])
+        wall_dt, peak_dt, out = run_child([sys.executable, "-c", code])
         kept_dt = int(out.rsplit("KEPT", 1)[1].split()[0])
         peer.append((wall_dt, peak_dt))
         print(f"run {run + 1}: ours {wall:.1f} s ({peak:.0f} MB, kept {kept_ours}) | "
