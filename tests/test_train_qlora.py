@@ -262,3 +262,28 @@ def test_settings_reject_unknown_keys():
     with pytest.raises(ValidationError, match="lora_rank"):
         TrainSettings(model="x", lora_rank=8)
     assert TrainSettings(model="x", lora={"r": 4}).lora.alpha == 32
+
+
+def test_chunked_loss_matches_the_models_loss_and_gradients(data_and_model):
+    from train.loss import chunked_causal_lm_loss, supports_chunked_loss
+    from train.qlora import add_lora
+
+    data, model_dir = data_and_model
+    tok = _tok(model_dir)
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()][:6]
+    encoded, _ = encode_rows(rows, PromptFormat(tok), 128)
+    model = add_lora(load_4bit(str(model_dir), torch.float32, "cpu"), _settings(model_dir))
+    torch.nn.init.normal_(model.base_model.model.model.layers[0].self_attn.q_proj.lora_B["default"].weight)
+    assert supports_chunked_loss(model)
+    for batch in (make_batches(encoded, 6, 128, tok.pad_token_id, True)[0],
+                  make_batches(encoded, 6, 128, tok.pad_token_id, False)[0]):
+        grads = []
+        for use_chunks in (False, True):
+            model.zero_grad()
+            loss = (chunked_causal_lm_loss(model, batch.inputs, chunk=7) if use_chunks
+                    else model(**batch.inputs, use_cache=False).loss)
+            loss.backward()
+            grads.append((float(loss.detach()), [p.grad.clone() for p in model.parameters() if p.requires_grad]))
+        assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-5)
+        for a, b in zip(grads[0][1], grads[1][1], strict=True):
+            torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)

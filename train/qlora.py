@@ -169,6 +169,16 @@ def _autocast(device: str, dtype: Any) -> Any:
     return contextlib.nullcontext()
 
 
+def forward_loss(model: Any, inputs: dict[str, Any], loss_chunk: int = 0) -> Any:
+    """The training loss: chunked over trained tokens when asked and the model allows, else the model's own."""
+    if loss_chunk:
+        from train.loss import chunked_causal_lm_loss, supports_chunked_loss
+
+        if supports_chunked_loss(model):
+            return chunked_causal_lm_loss(model, inputs, loss_chunk)
+    return model(**inputs, use_cache=False).loss
+
+
 def train_model(model: Any, batches: list[Any], settings: TrainSettings, device: str, dtype: Any,
                 log: Any = print) -> dict[str, Any]:
     """The loop: AdamW on the LoRA weights, grad accumulation, clipping; returns per-step figures."""
@@ -198,7 +208,7 @@ def train_model(model: Any, batches: list[Any], settings: TrainSettings, device:
             b = batches[order.pop()]
             inputs = {k: v.to(device) for k, v in b.inputs.items()}
             with _autocast(device, dtype):
-                loss = model(**inputs, use_cache=False).loss / settings.grad_accum
+                loss = forward_loss(model, inputs, settings.loss_chunk) / settings.grad_accum
             loss.backward()
             step_loss += float(loss.detach())
             real, trained, positions = real + b.real_tokens, trained + b.trained_tokens, positions + b.positions

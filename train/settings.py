@@ -51,6 +51,9 @@ class TrainSettings(BaseModel):
     gradient_checkpointing: bool = True
     compute_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
         "auto", description="auto: bfloat16 on a GPU that supports it, float16 on an older GPU, float32 on CPU")
+    loss_chunk: int = Field(0, ge=0, description="tokens per chunk for the chunked cross-entropy over trained "
+                                                  "positions only (saves GiBs with 128k vocabularies); 0: the "
+                                                  "model's own loss")
     eval: bool = True
     merge: bool = Field(False, description="also write base+adapter merged (from a non-quantised reload)")
     preview_rows: int = Field(2, ge=0)
