@@ -214,7 +214,7 @@ def cases(shape: str, vocab: int, smoke: bool) -> list[tuple[str, list[Any], boo
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = ["| case | stack | batch | real tokens/s | padding | peak GiB | MFU |", "|---|---|---|---|---|---|---|"]
+    lines = ["| case | stack | first batch | real tokens/s | padding | peak GiB | MFU |", "|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['case']} | {r['stack']} | {r['batch_shape']} | {r['real_tokens_per_s']:.0f} | "
                      f"{r['padding_share']:.0%} | {r['peak_gib'] if r['peak_gib'] is not None else 'n/a'} | "

@@ -371,7 +371,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merge", action="store_true", help="also write the merged model")
     parser.add_argument("--preview-rows", type=int)
     args = parser.parse_args(argv)
-    settings = settings_from_args(args)
+    from pydantic import ValidationError
+
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as err:
+        problems = "; ".join(f"train.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        print(f"bad training settings: {problems}", file=sys.stderr)
+        return 2
     output = Path(args.output) if args.output else Path(args.data) / "qlora"
     if args.dry_run:
         report = dry_run(args.data, settings, output)
