@@ -214,7 +214,8 @@ def cases(shape: str, vocab: int, smoke: bool) -> list[tuple[str, list[Any], boo
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = ["| case | stack | first batch | real tokens/s | padding | peak GiB | MFU |", "|---|---|---|---|---|---|---|"]
+    lines = ["| case | stack | first batch | real tokens/s | padding | peak GiB | MFU |",
+             "|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['case']} | {r['stack']} | {r['batch_shape']} | {r['real_tokens_per_s']:.0f} | "
                      f"{r['padding_share']:.0%} | {r['peak_gib'] if r['peak_gib'] is not None else 'n/a'} | "
@@ -231,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default="/tmp/sftcurate-bench-models")
     parser.add_argument("--peak-tflops", type=float, default=989.0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", help="run only the cases whose name contains this (e.g. 4x2048)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per case; the median tokens/s is reported")
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args(argv)
@@ -245,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.steps or (6 if args.smoke else 20)
     results = []
     for name, batches, plain, chunk in cases(shape, SHAPES[shape]["vocab_size"], args.smoke):
+        if args.only and args.only not in name:
+            continue
         runs = sorted((run_case(name, path, batches, plain, steps, args.warmup, device, args.peak_tflops, chunk)
                        for _ in range(args.repeats)), key=lambda r: r["real_tokens_per_s"])
         results.append(runs[len(runs) // 2] | {"runs_tokens_per_s": [r["real_tokens_per_s"] for r in runs]})

@@ -287,3 +287,20 @@ def test_chunked_loss_matches_the_models_loss_and_gradients(data_and_model):
         assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-5)
         for a, b in zip(grads[0][1], grads[1][1], strict=True):
             torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_gpu_benchmark_smoke_runs_on_cpu(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_gpu", Path(__file__).parent.parent / "bench" / "train_gpu.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--smoke", "--steps", "2", "--warmup", "0", "--cache", str(tmp_path / "models"),
+                       "--out", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    by_case = {(r["case"], r["stack"]): r for r in results}
+    assert len(by_case) == 5 and all(r["real_tokens_per_s"] > 0 for r in results)
+    padded = by_case[("padded 8 (baseline)", "plain (prepare_model_for_kbit_training)")]
+    packed = by_case[("packed 2x256", "this task")]
+    assert packed["padding_share"] < padded["padding_share"]
