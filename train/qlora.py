@@ -228,7 +228,7 @@ def train_model(model: Any, batches: list[Any], settings: TrainSettings, device:
             "padding_share": round(1 - real / max(1, positions), 4)}
 
 
-def save_outputs(model: Any, fmt: PromptFormat, settings: TrainSettings, out: Path) -> Path:
+def save_outputs(model: Any, fmt: PromptFormat, settings: TrainSettings, out: Path, compute_dtype: Any) -> Path:
     """Adapter, tokenizer, prompt template and config in one folder: all inference needs besides the base."""
     import peft
     import torch
@@ -242,7 +242,7 @@ def save_outputs(model: Any, fmt: PromptFormat, settings: TrainSettings, out: Pa
         "settings": settings.model_dump(), "template": fmt.mode,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                      "peft": peft.__version__, "bitsandbytes": _bnb_version()},
-        "quantization": quantization_config(torch.float32).to_dict() | {"bnb_4bit_compute_dtype": "see metrics"}})
+        "quantization": quantization_config(compute_dtype).to_dict()})
     return adapter
 
 
@@ -300,7 +300,7 @@ def run_training(data_dir: str | Path, settings: TrainSettings, output_dir: str 
     eval_before = evaluate(model, val_batches, device, dtype)
     result = train_model(model, batches, settings, device, dtype, log)
     eval_after = evaluate(model, val_batches, device, dtype)
-    adapter = save_outputs(model, fmt, settings, out)
+    adapter = save_outputs(model, fmt, settings, out, dtype)
 
     metrics: dict[str, Any] = {
         "model": settings.model, "device": device, "compute_dtype": str(dtype).removeprefix("torch."),
