@@ -120,7 +120,8 @@ def render_preview(preview: dict[str, Any], max_tokens: int = 400) -> str:
             lines.append(f"   ... {len(tokens) - max_tokens} tokens not shown ...")
             continue
         mark = "T" if t["trained"] else "·"
-        lines.append(f"  {t['i']:>4} {t['id']:>6}  {mark:^5}  {t['text']!r}")
+        raw = f"  (part of a character: {t['token']})" if "\ufffd" in t["text"] else ""
+        lines.append(f"  {t['i']:>4} {t['id']:>6}  {mark:^5}  {t['text']!r}{raw}")
     c = preview["checks"]
     lines.append(f"  checks: BOS count {c['bos_count']} (one: {c['one_bos']}), EOS last and trained: "
                  f"{c['eos_last_and_trained']}, prompt masked: {c['prompt_masked']}, trained tokens: "

@@ -23,7 +23,7 @@ class GateSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_rows: int = Field(1, ge=0)
+    min_rows: int = Field(20, ge=0, description="fewer rows than this is not worth an adapter")
     max_over_length_share: float = Field(0.2, ge=0.0, le=1.0)
 
 
