@@ -304,3 +304,24 @@ def test_gpu_benchmark_smoke_runs_on_cpu(tmp_path):
     padded = by_case[("padded 8 (baseline)", "plain (prepare_model_for_kbit_training)")]
     packed = by_case[("packed 2x256", "this task")]
     assert packed["padding_share"] < padded["padding_share"]
+
+
+def test_cli_reports_bad_settings_keys(data_and_model, tmp_path, capsys):
+    data, model = data_and_model
+    config = tmp_path / "train.yaml"
+    config.write_text("train:\n  lora: {rank: 4}\n")
+    assert main(["--data", str(data), "--model", str(model), "--config", str(config), "--dry-run"]) == 2
+    assert "train.lora.rank: Extra inputs are not permitted" in capsys.readouterr().err
+
+
+def test_pad_equal_to_eos_still_trains_eos(data_and_model):
+    """Models without a pad token pad with EOS here; padding is masked by position, so EOS keeps its label."""
+    data, model_dir = data_and_model
+    tok = _tok(model_dir)
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()]
+    encoded, info = encode_rows(rows, PromptFormat(tok), 128)
+    for packing in (True, False):
+        batches = make_batches(encoded, 4, 128, tok.eos_token_id, packing)
+        eos_labelled = sum(int((b.inputs["labels"] == tok.eos_token_id).sum()) for b in batches)
+        assert eos_labelled == len(encoded)
+        assert sum(b.trained_tokens for b in batches) == info["trained_tokens"]
