@@ -222,6 +222,8 @@ def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
     assert metrics["eval_loss"] < metrics["eval_loss_before"]
     assert metrics["tokens_per_s"] > 0 and metrics["peak_memory_gib"] > 0 and metrics["wall_s"] > 0
     assert 0 <= metrics["padding_share"] < 0.5 and metrics["val_examples"] == 4
+    check = metrics["packing_check"]  # the run verified on its own model that packed examples stay apart
+    assert metrics["packing"] and check["ok"] and check["max_abs_diff"] < 1e-3 < check["leak_diff"]
 
     run = tmp_path / "run"
     adapter = run / "adapter"

@@ -169,6 +169,35 @@ def _autocast(device: str, dtype: Any) -> Any:
     return contextlib.nullcontext()
 
 
+def check_packed_attention(model: Any, examples: list[Encoded], device: str, dtype: Any) -> dict[str, Any]:
+    """Does this model + transformers keep packed examples apart? Logits of two packed examples vs each alone.
+
+    `leak` is what plain causal attention over the row would do to the second example; packing is trusted when the
+    packed logits stay far closer to the separate run than that (or both are negligible). Costs three short
+    forward passes; a model whose attention ignores restarting position ids falls back to padded batches.
+    """
+    import torch
+
+    from train.packing import collate_packed
+
+    pair = [Encoded(e.input_ids[:48], e.labels[:48]) for e in examples[:2]]
+    if len(pair) < 2:
+        return {"ok": True, "checked": False}
+    batch = collate_packed([pair], 0).inputs
+    ids, positions = batch["input_ids"].to(device), batch["position_ids"].to(device)
+    n1 = len(pair[0])
+    was_training = model.training
+    model.eval()
+    with torch.no_grad(), _autocast(device, dtype):
+        packed = model(input_ids=ids, position_ids=positions, use_cache=False).logits[0, n1:].float()
+        leaky = model(input_ids=ids, use_cache=False).logits[0, n1:].float()
+        alone = model(input_ids=ids[:, n1:], use_cache=False).logits[0].float()
+    model.train(was_training)
+    diff, leak = float((packed - alone).abs().max()), float((leaky - alone).abs().max())
+    return {"ok": diff <= max(1e-3, 0.25 * leak), "checked": True, "max_abs_diff": round(diff, 6),
+            "leak_diff": round(leak, 6)}
+
+
 def forward_loss(model: Any, inputs: dict[str, Any], loss_chunk: int = 0) -> Any:
     """The training loss: chunked over trained tokens when asked and the model allows, else the model's own."""
     if loss_chunk:
@@ -297,6 +326,15 @@ def run_training(data_dir: str | Path, settings: TrainSettings, output_dir: str 
         torch.cuda.reset_peak_memory_stats()
     model = add_lora(load_4bit(settings.model, dtype, device), settings)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    packing_check: dict[str, Any] = {"ok": True, "checked": False}
+    if settings.packing:
+        packing_check = check_packed_attention(model, encoded, device, dtype)
+        if not packing_check["ok"]:
+            log(f"WARNING: packed examples attend to each other with this model ({packing_check}); "
+                "falling back to length-grouped padded batches")
+            batches = make_batches(encoded, settings.batch_size, settings.max_seq_len, pad_id, False,
+                                   seed=settings.seed)
+            val_batches = make_batches(val_encoded, settings.batch_size, settings.max_seq_len, pad_id, False)
     eval_before = evaluate(model, val_batches, device, dtype)
     result = train_model(model, batches, settings, device, dtype, log)
     eval_after = evaluate(model, val_batches, device, dtype)
@@ -304,7 +342,8 @@ def run_training(data_dir: str | Path, settings: TrainSettings, output_dir: str 
 
     metrics: dict[str, Any] = {
         "model": settings.model, "device": device, "compute_dtype": str(dtype).removeprefix("torch."),
-        "template": fmt.mode, "packing": settings.packing, "trainable_params": trainable,
+        "template": fmt.mode, "packing": settings.packing and packing_check["ok"], "packing_check": packing_check,
+        "trainable_params": trainable,
         "train_examples": len(encoded), "batches_per_epoch": len(batches),
         "truncated_prompt": stats["training"]["truncated_prompt"],
         "skipped_answer_too_long": stats["training"]["skipped_answer_too_long"],
