@@ -236,8 +236,9 @@ def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
     assert saved["loss"] == losses and (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # the adapter reloads onto the 4-bit base and changes its output
-    ids = torch.tensor([PromptFormat(base_tok := _tok(adapter)).prompt_ids({"instruction": "法国的首都是哪里？"})])
-    assert base_tok.pad_token_id is not None
+    fmt = PromptFormat.from_adapter(adapter)
+    assert fmt.mode == "chat" and fmt.tokenizer.chat_template == _tok(model_dir).chat_template
+    ids = torch.tensor([fmt.prompt_ids({"instruction": "法国的首都是哪里？"})])
     with torch.no_grad():
         before = base(input_ids=ids, use_cache=False).logits
         tuned = PeftModel.from_pretrained(base, adapter).eval()

@@ -7,7 +7,9 @@ a generation call sees them (prompt ids, then the model's continuation).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 IGNORE = -100
@@ -122,10 +124,18 @@ class PromptFormat:
         out: dict[str, Any] = {"mode": self.mode, "bos_prepended_once": self.bos_id is not None,
                                "eos_appended_to_response": True}
         if self.mode == "alpaca":
-            out |= ALPACA | {"usage": "prompt = template.format(**row); ids = tokenizer(prompt).input_ids "
-                                      "(one BOS); generate; stop at EOS"}
+            out |= ALPACA
         else:
             out |= {"chat_template": self.tokenizer.chat_template,
-                    "usage": "tokenizer.apply_chat_template([{'role': 'user', 'content': instruction + "
-                             "'\\n\\n' + input}], add_generation_prompt=True)"}
+                    "user_message": "instruction, or instruction + '\\n\\n' + input when input is not empty"}
+        out["usage"] = ("PromptFormat.from_adapter(ADAPTER_DIR).prompt_ids(row) gives the exact prompt ids used in "
+                        "training (one BOS); generate and stop at EOS")
         return out
+
+    @classmethod
+    def from_adapter(cls, adapter_dir: str | Path) -> PromptFormat:
+        """The format an adapter was trained with: its saved tokenizer and prompt_template.json."""
+        from transformers import AutoTokenizer
+
+        saved = json.loads((Path(adapter_dir) / "prompt_template.json").read_text(encoding="utf-8"))
+        return cls(AutoTokenizer.from_pretrained(adapter_dir), saved["mode"])
