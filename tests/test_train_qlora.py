@@ -1,0 +1,330 @@
+"""The QLoRA task, for real on the CPU: a tiny Llama-shaped model in 4-bit NF4, trained for a few steps.
+
+No mocks: the tokenizer is trained here, the model is random-weight, bitsandbytes quantises it on the CPU.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from train.gate import GateError, encode_rows, label_preview, training_stats
+from train.packing import collate_packed, make_batches, pack
+from train.prompts import IGNORE, PromptFormat
+from train.qlora import load_4bit, main, run_training
+from train.settings import GateSettings, TrainSettings
+from train.tiny_model import write_tiny_model
+
+torch.set_num_threads(1)  # 2 shared cores; tiny matmuls gain nothing from more
+
+EN = [("What is the capital of {c}?", "", "The capital of {c} is {k}."),
+      ("Translate the city name to upper case.", "{k}", "{K}"),
+      ("Write one sentence about {c}.", "", "{c} is a country whose capital is {k}; many people visit {k}.")]
+ZH = [("{zc}的首都是哪里？", "", "{zc}的首都是{zk}。")]
+PLACES = [("France", "Paris", "法国", "巴黎"), ("Japan", "Tokyo", "日本", "东京"), ("Italy", "Rome", "意大利", "罗马"),
+          ("Spain", "Madrid", "西班牙", "马德里"), ("Egypt", "Cairo", "埃及", "开罗"), ("Peru", "Lima", "秘鲁", "利马"),
+          ("Kenya", "Nairobi", "肯尼亚", "内罗毕")]
+
+
+def _rows() -> list[dict]:
+    rows = []
+    for c, k, zc, zk in PLACES:
+        for i, (ins, inp, out) in enumerate(EN + ZH):
+            fill = {"c": c, "k": k, "K": k.upper(), "zc": zc, "zk": zk}
+            rows.append({"instruction": ins.format(**fill), "input": inp.format(**fill), "output": out.format(**fill),
+                         "id": f"{c}-{i}", "source": "zh" if i == 3 else "en"})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def data_and_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("qlora")
+    data = root / "data"
+    data.mkdir()
+    rows = _rows()
+    val = [r for r in rows if r["id"].startswith("Kenya")]
+    train = [r for r in rows if not r["id"].startswith("Kenya")]
+    for name, part in (("train", train), ("val", val)):
+        (data / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part))
+    model = write_tiny_model(root / "tiny", data_dir=data)
+    return data, model
+
+
+def _settings(model: Path, **kw) -> TrainSettings:
+    base = {"enabled": True, "model": str(model), "max_seq_len": 128, "max_steps": 12, "learning_rate": 1e-2,
+            "batch_size": 2, "threads": 1, "lora": {"r": 8, "alpha": 16, "dropout": 0.0}}
+    return TrainSettings(**(base | kw))
+
+
+def test_tiny_model_loads_with_a_local_tokenizer(data_and_model):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _, model_dir = data_and_model
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    assert model.config.model_type == "llama"
+    assert None not in (tok.bos_token_id, tok.eos_token_id, tok.pad_token_id)
+    assert tok.pad_token_id != tok.eos_token_id
+    text = "法国的首都是巴黎。 Paris!"
+    assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
+    assert tok.chat_template and model.get_input_embeddings().num_embeddings == len(tok)
+
+
+@pytest.mark.parametrize("template", ["chat", "alpaca"])
+def test_labels_mask_prompt_train_answer_and_eos_with_one_bos(data_and_model, template):
+    from transformers import AutoTokenizer
+
+    _, model_dir = data_and_model
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    fmt = PromptFormat(tok, template)
+    row = {"instruction": "What is the capital of France?", "input": "", "output": "The capital is Paris."}
+    ex = fmt.encode(row, 256)
+    # the chat template writes <s> itself and the tokenizer adds one too: still exactly one, first
+    assert ex.input_ids.count(tok.bos_token_id) == 1 and ex.input_ids[0] == tok.bos_token_id
+    assert ex.input_ids[-1] == tok.eos_token_id and ex.labels[-1] == tok.eos_token_id
+    n_prompt = len(fmt.prompt_ids(row))
+    assert ex.labels[:n_prompt] == [IGNORE] * n_prompt
+    assert ex.labels[n_prompt:] == ex.input_ids[n_prompt:]
+    assert tok.decode(ex.input_ids[n_prompt:-1]).strip() == "The capital is Paris."
+    preview = label_preview(row, fmt, 256)
+    assert preview["checks"]["ok"] and preview["checks"]["bos_count"] == 1
+    assert [t["trained"] for t in preview["tokens"]] == [lab != IGNORE for lab in ex.labels]
+
+
+def test_too_long_rows_keep_answer_and_eos_or_are_skipped(data_and_model):
+    from transformers import AutoTokenizer
+
+    _, model_dir = data_and_model
+    fmt = PromptFormat(AutoTokenizer.from_pretrained(model_dir), "alpaca")
+    long_prompt = {"instruction": "Summarise.", "input": "word " * 300, "output": "Short answer."}
+    ex = fmt.encode(long_prompt, 96)
+    assert ex is not None and ex.truncated and len(ex) == 96
+    answer = fmt.response_ids(long_prompt)
+    assert ex.input_ids[-len(answer):] == answer and ex.labels[-len(answer):] == answer
+    header = fmt.prompt_ids({"instruction": "x"})[-fmt.header_len:]
+    assert ex.input_ids[-len(answer) - fmt.header_len:-len(answer)] == header  # '### Response:' survives
+    long_answer = {"instruction": "Count.", "input": "", "output": "one two three " * 100}
+    assert fmt.encode(long_answer, 96) is None
+    encoded, info = encode_rows([long_prompt, long_answer, {"instruction": "Hi", "output": "Hello."}], fmt, 96)
+    assert len(encoded) == 2
+    assert (info["truncated_prompt"], info["skipped_answer_too_long"], info["over_max_seq_len"]) == (1, 1, 2)
+
+
+def test_gates_refuse_with_a_clear_message(data_and_model):
+    data, model = data_and_model
+    with pytest.raises(GateError, match=r"min_rows is 1000"):
+        run_training(data, _settings(model, gates=GateSettings(min_rows=1000)), data / "never")
+    with pytest.raises(GateError, match=r"longer than max_seq_len=16 .*max_over_length_share"):
+        run_training(data, _settings(model, max_seq_len=16), data / "never")
+    assert not (data / "never" / "adapter").exists()
+
+
+def test_stats_use_the_models_tokenizer(data_and_model):
+    from transformers import AutoTokenizer
+
+    data, model = data_and_model
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()]
+    fmt = PromptFormat(AutoTokenizer.from_pretrained(model))
+    encoded, stats = training_stats(rows, fmt, 128)
+    assert stats["rows"] == len(rows) == len(encoded) and stats["tokens_method"] == "tokenizer"
+    assert stats["sources"] == {"en": 18, "zh": 6} and set(stats["languages"]) == {"en", "zh"}
+    assert stats["training"]["trained_tokens"] == sum(sum(x != IGNORE for x in e.labels) for e in encoded)
+    assert 0 < stats["training"]["example_tokens"]["p50"] <= stats["training"]["example_tokens"]["max"] <= 128
+
+
+def test_dry_run_prints_stats_and_label_preview_without_loading_weights(data_and_model, capsys, monkeypatch):
+    import transformers
+
+    data, model = data_and_model
+
+    def no_weights(*args, **kwargs):
+        raise AssertionError("a dry run must not load model weights")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_weights)
+    out = data / "dry"
+    assert main(["--data", str(data), "--model", str(model), "--dry-run", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "24 rows" in printed and "label  token" in printed and "→ OK" in printed
+    assert "'</s>'" in printed and "'<s>'" in printed
+    report = json.loads((out / "dry_run.json").read_text())
+    assert report["gate_problems"] == [] and all(p["checks"]["ok"] for p in report["preview"])
+    assert main(["--data", str(data), "--model", str(model), "--dry-run", "--output", str(out),
+                 "--min-rows", "999"]) == 2
+
+
+def test_packing_never_attends_across_examples(data_and_model):
+    """Packed logits equal the logits of each example run alone; with the cache on they do not (the trap)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.masking_utils import find_packed_sequence_indices
+
+    data, model_dir = data_and_model
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()][:3]
+    encoded, _ = encode_rows(rows, PromptFormat(tok), 128)
+    batch = collate_packed([encoded], tok.pad_token_id)
+    lengths = [len(e) for e in encoded]
+    segments = find_packed_sequence_indices(batch.inputs["position_ids"])
+    assert segments is not None and segments[0].tolist() == [i for i, n in enumerate(lengths) for _ in range(n)]
+    with torch.no_grad():
+        packed = model(input_ids=batch.inputs["input_ids"], position_ids=batch.inputs["position_ids"],
+                       use_cache=False).logits[0]
+        leaky = model(input_ids=batch.inputs["input_ids"], position_ids=batch.inputs["position_ids"]).logits[0]
+        start, worst_leak = 0, 0.0
+        for ex in encoded:
+            alone = model(input_ids=torch.tensor([ex.input_ids]), use_cache=False).logits[0]
+            torch.testing.assert_close(packed[start:start + len(ex)], alone, atol=1e-4, rtol=1e-4)
+            worst_leak = max(worst_leak, float((leaky[start:start + len(ex)] - alone).abs().max()))
+            start += len(ex)
+    assert worst_leak > 1e-3  # the test can see leakage: with the default cache, examples 2 and 3 see example 1
+
+
+def test_pack_and_padded_batches_cover_every_example_once(data_and_model):
+    from transformers import AutoTokenizer
+
+    data, model_dir = data_and_model
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()]
+    encoded, info = encode_rows(rows, PromptFormat(tok), 128)
+    bins = pack(encoded, 128)
+    assert sorted(id(e) for b in bins for e in b) == sorted(id(e) for e in encoded)
+    assert all(sum(len(e) for e in b) <= 128 for b in bins) and len(bins) < len(encoded)
+    for packing in (True, False):
+        batches = make_batches(encoded, 3, 128, tok.pad_token_id, packing)
+        assert sum(b.real_tokens for b in batches) == info["train_tokens"]
+        assert sum(b.trained_tokens for b in batches) == info["trained_tokens"]
+        for b in batches:
+            pad = b.inputs["input_ids"] == tok.pad_token_id
+            assert (b.inputs["labels"][pad] == IGNORE).all()
+
+
+def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
+    import bitsandbytes as bnb
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    data, model_dir = data_and_model
+    settings = _settings(model_dir, merge=True)
+    metrics = run_training(data, settings, tmp_path / "run", log=lambda _: None)
+
+    # really 4-bit NF4 with double quantisation
+    base = load_4bit(str(model_dir), torch.float32, "cpu")
+    q_proj = base.model.layers[0].self_attn.q_proj
+    assert isinstance(q_proj, bnb.nn.Linear4bit)
+    assert q_proj.weight.quant_state.quant_type == "nf4" and q_proj.weight.quant_state.nested
+
+    # it learned: training loss and eval loss on val.jsonl fall
+    losses = metrics["loss"]
+    assert len(losses) == 12 and sum(losses[-3:]) < sum(losses[:3])
+    assert metrics["eval_loss"] < metrics["eval_loss_before"]
+    assert metrics["tokens_per_s"] > 0 and metrics["peak_memory_gib"] > 0 and metrics["wall_s"] > 0
+    assert 0 <= metrics["padding_share"] < 0.5 and metrics["val_examples"] == 4
+    check = metrics["packing_check"]  # the run verified on its own model that packed examples stay apart
+    assert metrics["packing"] and check["ok"] and check["max_abs_diff"] < 1e-3 < check["leak_diff"]
+
+    run = tmp_path / "run"
+    adapter = run / "adapter"
+    for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "prompt_template.json",
+                 "train_config.json"):
+        assert (adapter / name).is_file(), name
+    assert json.loads((adapter / "prompt_template.json").read_text())["mode"] == "chat"
+    assert json.loads((adapter / "train_config.json").read_text())["settings"]["lora"]["r"] == 8
+    saved = json.loads((run / "metrics.json").read_text())
+    assert saved["loss"] == losses and (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the adapter reloads onto the 4-bit base and changes its output
+    fmt = PromptFormat.from_adapter(adapter)
+    assert fmt.mode == "chat" and fmt.tokenizer.chat_template == _tok(model_dir).chat_template
+    ids = torch.tensor([fmt.prompt_ids({"instruction": "法国的首都是哪里？"})])
+    with torch.no_grad():
+        before = base(input_ids=ids, use_cache=False).logits
+        tuned = PeftModel.from_pretrained(base, adapter).eval()
+        after = tuned(input_ids=ids, use_cache=False).logits
+    assert (after - before).abs().max() > 1e-3
+
+    # the merged model (from a non-quantised reload) equals base + adapter without quantisation
+    plain = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32),
+                                      adapter).eval()
+    merged = AutoModelForCausalLM.from_pretrained(run / "merged", dtype=torch.float32).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(merged(input_ids=ids).logits, plain(input_ids=ids).logits, atol=1e-4, rtol=1e-4)
+
+
+def _tok(path: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def test_settings_reject_unknown_keys():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="lora_rank"):
+        TrainSettings(model="x", lora_rank=8)
+    assert TrainSettings(model="x", lora={"r": 4}).lora.alpha == 32
+
+
+def test_chunked_loss_matches_the_models_loss_and_gradients(data_and_model):
+    from train.loss import chunked_causal_lm_loss, supports_chunked_loss
+    from train.qlora import add_lora
+
+    data, model_dir = data_and_model
+    tok = _tok(model_dir)
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()][:6]
+    encoded, _ = encode_rows(rows, PromptFormat(tok), 128)
+    model = add_lora(load_4bit(str(model_dir), torch.float32, "cpu"), _settings(model_dir))
+    torch.nn.init.normal_(model.base_model.model.model.layers[0].self_attn.q_proj.lora_B["default"].weight)
+    assert supports_chunked_loss(model)
+    for batch in (make_batches(encoded, 6, 128, tok.pad_token_id, True)[0],
+                  make_batches(encoded, 6, 128, tok.pad_token_id, False)[0]):
+        grads = []
+        for use_chunks in (False, True):
+            model.zero_grad()
+            loss = (chunked_causal_lm_loss(model, batch.inputs, chunk=7) if use_chunks
+                    else model(**batch.inputs, use_cache=False).loss)
+            loss.backward()
+            grads.append((float(loss.detach()), [p.grad.clone() for p in model.parameters() if p.requires_grad]))
+        assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-5)
+        for a, b in zip(grads[0][1], grads[1][1], strict=True):
+            torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_gpu_benchmark_smoke_runs_on_cpu(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_gpu", Path(__file__).parent.parent / "bench" / "train_gpu.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--smoke", "--steps", "2", "--warmup", "0", "--cache", str(tmp_path / "models"),
+                       "--out", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    by_case = {(r["case"], r["stack"]): r for r in results}
+    assert len(by_case) == 5 and all(r["real_tokens_per_s"] > 0 for r in results)
+    padded = by_case[("padded 8 (baseline)", "plain (prepare_model_for_kbit_training)")]
+    packed = by_case[("packed 2x256", "this task")]
+    assert packed["padding_share"] < padded["padding_share"]
+
+
+def test_cli_reports_bad_settings_keys(data_and_model, tmp_path, capsys):
+    data, model = data_and_model
+    config = tmp_path / "train.yaml"
+    config.write_text("train:\n  lora: {rank: 4}\n")
+    assert main(["--data", str(data), "--model", str(model), "--config", str(config), "--dry-run"]) == 2
+    assert "train.lora.rank: Extra inputs are not permitted" in capsys.readouterr().err
+
+
+def test_pad_equal_to_eos_still_trains_eos(data_and_model):
+    """Models without a pad token pad with EOS here; padding is masked by position, so EOS keeps its label."""
+    data, model_dir = data_and_model
+    tok = _tok(model_dir)
+    rows = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()]
+    encoded, info = encode_rows(rows, PromptFormat(tok), 128)
+    for packing in (True, False):
+        batches = make_batches(encoded, 4, 128, tok.eos_token_id, packing)
+        eos_labelled = sum(int((b.inputs["labels"] == tok.eos_token_id).sum()) for b in batches)
+        assert eos_labelled == len(encoded)
+        assert sum(b.trained_tokens for b in batches) == info["trained_tokens"]
