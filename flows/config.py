@@ -19,6 +19,7 @@ from filters.clean import FilterSettings
 from filters.dedup import DedupSettings
 from formats.sources import CsvSource, HtmlSource, JsonlSource, Source, SqlSource
 from formats.writers import OutputSettings
+from train.settings import TrainSettings
 
 SOURCE_MODELS = {"html": HtmlSource, "csv": CsvSource, "sql": SqlSource, "jsonl": JsonlSource}
 
@@ -48,6 +49,7 @@ class PipelineConfig(BaseModel):
     dedup: DedupSettings = DedupSettings()
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()
+    train: TrainSettings = TrainSettings()
 
     @field_validator("sources")
     @classmethod
@@ -144,6 +146,8 @@ def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
                     problems.append(f"{key}.url: sqlite database does not exist: {base_dir / url.database}")
             elif src.script:
                 problems.append(f"{key}.script: only sqlite sources can load a script")
+    if config.train.enabled and not config.train.model:
+        problems.append("train.model: training is enabled but no model is given (a local folder or a hub id)")
     return problems
 
 

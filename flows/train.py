@@ -1,0 +1,69 @@
+"""The training hand-off as a Prefect flow: stats gate and label preview first, then QLoRA; both as artifacts.
+
+`build` calls it when the config's `train.enabled` is true; `train/manual` in prefect.yaml runs it on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.config import load_config
+from train.gate import render_preview
+from train.qlora import dry_run, run_training
+from train.settings import TrainSettings
+
+
+def _settings(config: str, model: str | None, max_steps: int | None) -> TrainSettings:
+    cfg, base_dir = load_config(config)
+    settings = cfg.train
+    chosen = model or settings.model
+    local = base_dir / chosen if chosen else None
+    updates: dict[str, Any] = {"model": str(local) if local and local.exists() else chosen}
+    if max_steps:
+        updates["max_steps"] = max_steps
+    return settings.model_copy(update=updates)
+
+
+@task(name="training stats and label preview")
+def preview(data: str, settings: TrainSettings, output: str) -> dict[str, Any]:
+    """What the model will be trained on, before any weights are loaded."""
+    report = dry_run(data, settings, output)
+    stats = report["stats"]
+    size = f"rows **{stats['rows']}**, tokens **{stats['tokens']}** ({stats['tokens_method']})"
+    shown = {k: stats[k] for k in ("training", "sources", "languages") if k in stats}
+    lines = ["# Training data", "", size, "", "```json", json.dumps(shown, ensure_ascii=False, indent=1), "```"]
+    if report["gate_problems"]:
+        lines += ["", "**Gates failed:**", *[f"- {p}" for p in report["gate_problems"]]]
+    lines += ["", "## Label preview (· masked, T trained)", "", "```",
+              *[render_preview(p, max_tokens=120) for p in report["preview"]], "```"]
+    create_markdown_artifact(key="training-stats", markdown="\n".join(lines), description="before training")
+    return report
+
+
+@task(name="qlora")
+def train_adapter(data: str, settings: TrainSettings, output: str) -> dict[str, Any]:
+    metrics = run_training(data, settings, output, log=get_run_logger().info)
+    summary = {k: metrics.get(k) for k in ("steps", "tokens_per_s", "eval_loss_before", "eval_loss", "wall_s",
+                                           "device", "compute_dtype", "packing", "adapter_dir")}
+    loss = metrics.get("loss") or []
+    create_markdown_artifact(key="training-metrics", description="QLoRA run", markdown="\n".join(
+        ["# QLoRA run", "", f"loss {loss[0]:.4f} → {loss[-1]:.4f}" if loss else "", "", "| metric | value |",
+         "|---|---|", *[f"| {k} | {v} |" for k, v in summary.items()]]))
+    return metrics
+
+
+@flow(name="train")
+def train(data: str = "out", config: str = "sample_data/pipeline.yaml", model: str | None = None,
+          output: str | None = None, max_steps: int | None = None) -> dict[str, Any]:
+    """Train a QLoRA adapter on `data`/train.jsonl with the config's `train:` section (model overridable)."""
+    settings = _settings(config, model, max_steps)
+    target = output or str(Path(data) / "qlora")
+    report = preview(data, settings, target)
+    if report["gate_problems"]:
+        raise RuntimeError("training refused by the stats gate: " + "; ".join(report["gate_problems"]))
+    return train_adapter(data, settings, target)
