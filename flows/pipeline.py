@@ -262,7 +262,7 @@ def build(config: str = "sample_data/pipeline.yaml", out: str | None = None,
     runner = make_task_runner(task_runner or cfg.run.task_runner, cfg.run)
     report = curate.with_options(task_runner=runner)(config=config, out=out)
     if cfg.train.enabled:  # hand the curated data to the QLoRA task
-        from flows.train import train
+        from flows.training import train
 
         report["training"] = train(data=str(out or cfg.output.dir), config=config)
     return report

@@ -1,6 +1,8 @@
 """The training hand-off as a Prefect flow: stats gate and label preview first, then QLoRA; both as artifacts.
 
 `build` calls it when the config's `train.enabled` is true; `train/manual` in prefect.yaml runs it on its own.
+(Not named train.py: Prefect loads an entrypoint with its folder on sys.path, where that name would shadow
+the top-level `train` package.)
 """
 
 from __future__ import annotations
