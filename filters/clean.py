@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
 from filters.repair import REPAIRS, changed_span
-from filters.slop import RULES_DIR, SlopMatcher, load_rules, remove_spans
+from filters.slop import RULES_DIR, SlopMatcher, load_rules, normalise, remove_spans
 from formats.example import FIELDS, Example
 
 
@@ -62,11 +62,18 @@ def repair(example: Example, ledger: Ledger) -> None:
 def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
     """Strip, drop or flag; False when the row is dropped."""
     planned: list[tuple[str, str, list]] = []
+    prompt: str | None = None
     for name in matcher.fields():
         text = getattr(example, name)
         hits = matcher.find(name, text)
         if not hits:
             continue
+        if any(h.rule.unless_re is not None for h in hits):
+            if prompt is None:
+                prompt = normalise(f"{example.instruction}\n{example.input}")
+            hits = [h for h in hits if not h.rule.exempt(prompt)]
+            if not hits:
+                continue
         for hit in hits:
             if hit.rule.action == "drop":
                 ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)

@@ -49,15 +49,31 @@ class Rule:
     action: Action = "strip"
     enabled: bool = True
     description: str = ""
+    unless: str = ""  # regex over the normalised instruction + input that exempts the row (the user asked for it)
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         body = self.pattern
         if self.position == "anywhere" and self.lang not in _CJK_LANGS:
             body = rf"(?<!\w)(?:{body})(?!\w)"
-        object.__setattr__(self, "compiled", re.compile(body))
+        compiled = re.compile(body)
+        if compiled.fullmatch(""):
+            raise ValueError(f"rule {self.id!r}: pattern matches the empty string")
+        object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "unless_re", re.compile(self.unless) if self.unless else None)
+
+    @property
+    def prefilter_pattern(self) -> str:
+        """A superset of what the rule can match, for the one-alternation-per-field prefilter: alphabetic
+        rules must start at a word boundary (so "sure" does not wake up on "measure")."""
+        return self.pattern if self.lang in _CJK_LANGS else rf"(?<!\w)(?:{self.pattern})"
+
+    def exempt(self, normalised_prompt: str) -> bool:
+        """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
+        return self.unless_re is not None and self.unless_re.search(normalised_prompt) is not None
 
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
@@ -111,7 +127,7 @@ class SlopMatcher:
             self._by_field[fld] = {pos: [r for r in scoped if r.position == pos]
                                    for pos in ("opener", "closer", "anywhere")}
             # One alternation over the whole field first: most rows have no hit and stop here.
-            self._prefilter[fld] = re.compile("|".join(f"(?:{r.pattern})" for r in scoped))
+            self._prefilter[fld] = re.compile("|".join(f"(?:{r.prefilter_pattern})" for r in scoped))
 
     def fields(self) -> list[str]:
         return list(self._by_field)
