@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
-from filters.repair import REPAIRS, changed_span
+from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, SlopMatcher, load_rules, normalise, remove_spans
 from formats.example import FIELDS, Example
 
@@ -50,6 +50,8 @@ def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopM
 def repair(example: Example, ledger: Ledger) -> None:
     for name in FIELDS:
         text = getattr(example, name)
+        if is_clean(text):
+            continue
         for rule, fix in REPAIRS:
             fixed = fix(text)
             if fixed != text:

@@ -28,7 +28,10 @@ _EN_FUNCTION = re.compile(
     r"\b(?:the|and|of|to|is|are|was|were|in|that|for|it|with|as|on|be|this|you|your|an|or|by|from|at|what|how|"
     r"which|can|not|have|has|will|if|do|does|they|their|there|these|those|its|about|into|than|then|should|would|"
     r"could|been|being|we|our|my|me|he|she|his|her|them|who|when|where|why|all|any|each|some|more|most|also|"
-    r"only|but|so|such|no|yes|give|write|list|describe|explain|name|make|find|create|generate)\b", re.IGNORECASE)
+    r"only|but|so|such|no|yes|give|write|list|describe|explain|name|make|find|create|generate)\b")
+_CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
 
 _CODE_CHARS = re.compile(r"[{}()\[\];=<>_/\\#*$|&^%+]")
 EN_SHARE = 0.08  # share of English function words from which Latin text is English without asking the model
@@ -36,10 +39,30 @@ CJK_WEIGHT = 3  # a Han character carries about as much as three Latin letters
 CODE_SHARE = 0.07  # share of code punctuation among non-space characters above which text is code, not prose
 
 
+def _count(text: str, ascii_bytes: bytes, pattern: re.Pattern[str], keep: bool = True) -> int:
+    """How many characters of text are in the class: bytes.translate for ASCII text (C speed), else regex."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        removed = len(raw) - len(raw.translate(None, ascii_bytes))
+        return removed if keep else len(raw) - removed
+    return len(pattern.findall(text))
+
+
 def looks_like_code(text: str) -> bool:
     """Unfenced code (GPTeacher answers often are) has many brackets and operators; prose has few."""
     visible = len(text) - text.count(" ") - text.count("\n")
-    return visible > 0 and len(_CODE_CHARS.findall(text)) / visible >= CODE_SHARE
+    return visible > 0 and _count(text, _CODE_BYTES, _CODE_CHARS) / visible >= CODE_SHARE
+
+
+def plainly_english(text: str) -> bool:
+    """Cheapest test: its first 300 characters are prose with English function words (no model, no counts)."""
+    head = text[:300]
+    return "`" not in head and "=" not in head and _english_share(head) >= 2 * EN_SHARE
+
+
+def _english_share(text: str) -> float:
+    words = text.split()
+    return len(_EN_FUNCTION.findall(text.lower())) / len(words) if words else 0.0
 
 
 def prose(text: str) -> str:
@@ -55,8 +78,10 @@ def prose(text: str) -> str:
         text = _INLINE_CODE.sub(" ", text)
     if "://" in text or "www." in text or "@" in text:
         text = _URLISH.sub(" ", text)
-    if "\n" in text and ("    " in text or "\t" in text or ";" in text or "=" in text):
-        # unfenced code: indented lines and lines dense with brackets and operators are not prose
+    if looks_like_code(text):
+        return ""  # mostly unfenced code (GPTeacher answers often are): no prose to judge
+    if "\n    " in text or "\n\t" in text or ";\n" in text or "{\n" in text:
+        # prose around unfenced code: indented lines and lines dense with brackets and operators are not prose
         text = "\n".join(line for line in text.split("\n")
                           if not line.startswith(("    ", "\t")) and not looks_like_code(line))
     return text
@@ -87,19 +112,20 @@ def _langid(text: str) -> str | None:
 
 def guess(text: str, min_letters: int = 24) -> str | None:
     """An ISO 639-1 code, "zh" for Han text, or None where there is too little prose to tell."""
-    text = prose(text)
-    if looks_like_code(text):
+    text = prose(text[:SAMPLE_CHARS])
+    if len(text) < min_letters:
         return None
     if text.isascii():
-        letters = len(_ASCII_LETTER.findall(text))
+        letters = _count(text, _ASCII_NON_LETTERS, _ASCII_LETTER, keep=False)
         if letters < min_letters:
             return None
-        words = len(_WORD.findall(text))
-        if words and len(_EN_FUNCTION.findall(text)) / words >= EN_SHARE:
+        if _english_share(text) >= EN_SHARE:
             return "en"
         # Without script evidence the model needs more text: twice the floor.
         return _langid(text) if letters >= 2 * min_letters else None
     han = len(_HAN.findall(text))
+    if han * CJK_WEIGHT >= 0.5 * CJK_WEIGHT * len(text):
+        return "zh"  # at least half of all characters are Han: nothing else to count
     kana = len(_KANA.findall(text))
     hangul = len(_HANGUL.findall(text))
     latin = len(_LATIN.findall(text))
@@ -114,8 +140,6 @@ def guess(text: str, min_letters: int = 24) -> str | None:
         return "ko"
     if han * CJK_WEIGHT >= 0.25 * weighted:
         return "zh"  # Chinese prose with English names and terms in it is still Chinese to its reader
-    if latin >= 0.6 * weighted:
-        words = len(_WORD.findall(text))
-        if words and len(_EN_FUNCTION.findall(text)) / words >= EN_SHARE:
-            return "en"
+    if latin >= 0.6 * weighted and _english_share(text) >= EN_SHARE:
+        return "en"
     return _langid(text) if weighted >= 2 * min_letters else None

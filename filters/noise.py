@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.language import guess, looks_like_code
+from filters.language import guess, looks_like_code, plainly_english
 from filters.slop import normalise
 from filters.textspans import code_blocks
 from formats.example import Example
@@ -70,6 +70,8 @@ _LANGUAGE_TASK = re.compile(
 
 
 def repeated_line_share(text: str) -> float:
+    if text.count("\n") < 3:
+        return 0.0
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if len(lines) < 4:
         return 0.0
@@ -77,9 +79,16 @@ def repeated_line_share(text: str) -> float:
     return sum(c - 1 for c in counts.values()) / len(lines)
 
 
-def repeated_ngram_share(text: str, n: int = 3) -> float:
+def repeated_ngram_share(text: str, n: int = 3, threshold: float = 0.0) -> float:
+    """Share of word n-gram occurrences that repeat an earlier one; 0.0 whenever it cannot exceed threshold."""
+    if len(text) < 60 or text.count(" ") < 29 and len(text) < 400:
+        return 0.0  # cannot hold 30 words: skip the counting
     words = _WORD.findall(text.casefold())
     if len(words) < 30:
+        return 0.0
+    # A repeated 3-gram repeats its first word, so repeats of 3-grams ≤ repeats of words: rows with many
+    # distinct words (almost all) are decided without counting 3-grams.
+    if len(words) - len(set(words)) <= threshold * (len(words) - n + 1):
         return 0.0
     grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
     total = max(1, len(words) - n + 1)
@@ -89,7 +98,12 @@ def repeated_ngram_share(text: str, n: int = 3) -> float:
 Check = Callable[[Example, NoiseSettings], str | None]
 
 
+_LONGEST_PLACEHOLDER = max(map(len, PLACEHOLDER_ANSWERS)) + 8
+
+
 def _empty(ex: Example, s: NoiseSettings) -> str | None:
+    if len(ex.output) > _LONGEST_PLACEHOLDER:
+        return None
     return "output is empty or a placeholder" if normalise(ex.output).strip(" .。") in PLACEHOLDER_ANSWERS else None
 
 
@@ -135,7 +149,10 @@ def _empty_instruction(ex: Example, s: NoiseSettings) -> str | None:
 
 def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
     for name in ("instruction", "output"):
-        m = _PLACEHOLDER.search(getattr(ex, name).casefold())
+        text = getattr(ex, name)
+        if "{" not in text and "<" not in text and "orem" not in text and "OREM" not in text:
+            continue
+        m = _PLACEHOLDER.search(text.casefold())
         if m:
             return f"{name} contains placeholder {m.group(0)!r}"
     return None
@@ -143,18 +160,25 @@ def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
 
 def _template_tokens(ex: Example, s: NoiseSettings) -> str | None:
     for name in ("instruction", "input", "output"):
-        m = _TEMPLATE_TOKENS.search(getattr(ex, name))
+        text = getattr(ex, name)
+        if "<" not in text and "[" not in text and "#" not in text:
+            continue
+        m = _TEMPLATE_TOKENS.search(text)
         if m:
             return f"{name} contains chat-template token {m.group(0)!r}"
     return None
 
 
 def _echo(ex: Example, s: NoiseSettings) -> str | None:
+    if not 0.5 <= (len(ex.output) + 1) / (len(ex.instruction) + 1) <= 2:
+        return None  # NFKC changes lengths a little, never by half
     out = normalise(ex.output).strip()
     return "output only repeats the instruction" if out and out == normalise(ex.instruction).strip() else None
 
 
 def _merged(ex: Example, s: NoiseSettings) -> str | None:
+    if ":" not in ex.output:
+        return None
     m = _MERGED.search(ex.output)
     return f"output contains another instruction ({m.group(0).strip()!r})" if m else None
 
@@ -192,7 +216,11 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
 def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
     """Instruction and output in different languages, unless the task is about language (translation …) or
     the output follows the input's language. Rows with too little prose on either side are not judged."""
+    if len(ex.output) < s.language_min_letters:
+        return None
     if ex.output.isascii() and ex.instruction.isascii() and (not ex.input or ex.input.isascii()):
+        if plainly_english(ex.output) and plainly_english(ex.instruction):
+            return None  # the common case, decided on the first 300 characters of each
         # Both Latin script: the only mismatch left is English vs another Latin-script language; decide
         # cheaply that the output is English before any model runs.
         out_lang = guess(ex.output, s.language_min_letters)
@@ -224,7 +252,7 @@ def _repetition(ex: Example, s: NoiseSettings) -> str | None:
     line_share = repeated_line_share(prose)
     if line_share > s.max_repeated_line_share:
         return f"{line_share:.0%} of output lines are repeats > {s.max_repeated_line_share:.0%}"
-    gram_share = repeated_ngram_share(prose)
+    gram_share = repeated_ngram_share(prose, threshold=s.max_repeated_ngram_share)
     if gram_share > s.max_repeated_ngram_share:
         return f"{gram_share:.0%} of output word 3-grams repeat > {s.max_repeated_ngram_share:.0%}"
     return None
