@@ -83,7 +83,7 @@ def repeated_ngram_share(text: str, n: int = 3, threshold: float = 0.0) -> float
     """Share of word n-gram occurrences that repeat an earlier one; 0.0 whenever it cannot exceed threshold."""
     if len(text) < 60 or text.count(" ") < 29 and len(text) < 400:
         return 0.0  # cannot hold 30 words: skip the counting
-    words = _WORD.findall(text.casefold())
+    words = text.casefold().split()
     if len(words) < 30:
         return 0.0
     # A repeated 3-gram repeats its first word, so repeats of 3-grams ≤ repeats of words: rows with many
@@ -161,7 +161,7 @@ def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
 def _template_tokens(ex: Example, s: NoiseSettings) -> str | None:
     for name in ("instruction", "input", "output"):
         text = getattr(ex, name)
-        if "<" not in text and "[" not in text and "#" not in text:
+        if "<|" not in text and "INST]" not in text and "<<" not in text and "##" not in text:
             continue
         m = _TEMPLATE_TOKENS.search(text)
         if m:
@@ -177,7 +177,9 @@ def _echo(ex: Example, s: NoiseSettings) -> str | None:
 
 
 def _merged(ex: Example, s: NoiseSettings) -> str | None:
-    if ":" not in ex.output:
+    out = ex.output
+    if ":" not in out or not ("nstruction" in out or "nput" in out or "utput" in out or "NSTRUCTION" in out
+                              or "NPUT" in out or "UTPUT" in out):
         return None
     m = _MERGED.search(ex.output)
     return f"output contains another instruction ({m.group(0).strip()!r})" if m else None
@@ -278,8 +280,9 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 
 def first_problem(ex: Example, settings: NoiseSettings) -> tuple[str, str] | None:
     """(rule id, detail) of the first noise check the row fails, or None."""
+    disabled = settings.disable
     for rule_id, check in CHECKS:
-        if rule_id in settings.disable:
+        if disabled and rule_id in disabled:
             continue
         detail = check(ex, settings)
         if detail:
