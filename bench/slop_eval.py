@@ -214,66 +214,70 @@ def _enabled(rule: Any) -> Any:
 
 # ----------------------------------------------------------------------------------------------- 3. recall
 def recall(rows: list[Example], injections: dict[str, Any], settings: FilterSettings, matcher: SlopMatcher,
-           lang: str, seed: int = 7) -> dict[str, Any]:
+           lang: str, split: str = "heldout", seed: int = 7) -> dict[str, Any]:
     """Inject one boilerplate sentence per kind into each human row; count how often the chain removes it
-    (strip: the exact human text comes back; drop kinds: the row is dropped)."""
+    (strip kinds: the exact human text must come back; drop kinds: the row must be dropped by a slop rule).
+    Only rows the chain keeps unchanged without injection are used, so every change is the injection's."""
     rnd = random.Random(seed)
-    kinds = injections[lang]
+    baseline: list[Example] = []
+    for ex in rows:
+        base = copy.deepcopy(ex)
+        ledger = Ledger()
+        repair(base, ledger)
+        if apply_slop(base, matcher, settings.slop, ledger) and not first_problem(base, settings.noise) \
+                and not any(e.stage == "slop" for e in ledger.edits):
+            baseline.append(base)
     out: dict[str, Counter[str]] = {}
     misses: dict[str, list[str]] = defaultdict(list)
-    for kind, spec in kinds.items():
+    for kind, spec in injections[lang].items():
         counts = out.setdefault(kind, Counter())
-        for ex in rows:
-            base = copy.deepcopy(ex)
-            base_ledger = Ledger()
-            repair(base, base_ledger)
-            if not apply_slop(base, matcher, settings.slop, base_ledger) or first_problem(base, settings.noise):
-                continue  # only rows the chain keeps untouched are a fair baseline
-            if any(e.stage == "slop" for e in base_ledger.edits):
-                continue
-            phrase = rnd.choice(spec["phrases"])
+        for base in baseline:
+            phrase = rnd.choice(spec[split])
             polluted = copy.deepcopy(base)
             polluted.output = _inject(base.output, phrase, spec["where"], lang, rnd)
             ledger = Ledger()
             kept = clean_batch([polluted], settings, matcher, ledger)
             counts["injected"] += 1
+            slop_drop = not kept and any(r.stage == "slop" for r in ledger.rejects)
             if spec["expect"] == "drop":
-                if not kept and any(r.stage == "slop" for r in ledger.rejects):
+                if slop_drop:
                     counts["removed"] += 1
                     counts["exact"] += 1
-                elif len(misses[kind]) < 5:
+                else:
                     misses[kind].append(phrase)
                 continue
-            slop_edits = [e for e in ledger.edits if e.stage == "slop"]
-            if kept and slop_edits:
+            if kept and any(e.stage == "slop" for e in ledger.edits):
                 counts["removed"] += 1
                 if kept[0].output == base.output:
                     counts["exact"] += 1
-                elif len(misses[kind]) < 5:
-                    misses[kind].append(f"inexact: {phrase!r} -> {kept[0].output[:80]!r}")
-            elif not kept and any(r.stage == "slop" for r in ledger.rejects):
-                counts["dropped_instead"] += 1
-                if len(misses[kind]) < 5:
-                    misses[kind].append(f"dropped: {phrase!r}")
-            elif len(misses[kind]) < 5:
+                else:
+                    misses[kind].append(f"inexact: {phrase!r} -> {kept[0].output[:60]!r}")
+            elif slop_drop:
+                misses[kind].append(f"dropped: {phrase!r} ({ledger.rejects[0].rule})")
+            else:
                 misses[kind].append(phrase)
-    total = Counter()
+    total: Counter[str] = Counter()
     for c in out.values():
         total.update(c)
+
     def score(c: Counter[str]) -> dict[str, Any]:
         n = c["injected"]
         return {"injected": n, "removed": c["removed"], "exact": c["exact"],
                 "recall": round(c["removed"] / n, 4) if n else None,
                 "exact_share": round(c["exact"] / n, 4) if n else None}
-    return {"total": score(total), "per_kind": {k: score(v) for k, v in out.items()}, "misses": dict(misses)}
+    return {"rows": len(baseline), "total": score(total), "per_kind": {k: score(v) for k, v in out.items()},
+            "misses": {k: dict(Counter(v).most_common(8)) for k, v in misses.items()}}
 
 
 def _inject(text: str, phrase: str, where: str, lang: str, rnd: random.Random) -> str:
-    sep_space = "" if lang == "zh" else " "
+    """Join as writers do: a blank line, a line break, or (EN) a space / (ZH) nothing within the paragraph."""
+    ended = text.rstrip()[-1:] in ".!?。！？" and phrase.rstrip()[-1:] in ".!?:：。！？"
+    # within a paragraph only after a finished sentence, as a model writes it; else on its own line
+    sep = rnd.choice(["\n\n", "\n", " " if lang == "en" else ""]) if ended else rnd.choice(["\n\n", "\n"])
     if where == "opener":
-        return phrase + (rnd.choice(["\n\n", "\n", sep_space]) if lang == "en" else rnd.choice(["\n\n", "\n", ""])) + text
+        return phrase + sep + text
     if where == "closer":
-        return text + (rnd.choice(["\n\n", "\n", sep_space]) if lang == "en" else rnd.choice(["\n\n", "\n", ""])) + phrase
+        return text + sep + phrase
     if where == "replace":
         return phrase
     raise ValueError(where)
@@ -332,8 +336,8 @@ def evaluate(devdata: Path, rows: int, samples: int) -> dict[str, Any]:
     rng = random.Random(3)
     en_rows = humans["web"] + humans["human_en"]
     zh_rows = rng.sample(humans["toyhom"], min(600, len(humans["toyhom"])))
-    report["recall"] = {"en": recall(en_rows, injections, settings, matcher, "en"),
-                        "zh": recall(zh_rows, injections, settings, matcher, "zh")}
+    report["recall"] = {f"{lang}.{split}": recall(group, injections, settings, matcher, lang, split)
+                        for lang, group in (("en", en_rows), ("zh", zh_rows)) for split in ("dev", "heldout")}
     report["false_positives"] = false_positives(humans, settings, matcher)
     if rows:
         report["throughput"] = throughput(sets, settings, matcher, rows)

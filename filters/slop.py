@@ -42,6 +42,7 @@ MAX_EDGE_SENTENCES = 3  # how many leading/trailing sentences opener/closer rule
 # Opener/closer keywords only count within this many characters of the start/end: three edge sentences
 # that rules can match are far shorter, and a long answer's middle cannot wake up an edge rule.
 EDGE_CHARS = 1000
+LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
 
 
@@ -213,6 +214,29 @@ class SlopMatcher:
         return [scoped[i] for i in sorted(found)]  # file order decides which rule names a sentence
 
     @staticmethod
+    def _lead_in(rules: list[Rule], normalised: str, text: str,
+                 span: tuple[int, int]) -> tuple[Rule, tuple[int, int]] | None:
+        """An opener that ends in a colon may be the leading span of a longer sentence ("Sure! Here's what
+        you need to know: the museum opens at ten …"): the span up to that colon is the hit and the rest of
+        the sentence stays. Only before a real sentence (LEAD_IN_MIN_CHARS): "Here is a password: x7Q." and
+        "Answer: 42" are answers, not lead-ins."""
+        for rule in rules:
+            if rule.category != "opener":
+                continue
+            match = rule.compiled.match(normalised)
+            if match is None or not match.group(0).endswith(":") or \
+                    len(normalised) - match.end() < LEAD_IN_MIN_CHARS:
+                continue
+            colons = match.group(0).count(":")
+            start, end = span
+            for pos in range(start, end):  # the same colon in the original text (NFKC maps ： to :)
+                if text[pos] in ":：":
+                    colons -= 1
+                    if colons == 0:
+                        return rule, (start, pos + 1)
+        return None
+
+    @staticmethod
     def _first(rules: list[Rule], normalised: str) -> Rule | None:
         for rule in rules:
             if rule.matches(normalised):
@@ -240,6 +264,9 @@ class SlopMatcher:
             for i in range(min(MAX_EDGE_SENTENCES, len(spans))):
                 rule = self._first(groups["opener"], masked(i))
                 if rule is None:
+                    lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
+                    if lead is not None:  # "Here's what you need to know: <content>" keeps the content
+                        hits.append(Hit(lead[0], fld, lead[1], text[slice(*lead[1])]))
                     break
                 hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
                 taken.add(i)
