@@ -34,6 +34,7 @@ def _halfwidth(match: re.Match[str]) -> str:
     return match.group(0).translate(_HALFWIDTH)
 
 
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CURLY = re.compile("[“”„‘’「」『』]")
 _SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -224,8 +225,10 @@ class SlopMatcher:
             if rule.category != "opener":
                 continue
             match = rule.compiled.match(normalised)
-            if match is None or not match.group(0).endswith(":") or \
-                    len(normalised) - match.end() < LEAD_IN_MIN_CHARS:
+            if match is None or not match.group(0).endswith(":"):
+                continue
+            rest = normalised[match.end():]
+            if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
                 continue
             colons = match.group(0).count(":")
             start, end = span
