@@ -33,7 +33,7 @@ from typing import Any
 from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair
 from filters.ledger import Ledger
 from filters.noise import first_problem
-from filters.slop import SlopMatcher, load_rules
+from filters.slop import SlopMatcher, load_rules, normalise
 from formats.example import Example
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,10 +169,12 @@ def dump_hits(sets: dict[str, list[Example]], path: Path) -> int:
     with path.open("w", encoding="utf-8") as fh:
         for name, rows in sets.items():
             for ex in rows:
+                prompt = normalise(f"{ex.instruction}\n{ex.input}")
                 for fld in matcher.fields():
                     for hit in matcher.find(fld, getattr(ex, fld)):
                         fh.write(json.dumps({"source": name, "locator": ex.meta["locator"], "rule": hit.rule.id,
                                              "action": hit.rule.action, "field": fld, "text": hit.text,
+                                             "exempt": hit.rule.exempt(prompt), "instruction": ex.instruction[:200],
                                              "context": getattr(ex, fld)[:300]}, ensure_ascii=False) + "\n")
                         n += 1
     return n

@@ -18,7 +18,7 @@ from typing import Literal
 import ahocorasick_rs
 import yaml
 
-from filters.textspans import mask_inline_code, sentences
+from filters.textspans import sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere"]
@@ -38,7 +38,10 @@ _WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CURLY = re.compile("[“”„‘’「」『』]")
 _SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_QUOTED = re.compile(r'"[^"\n]{1,400}"')
+# Quoted material (double quotes, 'single quotes' that are not apostrophes) and inline code: blanked with
+# a same-length run of "_" so rules never match inside them, while an opener/closer sentence holding a quote
+# still has content and is not taken for an empty lead-in.
+_QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9])|`[^`\n]+`")
 MAX_EDGE_SENTENCES = 3  # how many leading/trailing sentences opener/closer rules may peel off
 # Opener/closer keywords only count within this many characters of the start/end: three edge sentences
 # that rules can match are far shorter, and a long answer's middle cannot wake up an edge rule.
@@ -63,7 +66,7 @@ def normalise(text: str) -> str:
 
 
 def _masked(sentence: str) -> str:
-    return _QUOTED.sub(lambda m: " " * len(m.group(0)), mask_inline_code(normalise(sentence))).strip()
+    return _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
 
 
 @dataclass(frozen=True)
