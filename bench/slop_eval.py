@@ -192,7 +192,11 @@ def precision(labels: Iterable[dict[str, Any]], rules: list | None = None) -> di
     per_action: dict[str, Counter[str]] = defaultdict(Counter)
     per_rule: dict[str, Counter[str]] = defaultdict(Counter)
     stale: list[str] = []
+    exempt = 0
     for label in labels:
+        if label.get("exempt"):
+            exempt += 1  # the prompt asked for it: the chain does not act on this hit
+            continue
         rule = by_id.get(label["rule"])
         if rule is None or not SlopMatcher([_enabled(rule)]).find(label["field"], label["text"]):
             stale.append(f"{label['rule']}: {label['text'][:60]!r}")
@@ -205,7 +209,7 @@ def precision(labels: Iterable[dict[str, Any]], rules: list | None = None) -> di
         return {"judged": n, "true": c["true"], "precision": round(c["true"] / n, 4) if n else None}
     return {"per_action": {k: score(v) for k, v in sorted(per_action.items())},
             "per_rule": {k: score(v) for k, v in sorted(per_rule.items())},
-            "judged": sum(c["true"] + c["false"] for c in per_action.values()), "stale": stale}
+            "judged": sum(c["true"] + c["false"] for c in per_action.values()), "exempt": exempt, "stale": stale}
 
 
 def _enabled(rule: Any) -> Any:

@@ -113,9 +113,9 @@ def _langid(text: str) -> str | None:
 def guess(text: str, min_letters: int = 24) -> str | None:
     """An ISO 639-1 code, "zh" for Han text, or None where there is too little prose to tell."""
     text = prose(text[:SAMPLE_CHARS])
-    if len(text) < min_letters:
-        return None
     if text.isascii():
+        if len(text) < min_letters:
+            return None
         letters = _count(text, _ASCII_NON_LETTERS, _ASCII_LETTER, keep=False)
         if letters < min_letters:
             return None

@@ -218,8 +218,8 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
 def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
     """Instruction and output in different languages, unless the task is about language (translation …) or
     the output follows the input's language. Rows with too little prose on either side are not judged."""
-    if len(ex.output) < s.language_min_letters:
-        return None
+    if len(ex.output) * 3 < s.language_min_letters:
+        return None  # not even as Han text (3 per character) would it be long enough to judge
     if ex.output.isascii() and ex.instruction.isascii() and (not ex.input or ex.input.isascii()):
         if plainly_english(ex.output) and plainly_english(ex.instruction):
             return None  # the common case, decided on the first 300 characters of each
