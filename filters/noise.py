@@ -70,13 +70,13 @@ _LANGUAGE_TASK = re.compile(
 
 
 def repeated_line_share(text: str) -> float:
+    """Share of non-empty lines that repeat an earlier line: (lines - distinct lines) / lines."""
     if text.count("\n") < 3:
         return 0.0
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in map(str.strip, text.splitlines()) if ln]
     if len(lines) < 4:
         return 0.0
-    counts = Counter(lines)
-    return sum(c - 1 for c in counts.values()) / len(lines)
+    return (len(lines) - len(set(lines))) / len(lines)
 
 
 def repeated_ngram_share(text: str, n: int = 3, threshold: float = 0.0) -> float:

@@ -96,12 +96,23 @@ REPAIRS = (("repair.encoding", fix_encoding), ("repair.html-tags", strip_leftove
 
 
 def changed_span(before: str, after: str) -> tuple[str, str]:
-    """The smallest differing middle of two strings: (removed, added)."""
-    prefix = 0
+    """The smallest differing middle of two strings: (removed, added). Binary search on slice equality, so
+    long texts cost a few memcmp calls rather than a Python loop per character."""
     limit = min(len(before), len(after))
-    while prefix < limit and before[prefix] == after[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
-        suffix += 1
+    lo, hi = 0, limit
+    while lo < hi:  # longest common prefix
+        mid = (lo + hi + 1) // 2
+        if before[:mid] == after[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, limit - prefix
+    while lo < hi:  # longest common suffix that does not overlap the prefix
+        mid = (lo + hi + 1) // 2
+        if before[len(before) - mid:] == after[len(after) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    suffix = lo
     return before[prefix:len(before) - suffix], after[prefix:len(after) - suffix]

@@ -167,7 +167,8 @@ class SlopMatcher:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._by_field: dict[str, list[Rule]] = {}
-        self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int]]] = {}
+        self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
+                                         list[bool]]] = {}
         for fld in ("instruction", "input", "output"):
             scoped = [r for r in self.rules if fld in r.scope]
             if not scoped:
@@ -181,7 +182,10 @@ class SlopMatcher:
                 for keyword in rule.keywords:
                     literals.setdefault(keyword, []).append(i)
             automaton = ahocorasick_rs.AhoCorasick(list(literals)) if literals else None
-            self._automaton[fld] = (automaton, list(literals.values()), always)
+            # alphabetic keywords of alphabetic rules only count where a word starts
+            word_start = [k[:1].isascii() and k[:1].isalnum() and all(scoped[i].lang not in _CJK_LANGS for i in owner)
+                          for k, owner in literals.items()]
+            self._automaton[fld] = (automaton, list(literals.values()), always, word_start)
 
     def fields(self) -> list[str]:
         return list(self._by_field)
@@ -190,7 +194,7 @@ class SlopMatcher:
         """The rules that can match this normalised field at all (stages one and two). Stage two searches
         each rule's regex only around its keywords: a hit starts at most KEYWORD_BACK characters before its
         keyword and ends at most KEYWORD_AHEAD after it (the rule tests hold every rule to that)."""
-        automaton, owners, always = self._automaton[fld]
+        automaton, owners, always, word_start = self._automaton[fld]
         scoped = self._by_field[fld]
         windows: dict[int, list[int]] = {}
         if automaton is not None:
@@ -200,6 +204,8 @@ class SlopMatcher:
             except UnicodeEncodeError:  # lone surrogates: same length with U+FFFD, so positions still hold
                 matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", normalised), overlapping=True)
             for index, start, _end in matches:
+                if start and word_start[index] and normalised[start - 1].isalnum():
+                    continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
                     position = scoped[i].position
                     if (position == "opener" and start > EDGE_CHARS) or (position == "closer" and start < tail):
