@@ -42,9 +42,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # a same-length run of "_" so rules never match inside them, while an opener/closer sentence holding a quote
 # still has content and is not taken for an empty lead-in.
 _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9])|`[^`\n]+`")
-MAX_EDGE_SENTENCES = 3  # how many leading/trailing sentences opener/closer rules may peel off
-# Opener/closer keywords only count within this many characters of the start/end: three edge sentences
-# that rules can match are far shorter, and a long answer's middle cannot wake up an edge rule.
+# Opener/closer keywords only count within this many characters of the start/end, so a long answer's middle
+# cannot wake up an edge rule. (More than this much stacked boilerplate at one edge is not peeled in one pass.)
 EDGE_CHARS = 1000
 LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
@@ -273,7 +272,7 @@ class SlopMatcher:
         hits: list[Hit] = []
         taken: set[int] = set()
         if groups["opener"]:
-            for i in range(min(MAX_EDGE_SENTENCES, len(spans))):
+            for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
                 rule = self._first(groups["opener"], masked(i))
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
@@ -283,7 +282,7 @@ class SlopMatcher:
                 hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
                 taken.add(i)
         if groups["closer"]:
-            for i in range(len(spans) - 1, max(-1, len(spans) - 1 - MAX_EDGE_SENTENCES), -1):
+            for i in range(len(spans) - 1, -1, -1):
                 if i in taken:
                     break
                 rule = self._first(groups["closer"], masked(i))

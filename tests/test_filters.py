@@ -10,6 +10,7 @@ from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
 from filters.repair import fix_encoding, fix_whitespace
 from filters.slop import SlopMatcher, load_rules, remove_spans
+from filters.textspans import code_blocks
 from formats.example import Example
 
 RULES = load_rules()
@@ -292,3 +293,26 @@ def test_human_text_is_left_alone(devdata):
             if not apply_slop(row, matcher, SlopSettings(), ledger) or ledger.edits:
                 touched += 1
         assert touched <= 0.01 * len(rows[name]) + 0.5, (name, touched)
+
+
+_PIECES = ["Sure!", "Certainly! Here's the answer:", "I hope this helps!", "Let me know if you have any questions.",
+           "As an AI language model, I cannot do that.", "希望对您有所帮助！", "当然可以！",
+           "如果您还有其他问题，请随时提问。",
+           "Paris is the capital of France.", "北京是中国的首都。", "It rains a lot in autumn.", "多喝水，注意休息。",
+           "```\nI hope this helps!\n```", "`Sure!`", '"I hope this helps," she said.', "\n", "\n\n", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8), st.text(max_size=20))
+def test_stripping_boilerplate_mixes_is_idempotent_and_keeps_code(pieces, noise):
+    text = "".join(pieces) + noise
+    row = ex(text)
+    ledger = Ledger()
+    repair(row, ledger)
+    blocks = [row.output[a:b] for a, b in code_blocks(row.output)]
+    if apply_slop(row, _MATCHER, SlopSettings(), ledger):
+        once = row.output
+        assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == once
+        for block in blocks:
+            assert block.strip() in row.output  # (the fence line's indentation may go with a stripped opener)
+    first_problem(row, NoiseSettings())
