@@ -2,8 +2,14 @@
 
 A rule matches the *normalised* sentence (NFKC, case-folded, straight quotes, inline code and quoted
 material masked). Opener and closer rules must match a whole sentence at the start / end of the field,
-so "Sure, the capital is Paris." keeps its content while "Sure!" alone goes. Anywhere rules search inside
-sentences with word boundaries for alphabetic scripts. Fenced code is never looked at.
+so "Sure, the capital is Paris." keeps its content while "Sure!" alone goes; an opener ending in a colon
+may also be the leading span of a longer sentence ("Here's what you need to know: the museum …"). Anywhere
+rules search inside sentences with word boundaries for alphabetic scripts. Fenced code is never looked at.
+
+A rule in YAML: id, category, pattern, lang, scope, position, action (strip / drop / flag), enabled,
+description, keywords (literals one of which every hit contains: the Aho–Corasick prefilter), unless (a
+regex over the instruction + input that exempts the row: a user who asks about AI gets an answer about
+AI), examples (positive / negative, run by the tests).
 """
 
 from __future__ import annotations
