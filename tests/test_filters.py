@@ -316,3 +316,26 @@ def test_stripping_boilerplate_mixes_is_idempotent_and_keeps_code(pieces, noise)
         for block in blocks:
             assert block.strip() in row.output  # (the fence line's indentation may go with a stripped opener)
     first_problem(row, NoiseSettings())
+
+
+def test_output_in_the_inputs_language_is_not_wrong_language():
+    row = ex("这篇文章讲的是城市交通拥堵的原因，以及地铁和公交优先政策如何缓解拥堵。",
+             instruction="Summarise the following text in one sentence.",
+             input="城市交通拥堵的原因很多，包括私家车数量增长过快、道路规划不合理等。地铁和公交优先政策可以有效缓解拥堵。")
+    assert first_problem(row, NoiseSettings()) is None
+
+
+def test_strip_reaches_a_fixed_point_in_one_call():
+    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip."""
+    ledger = Ledger()
+    row = ex("Certainly! Here's the answer:如果您还有其他问题，请随时提问。")
+    assert not apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert "would leave nothing" in ledger.rejects[0].detail
+
+
+def test_a_cut_that_would_move_a_code_fence_is_not_made():
+    """Found by hypothesis: removing "当然可以！" put a stray ``` at the start of a line and turned code into prose."""
+    text = "当然可以！```\nI hope this helps!\n``````\nI hope this helps!\n```"
+    row = ex(text)
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger())
+    assert "``````\nI hope this helps!\n```" in row.output
