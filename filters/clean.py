@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
-from filters.repair import REPAIRS, changed_span
-from filters.slop import RULES_DIR, SlopMatcher, load_rules, remove_spans
+from filters.repair import REPAIRS, changed_span, is_clean
+from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
+from filters.textspans import code_blocks
 from formats.example import FIELDS, Example
 
 
@@ -50,6 +51,8 @@ def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopM
 def repair(example: Example, ledger: Ledger) -> None:
     for name in FIELDS:
         text = getattr(example, name)
+        if is_clean(text):
+            continue
         for rule, fix in REPAIRS:
             fixed = fix(text)
             if fixed != text:
@@ -59,37 +62,67 @@ def repair(example: Example, ledger: Ledger) -> None:
         setattr(example, name, text)
 
 
+def same_code(before: str, after: str) -> bool:
+    """True when both texts hold the same code blocks: a strip must never turn code into prose or back
+    (a stray ``` that a cut moves to the start of a line would open a new block)."""
+    if "```" not in before and "~~~" not in before:
+        return "```" not in after and "~~~" not in after
+    return [before[a:b].strip() for a, b in code_blocks(before)] == [after[a:b].strip() for a, b in code_blocks(after)]
+
+
 def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
-    """Strip, drop or flag; False when the row is dropped."""
-    planned: list[tuple[str, str, list]] = []
+    """Strip, drop or flag; False when the row is dropped.
+
+    Stripping runs to a fixed point: removing a lead-in or a stack of openers can expose boilerplate that
+    was inside a longer sentence ("Here's the answer:如果您还有其他问题…"), so the field is matched again
+    until nothing more goes. That makes stripping idempotent: a cleaned row passes through unchanged."""
+    planned: list[tuple[str, str, list[Hit]]] = []
+    prompt: str | None = None
     for name in matcher.fields():
-        text = getattr(example, name)
-        hits = matcher.find(name, text)
-        if not hits:
-            continue
-        for hit in hits:
-            if hit.rule.action == "drop":
-                ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
-                return False
-        for hit in hits:
-            if hit.rule.action == "flag":
-                entry = ledger.count(hit.rule.id, "slop", hit.rule.category, "flag")
-                entry.hits += 1
-                entry.flagged += 1
-                example.meta.setdefault("flags", []).append(hit.rule.id)
-        strips = [h for h in hits if h.rule.action == "strip"]
+        original = text = getattr(example, name)
+        strips: list[Hit] = []
+        first_pass = True
+        while True:
+            hits = matcher.find(name, text)
+            if hits and any(h.rule.unless_re is not None for h in hits):
+                if prompt is None:
+                    prompt = normalise(f"{example.instruction}\n{example.input}")
+                hits = [h for h in hits if not h.rule.exempt(prompt)]
+            if not hits:
+                break
+            for hit in hits:
+                if hit.rule.action == "drop":
+                    ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                    return False
+            if first_pass:  # flags are facts about the text as it came; count them once
+                for hit in hits:
+                    if hit.rule.action == "flag":
+                        entry = ledger.count(hit.rule.id, "slop", hit.rule.category, "flag")
+                        entry.hits += 1
+                        entry.flagged += 1
+                        example.meta.setdefault("flags", []).append(hit.rule.id)
+            first_pass = False
+            found = [h for h in hits if h.rule.action == "strip"]
+            if not found:
+                break
+            kept = remove_spans(text, [h.span for h in found])  # always shorter: the loop ends
+            if not same_code(text, kept):
+                break  # the cut would change where code blocks start or end: leave the text as it is
+            strips.extend(found)
+            text = kept
+            if not text.strip():
+                break
         if strips:
-            kept = remove_spans(text, [h.span for h in strips])
-            lost = 1 - len(kept) / max(1, len(text))
-            if not kept.strip() or lost > settings.max_strip_share:
+            lost = 1 - len(text) / max(1, len(original))
+            if not text.strip() or lost > settings.max_strip_share:
                 rule = strips[0].rule
                 ledger.drop(example, "slop", rule.id,
                             f"{name}: stripping {[h.text for h in strips]} would leave "
-                            f"{'nothing' if not kept.strip() else f'{1 - lost:.0%} of the text'}", rule.category)
+                            f"{'nothing' if not text.strip() else f'{1 - lost:.0%} of the text'}", rule.category)
                 return False
-            planned.append((name, kept, strips))
-    for name, kept, strips in planned:
-        for hit in strips:
+            planned.append((name, text, strips))
+    for name, kept, stripped in planned:
+        for hit in stripped:
             ledger.edit(example, "slop", hit.rule.id, name, hit.text, category=hit.rule.category)
         setattr(example, name, kept)
     return True

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from filters.language import guess, looks_like_code, plainly_english
 from filters.slop import normalise
 from filters.textspans import code_blocks
 from formats.example import Example
@@ -22,6 +23,16 @@ class NoiseSettings(BaseModel):
     min_output_chars: int = Field(1, ge=0)
     max_output_chars: int = Field(20_000, gt=0)
     max_instruction_chars: int = Field(8_000, gt=0)
+    max_input_chars: int = Field(20_000, gt=0)
+    min_output_tokens: int = Field(1, ge=0, description="rough tokens: words, CJK characters and punctuation marks")
+    max_output_tokens: int = Field(6_000, gt=0)
+    max_prompt_tokens: int = Field(6_000, gt=0, description="instruction + input, rough tokens")
+    unfinished_min_tokens: int = Field(
+        12, ge=1, description="an output ending mid-sentence is only judged unfinished from this many rough tokens in "
+        "its last line (short answers like 'Paris' or a list of names are complete)")
+    language_min_letters: int = Field(
+        24, ge=1, description="wrong-language check: letters of prose (code removed) needed on both sides before a "
+        "language is guessed; CJK characters count 3 each")
     max_repeated_line_share: float = Field(0.5, gt=0, le=1, description="share of lines that are repeats")
     max_repeated_ngram_share: float = Field(0.5, gt=0, le=1, description="share of word 3-grams that repeat")
     disable: list[str] = Field(default_factory=list, description="noise rule ids to switch off")
@@ -34,19 +45,50 @@ _TEMPLATE_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_hea
                               r"|^#{2,3} ?(?:Response|Instruction|Input):", re.MULTILINE)
 _MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*(?:Instruction|Input|Output)\s*:", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
+# Rough tokens, tokenizer-free: a Latin word or number, one CJK character, or one punctuation mark.
+_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff]+|[^\sA-Za-z0-9\u00c0-\u024f\u0400-\u04ff]")
+# What a finished text may end with: sentence punctuation, closing brackets/quotes, digits, markup, emoji.
+_FINISHED_END = re.compile(r"[.!?。！？…\"'”’)）\]】》」』>`*_~:;：；|\d%°]\s*$"
+                           r"|[\U0001f300-\U0001faff\u2600-\u27bf]\s*$")
+_DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|that|which|because|is|are))"
+                       r"\s*$", re.IGNORECASE)
+# Ends that are complete although unpunctuated: a hashtag, a mention, a URL, an attribution ("- C.S. Lewis").
+_FREE_END = re.compile(r"(?:[#@]\w+|https?://\S+|\s[-–—]\s?[A-Z][\w. ]{1,40})$")
+_CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"
+                    r"const|let|public|SELECT|find|grep)\b[^\n]*[=(\'\"$]", re.MULTILINE)
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、]|#|\||[A-Za-z]\)|[（(]?\d{1,3}[)）])")
+# A Chinese prompt that quotes English words ("用“opulent”造句", "复数形式：watch") asks for English.
+_QUOTED_LATIN = re.compile(r"[\"“”'‘’「『][A-Za-z][^\"“”'‘’」』\n]{0,80}[\"“”'‘’」』]|[:：]\s*[A-Za-z][\w ,'-]*$")
+# A task about languages or translation legitimately answers in another language.
+_LANGUAGE_TASK = re.compile(
+    r"translat|\bin (?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|"
+    r"portuguese|russian|arabic|hindi|dutch|latin|greek|turkish|vietnamese|thai|another language)|"
+    r"(?:english|chinese|french|spanish|german|japanese|korean|italian|portuguese|russian|arabic|foreign) "
+    r"(?:version|word|words|sentence|phrase|equivalent|text|language|name|term)|\blanguage\b|pinyin|"
+    r"翻译|译成|译为|译文|英文|英语|中文|汉语|普通话|粤语|法语|日语|德语|西班牙语|韩语|俄语|意大利语|葡萄牙语|阿拉伯语|拼音|外语|语言")
 
 
 def repeated_line_share(text: str) -> float:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    """Share of non-empty lines that repeat an earlier line: (lines - distinct lines) / lines."""
+    if text.count("\n") < 3:
+        return 0.0
+    lines = [ln for ln in map(str.strip, text.splitlines()) if ln]
     if len(lines) < 4:
         return 0.0
-    counts = Counter(lines)
-    return sum(c - 1 for c in counts.values()) / len(lines)
+    return (len(lines) - len(set(lines))) / len(lines)
 
 
-def repeated_ngram_share(text: str, n: int = 3) -> float:
-    words = _WORD.findall(text.casefold())
+def repeated_ngram_share(text: str, n: int = 3, threshold: float = 0.0) -> float:
+    """Share of word n-gram occurrences that repeat an earlier one; 0.0 whenever it cannot exceed threshold."""
+    if len(text) < 60 or text.count(" ") < 29 and len(text) < 400:
+        return 0.0  # cannot hold 30 words: skip the counting
+    words = text.casefold().split()
     if len(words) < 30:
+        return 0.0
+    # A repeated 3-gram repeats its first word, so repeats of 3-grams ≤ repeats of words: rows with many
+    # distinct words (almost all) are decided without counting 3-grams.
+    if len(words) - len(set(words)) <= threshold * (len(words) - n + 1):
         return 0.0
     grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
     total = max(1, len(words) - n + 1)
@@ -56,7 +98,12 @@ def repeated_ngram_share(text: str, n: int = 3) -> float:
 Check = Callable[[Example, NoiseSettings], str | None]
 
 
+_LONGEST_PLACEHOLDER = max(map(len, PLACEHOLDER_ANSWERS)) + 8
+
+
 def _empty(ex: Example, s: NoiseSettings) -> str | None:
+    if len(ex.output) > _LONGEST_PLACEHOLDER:
+        return None
     return "output is empty or a placeholder" if normalise(ex.output).strip(" .。") in PLACEHOLDER_ANSWERS else None
 
 
@@ -70,6 +117,29 @@ def _too_long(ex: Example, s: NoiseSettings) -> str | None:
         return f"output has {len(ex.output)} characters > max_output_chars {s.max_output_chars}"
     if len(ex.instruction) > s.max_instruction_chars:
         return f"instruction has {len(ex.instruction)} characters > max_instruction_chars {s.max_instruction_chars}"
+    if len(ex.input) > s.max_input_chars:
+        return f"input has {len(ex.input)} characters > max_input_chars {s.max_input_chars}"
+    return None
+
+
+def rough_tokens(text: str) -> int:
+    """Tokenizer-free token estimate: words and numbers, one per CJK character, one per punctuation mark.
+    Close to what BPE tokenizers give for English and Chinese, and free of any model download."""
+    return len(_TOKEN.findall(text))
+
+
+def _tokens(ex: Example, s: NoiseSettings) -> str | None:
+    # Character bounds are checked first: no row reaches this with a text so long that counting is costly.
+    if s.min_output_tokens > 1 or len(ex.output) > s.max_output_tokens:
+        n = rough_tokens(ex.output)
+        if n < s.min_output_tokens:
+            return f"output has {n} tokens < min_output_tokens {s.min_output_tokens}"
+        if n > s.max_output_tokens:
+            return f"output has {n} tokens > max_output_tokens {s.max_output_tokens}"
+    if len(ex.instruction) + len(ex.input) > s.max_prompt_tokens:
+        n = rough_tokens(ex.instruction) + rough_tokens(ex.input)
+        if n > s.max_prompt_tokens:
+            return f"instruction + input have {n} tokens > max_prompt_tokens {s.max_prompt_tokens}"
     return None
 
 
@@ -79,7 +149,10 @@ def _empty_instruction(ex: Example, s: NoiseSettings) -> str | None:
 
 def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
     for name in ("instruction", "output"):
-        m = _PLACEHOLDER.search(getattr(ex, name).casefold())
+        text = getattr(ex, name)
+        if "{" not in text and "<" not in text and "orem" not in text and "OREM" not in text:
+            continue
+        m = _PLACEHOLDER.search(text.casefold())
         if m:
             return f"{name} contains placeholder {m.group(0)!r}"
     return None
@@ -87,18 +160,27 @@ def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
 
 def _template_tokens(ex: Example, s: NoiseSettings) -> str | None:
     for name in ("instruction", "input", "output"):
-        m = _TEMPLATE_TOKENS.search(getattr(ex, name))
+        text = getattr(ex, name)
+        if "<|" not in text and "INST]" not in text and "<<" not in text and "##" not in text:
+            continue
+        m = _TEMPLATE_TOKENS.search(text)
         if m:
             return f"{name} contains chat-template token {m.group(0)!r}"
     return None
 
 
 def _echo(ex: Example, s: NoiseSettings) -> str | None:
+    if not 0.5 <= (len(ex.output) + 1) / (len(ex.instruction) + 1) <= 2:
+        return None  # NFKC changes lengths a little, never by half
     out = normalise(ex.output).strip()
     return "output only repeats the instruction" if out and out == normalise(ex.instruction).strip() else None
 
 
 def _merged(ex: Example, s: NoiseSettings) -> str | None:
+    out = ex.output
+    if ":" not in out or not ("nstruction" in out or "nput" in out or "utput" in out or "NSTRUCTION" in out
+                              or "NPUT" in out or "UTPUT" in out):
+        return None
     m = _MERGED.search(ex.output)
     return f"output contains another instruction ({m.group(0).strip()!r})" if m else None
 
@@ -110,6 +192,61 @@ def _unclosed_fence(ex: Example, s: NoiseSettings) -> str | None:
     return "output has an unclosed code fence" if fences % 2 else None
 
 
+def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
+    """Output cut mid-sentence: it ends without closing punctuation after a long prose line, or on a comma or
+    a word that cannot end a sentence ("and", "the"). Short answers, list items, table rows and code are
+    complete as they are."""
+    out = ex.output.rstrip()
+    if not out or _FINISHED_END.search(out[-3:]):
+        return None
+    blocks = code_blocks(out)
+    if blocks and blocks[-1][1] >= len(out):
+        return None  # ends in a code block (an unclosed one is noise.unclosed-fence)
+    last_line = out[out.rfind("\n") + 1:]
+    if _STRUCTURED_LINE.match(last_line) or _FREE_END.search(last_line) or looks_like_code(out) \
+            or _CODEY.search(out):
+        return None
+    tokens = rough_tokens(last_line)
+    if _DANGLING.search(last_line) and tokens >= 4:
+        return f"output ends mid-sentence: ...{last_line[-40:]!r}"
+    # Chinese writers often leave the final 。 out: only a dangling comma counts there (above).
+    if tokens >= s.unfinished_min_tokens and not _CJK_CHAR.search(last_line[-20:]):
+        return f"output ends without closing punctuation after {tokens} tokens: ...{last_line[-40:]!r}"
+    return None
+
+
+def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
+    """Instruction and output in different languages, unless the task is about language (translation …) or
+    the output follows the input's language. Rows with too little prose on either side are not judged."""
+    if len(ex.output) * 3 < s.language_min_letters:
+        return None  # not even as Han text (3 per character) would it be long enough to judge
+    if ex.output.isascii() and ex.instruction.isascii() and (not ex.input or ex.input.isascii()):
+        if plainly_english(ex.output) and plainly_english(ex.instruction):
+            return None  # the common case, decided on the first 300 characters of each
+        # Both Latin script: the only mismatch left is English vs another Latin-script language; decide
+        # cheaply that the output is English before any model runs.
+        out_lang = guess(ex.output, s.language_min_letters)
+        if out_lang in (None, "en"):
+            inst_lang = guess(ex.instruction, s.language_min_letters) if out_lang == "en" else None
+            if inst_lang in (None, "en"):
+                return None
+        else:
+            inst_lang = guess(ex.instruction, s.language_min_letters)
+    else:
+        out_lang = guess(ex.output, s.language_min_letters)
+        if out_lang is None:
+            return None
+        inst_lang = guess(ex.instruction, s.language_min_letters)
+    if inst_lang is None or inst_lang == out_lang:
+        return None
+    if ex.input and guess(ex.input, s.language_min_letters) == out_lang:
+        return None
+    prompt = f"{ex.instruction}\n{ex.input}"
+    if _LANGUAGE_TASK.search(prompt.casefold()) or (out_lang == "en" and _QUOTED_LATIN.search(prompt)):
+        return None
+    return f"instruction is {inst_lang!r} but output is {out_lang!r}"
+
+
 def _repetition(ex: Example, s: NoiseSettings) -> str | None:
     prose = ex.output
     for start, end in reversed(code_blocks(prose)):
@@ -117,7 +254,7 @@ def _repetition(ex: Example, s: NoiseSettings) -> str | None:
     line_share = repeated_line_share(prose)
     if line_share > s.max_repeated_line_share:
         return f"{line_share:.0%} of output lines are repeats > {s.max_repeated_line_share:.0%}"
-    gram_share = repeated_ngram_share(prose)
+    gram_share = repeated_ngram_share(prose, threshold=s.max_repeated_ngram_share)
     if gram_share > s.max_repeated_ngram_share:
         return f"{gram_share:.0%} of output word 3-grams repeat > {s.max_repeated_ngram_share:.0%}"
     return None
@@ -129,19 +266,23 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("noise.empty-instruction", _empty_instruction),
     ("noise.too-short", _too_short),
     ("noise.too-long", _too_long),
+    ("noise.tokens", _tokens),
     ("noise.placeholder", _placeholder),
     ("noise.template-token", _template_tokens),
     ("noise.echo", _echo),
     ("noise.merged-instruction", _merged),
     ("noise.unclosed-fence", _unclosed_fence),
+    ("noise.unfinished", _unfinished),
     ("noise.repetition", _repetition),
+    ("noise.wrong-language", _wrong_language),
 )
 
 
 def first_problem(ex: Example, settings: NoiseSettings) -> tuple[str, str] | None:
     """(rule id, detail) of the first noise check the row fails, or None."""
+    disabled = settings.disable
     for rule_id, check in CHECKS:
-        if rule_id in settings.disable:
+        if disabled and rule_id in disabled:
             continue
         detail = check(ex, settings)
         if detail:

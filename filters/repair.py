@@ -25,11 +25,34 @@ _TAG = re.compile(r"</?(?:p|div|span|font|b|i|u|strong|em|br|li|ul|ol|h[1-6]|a|t
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
+# Mojibake of UTF-8 read as Latin-1/cp1252 always holds one of \u0080-\u00ff (its lead bytes: Ã, â, Â …), read as
+# cp1251 Cyrillic, read as cp437 box drawing: text without any of them is not worth ftfy's big badness regex.
+_MOJIBAKE_HINT = re.compile("[\u0080-\u00ff\u0400-\u045f\u2500-\u257f]")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+# Any character that one of the repairs below could act on; a field without one is left alone at once.
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\u257f\ufffd&<\r]")
+
+
+def is_clean(text: str) -> bool:
+    """True when no repair can change the text: the common case, decided with one regex scan."""
+    return _SUSPECT.search(text) is None and _whitespace_ok(text)
+
+
+def _whitespace_ok(text: str) -> bool:
+    return " \n" not in text and "\t\n" not in text and "\n\n\n" not in text and text == text.strip()
+
+
 def needs_ftfy(text: str) -> bool:
-    """Cheap check first: most rows are clean, and ftfy is the slowest thing in the chain."""
+    """Cheap check first: most rows are clean, and ftfy is the slowest thing in the chain ("&&" in code is
+    no reason to call it; an entity is)."""
+    if "&" in text and _ENTITY.search(text):
+        return True
     if text.isascii():
-        return "&" in text or bool(_CONTROL.search(text))
-    return "&" in text or bool(_CONTROL.search(text)) or is_bad(text) or "\ufffd" in text
+        return bool(_CONTROL.search(text))
+    # ftfy's badness check is a large regex: only text with characters mojibake is made of needs it
+    return bool(_CONTROL.search(text)) or "\ufffd" in text or (bool(_MOJIBAKE_HINT.search(text)) and is_bad(text))
 
 
 def fix_encoding(text: str) -> str:
@@ -38,6 +61,8 @@ def fix_encoding(text: str) -> str:
 
 def fix_whitespace(text: str) -> str:
     """CRLF → LF, no trailing spaces, at most one blank line, trimmed ends — outside code blocks only."""
+    if "\r" not in text and _whitespace_ok(text):
+        return text  # the common case: nothing to do
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts, last = [], 0
     for start, end in prose_segments(text):
@@ -71,12 +96,23 @@ REPAIRS = (("repair.encoding", fix_encoding), ("repair.html-tags", strip_leftove
 
 
 def changed_span(before: str, after: str) -> tuple[str, str]:
-    """The smallest differing middle of two strings: (removed, added)."""
-    prefix = 0
+    """The smallest differing middle of two strings: (removed, added). Binary search on slice equality, so
+    long texts cost a few memcmp calls rather than a Python loop per character."""
     limit = min(len(before), len(after))
-    while prefix < limit and before[prefix] == after[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
-        suffix += 1
+    lo, hi = 0, limit
+    while lo < hi:  # longest common prefix
+        mid = (lo + hi + 1) // 2
+        if before[:mid] == after[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, limit - prefix
+    while lo < hi:  # longest common suffix that does not overlap the prefix
+        mid = (lo + hi + 1) // 2
+        if before[len(before) - mid:] == after[len(after) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    suffix = lo
     return before[prefix:len(before) - suffix], after[prefix:len(after) - suffix]

@@ -2,8 +2,14 @@
 
 A rule matches the *normalised* sentence (NFKC, case-folded, straight quotes, inline code and quoted
 material masked). Opener and closer rules must match a whole sentence at the start / end of the field,
-so "Sure, the capital is Paris." keeps its content while "Sure!" alone goes. Anywhere rules search inside
-sentences with word boundaries for alphabetic scripts. Fenced code is never looked at.
+so "Sure, the capital is Paris." keeps its content while "Sure!" alone goes; an opener ending in a colon
+may also be the leading span of a longer sentence ("Here's what you need to know: the museum …"). Anywhere
+rules search inside sentences with word boundaries for alphabetic scripts. Fenced code is never looked at.
+
+A rule in YAML: id, category, pattern, lang, scope, position, action (strip / drop / flag), enabled,
+description, keywords (literals one of which every hit contains: the Aho–Corasick prefilter), unless (a
+regex over the instruction + input that exempts the row: a user who asks about AI gets an answer about
+AI), examples (positive / negative, run by the tests).
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import ahocorasick_rs
 import yaml
 
-from filters.textspans import mask_inline_code, sentences
+from filters.textspans import sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere"]
@@ -25,17 +32,46 @@ Action = Literal["strip", "drop", "flag"]
 _CJK_LANGS = {"zh", "ja"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
                          "『": '"', "』": '"'})
-_QUOTED = re.compile(r'"[^"\n]{1,400}"')
-MAX_EDGE_SENTENCES = 3  # how many leading/trailing sentences opener/closer rules may peel off
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]+")
+_HALFWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+
+
+def _halfwidth(match: re.Match[str]) -> str:
+    return match.group(0).translate(_HALFWIDTH)
+
+
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CURLY = re.compile("[“”„‘’「」『』]")
+_SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Quoted material (double quotes, 'single quotes' that are not apostrophes) and inline code: blanked with
+# a same-length run of "_" so rules never match inside them, while an opener/closer sentence holding a quote
+# still has content and is not taken for an empty lead-in.
+_QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9])|`[^`\n]+`")
+# Opener/closer keywords only count within this many characters of the start/end, so a long answer's middle
+# cannot wake up an edge rule. (More than this much stacked boilerplate at one edge is not peeled in one pass.)
+EDGE_CHARS = 1000
+LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
+KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
 
 
 def normalise(text: str) -> str:
-    """The form every rule is written against."""
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    """The form every rule is written against (NFKC, straight quotes, case-folded). ASCII text is already
+    NFKC and has no curly quotes: lower() is all it needs, and most rows are ASCII."""
+    if text.isascii():
+        return text.lower()
+    if _FULLWIDTH.search(text):
+        # full-width ，。：！ are most of what NFKC changes in Chinese text; mapping them directly is 3× faster
+        text = _FULLWIDTH.sub(_halfwidth, text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _CURLY.search(text):
+        text = text.translate(_QUOTES)  # str.translate with a dict is slow on long text: only when needed
+    return text.casefold()
 
 
 def _masked(sentence: str) -> str:
-    return _QUOTED.sub(lambda m: " " * len(m.group(0)), mask_inline_code(normalise(sentence))).strip()
+    return _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
 
 
 @dataclass(frozen=True)
@@ -49,15 +85,40 @@ class Rule:
     action: Action = "strip"
     enabled: bool = True
     description: str = ""
+    unless: str = ""  # regex over the normalised instruction + input that exempts the row (the user asked for it)
+    keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         body = self.pattern
         if self.position == "anywhere" and self.lang not in _CJK_LANGS:
             body = rf"(?<!\w)(?:{body})(?!\w)"
-        object.__setattr__(self, "compiled", re.compile(body))
+        compiled = re.compile(body)
+        if compiled.fullmatch(""):
+            raise ValueError(f"rule {self.id!r}: pattern matches the empty string")
+        object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "unless_re", re.compile(self.unless) if self.unless else None)
+        object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
+        object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
+
+    @property
+    def prefilter_pattern(self) -> str:
+        """A superset of what the rule can match in a sentence, searched over the whole normalised field:
+        alphabetic rules start at a word boundary, and a final `$` (end of sentence) is dropped."""
+        body = self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") \
+            else self.pattern
+        if self.position != "anywhere":
+            # edge rules match whole sentences, so they can only start where a sentence can
+            return _SENTENCE_START + rf"\s*(?:{body})"
+        return body if self.lang in _CJK_LANGS else rf"(?<!\w)(?:{body})"
+
+    def exempt(self, normalised_prompt: str) -> bool:
+        """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
+        return self.unless_re is not None and self.unless_re.search(normalised_prompt) is not None
 
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
@@ -83,8 +144,10 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
             entry = {**defaults, **entry}
             examples = entry.pop("examples", {}) or {}
             scope = entry.pop("scope", ["output"])
+            keywords = entry.pop("keywords", []) or []
             try:
                 rules.append(Rule(**entry, scope=tuple([scope] if isinstance(scope, str) else scope),
+                                  keywords=tuple([keywords] if isinstance(keywords, str) else keywords),
                                   positive=tuple(examples.get("positive", [])),
                                   negative=tuple(examples.get("negative", []))))
             except (TypeError, re.error) as err:
@@ -98,23 +161,97 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
 
 
 class SlopMatcher:
-    """Finds rule hits in one field of text. Built once; cheap to call per row."""
+    """Finds rule hits in one field of text. Built once; cheap to call per row.
+
+    Three stages, cheapest first: one Aho–Corasick pass over the normalised field finds the rules whose
+    keywords occur (opener/closer keywords only near the start/end); each such rule's regex is searched
+    over the whole normalised field; only rows still in play are split into sentences and matched exactly.
+    Rules without keywords (a user's extra file) skip the first stage and are always searched.
+    """
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = [r for r in rules if r.enabled]
-        self._by_field: dict[str, dict[str, list[Rule]]] = {}
-        self._prefilter: dict[str, re.Pattern[str]] = {}
+        self._by_field: dict[str, list[Rule]] = {}
+        self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
+                                         list[bool]]] = {}
         for fld in ("instruction", "input", "output"):
             scoped = [r for r in self.rules if fld in r.scope]
             if not scoped:
                 continue
-            self._by_field[fld] = {pos: [r for r in scoped if r.position == pos]
-                                   for pos in ("opener", "closer", "anywhere")}
-            # One alternation over the whole field first: most rows have no hit and stop here.
-            self._prefilter[fld] = re.compile("|".join(f"(?:{r.pattern})" for r in scoped))
+            self._by_field[fld] = scoped
+            literals: dict[str, list[int]] = {}
+            always: list[int] = []
+            for i, rule in enumerate(scoped):
+                if not rule.keywords:
+                    always.append(i)
+                for keyword in rule.keywords:
+                    literals.setdefault(keyword, []).append(i)
+            automaton = ahocorasick_rs.AhoCorasick(list(literals)) if literals else None
+            # alphabetic keywords of alphabetic rules only count where a word starts
+            word_start = [k[:1].isascii() and k[:1].isalnum() and all(scoped[i].lang not in _CJK_LANGS for i in owner)
+                          for k, owner in literals.items()]
+            self._automaton[fld] = (automaton, list(literals.values()), always, word_start)
 
     def fields(self) -> list[str]:
         return list(self._by_field)
+
+    def candidates(self, fld: str, normalised: str) -> list[Rule]:
+        """The rules that can match this normalised field at all (stages one and two). Stage two searches
+        each rule's regex only around its keywords: a hit starts at most KEYWORD_BACK characters before its
+        keyword and ends at most KEYWORD_AHEAD after it (the rule tests hold every rule to that)."""
+        automaton, owners, always, word_start = self._automaton[fld]
+        scoped = self._by_field[fld]
+        windows: dict[int, list[int]] = {}
+        if automaton is not None:
+            tail = len(normalised) - EDGE_CHARS
+            try:
+                matches = automaton.find_matches_as_indexes(normalised, overlapping=True)
+            except UnicodeEncodeError:  # lone surrogates: same length with U+FFFD, so positions still hold
+                matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", normalised), overlapping=True)
+            for index, start, _end in matches:
+                if start and word_start[index] and normalised[start - 1].isalnum():
+                    continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
+                for i in owners[index]:
+                    position = scoped[i].position
+                    if (position == "opener" and start > EDGE_CHARS) or (position == "closer" and start < tail):
+                        continue
+                    windows.setdefault(i, []).append(start)
+        found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
+        for i, starts in windows.items():
+            rule, end = scoped[i], -1
+            for start in starts:  # in ascending order, as the automaton reports them
+                if start <= end:
+                    continue  # already inside the last window searched
+                end = start + KEYWORD_AHEAD
+                if rule.loose.search(normalised, max(0, start - KEYWORD_BACK), end):
+                    found.append(i)
+                    break
+        return [scoped[i] for i in sorted(found)]  # file order decides which rule names a sentence
+
+    @staticmethod
+    def _lead_in(rules: list[Rule], normalised: str, text: str,
+                 span: tuple[int, int]) -> tuple[Rule, tuple[int, int]] | None:
+        """An opener that ends in a colon may be the leading span of a longer sentence ("Sure! Here's what
+        you need to know: the museum opens at ten …"): the span up to that colon is the hit and the rest of
+        the sentence stays. Only before a real sentence (LEAD_IN_MIN_CHARS): "Here is a password: x7Q." and
+        "Answer: 42" are answers, not lead-ins."""
+        for rule in rules:
+            if rule.category != "opener":
+                continue
+            match = rule.compiled.match(normalised)
+            if match is None or not match.group(0).endswith(":"):
+                continue
+            rest = normalised[match.end():]
+            if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
+                continue
+            colons = match.group(0).count(":")
+            start, end = span
+            for pos in range(start, end):  # the same colon in the original text (NFKC maps ： to :)
+                if text[pos] in ":：":
+                    colons -= 1
+                    if colons == 0:
+                        return rule, (start, pos + 1)
+        return None
 
     @staticmethod
     def _first(rules: list[Rule], normalised: str) -> Rule | None:
@@ -124,34 +261,48 @@ class SlopMatcher:
         return None
 
     def find(self, fld: str, text: str) -> list[Hit]:
-        prefilter = self._prefilter.get(fld)
-        if prefilter is None or not text or not prefilter.search(normalise(text)):
+        if not text or fld not in self._by_field:
             return []
-        groups = self._by_field[fld]
+        rules = self.candidates(fld, normalise(text))
+        if not rules:
+            return []
+        groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere")}
         spans = sentences(text)
-        norm = [_masked(text[a:b]) for a, b in spans]
+        norm: dict[int, str] = {}
+
+        def masked(i: int) -> str:
+            if i not in norm:
+                norm[i] = _masked(text[slice(*spans[i])])
+            return norm[i]
+
         hits: list[Hit] = []
         taken: set[int] = set()
-        for i in range(min(MAX_EDGE_SENTENCES, len(spans))):
-            rule = self._first(groups["opener"], norm[i])
-            if rule is None:
-                break
-            hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-            taken.add(i)
-        for i in range(len(spans) - 1, max(-1, len(spans) - 1 - MAX_EDGE_SENTENCES), -1):
-            if i in taken:
-                break
-            rule = self._first(groups["closer"], norm[i])
-            if rule is None:
-                break
-            hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-            taken.add(i)
-        for i, sentence in enumerate(norm):
-            if i in taken:
-                continue
-            rule = self._first(groups["anywhere"], sentence)
-            if rule is not None:
+        if groups["opener"]:
+            for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
+                rule = self._first(groups["opener"], masked(i))
+                if rule is None:
+                    lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
+                    if lead is not None:  # "Here's what you need to know: <content>" keeps the content
+                        hits.append(Hit(lead[0], fld, lead[1], text[slice(*lead[1])]))
+                    break
                 hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
+                taken.add(i)
+        if groups["closer"]:
+            for i in range(len(spans) - 1, -1, -1):
+                if i in taken:
+                    break
+                rule = self._first(groups["closer"], masked(i))
+                if rule is None:
+                    break
+                hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
+                taken.add(i)
+        if groups["anywhere"]:
+            for i in range(len(spans)):
+                if i in taken:
+                    continue
+                rule = self._first(groups["anywhere"], masked(i))
+                if rule is not None:
+                    hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
         hits.sort(key=lambda h: h.span)
         return hits
 

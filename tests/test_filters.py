@@ -10,6 +10,7 @@ from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
 from filters.repair import fix_encoding, fix_whitespace
 from filters.slop import SlopMatcher, load_rules, remove_spans
+from filters.textspans import code_blocks
 from formats.example import Example
 
 RULES = load_rules()
@@ -164,3 +165,177 @@ def test_remove_spans_joins_with_strongest_whitespace():
     text = "A one. B two.\n\nC three."
     assert remove_spans(text, [(7, 13)]) == "A one.\n\nC three."
     assert fix_whitespace("  x  \n\n\n\ny ") == "x\n\ny"
+
+
+# ------------------------------------------------------------------ issue 7: engine, noise, evaluation data
+
+
+def test_every_rule_has_keywords_that_its_positive_examples_contain():
+    from filters.slop import normalise
+
+    for rule in RULES:
+        assert rule.keywords, f"{rule.id} needs keywords for the Aho–Corasick prefilter"
+        for text in rule.positive:
+            assert any(k in normalise(text) for k in rule.keywords), f"{rule.id}: no keyword in {text!r}"
+
+
+def test_lead_in_is_stripped_but_the_sentence_after_the_colon_stays():
+    matcher = build_matcher(SlopSettings())
+    row = ex("Sure! Here's what you need to know: the museum opens at ten and closes at six every day.")
+    assert apply_slop(row, matcher, SlopSettings(), Ledger())
+    assert row.output == "the museum opens at ten and closes at six every day."
+    short = ex("Here is a randomly generated password: rT8$jLpZ.")
+    assert apply_slop(short, matcher, SlopSettings(), Ledger()) and short.output == short.output
+
+
+def test_quoted_answer_after_lead_in_is_never_eaten():
+    matcher = build_matcher(SlopSettings())
+    row = ex('Here\'s a sentence for you: "She efficiently navigated her demanding job by prioritising her task list."')
+    ledger = Ledger()
+    assert apply_slop(row, matcher, SlopSettings(), ledger)
+    assert row.output.startswith('"She efficiently')
+
+
+def test_user_asking_the_model_about_itself_exempts_ai_identity():
+    matcher = build_matcher(SlopSettings())
+    story = ex("I am an AI, and tonight I dreamt of electric sheep.", instruction="Write a short story told by an AI.")
+    assert apply_slop(story, matcher, SlopSettings(), Ledger())
+    plain = ex("I am an AI, and tonight I dreamt of electric sheep.", instruction="Describe your weekend.")
+    assert not apply_slop(plain, matcher, SlopSettings(), Ledger())
+
+
+def test_framing_sentence_goes_and_the_answer_stays():
+    matcher = build_matcher(SlopSettings())
+    row = ex("作为一个AI助手，我建议考虑以下三种策略：\n1. 写博客\n2. 拍视频", instruction="建议三种营销策略。")
+    assert apply_slop(row, matcher, SlopSettings(), Ledger())
+    assert row.output == "1. 写博客\n2. 拍视频"
+
+
+def test_matcher_survives_lone_surrogates():
+    assert build_matcher(SlopSettings()).find("output", "Sure!\ud800 I hope this helps!") is not None
+
+
+_WRONG_LANGUAGE_CASES = [
+    ("识别这个句子的情绪。",
+     "As an assistant I am able to analyse the text and identify the emotions in it for you.", True),
+    ("安排明天上午10点的会议。",
+     "Certainly, I will schedule a meeting for you tomorrow at 10 AM with the whole team.", True),
+    ("Explain why the sky is blue in two sentences.",
+     "天空呈蓝色是因为大气分子对短波长的蓝光散射更强，所以我们看到的天空是蓝色的。", True),
+    ("Describe the main causes of the French Revolution.",
+     "La Révolution française a eu plusieurs causes : la crise financière, les inégalités sociales et les idées "
+     "des Lumières.", True),
+    ("把这句话翻译成英文：我爱北京。",
+     "I love Beijing, the capital of China, and I visit it every single year.", False),
+    ("Translate to Chinese.", "您的发票已开具，请在账户页面下载。我们感谢您的耐心与支持。", False),
+    ("用“opulent”造一个句子。",
+     "The wedding reception was held in an opulent ballroom with crystal chandeliers.", False),
+    ("写一个Python函数计算平方。", "```python\ndef square(x):\n    return x * x\n```", False),
+    ("编辑代码以添加错误处理。", "def f(numbers):\n    if not isinstance(numbers, list):  # check the input type\n"
+     "        raise TypeError('numbers must be a list')\n    return sum(numbers)", False),
+    ("你好", "Hi!", False),
+    ("总结这段话。", "Die Zusammenfassung ist kurz.", False),
+]
+
+
+@pytest.mark.parametrize("instruction,output,problem", _WRONG_LANGUAGE_CASES)
+def test_wrong_language(instruction, output, problem):
+    found = first_problem(ex(output, instruction=instruction), NoiseSettings())
+    assert (found is not None and found[0] == "noise.wrong-language") is problem, found
+
+
+@pytest.mark.parametrize("output,rule", [
+    ("The main reasons are the cost, the weather and the fact that nobody wanted to travel in", "noise.unfinished"),
+    ("The museum was closed for renovation and visitors were told to come back in the spring", "noise.unfinished"),
+    ("肝硬化患者要注意饮食，多吃蔬菜水果，如苹果，香蕉等，", "noise.unfinished"),
+])
+def test_unfinished_outputs(output, rule):
+    assert first_problem(ex(output), NoiseSettings())[0] == rule
+
+
+@pytest.mark.parametrize("output", [
+    "Paris", "apple, banana, cherry", "Get yourself a puppy and experience love like no other. #PuppyLove",
+    "\"What! You too?\" - C.S. Lewis", "1. Buy milk\n2. Call mum", "| a | b |\n|---|---|\n| 1 | 2 |",
+    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "find . -type f -name '*.txt' -print",
+])
+def test_complete_outputs_are_not_unfinished(output):
+    assert first_problem(ex(output), NoiseSettings()) is None
+
+
+def test_token_bounds_are_configurable():
+    settings = NoiseSettings(min_output_tokens=3, max_output_tokens=50)
+    assert first_problem(ex("Yes."), settings)[0] == "noise.tokens"
+    assert first_problem(ex("word " * 60 + "end."), settings)[0] == "noise.tokens"
+    assert first_problem(ex("北京是中国的首都。"), settings) is None  # 8 CJK characters + 1 mark = 9 rough tokens
+
+
+def test_labelled_hits_still_score_at_target():
+    """tests/fixtures/slop_labels.jsonl: hits from the dev data, judged true/false by a person."""
+    from bench.slop_eval import TARGETS, load_labels, precision
+
+    report = precision(load_labels())
+    assert report["judged"] >= 300 and not report["stale"], report["stale"][:5]
+    for action, target in TARGETS.items():
+        assert report["per_action"][action]["precision"] >= target, (action, report["per_action"][action])
+
+
+def test_human_text_is_left_alone(devdata):
+    """Doctors' answers (Toyhom) and the project's own English answers: slop rules (human-closing off)
+    change or drop at most 1% of them."""
+    from bench.slop_eval import human_rows
+
+    rows = human_rows(devdata)
+    matcher = build_matcher(SlopSettings())
+    for name in ("toyhom", "human_en"):
+        touched = 0
+        for row in rows[name]:
+            ledger = Ledger()
+            if not apply_slop(row, matcher, SlopSettings(), ledger) or ledger.edits:
+                touched += 1
+        assert touched <= 0.01 * len(rows[name]) + 0.5, (name, touched)
+
+
+_PIECES = ["Sure!", "Certainly! Here's the answer:", "I hope this helps!", "Let me know if you have any questions.",
+           "As an AI language model, I cannot do that.", "希望对您有所帮助！", "当然可以！",
+           "如果您还有其他问题，请随时提问。",
+           "Paris is the capital of France.", "北京是中国的首都。", "It rains a lot in autumn.", "多喝水，注意休息。",
+           "```\nI hope this helps!\n```", "`Sure!`", '"I hope this helps," she said.', "\n", "\n\n", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8), st.text(max_size=20))
+def test_stripping_boilerplate_mixes_is_idempotent_and_keeps_code(pieces, noise):
+    text = "".join(pieces) + noise
+    row = ex(text)
+    ledger = Ledger()
+    repair(row, ledger)
+    blocks = [row.output[a:b] for a, b in code_blocks(row.output)]
+    if apply_slop(row, _MATCHER, SlopSettings(), ledger):
+        once = row.output
+        assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == once
+        for block in blocks:
+            assert block.strip() in row.output  # (the fence line's indentation may go with a stripped opener)
+    first_problem(row, NoiseSettings())
+
+
+def test_output_in_the_inputs_language_is_not_wrong_language():
+    row = ex("这篇文章讲的是城市交通拥堵的原因，以及地铁和公交优先政策如何缓解拥堵。",
+             instruction="Summarise the following text in one sentence.",
+             input="城市交通拥堵的原因很多，包括私家车数量增长过快、道路规划不合理等。地铁和公交优先政策可以有效缓解拥堵。")
+    assert first_problem(row, NoiseSettings()) is None
+
+
+def test_strip_reaches_a_fixed_point_in_one_call():
+    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip."""
+    ledger = Ledger()
+    row = ex("Certainly! Here's the answer:如果您还有其他问题，请随时提问。")
+    assert not apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert "would leave nothing" in ledger.rejects[0].detail
+
+
+def test_a_cut_that_would_move_a_code_fence_is_not_made():
+    """Found by hypothesis: removing "当然可以！" put a stray ``` at the start of a line and turned code into prose."""
+    text = "当然可以！```\nI hope this helps!\n``````\nI hope this helps!\n```"
+    row = ex(text)
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger())
+    assert "``````\nI hope this helps!\n```" in row.output

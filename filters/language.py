@@ -1,0 +1,145 @@
+"""Offline language guessing for the wrong-language check, cheap checks first.
+
+Most rows are decided by script alone (Han vs Latin vs Kana vs Hangul …) or, for Latin text, by a share of
+English function words; only the rest goes to py3langid (a maintained fork of langid.py that ships its own
+model, ~2–3k texts/s here, too slow to run on every row). Code (fenced and inline), URLs and e-mail
+addresses are removed first, and short prose returns None: a guess on 10 letters is noise, not a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from filters.textspans import code_blocks
+
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_URLISH = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
+# Frequent English function words: in English prose they are a third of the words, in other Latin-script
+# languages (fr, de, es, pt, it, nl …) almost none of them occur.
+_EN_FUNCTION = re.compile(
+    r"\b(?:the|and|of|to|is|are|was|were|in|that|for|it|with|as|on|be|this|you|your|an|or|by|from|at|what|how|"
+    r"which|can|not|have|has|will|if|do|does|they|their|there|these|those|its|about|into|than|then|should|would|"
+    r"could|been|being|we|our|my|me|he|she|his|her|them|who|when|where|why|all|any|each|some|more|most|also|"
+    r"only|but|so|such|no|yes|give|write|list|describe|explain|name|make|find|create|generate)\b")
+_CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
+
+_CODE_CHARS = re.compile(r"[{}()\[\];=<>_/\\#*$|&^%+]")
+EN_SHARE = 0.08  # share of English function words from which Latin text is English without asking the model
+CJK_WEIGHT = 3  # a Han character carries about as much as three Latin letters
+CODE_SHARE = 0.07  # share of code punctuation among non-space characters above which text is code, not prose
+
+
+def _count(text: str, ascii_bytes: bytes, pattern: re.Pattern[str], keep: bool = True) -> int:
+    """How many characters of text are in the class: bytes.translate for ASCII text (C speed), else regex."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        removed = len(raw) - len(raw.translate(None, ascii_bytes))
+        return removed if keep else len(raw) - removed
+    return len(pattern.findall(text))
+
+
+def looks_like_code(text: str) -> bool:
+    """Unfenced code (GPTeacher answers often are) has many brackets and operators; prose has few."""
+    visible = len(text) - text.count(" ") - text.count("\n")
+    return visible > 0 and _count(text, _CODE_BYTES, _CODE_CHARS) / visible >= CODE_SHARE
+
+
+def plainly_english(text: str) -> bool:
+    """Cheapest test: its first 300 characters are prose with English function words (no model, no counts)."""
+    head = text[:300]
+    return "`" not in head and "=" not in head and _english_share(head) >= 2 * EN_SHARE
+
+
+def _english_share(text: str) -> float:
+    words = text.split()
+    return len(_EN_FUNCTION.findall(text.lower())) / len(words) if words else 0.0
+
+
+def prose(text: str) -> str:
+    """The text without code blocks, inline code, URLs and e-mail addresses."""
+    if "```" in text or "~~~" in text:
+        parts, last = [], 0
+        for start, end in code_blocks(text):
+            parts.append(text[last:start])
+            last = end
+        parts.append(text[last:])
+        text = "\n".join(parts)
+    if "`" in text:
+        text = _INLINE_CODE.sub(" ", text)
+    if "://" in text or "www." in text or "@" in text:
+        text = _URLISH.sub(" ", text)
+    if looks_like_code(text):
+        return ""  # mostly unfenced code (GPTeacher answers often are): no prose to judge
+    if "\n    " in text or "\n\t" in text or ";\n" in text or "{\n" in text:
+        # prose around unfenced code: indented lines and lines dense with brackets and operators are not prose
+        text = "\n".join(line for line in text.split("\n")
+                          if not line.startswith(("    ", "\t")) and not looks_like_code(line))
+    return text
+
+
+# Languages py3langid may answer with: the ones SFT data is written in. Left open, it labels short English
+# or code as Asturian, Pidgin or Wu Chinese; a closed list keeps its guesses to languages users have.
+LANGUAGES = ("en", "zh", "ja", "ko", "fr", "de", "es", "pt", "it", "nl", "ru", "uk", "pl", "cs", "sv", "da", "no",
+             "fi", "tr", "ar", "fa", "he", "hi", "vi", "th", "id", "ms", "el", "hu", "ro")
+MIN_CONFIDENCE = 0.9  # py3langid's normalised probability below which the answer is "unknown"
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # noqa: ANN202 - py3langid is untyped
+    """py3langid's model (a few MB, shipped in its wheel); loaded on first use, as most rows never need it."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+@lru_cache(maxsize=4096)
+def _langid(text: str) -> str | None:
+    lang, confidence = _identifier().classify(text)
+    return str(lang) if confidence >= MIN_CONFIDENCE else None
+
+
+def guess(text: str, min_letters: int = 24) -> str | None:
+    """An ISO 639-1 code, "zh" for Han text, or None where there is too little prose to tell."""
+    text = prose(text[:SAMPLE_CHARS])
+    if text.isascii():
+        if len(text) < min_letters:
+            return None
+        letters = _count(text, _ASCII_NON_LETTERS, _ASCII_LETTER, keep=False)
+        if letters < min_letters:
+            return None
+        if _english_share(text) >= EN_SHARE:
+            return "en"
+        # Without script evidence the model needs more text: twice the floor.
+        return _langid(text) if letters >= 2 * min_letters else None
+    han = len(_HAN.findall(text))
+    if han * CJK_WEIGHT >= 0.5 * CJK_WEIGHT * len(text):
+        return "zh"  # at least half of all characters are Han: nothing else to count
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    latin = len(_LATIN.findall(text))
+    letters = len(_LETTER.findall(text))
+    other = max(0, letters - han - kana - hangul - latin)
+    weighted = CJK_WEIGHT * (han + kana + hangul) + latin + other
+    if weighted < min_letters:
+        return None
+    if kana * CJK_WEIGHT >= 0.1 * weighted:
+        return "ja"
+    if hangul * CJK_WEIGHT >= 0.3 * weighted:
+        return "ko"
+    if han * CJK_WEIGHT >= 0.25 * weighted:
+        return "zh"  # Chinese prose with English names and terms in it is still Chinese to its reader
+    if latin >= 0.6 * weighted and _english_share(text) >= EN_SHARE:
+        return "en"
+    return _langid(text) if weighted >= 2 * min_letters else None
