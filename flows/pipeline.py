@@ -23,7 +23,7 @@ from filters.dedup import exact_dedup
 from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings, load_config
-from flows.runners import make_task_runner, retry_if_transient
+from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
 from formats.example import Example, Reject
 from formats.readers import read_source
 from formats.readers.sql_reader import masked
@@ -260,7 +260,8 @@ def build(config: str = "sample_data/pipeline.yaml", out: str | None = None,
     """
     cfg, _ = load_config(config)
     runner = make_task_runner(task_runner or cfg.run.task_runner, cfg.run)
-    report = curate.with_options(task_runner=runner)(config=config, out=out)
+    with api_shared_with_workers():
+        report = curate.with_options(task_runner=runner)(config=config, out=out)
     if cfg.train.enabled:  # hand the curated data to the QLoRA task
         from flows.training import train
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
@@ -27,6 +30,32 @@ def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
         return DaskTaskRunner(cluster_kwargs={"n_workers": run.workers, "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
     raise ValueError(f"run.task_runner: unknown runner {kind!r}; expected threads, processes or dask")
+
+
+@contextmanager
+def api_shared_with_workers() -> Iterator[None]:
+    """Let worker processes report to this run's Prefect API.
+
+    Workers inherit the environment, not this process's Prefect settings: without PREFECT_API_URL each worker
+    process would start a temporary server of its own (~8 s each) and its task runs would land there.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        running = [server for server in SubprocessASGIServer._instances.values() if server.running]
+        url = running[0].api_url if running else None
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        if url:
+            del os.environ["PREFECT_API_URL"]  # the temporary server stops with this run
 
 
 def is_transient(error: BaseException) -> bool:
