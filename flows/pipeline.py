@@ -189,6 +189,39 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     return report
 
 
+OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json")
+
+
+def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
+                 failed: dict[str, str], out_dir: Path) -> str:
+    """What the outputs are a function of: the cleaned shards (their cache folders are content keys), the
+    ingest quarantine, the settings after cleaning, the code, and the bytes of the outputs written last time."""
+    quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
+    outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
+    return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
+                  cfg.dedup, cfg.output, [s.name for s in cfg.sources], code_version(), outputs)
+
+
+def _unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
+                       failed: dict[str, str], out_dir: Path) -> dict[str, Any] | None:
+    """The last report when nothing it depends on changed and the outputs are as that run left them."""
+    stamp = out_dir / STATE_DIR / "outputs.key"
+    if not cfg.run.cache or failed or not stamp.is_file() or not all(c["cached"] for c in cleaned):
+        return None
+    if stamp.read_text() != _outputs_key(cfg, ingested, cleaned, failed, out_dir):
+        return None
+    report = orjson.loads((out_dir / "report.json").read_bytes())
+    for counts in report["sources"].values():
+        counts["new_rows"] = 0  # this run saw no row the last one had not
+    return report
+
+
+def _remember_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
+                      failed: dict[str, str], out_dir: Path) -> None:
+    if cfg.run.cache and not failed:
+        (out_dir / STATE_DIR / "outputs.key").write_text(_outputs_key(cfg, ingested, cleaned, failed, out_dir))
+
+
 def _markdown(report: dict[str, Any], out_dir: str) -> str:
     lines = [f"# Curation run → `{out_dir}`", "", "| source | read | new | kept | rejected | status |",
              "|---|---:|---:|---:|---:|---|"]
@@ -241,7 +274,12 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     if hits:
         log.info("cache: %d of %d stage results reused", hits, len(cleaned) + len(ingested))
 
-    report = finalize(cfg, ingested, cleaned, failed, str(out_dir))
+    report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir)
+    if report is None:
+        report = finalize(cfg, ingested, cleaned, failed, str(out_dir))
+        _remember_outputs(cfg, ingested, cleaned, failed, out_dir)
+    else:
+        log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
     shutil.rmtree(work, ignore_errors=True)
     create_markdown_artifact(key="curation-report", markdown=_markdown(report, str(out_dir)),
                              description="rows per source and per rule")
