@@ -74,51 +74,58 @@ def _write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows:
     return read, shards
 
 
+def ingest_folder(spec: Any, base_dir: str, run: RunSettings, cache_dir: str, work_dir: str) -> Path:
+    """Where a source's shards go: a content-keyed cache folder for files, the run's work folder otherwise."""
+    patterns = _source_files(spec)
+    if patterns is None or not run.cache:
+        return Path(work_dir) / f"ingest-{spec.name}"
+    key = key_of("ingest", spec, file_fingerprint(Path(base_dir), patterns), run.chunk_rows, code_version())
+    return Path(cache_dir) / f"ingest-{spec.name}-{key}"
+
+
+def cached_ingest(folder: Path) -> dict[str, Any] | None:
+    meta = folder / "meta.json"
+    return orjson.loads(meta.read_bytes()) | {"cached": True} if meta.is_file() else None
+
+
 @task(name="ingest", task_run_name="ingest {spec.name}", retries=2, retry_delay_seconds=[2, 8],
       retry_condition_fn=retry_if_transient)
-def ingest(spec: Any, base_dir: str, run: RunSettings, cache_dir: str, work_dir: str) -> dict[str, Any]:
-    """Stream one source into shards of Examples plus its quarantined rows; reuse them if the files are unchanged."""
-    log = get_run_logger()
-    patterns = _source_files(spec)
-    folder = Path(work_dir) / f"ingest-{spec.name}"
-    if patterns is not None and run.cache:
-        key = key_of("ingest", spec, file_fingerprint(Path(base_dir), patterns), run.chunk_rows, code_version())
-        folder = Path(cache_dir) / f"ingest-{spec.name}-{key}"
-        if (folder / "meta.json").is_file():
-            meta = orjson.loads((folder / "meta.json").read_bytes())
-            log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
-            return meta | {"cached": True}
-    tmp = folder.with_name(folder.name + ".tmp")
+def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int) -> dict[str, Any]:
+    """Stream one source into shards of Examples plus its quarantined rows."""
+    target = Path(folder)
+    tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    read, shards = _write_shards(read_source(spec, Path(base_dir)), tmp, run.chunk_rows)
-    meta = {"name": spec.name, "read": read, "folder": str(folder), "shards": shards, "cached": False}
+    read, shards = _write_shards(read_source(spec, Path(base_dir)), tmp, chunk_rows)
+    meta = {"name": spec.name, "read": read, "folder": folder, "shards": shards, "cached": False}
     (tmp / "meta.json").write_bytes(orjson.dumps(meta))
-    _publish(tmp, folder)
-    log.info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
+    _publish(tmp, target)
+    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
     return meta
 
 
-@task(name="clean", task_run_name="clean {label}")
-def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, cache_dir: str,
-                use_cache: bool) -> dict[str, Any]:
-    """Repair, slop rules and noise checks on one shard; the result is cached by the shard's bytes."""
+def clean_folder(shard: Path, filters: FilterSettings, base_dir: str, cache_dir: str, use_cache: bool) -> Path:
+    """The result of cleaning a shard is keyed by the shard's bytes, the filter settings and rules, and the code."""
     rule_files = [file_digest(Path(base_dir) / f) for f in filters.slop.rule_files]
-    key = key_of("clean", file_digest(Path(shard)), filters, rule_files, code_version())
-    folder = Path(cache_dir if use_cache else Path(shard).parent) / f"clean-{key}"
-    if use_cache and (folder / "rules.json").is_file():
-        return {"folder": str(folder), "cached": True}
+    key = key_of("clean", file_digest(shard), filters, rule_files, code_version())
+    return Path(cache_dir if use_cache else shard.parent) / f"clean-{key}"
+
+
+@task(name="clean", task_run_name="clean {label}")
+def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard."""
     with open(shard, "rb") as handle:
         examples = [Example.from_dict(orjson.loads(line)) for line in handle]
     ledger = Ledger()
     kept = clean_batch(examples, filters, build_matcher(filters.slop, Path(base_dir)), ledger)
-    tmp = folder.with_name(folder.name + ".tmp")
+    target = Path(folder)
+    tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
     dump_ledger(ledger, tmp)
-    _publish(tmp, folder)
-    return {"folder": str(folder), "cached": False}
+    _publish(tmp, target)
+    return {"folder": folder, "cached": False}
 
 
 def _new_ids(state: Path, source: str, ids: list[str]) -> int:
@@ -253,10 +260,16 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     work.mkdir(parents=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
 
-    futures = [ingest.submit(spec, str(base_dir), cfg.run, str(cache_dir), str(work)) for spec in cfg.sources]
-    ingested, failed = [], {}
-    for spec, future in zip(cfg.sources, futures, strict=True):
-        result = future.result(raise_on_failure=False)
+    # Cache hits are found here, before anything is submitted: an unchanged re-run starts no task at all.
+    folders = [ingest_folder(spec, str(base_dir), cfg.run, str(cache_dir), str(work)) for spec in cfg.sources]
+    ingested, failed, pending = [], {}, []
+    for spec, folder in zip(cfg.sources, folders, strict=True):
+        meta = cached_ingest(folder) if cfg.run.cache else None
+        if meta:
+            log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
+        pending.append(meta or ingest.submit(spec, str(base_dir), str(folder), cfg.run.chunk_rows))
+    for spec, item in zip(cfg.sources, pending, strict=True):
+        result = item if isinstance(item, dict) else item.result(raise_on_failure=False)
         if isinstance(result, BaseException):
             failed[spec.name] = f"{type(result).__name__}: {result}"
             log.error("source %s failed: %s", spec.name, failed[spec.name])
@@ -264,14 +277,21 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
             ingested.append(result)
 
     shards = [(Path(m["folder"]) / s, f"{m['name']}/{i}") for m in ingested for i, s in enumerate(m["shards"])]
-    clean_futures = [clean_shard.submit(str(path), label, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache)
-                     for path, label in shards]
-    progress = create_progress_artifact(progress=0.0, description="shards cleaned") if len(shards) > 1 else None
+    cleaned_or_futures: list[Any] = []
+    for path, label in shards:
+        folder = clean_folder(path, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache)
+        if cfg.run.cache and (folder / "rules.json").is_file():
+            cleaned_or_futures.append({"folder": str(folder), "cached": True})
+        else:
+            cleaned_or_futures.append(clean_shard.submit(str(path), label, cfg.filters, str(base_dir), str(folder)))
+    clean_futures = [f for f in cleaned_or_futures if not isinstance(f, dict)]
+    progress = create_progress_artifact(progress=0.0, description="shards cleaned") if len(clean_futures) > 1 else None
     for done, _ in enumerate(as_completed(clean_futures), 1):
-        log.info("clean %s", _bar(done, len(shards)))
+        log.info("clean %s", _bar(done, len(clean_futures)))
         if progress:
-            update_progress_artifact(progress, progress=100.0 * done / len(shards))
-    cleaned = [f.result() for f in clean_futures]  # in shard order: the outputs never depend on timing
+            update_progress_artifact(progress, progress=100.0 * done / len(clean_futures))
+    # in shard order: the outputs never depend on timing
+    cleaned = [f if isinstance(f, dict) else f.result() for f in cleaned_or_futures]
     hits = sum(c["cached"] for c in cleaned) + sum(m["cached"] for m in ingested)
     if hits:
         log.info("cache: %d of %d stage results reused", hits, len(cleaned) + len(ingested))
