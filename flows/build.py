@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nread {totals['read']} rows → kept {totals['kept']} (train {totals['train']}, val {totals['val']}), "
           f"rejected {totals['rejected']}, edited {totals['edited_rows']} rows in {time.perf_counter() - started:.1f}s "
           f"(curation itself {report.get('curation_seconds', 0):.1f}s, the rest is Prefect's start-up and bookkeeping)")
-    print(f"outputs in {out_dir}/: train.jsonl val.jsonl rejects.jsonl edits.jsonl provenance.jsonl report.json")
+    print(f"outputs in {out_dir}/: train.jsonl val.jsonl rejects.jsonl edits.jsonl provenance.jsonl report.json "
+          "report.html (open it in a browser first)")
     return 0
 
 

@@ -29,8 +29,9 @@ from formats.example import Example, Reject
 from formats.readers import read_source
 from formats.readers.sql_reader import masked
 from formats.report import build_report
+from formats.report_html import render_report_html
 from formats.sources import CsvSource, HtmlSource, JsonlSource
-from formats.writers import CONVERTERS, atomic_write_json, atomic_write_jsonl, split_train_val
+from formats.writers import CONVERTERS, atomic_write_bytes, atomic_write_json, atomic_write_jsonl, split_train_val
 from train.stats import dataset_stats
 
 WORK_DIR = ".work"
@@ -194,10 +195,12 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(target / "report.json", report)
+    atomic_write_bytes(target / "report.html", render_report_html(report).encode())
     return report
 
 
-OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json")
+OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json",
+           "report.html")
 
 
 def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],

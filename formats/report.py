@@ -54,6 +54,32 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
                     "share_of_read": round(rows / total_read, 4) if total_read else 0.0} for stage, rows in funnel],
         "rules": {rule: count.as_dict() for rule, count in
                   sorted(ledger.rules.items(), key=lambda kv: (-kv[1].hits, kv[0]))},
+        "examples": rule_examples(ledger, {ex.id: ex for ex in train + val}),
         "stats": stats,
         "config": config_summary,
     }
+
+
+def _clip(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def rule_examples(ledger: Ledger, kept: dict[str, Example], per_rule: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """A few real rows per rule, so a person can judge the rule: for edits the removed span and the row as kept,
+    for drops the row and the reason. Deterministic: the first rows in ledger order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for edit in ledger.edits:
+        items = out.setdefault(edit.rule, [])
+        if len(items) < per_rule:
+            row = kept.get(edit.id)
+            items.append({"id": edit.id, "source": edit.source, "field": edit.field, "removed": _clip(edit.removed),
+                          "added": _clip(edit.added),
+                          "kept_text": _clip(getattr(row, edit.field)) if row else None})
+    for reject in ledger.rejects:
+        items = out.setdefault(reject.rule, [])
+        if len(items) < per_rule:
+            row = reject.row
+            items.append({"id": reject.id, "source": reject.source, "detail": _clip(reject.detail, 300),
+                          "instruction": _clip(str(row.get("instruction", row.get("raw", "")))),
+                          "output": _clip(str(row.get("output", "")))})
+    return out

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from formats.example import Example
 
 Format = Literal["alpaca", "messages", "sharegpt"]
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class OutputSettings(BaseModel):
@@ -57,6 +59,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file beside the target, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any file the user writes
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

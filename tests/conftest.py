@@ -34,3 +34,13 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_run(prefect_harness, tmp_path_factory):
+    """One curation of sample_data/ shared by the tests that read its outputs."""
+    from flows.pipeline import build
+
+    out = tmp_path_factory.mktemp("out")
+    report = build(config=str(SAMPLE / "pipeline.yaml"), out=str(out))
+    return out, report

@@ -9,15 +9,6 @@ from formats.writers import read_jsonl
 from tests.conftest import SAMPLE, write
 
 
-@pytest.fixture(scope="module")
-def sample_run(prefect_harness, tmp_path_factory):
-    from flows.pipeline import build
-
-    out = tmp_path_factory.mktemp("out")
-    report = build(config=str(SAMPLE / "pipeline.yaml"), out=str(out))
-    return out, report
-
-
 def test_sample_run_writes_every_output(sample_run):
     out, report = sample_run
     for name in ("train.jsonl", "val.jsonl", "rejects.jsonl", "edits.jsonl", "provenance.jsonl", "report.json"):

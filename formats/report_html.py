@@ -1,0 +1,103 @@
+"""report.html: the run's report as one self-contained page (inline CSS, no scripts, nothing fetched).
+
+A person reads it before training: where rows went per source, what each rule did with real examples,
+and the dataset's size and diversity. Every value from the data is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #ddd;padding:4px 8px;
+text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:#1a7f37}.bad{color:#c62828;font-weight:600}del{background:#ffd7d5;text-decoration:none}
+ins{background:#d2f5d6;text-decoration:none}pre{white-space:pre-wrap;margin:.2em 0;background:#fafafa;padding:4px}
+details{margin:.2em 0}summary{cursor:pointer}.bar{fill:#4a78c2}.muted{color:#777}
+"""
+
+
+def _n(value: Any) -> str:
+    return f'<td class="n">{escape(f"{value:,}" if isinstance(value, int) else str(value))}</td>'
+
+
+def _funnel_svg(funnel: list[dict[str, Any]]) -> str:
+    top = max((f["rows"] for f in funnel), default=0) or 1
+    rows = []
+    for i, stage in enumerate(funnel):
+        width = 600 * stage["rows"] / top
+        y = i * 26
+        rows.append(f'<rect class="bar" x="200" y="{y}" width="{width:.1f}" height="20"/>'
+                    f'<text x="0" y="{y + 15}">{escape(stage["stage"])}</text>'
+                    f'<text x="{205 + width:.1f}" y="{y + 15}">{stage["rows"]:,} ({stage["share_of_read"]:.0%})</text>')
+    return f'<svg width="900" height="{26 * len(funnel)}" role="img" aria-label="funnel">{"".join(rows)}</svg>'
+
+
+def _sources(report: dict[str, Any]) -> str:
+    head = "<tr><th>source</th><th>read</th><th>kept</th><th>rejected</th><th>by stage</th><th>new</th>" \
+           "<th>read = kept + rejected</th><th>status</th></tr>"
+    body = []
+    for name, c in report["sources"].items():
+        holds = c["read"] == c["kept"] + c["rejected"]
+        stages = ", ".join(f"{k} {v}" for k, v in c.get("rejected_by_stage", {}).items())
+        status = escape(c["status"]) + (f': {escape(c["error"])}' if c.get("error") else "")
+        body.append(f"<tr><td>{escape(name)}</td>{_n(c['read'])}{_n(c['kept'])}{_n(c['rejected'])}"
+                    f"<td>{escape(stages)}</td>{_n(c.get('new_rows', ''))}"
+                    f"<td class=\"{'ok' if holds else 'bad'}\">{'holds' if holds else 'BROKEN'}</td>"
+                    f"<td class=\"{'ok' if c['status'] == 'ok' else 'bad'}\">{status}</td></tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _example(item: dict[str, Any]) -> str:
+    if "removed" in item:
+        kept = f"<pre>{escape(item['kept_text'])}</pre>" if item.get("kept_text") else \
+            '<p class="muted">(row dropped later)</p>'
+        added = f" → <ins>{escape(item['added'])}</ins>" if item.get("added") else ""
+        return (f"<p><b>{escape(item['id'])}</b> · {escape(item['field'])}: removed "
+                f"<del>{escape(item['removed'])}</del>{added}</p>{kept}")
+    return (f"<p><b>{escape(item['id'])}</b>: {escape(item['detail'])}</p>"
+            f"<pre>{escape(item.get('instruction', ''))}\n→ {escape(item.get('output', ''))}</pre>")
+
+
+def _rules(report: dict[str, Any], total_rows: int) -> str:
+    examples = report.get("examples", {})
+    head = "<tr><th>rule</th><th>stage</th><th>category</th><th>action</th><th>hits</th><th>dropped</th>" \
+           "<th>stripped</th><th>flagged</th><th>chars removed</th></tr>"
+    body, loud = [], []
+    ranked = sorted(report["rules"].items(), key=lambda kv: (-(kv[1]["dropped"] + kv[1]["stripped"]), kv[0]))
+    for rule, c in ranked:
+        shown = "".join(_example(e) for e in examples.get(rule, []))
+        cell = f"<details><summary>{escape(rule)}</summary>{shown}</details>" if shown else escape(rule)
+        body.append(f"<tr><td>{cell}</td><td>{escape(c['stage'])}</td><td>{escape(c['category'])}</td>"
+                    f"<td>{escape(c['action'])}</td>{_n(c['hits'])}{_n(c['dropped'])}{_n(c['stripped'])}"
+                    f"{_n(c.get('flagged', 0))}{_n(c['chars_removed'])}</tr>")
+        if total_rows and c["hits"] / total_rows > 0.05:
+            loud.append(f"{rule} ({c['hits'] / total_rows:.0%} of rows)")
+    warning = (f'<p class="bad">Rules that fired on more than 5% of rows (check them): {escape(", ".join(loud))}</p>'
+               if loud else '<p class="ok">No rule fired on more than 5% of rows.</p>')
+    return f"{warning}<table>{head}{''.join(body)}</table>"
+
+
+def _stats(stats: dict[str, Any]) -> str:
+    rows = []
+    for key, value in stats.items():
+        shown = value if not isinstance(value, dict | list) else ", ".join(
+            f"{k}: {v}" for k, v in (value.items() if isinstance(value, dict) else value))
+        rows.append(f"<tr><td>{escape(str(key))}</td><td>{escape(str(shown))}</td></tr>")
+    return f"<table>{''.join(rows)}</table>"
+
+
+def render_report_html(report: dict[str, Any], title: str = "Curation report") -> str:
+    totals = report["totals"]
+    t = (f"read <b>{totals['read']:,}</b> · kept <b>{totals['kept']:,}</b> (train {totals['train']:,}, val "
+         f"{totals['val']:,}) · rejected <b>{totals['rejected']:,}</b> · edited rows {totals['edited_rows']:,}")
+    failed = "".join(f'<p class="bad">source {escape(n)} failed: {escape(e)}</p>'
+                     for n, e in report.get("failed_sources", {}).items())
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
+            f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1><p>{t}</p>{failed}"
+            f"<h2>Funnel</h2>{_funnel_svg(report['funnel'])}<h2>Sources</h2>{_sources(report)}"
+            f"<h2>Rules (click a rule for real examples)</h2>{_rules(report, totals['read'])}"
+            f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}</body></html>\n")
