@@ -67,3 +67,13 @@ def test_report_renders_in_headless_chromium_without_console_errors(report, tmp_
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert not console, console
     assert (tmp_path / "shot.png").stat().st_size > 10_000
+
+
+def test_terminal_summary(report, capsys, tmp_path):
+    from flows.report import main
+
+    out, data = report
+    assert main([str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"read {data['totals']['read']:,}" in printed and "en.opener.certainly" in printed
+    assert main([str(tmp_path)]) == 2
