@@ -25,13 +25,15 @@ from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings, load_config
 from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
+from formats.dataset_card import render_card
 from formats.example import Example, Reject
 from formats.readers import read_source
 from formats.readers.sql_reader import masked
 from formats.report import build_report
 from formats.report_html import render_report_html
 from formats.sources import CsvSource, HtmlSource, JsonlSource
-from formats.writers import CONVERTERS, atomic_write_bytes, atomic_write_json, atomic_write_jsonl, split_train_val
+from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
+from formats.writers import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, converted, split_train_val
 from train.stats import dataset_stats
 
 WORK_DIR = ".work"
@@ -172,10 +174,9 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     out = config.output
     train, val = split_train_val(examples, out.val_fraction, out.seed)
     funnel += [("train", len(train)), ("val", len(val))]
-    convert = CONVERTERS[out.format]
     target = Path(out_dir)
-    atomic_write_jsonl(target / "train.jsonl", (convert(ex, out.system_prompt) for ex in train))
-    atomic_write_jsonl(target / "val.jsonl", (convert(ex, out.system_prompt) for ex in val))
+    atomic_write_jsonl(target / "train.jsonl", converted(train, out.format, out.system_prompt))
+    atomic_write_jsonl(target / "val.jsonl", converted(val, out.format, out.system_prompt))
     atomic_write_jsonl(target / "provenance.jsonl",
                        ({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
     atomic_write_jsonl(target / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
@@ -196,11 +197,23 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(target / "report.json", report)
     atomic_write_bytes(target / "report.html", render_report_html(report).encode())
+    _write_trainer_files(config, report, target)
     return report
 
 
+def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path) -> None:
+    """Dataset card and trainer entries beside the data, so it loads without a mapping step."""
+    out = config.output
+    atomic_write_json(target / "dataset_info.json", llamafactory_dataset_info(out.name, out.format))
+    atomic_write_bytes(target / "axolotl.yaml", axolotl_datasets(out.format).encode())
+    atomic_write_bytes(target / "load_dataset.py", load_dataset_snippet().encode())
+    card = render_card(report, name=out.name, fmt=out.format, license=out.license,
+                       config_hash=key_of(config), source_licenses={s.name: s.license for s in config.sources})
+    atomic_write_bytes(target / "README.md", card.encode())
+
+
 OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json",
-           "report.html")
+           "report.html", "dataset_info.json", "axolotl.yaml", "load_dataset.py", "README.md")
 
 
 def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],

@@ -28,6 +28,8 @@ class OutputSettings(BaseModel):
     val_fraction: float = Field(0.02, ge=0, lt=1)
     seed: int = 0
     system_prompt: str | None = Field(None, description="messages/sharegpt: optional system turn")
+    name: str = Field("sft_curated", pattern=r"^[A-Za-z0-9_.-]+$", description="dataset name in trainer configs")
+    license: str | None = Field(None, description="licence of the curated dataset, for the dataset card")
 
 
 def _user_text(ex: Example) -> str:
@@ -53,6 +55,34 @@ def to_sharegpt(ex: Example, system: str | None = None) -> dict[str, Any]:
 
 CONVERTERS: dict[str, Callable[[Example, str | None], dict[str, Any]]] = {
     "alpaca": to_alpaca, "messages": to_messages, "sharegpt": to_sharegpt}
+_ROLES = {"messages": ("role", "content", "user", "assistant"), "sharegpt": ("from", "value", "human", "gpt")}
+
+
+def check_row(row: dict[str, Any], fmt: str) -> None:
+    """Refuse a row a trainer would choke on: empty output, non-string fields, turns that do not alternate
+    user/assistant or do not end with the assistant. A failure here is a bug upstream, so it raises."""
+    if fmt == "alpaca":
+        for key in ("instruction", "input", "output"):
+            if not isinstance(row.get(key), str):
+                raise ValueError(f"row {row.get('id')}: {key} is not a string")
+        if not row["output"].strip() or not row["instruction"].strip():
+            raise ValueError(f"row {row.get('id')}: empty instruction or output")
+        return
+    role_key, content_key, user, assistant = _ROLES[fmt]
+    turns = row["messages" if fmt == "messages" else "conversations"]
+    roles = [t[role_key] for t in turns if t[role_key] != "system"]
+    if not all(isinstance(t[content_key], str) and t[content_key].strip() for t in turns):
+        raise ValueError(f"row {row.get('id')}: a turn is empty or not a string")
+    if not roles or roles[-1] != assistant or any(r != (user, assistant)[i % 2] for i, r in enumerate(roles)):
+        raise ValueError(f"row {row.get('id')}: turns must alternate {user}/{assistant} and end with {assistant}")
+
+
+def converted(examples: Iterable[Example], fmt: str, system: str | None) -> Iterable[dict[str, Any]]:
+    convert = CONVERTERS[fmt]
+    for ex in examples:
+        row = convert(ex, system)
+        check_row(row, fmt)
+        yield row
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -1,0 +1,66 @@
+"""Outputs every trainer accepts: each format loads with `datasets`, and the trainer entries point at real files."""
+
+import json
+import subprocess
+import sys
+
+import datasets
+import pytest
+import yaml
+
+from formats.example import Example
+from formats.trainer_configs import LLAMAFACTORY_COLUMNS, axolotl_datasets, llamafactory_dataset_info
+from formats.writers import atomic_write_jsonl, check_row, converted
+
+
+def rows():
+    return [Example.from_fields("s", str(i), f"Question {i}?", "ctx" if i % 2 else "", f"Answer {i}.")
+            for i in range(6)]
+
+
+@pytest.mark.parametrize("fmt", ["alpaca", "messages", "sharegpt"])
+def test_each_format_loads_and_its_trainer_entries_match(tmp_path, fmt):
+    atomic_write_jsonl(tmp_path / "train.jsonl", converted(rows(), fmt, "Be brief." if fmt != "alpaca" else None))
+    atomic_write_jsonl(tmp_path / "val.jsonl", converted(rows()[:2], fmt, None))
+    loaded = datasets.load_dataset("json", data_files={"train": str(tmp_path / "train.jsonl"),
+                                                       "validation": str(tmp_path / "val.jsonl")})
+    assert loaded["train"].num_rows == 6 and loaded["validation"].num_rows == 2
+    info = llamafactory_dataset_info("demo", fmt)
+    entry = info["demo"]
+    assert (tmp_path / entry["file_name"]).is_file() and (tmp_path / info["demo_val"]["file_name"]).is_file()
+    for column in entry["columns"].values():  # every column LLaMA-Factory will read exists
+        assert column in loaded["train"].column_names
+    if fmt != "alpaca":
+        turns = loaded["train"][0][entry["columns"]["messages"]]
+        tags = entry["tags"]
+        assert turns[-1][tags["role_tag"]] == tags["assistant_tag"]
+        assert {t[tags["role_tag"]] for t in turns} <= {tags["user_tag"], tags["assistant_tag"], tags["system_tag"]}
+    block = yaml.safe_load(axolotl_datasets(fmt, str(tmp_path)))
+    first = block["datasets"][0]
+    assert datasets.load_dataset("json", data_files=first["path"])["train"].num_rows == 6
+    if fmt != "alpaca":
+        assert first["field_messages"] in loaded["train"].column_names
+    assert set(LLAMAFACTORY_COLUMNS) == {"alpaca", "messages", "sharegpt"}
+
+
+@pytest.mark.parametrize("row,fmt", [
+    ({"instruction": "q", "input": "", "output": " "}, "alpaca"),
+    ({"instruction": "q", "input": "", "output": {"text": "a"}}, "alpaca"),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": "q2"}]}, "messages"),
+    ({"conversations": [{"from": "human", "value": "q"}]}, "sharegpt"),
+])
+def test_rows_a_trainer_would_choke_on_are_refused(row, fmt):
+    with pytest.raises(ValueError):
+        check_row(row, fmt)
+
+
+def test_sample_run_writes_card_and_trainer_files(sample_run):
+    out, report = sample_run
+    card = (out / "README.md").read_text()
+    assert f"`train.jsonl` ({report['totals']['train']:,} rows)" in card and "config hash" in card
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert info["sft_curated"]["file_name"] == "train.jsonl"
+    assert yaml.safe_load((out / "axolotl.yaml").read_text())["datasets"][0]["type"] == "alpaca"
+    ran = subprocess.run([sys.executable, "load_dataset.py"], cwd=out, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert f"num_rows: {report['totals']['train']}" in ran.stdout
