@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -64,6 +65,37 @@ def entropy(counts: Counter[str]) -> float:
     return round(-sum(c / total * math.log2(c / total) for c in counts.values() if c), 4) if total else 0.0
 
 
+def ngram_entropy(texts: Sequence[str], n: int = 2) -> float:
+    """Shannon entropy (bits) of the n-gram distribution: higher means more varied phrasing."""
+    grams: Counter[tuple[str, ...]] = Counter()
+    for text in texts:
+        toks = words(text)
+        grams.update(zip(*(toks[i:] for i in range(n)), strict=False))
+    return entropy(grams)  # type: ignore[arg-type]
+
+
+def mtld(tokens: Sequence[str], threshold: float = 0.72) -> float:
+    """Measure of Textual Lexical Diversity (McCarthy & Jarvis 2010), forward and backward averaged: the mean
+    length of word runs that keep a type-token ratio above 0.72. Unlike TTR it does not fall with text length."""
+    def one_way(seq: Sequence[str]) -> float:
+        factors, types, count = 0.0, set(), 0
+        for tok in seq:
+            types.add(tok)
+            count += 1
+            if len(types) / count <= threshold:
+                factors, types, count = factors + 1, set(), 0
+        if count:
+            factors += (1 - len(types) / count) / (1 - threshold)
+        return len(seq) / factors if factors else float(len(seq))
+    return round((one_way(tokens) + one_way(list(reversed(tokens)))) / 2, 2) if tokens else 0.0
+
+
+def compression_ratio(texts: Sequence[str]) -> float:
+    """Raw bytes / zlib bytes of the sample: near 2–3 for varied text, much higher when rows repeat each other."""
+    raw = "\n".join(texts).encode()
+    return round(len(raw) / max(1, len(zlib.compress(raw, 6))), 3) if raw else 0.0
+
+
 def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], int] | None = None,
                   max_seq_len: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Size, lengths and diversity of instruction/input/output rows."""
@@ -86,6 +118,9 @@ def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], 
         "length_tokens": percentiles(row_tokens),
         "distinct": {f"distinct_{n}": distinct_n(outputs, n) for n in (1, 2, 3)},
         "distinct_sample_rows": len(sample),
+        "bigram_entropy": ngram_entropy(outputs, 2),
+        "mtld": mtld([t for text in outputs for t in words(text)]),
+        "compression_ratio": compression_ratio(outputs),
         "top_first_words": first_words.most_common(20),
         "first_word_entropy": entropy(first_words),
         "sources": dict(sources.most_common()),
