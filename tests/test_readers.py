@@ -130,3 +130,22 @@ def test_html_gzip_page_and_unparseable_page_is_quarantined(tmp_path):
     good, bad = split(read_source(spec, tmp_path))
     assert [(e.instruction, e.output) for e in good] == [("Q?", "A.")]
     assert bad[0].rule == "bad-page" and "broken.html.gz" in bad[0].detail
+
+
+def test_toyhom_gb18030_csv_is_detected_and_read_whole(devdata):
+    spec = CsvSource(name="toyhom", kind="csv", path="csv/toyhom_internal_medicine_gb18030.csv",
+                     columns=Columns(instruction="title", input="ask", output="answer"))
+    good, bad = split(read_source(spec, devdata))
+    assert len(good) + len(bad) == 7644
+    assert not bad
+    assert all("\ufffd" not in e.instruction + e.output for e in good)
+    assert good[0].instruction == "高血压患者能吃党参吗？"
+    assert good[0].meta["locator"] == "toyhom_internal_medicine_gb18030.csv:2"
+
+
+def test_gpteacher_response_column_maps_to_output(devdata):
+    spec = JsonlSource(name="gpt", kind="jsonl", path="alpaca/gpteacher_codegen.json",
+                       columns=Columns(output="response"))
+    good, bad = split(read_source(spec, devdata))
+    assert len(good) == 4535 and not bad
+    assert all(e.output for e in good)
