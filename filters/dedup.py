@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.ledger import Ledger
 from formats.example import Example
@@ -26,6 +26,19 @@ class DedupSettings(BaseModel):
     keep: list[Literal["source_priority", "fewer_edits", "longer_output", "earliest"]] = Field(
         default_factory=lambda: ["source_priority", "fewer_edits", "longer_output", "earliest"],
         description="tie-breakers, in order, for which copy of a duplicate survives")
+    near: bool = Field(True, description="also collapse near-duplicates (MinHash-LSH, verified by exact Jaccard)")
+    threshold: float = Field(0.8, gt=0, le=1, description="verified Jaccard of shingle sets to count as duplicate")
+    num_perm: int = Field(128, ge=16)
+    bands: int = Field(16, ge=1)
+    word_ngram: int = Field(3, ge=1, description="shingle size for alphabetic text, in words")
+    char_ngram: int = Field(5, ge=1, description="shingle size for CJK text, in characters")
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _bands_divide_permutations(self) -> DedupSettings:
+        if self.num_perm % self.bands:
+            raise ValueError(f"bands ({self.bands}) must divide num_perm ({self.num_perm})")
+        return self
 
 
 def normalise_for_dedup(text: str) -> str:
@@ -83,3 +96,46 @@ def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: 
                         "duplicate")
             ledger.rejects[-1].row["meta"]["duplicate_of"] = best.id
     return [ex for pos, ex in enumerate(examples) if pos in keep_positions]
+
+
+def _edit_counts(ledger: Ledger) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for edit in ledger.edits:
+        counts[edit.id] = counts.get(edit.id, 0) + 1
+    return counts
+
+
+def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
+               ledger: Ledger) -> list[Example]:
+    """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id."""
+    import numpy as np
+
+    from filters.near_dedup import ShingleHasher, jaccard, near_duplicate_clusters
+
+    texts = [normalise_for_dedup(f"{ex.instruction} {ex.input} {ex.output}") for ex in examples]
+    clusters, _ = near_duplicate_clusters(texts, settings.threshold, settings.num_perm, settings.bands,
+                                          settings.word_ngram, settings.char_ngram, settings.seed)
+    hasher = ShingleHasher(settings.word_ngram, settings.char_ngram)
+    rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
+    dropped: set[int] = set()
+    for members in clusters:
+        ordered = sorted(((pos, examples[pos]) for pos in members), key=rank)
+        best_pos, best = ordered[0]
+        cluster_id = f"near-{examples[members[0]].id}"
+        best.meta["cluster"] = cluster_id
+        best_set = np.unique(hasher.shingles(texts[best_pos]))
+        for pos, dup in ordered[1:]:
+            sim = round(jaccard(best_set, np.unique(hasher.shingles(texts[pos]))), 4)
+            linked = "" if sim >= settings.threshold else " (linked through another member)"
+            ledger.drop(dup, "dedup", "near-duplicate",
+                        f"Jaccard {sim:.2f} with {best.id}{linked} (cluster {cluster_id})", "duplicate")
+            ledger.rejects[-1].row["meta"].update({"duplicate_of": best.id, "cluster": cluster_id, "similarity": sim})
+            dropped.add(pos)
+    return [ex for pos, ex in enumerate(examples) if pos not in dropped]
+
+
+def deduplicate(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
+                ledger: Ledger) -> list[Example]:
+    """Exact duplicates first (cheap, catches most), then verified near-duplicates among the survivors."""
+    kept = exact_dedup(examples, settings, source_order, ledger)
+    return near_dedup(kept, settings, source_order, ledger) if settings.near else kept

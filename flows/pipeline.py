@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.futures import as_completed
 
 from filters.clean import FilterSettings, build_matcher, clean_batch
-from filters.dedup import exact_dedup
+from filters.dedup import deduplicate
 from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings, load_config
@@ -167,7 +167,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     funnel = [("read", sum(read.values())), ("ingested", n_ingested), ("after slop and noise filters", len(examples))]
 
     source_order = {s.name: i for i, s in enumerate(config.sources)}
-    examples = exact_dedup(examples, config.dedup, source_order, ledger)
+    examples = deduplicate(examples, config.dedup, source_order, ledger)
     funnel.append(("after dedup", len(examples)))
     log.info("dedup: %d rows kept", len(examples))
 

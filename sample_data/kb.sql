@@ -27,5 +27,7 @@ INSERT INTO articles (id, title, body, answer, lang, updated) VALUES
   'Go to Organisation → Members and click Invite. Enter their email address and choose a role (Viewer, Editor or Admin). The invitation link is valid for seven days.', 'en', '2026-10-03'),
  (9, 'Where can I see the status of the service?', '',
   'See status.acme.example. Lorem ipsum dolor sit amet.', 'en', '2026-10-12'),
+ (11, 'How do I set up a custom domain?', '',
+  'Add the domain under Sites → Domains, then create a CNAME record at your DNS provider pointing to edge.acme.example. Certificates are issued automatically once the record resolves, typically within ten minutes.', 'en', '2026-10-20'),
  (10, 'How do I enable audit logs?', '',
   'Audit logs are on for every Business organisation. Open Organisation → Security → Audit log to search events by user, action and date, or stream them to your SIEM with the audit-log webhook.', 'en', '2026-10-15');

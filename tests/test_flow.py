@@ -26,6 +26,7 @@ def test_invariant_and_every_stage_did_something(sample_run):
     rejects = read_jsonl(out / "rejects.jsonl")
     stages = {r["stage"] for r in rejects}
     assert stages == {"ingest", "slop", "noise", "dedup"}
+    assert {"exact-duplicate", "near-duplicate"} <= {r["rule"] for r in rejects}
     assert all(r["rule"] and r["detail"] and r["row"] for r in rejects)
     edits = read_jsonl(out / "edits.jsonl")
     assert {e["stage"] for e in edits} == {"repair", "slop"}

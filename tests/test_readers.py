@@ -76,7 +76,7 @@ def test_sqlite_script_source_uses_key_locator():
                      query="SELECT id, title, body, answer FROM articles ORDER BY id",
                      columns=Columns(instruction="title", input="body", output="answer"))
     good, bad = split(read_source(spec, SAMPLE))
-    assert len(good) == 10 and not bad
+    assert len(good) == 11 and not bad
     assert good[0].meta["locator"] == "row id=1" and good[0].instruction == "How do I invite a teammate?"
 
 
