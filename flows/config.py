@@ -127,9 +127,11 @@ def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
                                 "e.g. 'Summarise the article {title}'")
             if src.extract == "qa" and not src.selectors:
                 problems.append(f"{key}.selectors: Q/A mode needs a preset name or CSS selectors")
+            from formats.presets import EXTRACTORS
             from formats.readers.html_reader import PRESETS
-            if isinstance(src.selectors, str) and src.selectors not in PRESETS:
-                problems.append(f"{key}.selectors: unknown preset {src.selectors!r}; presets: {sorted(PRESETS)}")
+            presets = sorted({*PRESETS, *EXTRACTORS})
+            if isinstance(src.selectors, str) and src.selectors not in presets:
+                problems.append(f"{key}.selectors: unknown preset {src.selectors!r}; presets: {presets}")
         elif isinstance(src, SqlSource):
             try:
                 url = make_url(src.url)

@@ -36,7 +36,7 @@ def test_unknown_nested_key(tmp_path):
         sources: [{name: d, kind: jsonl, path: data.jsonl}]
         dedup: {exact: true, treshold: 0.8}
     """)
-    with pytest.raises(ConfigError, match=r"dedup\.treshold: unknown key; allowed keys here: exact, keep, key"):
+    with pytest.raises(ConfigError, match=r"dedup\.treshold: unknown key; allowed keys here: .*\bthreshold\b"):
         load_config(path)
 
 

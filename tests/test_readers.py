@@ -149,3 +149,22 @@ def test_gpteacher_response_column_maps_to_output(devdata):
     good, bad = split(read_source(spec, devdata))
     assert len(good) == 4535 and not bad
     assert all(e.output for e in good)
+
+
+def test_stackoverflow_preset_on_real_pages(devdata):
+    spec = HtmlSource(name="so", kind="html", paths="stackoverflow/*.html.gz", selectors="stackoverflow")
+    good, bad = split(read_source(spec, devdata / "html"))
+    assert len(good) == 12 and not bad
+    by_title = {e.instruction: e for e in good}
+    git = by_title["How do I delete a Git branch locally and remotely?"]
+    assert git.input.startswith("I want to delete a branch both locally and remotely.")
+    # the accepted answer, with its code block kept as a fence and line breaks intact
+    assert git.output.startswith("Executive Summary\n\n```\n$ git push -d <remote_name> <branch_name>\n"
+                                 "$ git branch -d <branch_name>\n```")
+    date = by_title["YYYY-MM-DD format date in shell script"]
+    assert date.input.startswith("I tried using `$(date)` in my bash shell script")
+    assert date.output.startswith("In bash (>=4.2) it is preferable to use printf's built-in date formatter")
+    pt = by_title["Abrir arquivo em Python só funciona com pastas do Windows em inglês"]  # entities decoded
+    assert pt.output.startswith("O problema é que os nomes corretos")
+    regex = by_title["RegEx match open tags except XHTML self-contained tags"]
+    assert not regex.input.startswith("Locked.") and not regex.output.startswith("Locked.")

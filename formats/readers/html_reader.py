@@ -15,6 +15,7 @@ from bs4.dammit import UnicodeDammit
 
 from formats.example import Example, Reject
 from formats.html_text import element_text
+from formats.presets import EXTRACTORS
 from formats.sources import HtmlSource
 
 # Presets for page shapes that ship with the project; custom selectors work for any other site.
@@ -44,6 +45,10 @@ def decode_page(raw: bytes, declared: str = "auto") -> str:
 
 
 def _qa_examples(spec: HtmlSource, soup: BeautifulSoup, page: str) -> Iterator[Example | Reject]:
+    if isinstance(spec.selectors, str) and spec.selectors in EXTRACTORS:
+        for index, (instruction, context, output) in enumerate(EXTRACTORS[spec.selectors](soup)):
+            yield Example.from_fields(spec.name, f"{page}#{index}", instruction, context, output)
+        return
     selectors = PRESETS[spec.selectors] if isinstance(spec.selectors, str) else spec.selectors or {}
     items: list[Tag] = soup.select(selectors["item"]) if selectors.get("item") else [soup]
     for index, item in enumerate(items):
