@@ -168,3 +168,35 @@ def test_stackoverflow_preset_on_real_pages(devdata):
     assert pt.output.startswith("O problema é que os nomes corretos")
     regex = by_title["RegEx match open tags except XHTML self-contained tags"]
     assert not regex.input.startswith("Locked.") and not regex.output.startswith("Locked.")
+
+
+def test_text_mode_keeps_the_article_and_drops_the_chrome(tmp_path):
+    body = " ".join(f"Sentence {i} of the article explains how invoices are numbered and stored." for i in range(30))
+    write(tmp_path / "a.html", f"<html><head><title>Invoices</title></head><body><nav>Home | Pricing | Login</nav>"
+          f"<article><h1>How invoices work</h1><p>{body}</p></article>"
+          "<footer>© Acme · Privacy · Terms</footer></body></html>")
+    spec = HtmlSource(name="t", kind="html", paths="*.html", extract="text", instruction="Explain {h1} ({title})")
+    good, _ = split(read_source(spec, tmp_path))
+    assert good[0].instruction == "Explain How invoices work (Invoices)"
+    assert "Sentence 29 of the article" in good[0].output
+    assert "Pricing" not in good[0].output and "Privacy" not in good[0].output
+
+
+def test_text_mode_on_real_pages_matches_the_reference(devdata):
+    import re
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+
+    from formats.main_text import main_text
+
+    def bag(text):
+        return Counter(re.findall(r"\w+", text.casefold()))
+
+    for name in ("bbc-1", "lwn-1"):
+        page = devdata / "html" / "readability" / name
+        got = bag(main_text((page / "source.html").read_text(encoding="utf-8", errors="replace")))
+        want = bag(BeautifulSoup((page / "expected.html").read_text(encoding="utf-8"), "lxml").get_text(" "))
+        overlap = sum((got & want).values())
+        f1 = 2 * overlap / (sum(got.values()) + sum(want.values()))
+        assert f1 > 0.9, (name, f1)

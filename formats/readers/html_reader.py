@@ -15,6 +15,7 @@ from bs4.dammit import UnicodeDammit
 
 from formats.example import Example, Reject
 from formats.html_text import element_text
+from formats.main_text import main_text
 from formats.presets import EXTRACTORS
 from formats.sources import HtmlSource
 
@@ -59,15 +60,14 @@ def _qa_examples(spec: HtmlSource, soup: BeautifulSoup, page: str) -> Iterator[E
         yield Example.from_fields(spec.name, locator, instruction, context, output)
 
 
-def _text_example(spec: HtmlSource, soup: BeautifulSoup, page: str, path: Path) -> Example:
+def _text_example(spec: HtmlSource, html: str, page: str, path: Path) -> Example:
+    """Text mode: the article's main content is the output; the instruction comes from the config's template."""
+    soup = BeautifulSoup(html, "lxml")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     h1 = soup.find("h1")
     fields = {"title": title, "h1": h1.get_text(" ", strip=True) if h1 else title, "url": path.name}
-    for tag in soup.select("nav, header, footer, aside, form, [role=navigation], .comments, #comments"):
-        tag.decompose()
-    main = soup.find("article") or soup.find("main") or soup.body or soup
     return Example.from_fields(spec.name, f"{page}#0", (spec.instruction or "{title}").format(**fields), "",
-                               element_text(main))
+                               main_text(html))
 
 
 def read_html(spec: HtmlSource, base_dir: Path) -> Iterator[Example | Reject]:
@@ -77,11 +77,11 @@ def read_html(spec: HtmlSource, base_dir: Path) -> Iterator[Example | Reject]:
     for path in paths:
         page = path.name
         try:
-            soup = BeautifulSoup(decode_page(path.read_bytes(), spec.encoding), "lxml")
+            html = decode_page(path.read_bytes(), spec.encoding)
         except (OSError, ValueError, LookupError, EOFError) as err:
             yield Reject.raw(spec.name, page, "bad-page", f"{page}: {err}", {"file": str(path)})
             continue
         if spec.extract == "text":
-            yield _text_example(spec, soup, page, path)
+            yield _text_example(spec, html, page, path)
         else:
-            yield from _qa_examples(spec, soup, page)
+            yield from _qa_examples(spec, BeautifulSoup(html, "lxml"), page)
