@@ -200,3 +200,31 @@ def test_text_mode_on_real_pages_matches_the_reference(devdata):
         overlap = sum((got & want).values())
         f1 = 2 * overlap / (sum(got.values()) + sum(want.values()))
         assert f1 > 0.9, (name, f1)
+
+
+PAGE = "<html><head>{meta}<title>t</title></head><body><div class=faq-item><p class=question>{q}</p>" \
+       "<p class=answer>{a}</p></div></body></html>"
+
+
+@pytest.mark.parametrize("encoding,declared,q,a", [
+    ("big5", True, "如何變更密碼？", "請到設定頁面點選「變更密碼」。"),
+    ("shift_jis", True, "パスワードを変更するには？", "設定ページで「パスワード変更」を選んでください。"),
+    ("cp1252", True, "Where’s my café receipt?", "Open Billing — then “Receipts”."),
+    ("gb2312", True, "如何重置密码？", "在登录页点击“忘记密码”。"),
+    ("gb18030", False, "发票怎么开？开具增值税专用发票需要哪些信息？",
+     "请提供公司名称、税号、开户行及账号，我们会在三个工作日内开具。"),
+    ("utf-8-sig", False, "BOM page?", "Yes — the byte-order mark is stripped."),
+    ("utf-16", False, "UTF-16 page?", "Decoded from its byte-order mark."),
+])
+def test_html_charsets_declared_bom_and_undeclared(tmp_path, encoding, declared, q, a):
+    meta = f'<meta charset="{encoding}">' if declared else ""
+    (tmp_path / "p.html").write_bytes(PAGE.format(meta=meta, q=q, a=a).encode(encoding))
+    good, bad = split(read_source(HtmlSource(name="p", kind="html", paths="*.html", selectors="faq"), tmp_path))
+    assert not bad and (good[0].instruction, good[0].output) == (q, a)
+
+
+def test_undecodable_page_is_quarantined_with_the_reason(tmp_path):
+    (tmp_path / "bad.html").write_bytes(b"<html><body>\xff\xfe\x00broken")
+    spec = HtmlSource(name="p", kind="html", paths="*.html", selectors="faq", encoding="utf-8")
+    good, bad = split(read_source(spec, tmp_path))
+    assert not good and bad[0].rule == "bad-page" and "utf-8" in bad[0].detail

@@ -5,6 +5,7 @@ Pages are parsed, never rendered: nothing is fetched and no script runs.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ def decode_page(raw: bytes, declared: str = "auto") -> str:
         raw = gzip.decompress(raw)
     if declared != "auto":
         return raw.decode(declared)
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):  # a byte-order mark outranks whatever the markup says
+            return raw.decode(codec)
     dammit = UnicodeDammit(raw, known_definite_encodings=["utf-8"], is_html=True)
     if dammit.unicode_markup is None:
         raise ValueError("could not determine the page's character encoding")
