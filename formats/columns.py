@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from formats.sources import ColumnRef, Columns
@@ -54,3 +54,22 @@ def resolve(row: Mapping[str, Any], ref: ColumnRef | None) -> str:
 
 def map_row(row: Mapping[str, Any], columns: Columns) -> tuple[str, str, str]:
     return (resolve(row, columns.instruction), resolve(row, columns.input), resolve(row, columns.output))
+
+
+def record_mapper(columns: Columns, header: list[str]) -> Callable[[list[str]], tuple[str, str, str]]:
+    """A mapper for positional records (CSV) that resolves column names to indexes once, not per row."""
+    def getter(ref: ColumnRef | None) -> Callable[[list[str]], str]:
+        if ref is None or (isinstance(ref, str) and ref not in header):
+            return lambda record: ""  # the optional default `input` column is absent
+        if isinstance(ref, str):
+            index = header.index(ref)
+            return lambda record: record[index]
+        if isinstance(ref, list):
+            indexes = [header.index(name) for name in ref]
+            return lambda record: "\n\n".join(t for t in (record[i] for i in indexes) if t.strip())
+        constant = ref["const"]
+        return lambda record: constant
+
+    get_instruction, get_input, get_output = (getter(columns.instruction), getter(columns.input),
+                                              getter(columns.output))
+    return lambda record: (get_instruction(record), get_input(record), get_output(record))

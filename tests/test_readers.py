@@ -228,3 +228,13 @@ def test_undecodable_page_is_quarantined_with_the_reason(tmp_path):
     spec = HtmlSource(name="p", kind="html", paths="*.html", selectors="faq", encoding="utf-8")
     good, bad = split(read_source(spec, tmp_path))
     assert not good and bad[0].rule == "bad-page" and "utf-8" in bad[0].detail
+
+
+def test_csv_row_with_undecodable_bytes_is_quarantined_and_the_rest_goes_on(tmp_path):
+    (tmp_path / "t.csv").write_bytes(b"q,a\nfine,row\nbad \xff byte,row\nalso,fine\n")
+    spec = CsvSource(name="t", kind="csv", path="t.csv", encoding="utf-8",
+                     columns=Columns(instruction="q", output="a"))
+    good, bad = split(read_source(spec, tmp_path))
+    assert [e.instruction for e in good] == ["fine", "also"]
+    assert bad[0].rule == "undecodable-bytes" and bad[0].detail == "line 3: bytes not valid in utf-8"
+    assert bad[0].row["raw"]["q"] == "bad \ufffd byte"

@@ -8,16 +8,18 @@ while the rest of the file goes on — pandas' fast parser can only skip or warn
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from formats.columns import map_row, missing_columns
+from formats.columns import missing_columns, record_mapper
 from formats.encoding import detect_encoding
 from formats.example import Example, Reject
 from formats.sources import CsvSource
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -43,11 +45,13 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
         if missing:
             raise ValueError(f"{path.name}: column(s) {missing} not found; the file has {header}")
         width = len(header)
+        mapper = record_mapper(spec.columns, header)
+        name = path.name
         start = reader.line_num
         for record in reader:
             line = start + 1
             start = reader.line_num
-            locator = f"{path.name}:{line}"
+            locator = f"{name}:{line}"
             if len(record) != width:
                 if not any(cell.strip() for cell in record):
                     continue  # blank line: not a row
@@ -56,12 +60,11 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
                                  {"fields": [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                                              for c in record]})
                 continue
-            row = dict(zip(header, record, strict=True))
-            if any("\udc80" <= ch <= "\udcff" for cell in record for ch in cell):
+            if _UNDECODED.search("".join(record)):
                 yield Reject.raw(spec.name, locator, "undecodable-bytes",
                                  f"line {line}: bytes not valid in {encoding}",
                                  {k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                                  for k, v in row.items()})
+                                  for k, v in zip(header, record, strict=True)})
                 continue
-            instruction, context, output = map_row(row, spec.columns)
+            instruction, context, output = mapper(record)
             yield Example.from_fields(spec.name, locator, instruction, context, output)
