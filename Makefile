@@ -9,6 +9,9 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
+	# pip 23 (what python3 -m venv ships here) trips over lxml[html_clean] vs lxml[html-clean] from
+	# trafilatura and readability-lxml; pip >= 24 normalises extras.
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
