@@ -7,6 +7,7 @@ while the rest of the file goes on — pandas' fast parser can only skip or warn
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import sys
@@ -20,6 +21,16 @@ from formats.sources import CsvSource
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
+_DECODE_ERRORS = [0]
+
+
+def _count_and_escape(error: UnicodeDecodeError) -> tuple[str, int]:
+    """surrogateescape that also counts: rows only need the (slower) check once the file has had a bad byte."""
+    _DECODE_ERRORS[0] += 1
+    return codecs.lookup_error("surrogateescape")(error)
+
+
+codecs.register_error("sftcurate-escape", _count_and_escape)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -32,7 +43,8 @@ def _sniff_delimiter(sample: str) -> str:
 def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
     path = base_dir / spec.path
     encoding = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
-    with path.open("r", encoding=encoding, errors="surrogateescape", newline="") as handle:
+    errors_before = _DECODE_ERRORS[0]
+    with path.open("r", encoding=encoding, errors="sftcurate-escape", newline="") as handle:
         sample = handle.read(64 * 1024)
         handle.seek(0)
         delimiter = _sniff_delimiter(sample) if spec.delimiter == "auto" else spec.delimiter
@@ -60,7 +72,7 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
                                  {"fields": [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                                              for c in record]})
                 continue
-            if _UNDECODED.search("".join(record)):
+            if _DECODE_ERRORS[0] != errors_before and _UNDECODED.search("".join(record)):
                 yield Reject.raw(spec.name, locator, "undecodable-bytes",
                                  f"line {line}: bytes not valid in {encoding}",
                                  {k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
