@@ -73,14 +73,19 @@ def keep_rank(policy: Sequence[str], source_order: dict[str, int],
     return rank
 
 
+def _edit_counts(ledger: Ledger) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for edit in ledger.edits:
+        counts[edit.id] = counts.get(edit.id, 0) + 1
+    return counts
+
+
 def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
                 ledger: Ledger) -> list[Example]:
     """Group rows by normalised key; keep the best of each group, reject the rest with the kept id."""
     if not settings.exact:
         return examples
-    edits: dict[str, int] = {}
-    for edit in ledger.edits:
-        edits[edit.id] = edits.get(edit.id, 0) + 1
+    edits = _edit_counts(ledger)
     groups: dict[bytes, list[tuple[int, Example]]] = {}
     for position, ex in enumerate(examples):
         groups.setdefault(exact_key(ex, settings.key), []).append((position, ex))
@@ -96,13 +101,6 @@ def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: 
                         "duplicate")
             ledger.rejects[-1].row["meta"]["duplicate_of"] = best.id
     return [ex for pos, ex in enumerate(examples) if pos in keep_positions]
-
-
-def _edit_counts(ledger: Ledger) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for edit in ledger.edits:
-        counts[edit.id] = counts.get(edit.id, 0) + 1
-    return counts
 
 
 def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],

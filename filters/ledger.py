@@ -41,11 +41,15 @@ class Ledger:
         return entry
 
     def drop(self, example: Example, stage: str, rule: str, detail: str, category: str = "") -> None:
-        entry = self.count(rule, stage, category or stage, "drop")
+        self.add_reject(Reject.of(example, stage, rule, detail), category)
+
+    def add_reject(self, reject: Reject, category: str = "") -> None:
+        """Record a reject made elsewhere (a row quarantined at ingest) exactly as `drop` records its own."""
+        entry = self.count(reject.rule, reject.stage, category or reject.stage, "drop")
         entry.hits += 1
         entry.dropped += 1
-        self.rejects.append(Reject.of(example, stage, rule, detail))
-        self.dropped_per_source[example.source] += 1
+        self.rejects.append(reject)
+        self.dropped_per_source[reject.source] += 1
 
     def edit(self, example: Example, stage: str, rule: str, field_name: str, removed: str, added: str = "",
              category: str = "", action: str = "strip") -> None:

@@ -152,11 +152,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         read[meta["name"]] = meta["read"]
         with (Path(meta["folder"]) / "rejects.jsonl").open("rb") as handle:
             for line in handle:
-                reject = Reject(**orjson.loads(line))
-                ledger.rejects.append(reject)
-                count = ledger.count(reject.rule, "ingest", "ingest", "drop")
-                count.hits += 1
-                count.dropped += 1
+                ledger.add_reject(Reject(**orjson.loads(line)))
         n_ingested += meta["read"]
     n_ingested -= len(ledger.rejects)
     examples: list[Example] = []
