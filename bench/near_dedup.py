@@ -1,16 +1,21 @@
-"""Near-duplicate dedup on Alpaca-like rows: time, peak memory, and recall on planted near-duplicates by kind.
+"""Dedup (exact + near) on Alpaca-like rows: time, peak memory and recall on planted near-duplicates by kind,
+at several sizes (one fresh process each), and side by side with datasketch and rensa on the same rows.
 
-    python bench/near_dedup.py [--rows 100000]
+    python bench/near_dedup.py [--sizes 100000 300000 1000000] [--peers] [--workers 0]
 
 Base rows come from bench/corpus.py (real devdata rows, reused with 30% of words replaced so reuses are not
 near-duplicates of each other); 5% of them get a planted twin of a known kind. Recall = planted twins dropped.
+Memory: the dedup's own peak above the RSS it started from (the rows themselves are the caller's), and the
+largest worker process.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +27,10 @@ from corpus import build_rows  # noqa: E402
 
 from filters.dedup import DedupSettings, deduplicate  # noqa: E402
 from filters.ledger import Ledger  # noqa: E402
+from filters.normalise import normalise_many  # noqa: E402
 from formats.example import Example, make_id  # noqa: E402
+
+KINDS = ["one-word", "two-words", "case-punct-space", "sentence-appended"]
 
 
 def plant(text: str, kind: str, rng: random.Random) -> str:
@@ -39,42 +47,127 @@ def plant(text: str, kind: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    args = parser.parse_args()
+def planted_rows(n: int) -> tuple[list[Example], dict[str, tuple[str, str]]]:
     rng = random.Random(1)
-    base = build_rows(args.rows, dup_share=0.0)
+    base = build_rows(n, dup_share=0.0)
     long_rows = [i for i, r in enumerate(base) if len(r["output"].split()) >= 40]
-    kinds = ["one-word", "two-words", "case-punct-space", "sentence-appended"]
     examples = [Example.from_fields("bench", str(i), r["instruction"], r["input"], r["output"])
                 for i, r in enumerate(base)]
     planted: dict[str, tuple[str, str]] = {}  # twin id -> (kind, original id)
     for i in rng.sample(long_rows, min(len(long_rows), len(base) // 20)):
-        kind = kinds[i % len(kinds)]
+        kind = KINDS[i % len(KINDS)]
         twin = Example.from_fields("bench", f"twin-{i}", base[i]["instruction"], base[i]["input"],
                                    plant(base[i]["output"], kind, rng))
         examples.append(twin)
         planted[twin.id] = (kind, make_id("bench", str(i)))
     rng.shuffle(examples)
+    return examples, planted
+
+
+def _rss_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def shingle_strings(text: str) -> list[str]:
+    """The straightforward way: word 3-grams, or character 5-grams for mostly-CJK text, as strings."""
+    chars = text.replace(" ", "")
+    cjk = sum("\u3000" <= c <= "\ud7ff" for c in chars)
+    tokens, n, sep = (list(chars), 5, "") if cjk and cjk * 3 > len(chars) else (text.split(), 3, " ")
+    if len(tokens) <= n:
+        return [sep.join(tokens)]
+    return [sep.join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def peers(examples: list[Example]) -> dict[str, tuple[float, set[str]]]:
+    """datasketch and rensa, each used the way their READMEs show, on the same normalised text and shingles."""
+    import datasketch
+    import rensa
+
+    ids = [ex.id for ex in examples]
+    results: dict[str, tuple[float, set[str]]] = {}
+    start = time.perf_counter()
+    texts = normalise_many([f"{ex.instruction} {ex.input} {ex.output}" for ex in examples])
+    shingles = [shingle_strings(t) for t in texts]
+    prep = time.perf_counter() - start
+
+    start = time.perf_counter()
+    lsh = datasketch.MinHashLSH(threshold=0.8, num_perm=128, params=(16, 8))
+    dropped: set[str] = set()
+    for key, row in zip(ids, shingles, strict=True):
+        minhash = datasketch.MinHash(num_perm=128, seed=1)
+        minhash.update_batch([s.encode() for s in row])
+        if lsh.query(minhash):
+            dropped.add(key)
+        else:
+            lsh.insert(key, minhash)
+    results["datasketch"] = (prep + time.perf_counter() - start, dropped)
+
+    start = time.perf_counter()
+    dedup = rensa.RMinHashDeduplicator(0.8, 128, True, 16, 1)
+    added = dedup.add_pairs(list(zip(ids, shingles, strict=True)))
+    results["rensa"] = (prep + time.perf_counter() - start, {k for k, new in zip(ids, added, strict=True) if not new})
+    return results
+
+
+def run_one(n: int, with_peers: bool, workers: int) -> dict:
+    examples, planted = planted_rows(n)
+    before = _rss_mb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS mark: what follows is the dedup's
     ledger = Ledger()
     start = time.perf_counter()
-    kept = deduplicate(examples, DedupSettings(), {}, ledger)
+    kept = deduplicate(examples, DedupSettings(workers=workers), {}, ledger)
     seconds = time.perf_counter() - start
+    peak = _rss_mb("VmHWM")
     dropped = {r.id for r in ledger.rejects}
-    # a twin counts as found when it or its original was dropped (the keep policy picks which survives)
     found: Counter[str] = Counter()
-    for twin_id, (kind, original) in planted.items():
+    for twin_id, (kind, original) in planted.items():  # found when the twin or its original was dropped
         found[kind] += twin_id in dropped or original in dropped
     total = Counter(kind for kind, _ in planted.values())
     originals = {original for _, original in planted.values()}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{len(examples):,} rows, {len(planted):,} planted twins of rows with ≥ 40-word outputs: {seconds:.1f} s "
-          f"({len(examples) / seconds:,.0f} rows/s), peak RSS {peak:.0f} MB, kept {len(kept):,}, "
-          f"rejected {len(ledger.rejects):,}")
-    for kind in kinds:
-        print(f"  recall {kind:<20} {found[kind] / total[kind]:.1%} ({found[kind]}/{total[kind]})")
-    print(f"  unplanted rows dropped: {len(dropped - set(planted) - originals):,}")
+    result = {"rows": len(examples), "seconds": seconds, "dedup_peak_mb": peak - before, "rows_mb": before,
+              "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+              "kept": len(kept), "rejected": len(ledger.rejects),
+              "recall": {k: [found[k], total[k]] for k in KINDS},
+              "unplanted_dropped": len(dropped - set(planted) - originals)}
+    if with_peers:  # agreement: their dropped rows that we also put in a duplicate group (dropped or kept best)
+        involved = dropped | {r.row["meta"]["duplicate_of"] for r in ledger.rejects}
+        result["peers"] = {}
+        for name, (secs, peer_dropped) in peers(examples).items():
+            peer_found = sum(t in peer_dropped or o in peer_dropped for t, (_, o) in planted.items())
+            result["peers"][name] = {"seconds": secs, "dropped": len(peer_dropped),
+                                     "agreement": len(peer_dropped & involved) / max(1, len(peer_dropped)),
+                                     "recall": peer_found / len(planted)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--peers", action="store_true", help="also run datasketch and rensa on the first size")
+    parser.add_argument("--workers", type=int, default=0, help="dedup worker processes (0 = one per CPU)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.peers, args.workers)))
+        return
+    print("| rows | seconds | rows/s | dedup peak (MB above start) | worker peak MB | rows in memory MB | recall "
+          + " / ".join(KINDS) + " | unplanted dropped |")
+    print("|---|---|---|---|---|---|---|---|")
+    for i, n in enumerate(args.sizes):
+        command = [sys.executable, __file__, "--one", str(n), "--workers", str(args.workers)]
+        result = json.loads(subprocess.run(command + (["--peers"] if args.peers and i == 0 else []),
+                                           check=True, capture_output=True, text=True).stdout)
+        recall = " / ".join(f"{a / b:.1%}" for a, b in result["recall"].values())
+        print(f"| {result['rows']:,} | {result['seconds']:.1f} | {result['rows'] / result['seconds']:,.0f} | "
+              f"{result['dedup_peak_mb']:.0f} | {result['worker_peak_mb']:.0f} | {result['rows_mb']:.0f} | "
+              f"{recall} | {result['unplanted_dropped']:,} |", flush=True)
+        for name, peer in result.get("peers", {}).items():
+            print(f"  {name}: {peer['seconds']:.1f} s — ours {peer['seconds'] / result['seconds']:.1f}× faster; "
+                  f"it dropped {peer['dropped']:,} rows (ours {result['rejected']:,}), {peer['agreement']:.1%} of them "
+                  f"in our duplicate groups; planted-twin recall {peer['recall']:.1%}")
 
 
 if __name__ == "__main__":

@@ -1,110 +1,212 @@
 """Near-duplicate detection: MinHash-LSH candidates, exact Jaccard verification, union-find clusters.
 
-Shingles are word 3-grams, or character 5-grams for rows that are mostly CJK (chosen per row, so mixed data
-works); a row shorter than one shingle is one shingle, never an empty signature. Tokens are hashed once each
-(blake2b, cached) and shingle hashes are combined with numpy, so the per-row Python work is a split and a few
-dictionary look-ups; MinHash is a vectorised min over (a·h + b) for all rows at once. Every LSH candidate is
-verified by the exact Jaccard of its shingle sets before anything is merged. Deterministic for a given input.
+Everything runs over a whole batch of normalised texts at once (numpy), never row by row, because per-row Python
+was 90% of the cost (2.7k rows/s before, see bench/RESULTS.md):
+
+- Shingles are word 3-grams, or character 5-grams for rows that are mostly CJK (chosen per row, so mixed data
+  works); a row shorter than one shingle is one shingle, never an empty signature. The batch is one UTF-8 buffer;
+  token hashes are polynomial hashes of their bytes and shingle hashes polynomial hashes of n token hashes,
+  both read off prefix sums;
+  every hash goes through the splitmix64 finaliser.
+- MinHash permutation k maps the upper 32 bits of a shingle hash x to a_k·x + b_k mod 2^32 (a_k odd: a bijection);
+  the signature is the per-row minimum — a (permutations × rows) uint32 block computed in cache-sized chunks.
+- LSH: each band of rows is packed into one 64-bit key; rows that share a key in any band are candidates.
+- Every candidate pair is verified by the exact Jaccard of its (64-bit) shingle sets before anything is merged.
+Deterministic for a given input and seed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_U = np.uint64
+_EMPTY_ROW = np.uint64(0x9E3779B97F4A7C15)  # the one shingle of a row with no tokens
+_BYTE_BASE = np.uint64(0x100000001B3)
+_SIGNATURE_CHUNK = 8192  # shingles per MinHash chunk: the (permutations × chunk) block stays in cache
 
 
-class ShingleHasher:
-    """Turns normalised text into an array of 64-bit shingle hashes."""
-
-    def __init__(self, word_ngram: int = 3, char_ngram: int = 5) -> None:
-        self.word_ngram, self.char_ngram = word_ngram, char_ngram
-        self._cache: dict[str, int] = {}
-        rng = np.random.default_rng(0x5EED)
-        self._mix = rng.integers(1, 2**63, size=max(word_ngram, char_ngram), dtype=np.uint64) | np.uint64(1)
-
-    def _token_hashes(self, tokens: list[str]) -> np.ndarray:
-        cache = self._cache
-        out = []
-        for tok in tokens:
-            h = cache.get(tok)
-            if h is None:
-                h = cache[tok] = int.from_bytes(hashlib.blake2b(tok.encode(), digest_size=8).digest(), "little")
-            out.append(h)
-        return np.array(out, dtype=np.uint64)
-
-    def shingles(self, text: str) -> np.ndarray:
-        """Shingle hashes of one normalised text (may repeat; `np.unique` them for set operations)."""
-        cjk = 0 if text.isascii() else len(_CJK.findall(text))
-        if cjk and cjk * 3 > len(text.replace(" ", "")):
-            tokens, n = list(text.replace(" ", "")), self.char_ngram
-        else:
-            tokens, n = text.split(), self.word_ngram
-        if not tokens:
-            return np.zeros(1, dtype=np.uint64)
-        hashes = self._token_hashes(tokens)
-        if len(hashes) < n:  # shorter than one shingle: the whole row is its one shingle
-            n = len(hashes)
-        width = len(hashes) - n + 1
-        combined = np.zeros(width, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for i in range(n):
-                combined = (combined * np.uint64(0x100000001B3)) ^ (hashes[i:i + width] * self._mix[i])
-        return combined
+@dataclass(frozen=True)
+class MinHashParams:
+    num_perm: int = 128
+    bands: int = 16
+    word_ngram: int = 3
+    char_ngram: int = 5
+    seed: int = 0
 
 
-def minhash_signatures(shingle_sets: Sequence[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
-    """(rows × num_perm) uint32 MinHash signatures; permutation k is h ↦ ((a_k·h + b_k) mod 2^64) >> 32."""
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (on a copy): every input bit reaches every output bit."""
+    x = x ^ (x >> _U(30))
+    x *= _U(0xBF58476D1CE4E5B9)
+    x ^= x >> _U(27)
+    x *= _U(0x94D049BB133111EB)
+    x ^= x >> _U(31)
+    return x
+
+
+_POWERS: dict[str, np.ndarray] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """R^j and R^-j mod 2^64 for j < n (R odd, so invertible), grown and cached per process."""
+    if len(_POWERS.get("up", ())) < n:
+        size = max(n, 2 * len(_POWERS.get("up", ())))
+        up = np.full(size, _BYTE_BASE, dtype=np.uint64)
+        down = np.full(size, pow(int(_BYTE_BASE), -1, 2**64), dtype=np.uint64)
+        up[0] = down[0] = 1
+        _POWERS["up"], _POWERS["down"] = np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+    return _POWERS["up"][:n], _POWERS["down"][:n]
+
+
+def shingle_hashes(texts: Sequence[str], word_ngram: int = 3, char_ngram: int = 5,
+                   short_rows: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of normalised texts: (flat uint64 array, row offsets of length n + 1).
+
+    With `short_rows` every row has ≥ 1 shingle (a row shorter than one shingle is one shingle); without, a short
+    row has none (for n-gram matching, where only full n-grams count).
+
+    Texts must be normalised (words separated by single spaces, no NUL), as `normalise_many` returns them.
+    A token's hash is the polynomial hash of its bytes, read off one prefix sum over the whole batch, so the
+    per-byte work is a handful of vector passes and only per-token values are gathered.
+    """
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
+    data = np.frombuffer(("\x00".join(texts) + "\x00").encode(), dtype=np.uint8)
+    is_sep = data == 0
+    row_end = np.flatnonzero(is_sep)  # the NUL closing each row
+    row_start = np.concatenate(([0], row_end[:-1] + 1))
+    delim = is_sep | (data == 32)
+    lead = (data & 0xC0) != 0x80  # first byte of a character
+    # a lead byte E3..ED starts a kana / CJK / hangul character (U+3000..U+DFFF); the row is CJK when such
+    # characters are over a third of its non-space characters
+    n_chars = np.add.reduceat(~delim & lead, row_start, dtype=np.int64)
+    n_cjk = np.add.reduceat((data >= 0xE3) & (data <= 0xED), row_start, dtype=np.int64)
+    cjk = np.repeat((n_cjk > 0) & (n_cjk * 3 > n_chars), row_end - row_start + 1)
+    prev_delim = np.empty_like(delim)
+    prev_delim[0], prev_delim[1:] = True, delim[:-1]
+    starts = ~delim & ((cjk & lead) | prev_delim)  # word mode: after a space; CJK mode: every character
+
+    up, down = _powers(len(data))
+    weighted = (data + _U(1)) * up
+    prefix = np.cumsum(weighted, dtype=np.uint64)
+    boundary = np.flatnonzero(starts | delim)
+    is_start = starts[boundary]
+    first = boundary[is_start]
+    last = boundary[1:][is_start[:-1]] - 1  # the byte before the next boundary (the final NUL always follows)
+    token_hash = _mix((prefix[last] - prefix[first] + weighted[first]) * down[first])
+    token_row = np.searchsorted(row_end, first)
+
+    counts = np.bincount(token_row, minlength=n)  # tokens per row
+    per_token_count = counts[token_row]
+    width = np.where(cjk[first], char_ngram, word_ngram)
+    if short_rows:
+        width = np.minimum(width, per_token_count)
+    position = np.arange(len(token_hash)) - (np.cumsum(counts) - counts)[token_row]
+    valid = position + width <= per_token_count  # a whole shingle starts here (short rows: only at 0)
+    # shingle k..k+w-1 = Σ token_hash[k+i]·R^i, read off a prefix sum like the tokens themselves
+    up, down = _powers(len(token_hash))
+    weighted = token_hash * up
+    prefix = np.cumsum(weighted, dtype=np.uint64)
+    first_token = np.flatnonzero(valid)
+    last_token = first_token + width[valid] - 1
+    shingles = _mix((prefix[last_token] - prefix[first_token] + weighted[first_token]) * down[first_token])
+
+    per_row = np.bincount(token_row[valid], minlength=n)
+    if short_rows:
+        per_row = np.maximum(per_row, 1)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=offsets[1:])
+    flat = np.full(int(offsets[-1]), _EMPTY_ROW, dtype=np.uint64)
+    flat[offsets[token_row[valid]] + position[valid]] = shingles
+    return flat, offsets
+
+
+def minhash_signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """(num_perm × rows) uint32 MinHash signatures: permutation k is x ↦ a_k·x + b_k mod 2^32 of the upper bits."""
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    flat = np.concatenate(shingle_sets)
-    starts = np.cumsum([0] + [len(s) for s in shingle_sets[:-1]])
-    signatures = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
-    permuted = np.empty_like(flat)
-    with np.errstate(over="ignore"):
-        for k in range(num_perm):  # one permutation at a time, in place: memory stays at 2 × the shingle array
-            np.multiply(flat, a[k], out=permuted)
-            np.add(permuted, b[k], out=permuted)
-            np.right_shift(permuted, np.uint64(32), out=permuted)
-            signatures[:, k] = np.minimum.reduceat(permuted, starts)
+    a = rng.integers(0, 2**32, size=(num_perm, 1), dtype=np.uint32) | np.uint32(1)
+    b = rng.integers(0, 2**32, size=(num_perm, 1), dtype=np.uint32)
+    x = (flat >> _U(32)).astype(np.uint32)
+    n = len(offsets) - 1
+    signatures = np.empty((num_perm, n), dtype=np.uint32)
+    start = 0
+    while start < n:
+        end = min(n, max(start + 1, int(np.searchsorted(offsets, offsets[start] + _SIGNATURE_CHUNK, "right")) - 1))
+        lo = offsets[start]
+        block = a * x[lo:offsets[end]]
+        block += b
+        signatures[:, start:end] = np.minimum.reduceat(block, offsets[start:end] - lo, axis=1)
+        start = end
     return signatures
 
 
-def lsh_candidates(signatures: np.ndarray, bands: int) -> set[tuple[int, int]]:
-    """Pairs of rows that agree on all rows of at least one band."""
-    n, num_perm = signatures.shape
-    per_band = num_perm // bands
-    rng = np.random.default_rng(1234)
-    pairs: set[tuple[int, int]] = set()
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = signatures[:, band * per_band:(band + 1) * per_band].astype(np.uint64)
-            weights = rng.integers(1, 2**63, size=per_band, dtype=np.uint64) | np.uint64(1)
-            keys = (block * weights).sum(axis=1) ^ (block[:, 0] << np.uint64(32))
-            order = np.argsort(keys, kind="stable")
-            sorted_keys = keys[order]
-            edges = np.flatnonzero(np.diff(sorted_keys)) + 1
-            for group in np.split(order, edges):
-                if len(group) < 2:
-                    continue
-                members = sorted(int(i) for i in group)
-                if len(members) <= 50:
-                    pairs.update((members[i], members[j]) for i in range(len(members))
-                                 for j in range(i + 1, len(members)))
-                else:  # a huge bucket: link each member to the first, union-find closes the rest
-                    pairs.update((members[0], m) for m in members[1:])
-    return pairs
+def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
+    """(bands × rows) uint64: one key per band, equal exactly when the band's signature rows are equal."""
+    per_band = signatures.shape[0] // bands
+    keys = np.empty((bands, signatures.shape[1]), dtype=np.uint64)
+    for band in range(bands):
+        key = np.full(signatures.shape[1], band, dtype=np.uint64)
+        block = signatures[band * per_band:(band + 1) * per_band].astype(np.uint64)
+        for k in range(0, per_band, 2):
+            packed = block[k] << _U(32) | (block[k + 1] if k + 1 < per_band else _U(0))
+            key = _mix(key ^ packed)
+        keys[band] = key
+    return keys
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
+def signature_band_keys(texts: Sequence[str], params: MinHashParams) -> np.ndarray:
+    """Shingle, sign and band a batch of normalised texts: (bands × rows) uint64."""
+    flat, offsets = shingle_hashes(texts, params.word_ngram, params.char_ngram)
+    return band_keys(minhash_signatures(flat, offsets, params.num_perm, params.seed), params.bands)
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
+    """(m × 2) sorted, unique pairs (i < j) of rows that share a key in at least one band.
+
+    A bucket over `max_bucket` rows (a template filled many times) links each member to its first instead of
+    listing every pair; verification and union-find still close the cluster.
+    """
+    n = keys.shape[1]
+    found: list[np.ndarray] = []
+    for band in keys:
+        order = np.argsort(band, kind="stable")
+        same = band[order][1:] == band[order][:-1]
+        if not same.any():
+            continue
+        edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
+        first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # bucket = order[first..last]
+        pairs_here = first == last - 1
+        found.append(np.stack([order[first[pairs_here]], order[last[pairs_here]]], axis=1))
+        for lo, hi in zip(first[~pairs_here], last[~pairs_here], strict=True):
+            members = np.sort(order[lo:hi + 1])
+            if len(members) <= max_bucket:
+                i, j = np.triu_indices(len(members), k=1)
+                found.append(np.stack([members[i], members[j]], axis=1))
+            else:
+                found.append(np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+class ShingleSets:
+    """Sorted, de-duplicated shingle sets of some rows, for exact Jaccard."""
+
+    def __init__(self, rows: Sequence[int], texts: Sequence[str], params: MinHashParams) -> None:
+        flat, offsets = shingle_hashes(texts, params.word_ngram, params.char_ngram)
+        self._sets = [np.unique(flat[offsets[k]:offsets[k + 1]]) for k in range(len(rows))]
+        self._index = {int(r): k for k, r in enumerate(rows)}
+
+    def jaccard(self, i: int, j: int) -> float:
+        a, b = self._sets[self._index[i]], self._sets[self._index[j]]
+        inter = len(np.intersect1d(a, b, assume_unique=True))
+        return inter / (len(a) + len(b) - inter)
 
 
 class UnionFind:
@@ -123,27 +225,27 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)  # the smallest position is the root: stable cluster ids
 
 
-def near_duplicate_clusters(texts: Sequence[str], threshold: float = 0.8, num_perm: int = 128, bands: int = 16,
-                            word_ngram: int = 3, char_ngram: int = 5,
-                            seed: int = 0) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
-    """Clusters (lists of positions, each sorted, size ≥ 2) of normalised texts, and the verified similarities."""
-    if len(texts) < 2:
-        return [], {}
-    hasher = ShingleHasher(word_ngram, char_ngram)
-    sets = [hasher.shingles(t) for t in texts]
-    signatures = minhash_signatures(sets, num_perm, seed)
+def verified_clusters(n: int, pairs: np.ndarray, sets: ShingleSets,
+                      threshold: float) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
+    """Union-find over the candidate pairs whose exact Jaccard reaches the threshold."""
     verified: dict[tuple[int, int], float] = {}
-    finder = UnionFind(len(texts))
-    unique: dict[int, np.ndarray] = {}
-    for i, j in sorted(lsh_candidates(signatures, bands)):
-        for k in (i, j):
-            if k not in unique:
-                unique[k] = np.unique(sets[k])
-        similarity = jaccard(unique[i], unique[j])
+    finder = UnionFind(n)
+    for i, j in pairs.tolist():
+        similarity = sets.jaccard(i, j)
         if similarity >= threshold:
             verified[(i, j)] = similarity
             finder.union(i, j)
     groups: dict[int, list[int]] = {}
-    for pos in range(len(texts)):
-        groups.setdefault(finder.find(pos), []).append(pos)
-    return [members for members in groups.values() if len(members) > 1], verified
+    for i in sorted({k for pair in verified for k in pair}):
+        groups.setdefault(finder.find(i), []).append(i)
+    return list(groups.values()), verified
+
+
+def near_duplicate_clusters(texts: Sequence[str], threshold: float = 0.8, params: MinHashParams = MinHashParams(),
+                            ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
+    """Clusters (sorted position lists, size ≥ 2) of normalised texts, and the verified similarities."""
+    if len(texts) < 2:
+        return [], {}
+    pairs = candidate_pairs(signature_band_keys(texts, params))
+    rows = np.unique(pairs).tolist()
+    return verified_clusters(len(texts), pairs, ShingleSets(rows, [texts[r] for r in rows], params), threshold)

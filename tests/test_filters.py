@@ -5,9 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair
-from filters.dedup import DedupSettings, exact_dedup, normalise_for_dedup
+from filters.dedup import DedupSettings, exact_dedup
 from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
+from filters.normalise import normalise_for_dedup
 from filters.repair import fix_encoding, fix_whitespace
 from filters.slop import SlopMatcher, load_rules, remove_spans
 from filters.textspans import code_blocks

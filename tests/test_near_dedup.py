@@ -1,10 +1,21 @@
 import random
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from filters.dedup import DedupSettings, deduplicate, normalise_for_dedup
+from filters.dedup import DedupSettings, deduplicate
 from filters.ledger import Ledger
-from filters.near_dedup import ShingleHasher, jaccard, near_duplicate_clusters
+from filters.near_dedup import (
+    MinHashParams,
+    ShingleSets,
+    band_keys,
+    candidate_pairs,
+    minhash_signatures,
+    near_duplicate_clusters,
+    shingle_hashes,
+)
+from filters.normalise import normalise_for_dedup, normalise_many
 from formats.example import Example
 
 BASE = ("To reset a forgotten password open the login page and click the link that says forgot password then "
@@ -40,10 +51,10 @@ def test_punctuation_case_whitespace_changes_are_duplicates():
 
 def test_cjk_rows_use_character_shingles_and_mixed_batches_work():
     edited = ZH.replace("故宫", "天坛")
-    hasher = ShingleHasher()
-    a, b = (hasher.shingles(normalise_for_dedup(t)) for t in (ZH, edited))
-    assert len(a) > 50  # character 5-grams, not a handful of space-separated clauses
-    assert jaccard(np.unique(a), np.unique(b)) > 0.8  # two characters of ~120 changed
+    texts = [normalise_for_dedup(t) for t in (ZH, edited)]
+    _, offsets = shingle_hashes(texts)
+    assert offsets[1] > 50  # character 5-grams, not a handful of space-separated clauses
+    assert ShingleSets([0, 1], texts, MinHashParams()).jaccard(0, 1) > 0.8  # two characters of ~120 changed
     other = "完全不同的内容：如何更换绑定的手机号码，请在设置页面中操作。"
     rows = [ex(ZH, "1"), ex(edited, "2"), ex(BASE, "3"), ex(other, "4")]
     kept = deduplicate(rows, DedupSettings(), {}, Ledger())
@@ -51,9 +62,9 @@ def test_cjk_rows_use_character_shingles_and_mixed_batches_work():
 
 
 def test_short_rows_never_crash_and_never_have_empty_signatures():
-    hasher = ShingleHasher()
-    for text in ["", "hi", "ok thanks", "是", "好的"]:
-        assert len(hasher.shingles(normalise_for_dedup(text))) >= 1
+    texts = [normalise_for_dedup(t) for t in ["", "hi", "ok thanks", "是", "好的", "a b c"]]
+    _, offsets = shingle_hashes(texts)
+    assert np.diff(offsets).tolist() == [1, 1, 1, 1, 1, 1]  # one shingle each: the whole (short) row
     rows = [ex("Yes.", "1", instruction="Is it free?"), ex("No.", "2", instruction="Is it paid?"),
             ex("Yes.", "3", instruction="Is it free?")]
     kept = deduplicate(rows, DedupSettings(), {}, Ledger())
@@ -71,6 +82,7 @@ def test_deterministic_and_order_independent_clusters():
     texts = [normalise_for_dedup(" ".join(r)) for r in rows]
     first, _ = near_duplicate_clusters(texts)
     again, _ = near_duplicate_clusters(texts)
+    assert first
     assert first == again
     order = list(range(len(texts)))
     rng.shuffle(order)
@@ -88,3 +100,69 @@ def test_keep_policy_prefers_source_priority():
 def test_near_can_be_switched_off():
     rows = [ex(BASE, "1"), ex(BASE.replace("forgotten", "lost"), "2")]
     assert len(deduplicate(rows, DedupSettings(near=False), {}, Ledger())) == 2
+
+
+def reference_shingles(text: str, word_ngram: int = 3, char_ngram: int = 5) -> set[tuple[str, ...]]:
+    """The definition, row by row in plain Python: what the vectorised hashing must agree with."""
+    chars = text.replace(" ", "")
+    cjk = sum("\u3000" <= c <= "\ud7ff" for c in chars)
+    tokens, n = (list(chars), char_ngram) if cjk and cjk * 3 > len(chars) else (text.split(), word_ngram)
+    n = min(n, len(tokens))
+    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)} if tokens else {()}
+
+
+WORDS = st.sampled_from(["the", "cat", "sat", "on", "mat", "a", "dog", "北京", "是", "首都", "天", "ok", "0"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(WORDS, max_size=12).map(" ".join), min_size=2, max_size=6))
+def test_vectorised_shingles_agree_with_the_plain_definition(texts):
+    sets = ShingleSets(list(range(len(texts))), texts, MinHashParams())
+    flat, offsets = shingle_hashes(texts)
+    for i, text in enumerate(texts):
+        assert len(np.unique(flat[offsets[i]:offsets[i + 1]])) == len(reference_shingles(text)), text
+        for j in range(i + 1, len(texts)):
+            a, b = reference_shingles(text), reference_shingles(texts[j])
+            assert sets.jaccard(i, j) == len(a & b) / len(a | b), (text, texts[j])
+
+
+TRICKY = st.sampled_from(list("aZ _-.,!?ßİ09²½①ＡＨ１，。：？（）「」、　〜〈 ＿e\u0301\u0338=<ﬁ™㎏\t\n北京한ｶﾞ\x00")
+                         + ["\ud800"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(TRICKY, max_size=30) | st.text(max_size=30), max_size=8))
+def test_batch_normalisation_equals_row_by_row(texts):
+    assert normalise_many(texts) == [normalise_for_dedup(t) for t in texts]
+
+
+def test_minhash_bands_follow_the_lsh_s_curve():
+    """128 permutations in 16 bands of 8: P(candidate) = 1 - (1 - J^8)^16, i.e. ~95% at J=0.8 and ~24% at 0.6."""
+    rng = np.random.default_rng(3)
+    for jaccard_target in (0.8, 0.6):
+        rows, pairs = [], 1500
+        for _ in range(pairs):
+            union = rng.integers(0, 2**63, size=60, dtype=np.uint64)
+            shared = int(round(jaccard_target * 60))
+            only = (60 - shared) // 2
+            rows += [union[:shared + only], np.concatenate([union[:shared], union[shared + only:shared + 2 * only]])]
+        offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+        signatures = minhash_signatures(np.concatenate(rows), offsets, 128, seed=0)
+        exact = shared / (shared + 2 * only)
+        estimate = (signatures[:, 0::2] == signatures[:, 1::2]).mean()
+        assert abs(estimate - exact) < 0.01
+        found = {tuple(p) for p in candidate_pairs(band_keys(signatures, 16)).tolist()}
+        caught = sum((2 * k, 2 * k + 1) in found for k in range(pairs)) / pairs
+        expected = 1 - (1 - exact ** 8) ** 16
+        assert abs(caught - expected) < 0.04, (jaccard_target, caught, expected)
+
+
+def test_worker_processes_give_the_same_keys_as_one_process():
+    rows = [ex(BASE.replace("thirty", str(i)), str(i)) for i in range(30)] + [ex(ZH, "zh"), ex(ZH + "。", "zh2")]
+    one = DedupSettings(workers=1)
+    two = DedupSettings(workers=2, parallel_from_rows=0)
+    from filters.dedup import dedup_keys
+    exact_one, bands_one = dedup_keys(rows, one)
+    exact_two, bands_two = dedup_keys(rows, two)
+    assert exact_one == exact_two and np.array_equal(bands_one, bands_two)
+    assert [k.id for k in deduplicate(rows, two, {}, Ledger())] == [k.id for k in deduplicate(rows, one, {}, Ledger())]
