@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from filters.clean import FilterSettings
+from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
 from formats.sources import CsvSource, HtmlSource, JsonlSource, Source, SqlSource
 from formats.writers import OutputSettings
@@ -47,6 +48,7 @@ class PipelineConfig(BaseModel):
     sources: list[Source] = Field(min_length=1)
     filters: FilterSettings = FilterSettings()
     dedup: DedupSettings = DedupSettings()
+    decontamination: DecontaminationSettings = DecontaminationSettings()
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()
     train: TrainSettings = TrainSettings()
@@ -148,6 +150,10 @@ def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
                     problems.append(f"{key}.url: sqlite database does not exist: {base_dir / url.database}")
             elif src.script:
                 problems.append(f"{key}.script: only sqlite sources can load a script")
+    for i, eval_set in enumerate(config.decontamination.eval_sets):
+        if not (base_dir / eval_set.path).is_file():
+            problems.append(f"decontamination.eval_sets[{i}] ({eval_set.name}).path: file not found: "
+                            f"{base_dir / eval_set.path}")
     if config.train.enabled and not config.train.model:
         problems.append("train.model: training is enabled but no model is given (a local folder or a hub id)")
     return problems

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.futures import as_completed
 
 from filters.clean import FilterSettings, build_matcher, clean_batch
+from filters.decontaminate import EvalIndex, decontaminate, load_eval_items
 from filters.dedup import deduplicate
 from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
@@ -142,7 +143,7 @@ def _new_ids(state: Path, source: str, ids: list[str]) -> int:
 
 @task(name="finalize")
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-             failed: dict[str, str], out_dir: str) -> dict[str, Any]:
+             failed: dict[str, str], out_dir: str, base_dir: str) -> dict[str, Any]:
     """Merge the shards and their ledgers, deduplicate, split, write the outputs and the report."""
     log = get_run_logger()
     ledger = Ledger()
@@ -161,6 +162,12 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         with (Path(part["folder"]) / "examples.jsonl").open("rb") as handle:
             examples.extend(Example.from_dict(orjson.loads(line)) for line in handle)
     funnel = [("read", sum(read.values())), ("ingested", n_ingested), ("after slop and noise filters", len(examples))]
+
+    if config.decontamination.eval_sets:
+        items = load_eval_items(config.decontamination, Path(base_dir))
+        examples = decontaminate(examples, EvalIndex(items, config.decontamination), ledger)
+        funnel.append(("after decontamination", len(examples)))
+        log.info("decontamination: %d rows kept (%d evaluation texts)", len(examples), len(items))
 
     source_order = {s.name: i for i, s in enumerate(config.sources)}
     examples = deduplicate(examples, config.dedup, source_order, ledger)
@@ -213,22 +220,25 @@ OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edi
 
 
 def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                 failed: dict[str, str], out_dir: Path) -> str:
+                 failed: dict[str, str], out_dir: Path, base_dir: Path) -> str:
     """What the outputs are a function of: the cleaned shards (their cache folders are content keys), the
-    ingest quarantine, the settings after cleaning, the code, and the bytes of the outputs written last time."""
+    ingest quarantine, the settings after cleaning, the evaluation sets, the code, and the bytes of the outputs
+    written last time."""
     quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
     outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
+    eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
-                  cfg.dedup, cfg.output, [s.name for s in cfg.sources], code_version(), outputs)
+                  cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
+                  code_version(), outputs)
 
 
 def _unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                       failed: dict[str, str], out_dir: Path) -> dict[str, Any] | None:
+                       failed: dict[str, str], out_dir: Path, base_dir: Path) -> dict[str, Any] | None:
     """The last report when nothing it depends on changed and the outputs are as that run left them."""
     stamp = out_dir / STATE_DIR / "outputs.key"
     if not cfg.run.cache or failed or not stamp.is_file() or not all(c["cached"] for c in cleaned):
         return None
-    if stamp.read_text() != _outputs_key(cfg, ingested, cleaned, failed, out_dir):
+    if stamp.read_text() != _outputs_key(cfg, ingested, cleaned, failed, out_dir, base_dir):
         return None
     report = orjson.loads((out_dir / "report.json").read_bytes())
     for counts in report["sources"].values():
@@ -237,9 +247,10 @@ def _unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], clea
 
 
 def _remember_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                      failed: dict[str, str], out_dir: Path) -> None:
+                      failed: dict[str, str], out_dir: Path, base_dir: Path) -> None:
     if cfg.run.cache and not failed:
-        (out_dir / STATE_DIR / "outputs.key").write_text(_outputs_key(cfg, ingested, cleaned, failed, out_dir))
+        key = _outputs_key(cfg, ingested, cleaned, failed, out_dir, base_dir)
+        (out_dir / STATE_DIR / "outputs.key").write_text(key)
 
 
 def _markdown(report: dict[str, Any], out_dir: str) -> str:
@@ -308,10 +319,10 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     if hits:
         log.info("cache: %d of %d stage results reused", hits, len(cleaned) + len(ingested))
 
-    report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir)
+    report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     if report is None:
-        report = finalize(cfg, ingested, cleaned, failed, str(out_dir))
-        _remember_outputs(cfg, ingested, cleaned, failed, out_dir)
+        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir))
+        _remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
     shutil.rmtree(work, ignore_errors=True)

@@ -25,8 +25,11 @@ def test_invariant_and_every_stage_did_something(sample_run):
         assert counts["read"] == counts["kept"] + counts["rejected"], name
     rejects = read_jsonl(out / "rejects.jsonl")
     stages = {r["stage"] for r in rejects}
-    assert stages == {"ingest", "slop", "noise", "dedup"}
+    assert stages == {"ingest", "slop", "noise", "decontaminate", "dedup"}
     assert {"exact-duplicate", "near-duplicate"} <= {r["rule"] for r in rejects}
+    contaminated = [r for r in rejects if r["rule"] == "contamination"]
+    assert [(r["row"]["meta"]["eval_item"], r["row"]["instruction"]) for r in contaminated] == [
+        ("support-bench:dns-1", "Explain what a CNAME record does.")]
     assert all(r["rule"] and r["detail"] and r["row"] for r in rejects)
     edits = read_jsonl(out / "edits.jsonl")
     assert {e["stage"] for e in edits} == {"repair", "slop"}
