@@ -20,7 +20,9 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.futures import as_completed
 
 from filters.clean import FilterSettings, build_matcher, clean_batch
+from filters.clean import enabled_rules as filter_rules
 from filters.dedup import deduplicate
+from filters.dedup import enabled_rules as dedup_rules
 from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings, load_config
@@ -34,7 +36,7 @@ from formats.report_html import render_report_html
 from formats.sources import CsvSource, HtmlSource, JsonlSource
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, converted, split_train_val
-from train.stats import dataset_stats
+from train.stats import LENGTH_EDGES, dataset_stats, length_histograms
 
 WORK_DIR = ".work"
 STATE_DIR = ".state"
@@ -131,6 +133,14 @@ def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, 
     return {"folder": folder, "cached": False}
 
 
+def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows as ingested, before any filter, streamed from the ingest shards."""
+    for meta in ingested:
+        for shard in meta["shards"]:
+            with (Path(meta["folder"]) / shard).open("rb") as handle:
+                yield from map(orjson.loads, handle)
+
+
 def _new_ids(state: Path, source: str, ids: list[str]) -> int:
     """How many of this run's row ids no earlier run had seen; then remember them all."""
     path = state / f"{source}.ids"
@@ -142,7 +152,7 @@ def _new_ids(state: Path, source: str, ids: list[str]) -> int:
 
 @task(name="finalize")
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-             failed: dict[str, str], out_dir: str) -> dict[str, Any]:
+             failed: dict[str, str], out_dir: str, enabled_rules: list[str]) -> dict[str, Any]:
     """Merge the shards and their ledgers, deduplicate, split, write the outputs and the report."""
     log = get_run_logger()
     ledger = Ledger()
@@ -155,6 +165,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
                 ledger.add_reject(Reject(**orjson.loads(line)))
         n_ingested += meta["read"]
     n_ingested -= len(ledger.rejects)
+    before = length_histograms(_ingested_rows(ingested))
     examples: list[Example] = []
     for part in cleaned:
         ledger.merge(load_ledger(Path(part["folder"])))
@@ -182,13 +193,16 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for row in [*ledger.rejects, *train, *val]:
         ids[row.source].append(row.id)
     new_rows = {name: _new_ids(target / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
-    stats = dataset_stats([{"instruction": e.instruction, "input": e.input, "output": e.output,
-                            "source": e.source} for e in train + val], seed=out.seed)
+    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source}
+            for e in train + val]
+    stats = dataset_stats(rows, seed=out.seed)
+    lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"], "before": before,
+               "after": length_histograms(rows)}
     summary = {"sources": [{"name": s.name, "kind": s.kind,
                             **({"url": masked(s.url)} if s.kind == "sql" else {})} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
-                          stats=stats, config_summary=summary)
+                          stats=stats, config_summary=summary, lengths=lengths, enabled_rules=enabled_rules)
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(target / "report.json", report)
@@ -219,7 +233,7 @@ def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: l
     quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
     outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
-                  cfg.dedup, cfg.output, [s.name for s in cfg.sources], code_version(), outputs)
+                  cfg.filters, cfg.dedup, cfg.output, [s.name for s in cfg.sources], code_version(), outputs)
 
 
 def _unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
@@ -310,7 +324,8 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
 
     report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir)
     if report is None:
-        report = finalize(cfg, ingested, cleaned, failed, str(out_dir))
+        rules = [*filter_rules(cfg.filters, base_dir), *dedup_rules(cfg.dedup)]
+        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), rules)
         _remember_outputs(cfg, ingested, cleaned, failed, out_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
