@@ -16,7 +16,12 @@ from typing import Any
 
 import orjson
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.futures import as_completed
 
 from filters.clean import FilterSettings, build_matcher, clean_batch
@@ -268,6 +273,14 @@ def _markdown(report: dict[str, Any], out_dir: str) -> str:
     return "\n".join(lines)
 
 
+def _rules_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per rule that fired, then the enabled rules that fired on nothing, for the table artifact."""
+    zero = {"stage": "", "category": "", "action": "", "hits": 0, "dropped": 0, "stripped": 0, "flagged": 0,
+            "chars_removed": 0}
+    return [{"rule": rule, **zero, **counts} for rule, counts in report["rules"].items()] + \
+        [{"rule": rule, **zero} for rule in report.get("rules_with_no_hits", [])]
+
+
 def _bar(done: int, total: int, width: int = 20) -> str:
     filled = width * done // max(1, total)
     return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
@@ -332,6 +345,8 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     create_markdown_artifact(key="curation-report", markdown=_markdown(report, str(out_dir)),
                              description="rows per source and per rule")
+    create_table_artifact(key="curation-rules", table=_rules_table(report),
+                          description="every rule: hits, drops, strips, flags (rules with no hits last)")
     if failed:
         raise RuntimeError(f"source(s) failed: {', '.join(f'{n} ({e})' for n, e in failed.items())}; "
                            f"the other sources' results were written to {out_dir}")

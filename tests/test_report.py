@@ -149,3 +149,20 @@ def test_duplicate_summary_groups_exact_and_near_clusters():
     cluster = duplicate_summary(["a", "b"], {ex.id: ex for ex in kept}, ledger)["exact"]["largest"][0]
     assert cluster["kept"] == {"id": twin[0].id, "source": "b", "status": "dropped later"}
     assert cluster["diff"][0][0] == "=" and len(cluster["diff"]) == 1
+
+
+def test_rules_table_artifact_lists_every_rule(report):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, data = report
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilterKey(any_=["curation-rules"])
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
+    assert artifacts and {a.type for a in artifacts} == {"table"}
+    # other tests' runs write the same key: the sample run's table is the one with the sample run's rules
+    tables = [{row["rule"]: row for row in (a.data if isinstance(a.data, list) else json.loads(a.data))}
+              for a in artifacts]
+    by_rule = next(t for t in tables if set(t) == set(data["rules"]) | set(data["rules_with_no_hits"]))
+    assert by_rule["en.opener.certainly"]["stripped"] == data["rules"]["en.opener.certainly"]["stripped"] > 0
+    assert by_rule["noise.echo"]["hits"] == 0 and by_rule["noise.echo"]["stage"] == ""
