@@ -116,6 +116,16 @@ def test_report_json_has_lengths_silent_rules_and_duplicates(report):
     assert stats["tfidf_diversity"]["sample_rows"] == stats["rows"] and 1 < stats["tfidf_diversity"]["vendi_score"]
 
 
+def test_report_html_shows_histograms_silent_rules_and_duplicate_diffs(report):
+    out, data = report
+    page = (out / "report.html").read_text()
+    assert page.count('<svg class="hist"') == 6 and "output · tokens" in page and "before filtering (45 rows" in page
+    assert "<title>20–49: before 25</title>" in page  # instruction characters, a bucket as ingested
+    assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing" in page and "noise.echo" in page
+    assert "<del>typically</del><ins>usually</ins>" in page  # the near-duplicate's word diff
+    assert "<td>all sources</td>" in page and "size_by_language" in page
+
+
 def test_duplicate_summary_groups_exact_and_near_clusters():
     from filters.dedup import DedupSettings, deduplicate
     from filters.ledger import Ledger
