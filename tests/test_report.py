@@ -76,6 +76,8 @@ def test_terminal_summary(report, capsys, tmp_path):
     assert main([str(out)]) == 0
     printed = capsys.readouterr().out
     assert f"read {data['totals']['read']:,}" in printed and "en.opener.certainly" in printed
+    assert "duplicates: 4 exact + 1 near of 36 rows that reached dedup (13.9%)" in printed
+    assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing: en.ai-identity.framing" in printed
     assert main([str(tmp_path)]) == 2
 
 
