@@ -75,6 +75,7 @@ def test_tfidf_diversity_separates_templated_from_varied_rows():
     same = tfidf_diversity(["The same row again."] * 50)
     assert same["vendi_score"] == 1.0 and same["mean_cosine_distance"] == 0.0
     assert tfidf_diversity(["abc", "xyz"])["mean_cosine_distance"] == 1.0  # nothing shared
+    assert tfidf_diversity(["a\x00b same row", "a\x00b same row", ""])["mean_cosine_distance"] == round(1 - 1 / 3, 4)
     zh_templated = [f"请写一首关于{t}的诗。这是一首关于{t}的诗。" for t in ["猫", "河", "山"] * 30]
     zh_varied = ["".join(chr(0x4E00 + rng.randrange(150)) for _ in range(30)) for _ in range(90)]
     zh = tfidf_diversity(zh_varied)

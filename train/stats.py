@@ -179,7 +179,9 @@ def tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -
     most `dims`. Also the mean pairwise cosine distance of the full TF-IDF vectors, exact and cheap:
     1 - (|sum of rows|² - n) / (n (n - 1))."""
     n = len(texts)
-    rows, cols, vals, v = _char_ngram_tfidf([" ".join(t.split()).casefold()[:TFIDF_MAX_CHARS] for t in texts])
+    # NUL separates the rows inside _char_ngram_tfidf: a row's own NULs become spaces
+    rows, cols, vals, v = _char_ngram_tfidf([" ".join(t.replace("\x00", " ").split()).casefold()[:TFIDF_MAX_CHARS]
+                                             for t in texts])
     if n < 2 or not v:  # no two rows share an n-gram: every pair is as far apart as it can be
         return {"vendi_score": float(min(n, dims)), "mean_cosine_distance": 1.0 if n >= 2 else 0.0,
                 "svd_dims": 0, "svd_explained": 0.0, "sample_rows": n}
