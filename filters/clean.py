@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from filters.ledger import Ledger
-from filters.noise import NoiseSettings, first_problem
+from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
 from filters.textspans import code_blocks
@@ -46,6 +46,12 @@ def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopM
         if on:
             chosen.append(rule if rule.enabled else dataclasses.replace(rule, enabled=True))
     return SlopMatcher(chosen)
+
+
+def enabled_rules(settings: FilterSettings, base_dir: Path | None = None) -> list[str]:
+    """Every rule id the cleaning chain runs with these settings: repairs, enabled slop rules, noise checks."""
+    return [*(name for name, _ in REPAIRS), *(r.id for r in build_matcher(settings.slop, base_dir).rules),
+            *(name for name, _ in CHECKS if name not in settings.noise.disable)]
 
 
 def repair(example: Example, ledger: Ledger) -> None:

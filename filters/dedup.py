@@ -186,6 +186,11 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
     return [ex for pos, ex in enumerate(examples) if pos not in dropped]
 
 
+def enabled_rules(settings: DedupSettings) -> list[str]:
+    """The dedup rule ids these settings switch on."""
+    return ["exact-duplicate"] * settings.exact + ["near-duplicate"] * settings.near
+
+
 def deduplicate(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
                 ledger: Ledger) -> list[Example]:
     """Exact duplicates first (cheap, catches most), then verified near-duplicates among the survivors.

@@ -16,12 +16,19 @@ from typing import Any
 
 import orjson
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.futures import as_completed
 
 from filters.clean import FilterSettings, build_matcher, clean_batch
+from filters.clean import enabled_rules as filter_rules
 from filters.decontaminate import EvalIndex, decontaminate, load_eval_items
 from filters.dedup import deduplicate
+from filters.dedup import enabled_rules as dedup_rules
 from filters.ledger import Ledger, dump_ledger, load_ledger
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings, load_config
@@ -35,7 +42,7 @@ from formats.report_html import render_report_html
 from formats.sources import CsvSource, HtmlSource, JsonlSource
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, converted, split_train_val
-from train.stats import dataset_stats
+from train.stats import LENGTH_EDGES, dataset_stats, length_histograms
 
 WORK_DIR = ".work"
 STATE_DIR = ".state"
@@ -132,6 +139,14 @@ def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, 
     return {"folder": folder, "cached": False}
 
 
+def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows as ingested, before any filter, streamed from the ingest shards."""
+    for meta in ingested:
+        for shard in meta["shards"]:
+            with (Path(meta["folder"]) / shard).open("rb") as handle:
+                yield from map(orjson.loads, handle)
+
+
 def _new_ids(state: Path, source: str, ids: list[str]) -> int:
     """How many of this run's row ids no earlier run had seen; then remember them all."""
     path = state / f"{source}.ids"
@@ -143,7 +158,7 @@ def _new_ids(state: Path, source: str, ids: list[str]) -> int:
 
 @task(name="finalize")
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-             failed: dict[str, str], out_dir: str, base_dir: str) -> dict[str, Any]:
+             failed: dict[str, str], out_dir: str, base_dir: str, enabled_rules: list[str]) -> dict[str, Any]:
     """Merge the shards and their ledgers, deduplicate, split, write the outputs and the report."""
     log = get_run_logger()
     ledger = Ledger()
@@ -156,6 +171,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
                 ledger.add_reject(Reject(**orjson.loads(line)))
         n_ingested += meta["read"]
     n_ingested -= len(ledger.rejects)
+    before = length_histograms(_ingested_rows(ingested))
     examples: list[Example] = []
     for part in cleaned:
         ledger.merge(load_ledger(Path(part["folder"])))
@@ -189,13 +205,16 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for row in [*ledger.rejects, *train, *val]:
         ids[row.source].append(row.id)
     new_rows = {name: _new_ids(target / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
-    stats = dataset_stats([{"instruction": e.instruction, "input": e.input, "output": e.output,
-                            "source": e.source} for e in train + val], seed=out.seed)
+    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source}
+            for e in train + val]
+    stats = dataset_stats(rows, seed=out.seed)
+    lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"], "before": before,
+               "after": length_histograms(rows)}
     summary = {"sources": [{"name": s.name, "kind": s.kind,
                             **({"url": masked(s.url)} if s.kind == "sql" else {})} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
-                          stats=stats, config_summary=summary)
+                          stats=stats, config_summary=summary, lengths=lengths, enabled_rules=enabled_rules)
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(target / "report.json", report)
@@ -228,7 +247,7 @@ def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: l
     outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
     eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
-                  cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
+                  cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
                   code_version(), outputs)
 
 
@@ -263,6 +282,14 @@ def _markdown(report: dict[str, Any], out_dir: str) -> str:
     for rule, c in report["rules"].items():
         lines.append(f"| {rule} | {c['hits']} | {c['dropped']} | {c['stripped']} |")
     return "\n".join(lines)
+
+
+def _rules_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per rule that fired, then the enabled rules that fired on nothing, for the table artifact."""
+    zero = {"stage": "", "category": "", "action": "", "hits": 0, "dropped": 0, "stripped": 0, "flagged": 0,
+            "chars_removed": 0}
+    return [{"rule": rule, **zero, **counts} for rule, counts in report["rules"].items()] + \
+        [{"rule": rule, **zero} for rule in report.get("rules_with_no_hits", [])]
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -321,13 +348,18 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
 
     report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     if report is None:
-        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir))
+        rules = [*filter_rules(cfg.filters, base_dir), *dedup_rules(cfg.dedup)]
+        if cfg.decontamination.eval_sets:
+            rules.append("contamination")
+        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir), rules)
         _remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
     shutil.rmtree(work, ignore_errors=True)
     create_markdown_artifact(key="curation-report", markdown=_markdown(report, str(out_dir)),
                              description="rows per source and per rule")
+    create_table_artifact(key="curation-rules", table=_rules_table(report),
+                          description="every rule: hits, drops, strips, flags (rules with no hits last)")
     if failed:
         raise RuntimeError(f"source(s) failed: {', '.join(f'{n} ({e})' for n, e in failed.items())}; "
                            f"the other sources' results were written to {out_dir}")

@@ -20,6 +20,13 @@ def summary(report: dict) -> str:
     lines += ["", f"{'rule':<40}{'hits':>8}{'dropped':>9}{'stripped':>10}"]
     for rule, c in report["rules"].items():
         lines.append(f"{rule:<40}{c['hits']:>8,}{c['dropped']:>9,}{c['stripped']:>10,}")
+    if report.get("rules_with_no_hits"):
+        lines += ["", f"{len(report['rules_with_no_hits'])} enabled rules fired on nothing: "
+                      + ", ".join(report["rules_with_no_hits"])]
+    if report.get("duplicates"):
+        d = report["duplicates"]["overall"]
+        lines += ["", f"duplicates: {d['exact']:,} exact + {d['near']:,} near of {d['reached_dedup']:,} rows "
+                      f"that reached dedup ({d['rate']:.1%})"]
     return "\n".join(lines)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from filters.ledger import Ledger
-from formats.example import Example
+from formats.example import FIELDS, Example, Reject
 
 
 class InvariantError(RuntimeError):
@@ -39,10 +42,14 @@ def check_invariant(per_source: dict[str, dict[str, Any]]) -> None:
 
 def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: list[Example],
                  val: list[Example], ledger: Ledger, failed: dict[str, str], stats: dict[str, Any],
-                 config_summary: dict[str, Any]) -> dict[str, Any]:
+                 config_summary: dict[str, Any], lengths: dict[str, Any] | None = None,
+                 enabled_rules: Sequence[str] = ()) -> dict[str, Any]:
+    """`lengths`: the length histograms before and after filtering; `enabled_rules`: every rule the run had
+    switched on, so the ones that fired on nothing can be listed."""
     per_source = source_counts(read, train + val, ledger, failed)
     check_invariant(per_source)
     total_read = sum(read.values())
+    kept = {ex.id: ex for ex in train + val}
     return {
         "totals": {"read": total_read, "kept": len(train) + len(val), "rejected": len(ledger.rejects),
                    "edited_rows": len({e.id for e in ledger.edits}), "edits": len(ledger.edits),
@@ -54,7 +61,11 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
                     "share_of_read": round(rows / total_read, 4) if total_read else 0.0} for stage, rows in funnel],
         "rules": {rule: count.as_dict() for rule, count in
                   sorted(ledger.rules.items(), key=lambda kv: (-kv[1].hits, kv[0]))},
-        "examples": rule_examples(ledger, {ex.id: ex for ex in train + val}),
+        "rules_with_no_hits": sorted(r for r in set(enabled_rules) if r not in ledger.rules
+                                     or not ledger.rules[r].hits),
+        "examples": rule_examples(ledger, kept),
+        "duplicates": duplicate_summary(list(read), kept, ledger),
+        **({"lengths": lengths} if lengths is not None else {}),
         "stats": stats,
         "config": config_summary,
     }
@@ -83,3 +94,72 @@ def rule_examples(ledger: Ledger, kept: dict[str, Example], per_rule: int = 3) -
                           "instruction": _clip(str(row.get("instruction", row.get("raw", "")))),
                           "output": _clip(str(row.get("output", "")))})
     return out
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_DIFF_TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+|\\s+|[^\\w\\s]")  # words, CJK characters, spaces, marks
+
+
+def word_diff(kept: str, dropped: str, context: int = 80) -> list[list[str]]:
+    """Word-level diff as [op, text] runs: '=' in both, '-' only in the kept row, '+' only in the dropped one.
+    A long shared run keeps `context` characters at each end."""
+    a, b = _DIFF_TOKEN.findall(kept), _DIFF_TOKEN.findall(dropped)
+    out: list[list[str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            same = "".join(a[i1:i2])
+            out.append(["=", same if len(same) <= 2 * context + 3 else f"{same[:context]} … {same[-context:]}"])
+            continue
+        if i2 > i1:
+            out.append(["-", "".join(a[i1:i2])])
+        if j2 > j1:
+            out.append(["+", "".join(b[j1:j2])])
+    return out
+
+
+def _row_text(row: dict[str, Any], limit: int = 2_000) -> str:
+    return "\n\n".join(str(row.get(f) or "")[:limit] for f in FIELDS if row.get(f))
+
+
+def _clusters(dups: list[Reject], rule: str, key: str, kept: dict[str, Example], largest: int) -> dict[str, Any]:
+    """Size distribution (kept row + dropped copies → how many clusters) and the largest clusters, each with the
+    kept row and its least similar dropped member, diffed word by word."""
+    groups: dict[str, list[Reject]] = {}
+    for r in dups:
+        if r.rule == rule:
+            groups.setdefault(str(r.row["meta"].get(key, r.id)), []).append(r)
+    by_id = {r.id: r.row for r in dups}
+    shown = []
+    for cluster, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:largest]:
+        drop = min(members, key=lambda r: r.row["meta"].get("similarity", 1.0))
+        kept_id = drop.row["meta"].get("duplicate_of", "")
+        kept_row = kept[kept_id].to_dict() if kept_id in kept else by_id.get(kept_id, {})
+        shown.append({"cluster": cluster, "size": len(members) + 1,
+                      "kept": {"id": kept_id, "source": kept_row.get("source", ""),
+                               "status": "kept" if kept_id in kept else "dropped later"},
+                      "dropped": {"id": drop.id, "source": drop.source},
+                      "similarity": drop.row["meta"].get("similarity", 1.0),
+                      "diff": word_diff(_row_text(kept_row), _row_text(drop.row))})
+    sizes = Counter(len(m) + 1 for m in groups.values())
+    return {"clusters": len(groups), "rows_dropped": sum(map(len, groups.values())),
+            "sizes": {str(size): n for size, n in sorted(sizes.items())}, "largest": shown}
+
+
+def _rate(kept: int, exact: int, near: int) -> dict[str, Any]:
+    reached = kept + exact + near
+    return {"reached_dedup": reached, "exact": exact, "near": near,
+            "rate": round((exact + near) / reached, 4) if reached else 0.0}
+
+
+def duplicate_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
+                      largest: int = 5) -> dict[str, Any]:
+    """Duplicate rate (copies dropped / rows that reached dedup) per source and overall, and exact clusters
+    (grouped by the kept row) and near-duplicate clusters (grouped by cluster id)."""
+    dups = [r for r in ledger.rejects if r.stage == "dedup"]
+    n_kept = Counter(ex.source for ex in kept.values())
+    exact = Counter(r.source for r in dups if r.rule == "exact-duplicate")
+    near = Counter(r.source for r in dups if r.rule == "near-duplicate")
+    return {"overall": _rate(len(kept), exact.total(), near.total()),
+            "by_source": {s: _rate(n_kept[s], exact[s], near[s]) for s in sources},
+            "exact": _clusters(dups, "exact-duplicate", "duplicate_of", kept, largest),
+            "near": _clusters(dups, "near-duplicate", "cluster", kept, largest)}

@@ -17,7 +17,9 @@ text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;f
 .ok{color:#1a7f37}.bad{color:#c62828;font-weight:600}del{background:#ffd7d5;text-decoration:none}
 ins{background:#d2f5d6;text-decoration:none}pre{white-space:pre-wrap;margin:.2em 0;background:#fafafa;padding:4px}
 details{margin:.2em 0}summary{cursor:pointer}.bar{fill:#4a78c2}.muted{color:#777}
+.before{fill:#b8b8b8}.after{fill:#4a78c2}.hist{display:inline-block;margin:0 1em 1em 0}.hist text{font-size:11px}
 """
+FIELDS = ("instruction", "input", "output")
 
 
 def _n(value: Any) -> str:
@@ -78,16 +80,91 @@ def _rules(report: dict[str, Any], total_rows: int) -> str:
             loud.append(f"{rule} ({c['hits'] / total_rows:.0%} of rows)")
     warning = (f'<p class="bad">Rules that fired on more than 5% of rows (check them): {escape(", ".join(loud))}</p>'
                if loud else '<p class="ok">No rule fired on more than 5% of rows.</p>')
-    return f"{warning}<table>{head}{''.join(body)}</table>"
+    silent = report.get("rules_with_no_hits", [])
+    quiet = (f"<details><summary>{len(silent)} enabled rules fired on nothing (a rule that never fires on data that "
+             f"should trigger it is misconfigured or mistargeted)</summary><p>{escape(', '.join(silent))}</p>"
+             f"</details>") if silent else ""
+    return f"{warning}{quiet}<table>{head}{''.join(body)}</table>"
+
+
+def _table(rows: dict[str, dict[str, Any]], first: str) -> str:
+    columns = list(dict.fromkeys(k for row in rows.values() for k in row))
+    head = "".join(f"<th>{escape(c)}</th>" for c in [first, *columns])
+    body = "".join(f"<tr><td>{escape(name)}</td>{''.join(_n(row.get(c, '')) for c in columns)}</tr>"
+                   for name, row in rows.items())
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _stats(stats: dict[str, Any]) -> str:
     rows = []
     for key, value in stats.items():
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            rows.append(f"<tr><td>{escape(str(key))}</td><td>{_table(value, '')}</td></tr>")
+            continue
         shown = value if not isinstance(value, dict | list) else ", ".join(
             f"{k}: {v}" for k, v in (value.items() if isinstance(value, dict) else value))
         rows.append(f"<tr><td>{escape(str(key))}</td><td>{escape(str(shown))}</td></tr>")
     return f"<table>{''.join(rows)}</table>"
+
+
+def _edge(value: int) -> str:
+    return f"{value // 1000}k" if value >= 1000 else str(value)
+
+
+def _histogram_svg(title: str, edges: list[int], before: list[int], after: list[int]) -> str:
+    """Before (grey) and after (blue) counts per bucket, side by side, on one scale."""
+    top, step, height = max([*before, *after, 1]), 34, 110
+    bars = []
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        x = 30 + i * step
+        last = edges[i + 1] - 1 if i + 1 < len(edges) else None
+        label = f"{edges[i]:,}+" if last is None else f"{edges[i]:,}" + (f"–{last:,}" if last > edges[i] else "")
+        for dx, cls, value in ((0, "before", b), (14, "after", a)):
+            h = height * value / top
+            bars.append(f'<rect class="{cls}" x="{x + dx}" y="{height - h + 15:.1f}" width="13" height="{h:.1f}">'
+                        f"<title>{escape(label)}: {cls} {value:,}</title></rect>")
+        bars.append(f'<text x="{x}" y="{height + 28}">{escape(_edge(edges[i]))}</text>')
+    return (f'<svg class="hist" width="{40 + step * len(edges)}" height="{height + 35}" role="img" '
+            f'aria-label="{escape(title)}"><text x="0" y="11"><tspan font-weight="600">{escape(title)}</tspan> '
+            f"(max {top:,})</text>{''.join(bars)}</svg>")
+
+
+def _lengths(lengths: dict[str, Any]) -> str:
+    if not lengths:
+        return '<p class="muted">(no length histograms in this report)</p>'
+    before, after, edges = lengths["before"], lengths["after"], lengths["edges"]
+    charts = [_histogram_svg(f"{field} · {'characters' if unit == 'chars' else 'tokens'}", edges,
+                             before[unit][field], after[unit][field])
+              for unit in ("chars", "tokens") for field in FIELDS]
+    return (f'<p><svg width="12" height="12"><rect class="before" width="12" height="12"/></svg> before filtering '
+            f'({before["rows"]:,} rows as ingested) <svg width="12" height="12"><rect class="after" width="12" '
+            f'height="12"/></svg> after ({after["rows"]:,} kept rows). Buckets start at the value shown; tokens: '
+            f'{escape(lengths["tokens_method"])}.</p>{"".join(charts)}')
+
+
+def _diff(ops: list[list[str]]) -> str:
+    tag = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+    return "<pre>" + "".join(tag[op].format(escape(text)) for op, text in ops) + "</pre>"
+
+
+def _duplicates(dup: dict[str, Any]) -> str:
+    if not dup:
+        return ""
+    rates = _table({**dup["by_source"], "all sources": dup["overall"]}, "source")
+    kinds = {"exact": "exact duplicates (same normalised text)", "near": "near duplicates (verified Jaccard)"}
+    sizes = _table({label: {f"size {k}": v for k, v in dup[kind]["sizes"].items()} for kind, label in kinds.items()},
+                   "clusters of")
+    shown = []
+    for kind in kinds:
+        for c in dup[kind]["largest"]:
+            shown.append(f"<details><summary>{kind} · {escape(c['cluster'])}: {c['size']} rows, "
+                         f"similarity {c['similarity']}</summary><p>kept <b>{escape(c['kept']['id'])}</b> "
+                         f"({escape(c['kept']['source'])}, {escape(c['kept']['status'])}) vs dropped "
+                         f"<b>{escape(c['dropped']['id'])}</b> ({escape(c['dropped']['source'])}): "
+                         f"<del>only in the kept row</del> <ins>only in the dropped row</ins></p>"
+                         f"{_diff(c['diff'])}</details>")
+    return (f"<p>Duplicate rate = copies dropped / rows that reached dedup.</p>{rates}{sizes}"
+            f"<h3>Largest clusters</h3>{''.join(shown) or '<p class=muted>none</p>'}")
 
 
 def render_report_html(report: dict[str, Any], title: str = "Curation report") -> str:
@@ -100,4 +177,6 @@ def render_report_html(report: dict[str, Any], title: str = "Curation report") -
             f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1><p>{t}</p>{failed}"
             f"<h2>Funnel</h2>{_funnel_svg(report['funnel'])}<h2>Sources</h2>{_sources(report)}"
             f"<h2>Rules (click a rule for real examples)</h2>{_rules(report, totals['read'])}"
+            f"<h2>Duplicates</h2>{_duplicates(report.get('duplicates', {}))}"
+            f"<h2>Lengths before and after filtering</h2>{_lengths(report.get('lengths', {}))}"
             f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}</body></html>\n")

@@ -76,4 +76,109 @@ def test_terminal_summary(report, capsys, tmp_path):
     assert main([str(out)]) == 0
     printed = capsys.readouterr().out
     assert f"read {data['totals']['read']:,}" in printed and "en.opener.certainly" in printed
+    overall = data["duplicates"]["overall"]
+    assert overall["exact"] == 4 and overall["near"] == 1
+    assert (f"duplicates: 4 exact + 1 near of {overall['reached_dedup']} rows that reached dedup "
+            f"({5 / overall['reached_dedup']:.1%})") in printed
+    assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing: en.ai-identity.framing" in printed
     assert main([str(tmp_path)]) == 2
+
+
+def test_report_json_has_lengths_silent_rules_and_duplicates(report):
+    out, data = report
+    funnel = {f["stage"]: f["rows"] for f in data["funnel"]}
+    lengths = data["lengths"]
+    assert lengths["edges"][:3] == [0, 1, 10] and lengths["tokens_method"].startswith("estimate")
+    assert lengths["before"]["rows"] == funnel["ingested"] and lengths["after"]["rows"] == data["totals"]["kept"]
+    for when in ("before", "after"):
+        for unit in ("chars", "tokens"):
+            for field in ("instruction", "input", "output"):
+                counts = lengths[when][unit][field]
+                assert len(counts) == len(lengths["edges"]) and sum(counts) == lengths[when]["rows"]
+    assert lengths["before"]["chars"]["output"][0] == 1  # the empty answer noise.empty-output dropped
+    assert lengths["after"]["chars"]["output"][0] == 0
+
+    silent = data["rules_with_no_hits"]
+    assert {"noise.too-long", "noise.echo", "en.hedge.delve"} <= set(silent)
+    assert not set(silent) & set(data["rules"]) and "bad-json" not in silent  # ingest checks are not configurable
+
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    dups = data["duplicates"]
+    reached = funnel["after decontamination"]  # the sample's eval set takes one row out before dedup
+    assert dups["overall"] == {"reached_dedup": reached, "exact": 4, "near": 1, "rate": round(5 / reached, 4)}
+    assert dups["overall"]["exact"] == sum(r["rule"] == "exact-duplicate" for r in rejects)
+    for name, rate in dups["by_source"].items():
+        assert rate["reached_dedup"] == data["sources"][name]["kept"] + rate["exact"] + rate["near"]
+    assert dups["exact"]["sizes"] == {"2": 4} and dups["near"]["sizes"] == {"2": 1}
+    near = dups["near"]["largest"][0]
+    dropped = next(r for r in rejects if r["rule"] == "near-duplicate")
+    assert near["dropped"]["id"] == dropped["id"] and near["similarity"] == dropped["row"]["meta"]["similarity"]
+    assert near["kept"]["id"] == dropped["row"]["meta"]["duplicate_of"] and near["kept"]["status"] == "kept"
+    assert ["-", "typically"] in near["diff"] and ["+", "usually"] in near["diff"]
+
+    stats = data["stats"]
+    assert sum(s["rows"] for s in stats["size_by_source"].values()) == stats["rows"] == data["totals"]["kept"]
+    assert sum(s["tokens"] for s in stats["size_by_language"].values()) == stats["tokens"]
+    assert stats["tfidf_diversity"]["sample_rows"] == stats["rows"] and 1 < stats["tfidf_diversity"]["vendi_score"]
+
+
+def test_report_html_shows_histograms_silent_rules_and_duplicate_diffs(report):
+    out, data = report
+    page = (out / "report.html").read_text()
+    assert page.count('<svg class="hist"') == 6 and "output · tokens" in page and "before filtering (45 rows" in page
+    assert "<title>20–49: before 25</title>" in page  # instruction characters, a bucket as ingested
+    assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing" in page and "noise.echo" in page
+    assert "<del>typically</del><ins>usually</ins>" in page  # the near-duplicate's word diff
+    assert "<td>all sources</td>" in page and "size_by_language" in page
+
+
+def test_duplicate_summary_groups_exact_and_near_clusters():
+    from filters.dedup import DedupSettings, deduplicate
+    from filters.ledger import Ledger
+    from formats.example import Example
+    from formats.report import duplicate_summary, word_diff
+
+    base = ("To reset a forgotten password open the login page and click the link that says forgot password then "
+            "enter the email address you registered with and follow the instructions in the message we send")
+    rows = [Example.from_fields(src, loc, "How do I reset my password?", "", text) for src, loc, text in [
+        ("a", "1", base), ("b", "2", base.upper() + "!!!"), ("b", "3", base + "!"),
+        ("b", "4", base.replace("forgotten", "lost")), ("a", "5", "Open the billing page and pick a month.")]]
+    ledger = Ledger()
+    kept = deduplicate(rows, DedupSettings(), {"a": 0, "b": 1}, ledger)
+    summary = duplicate_summary(["a", "b"], {ex.id: ex for ex in kept}, ledger)
+    assert summary["overall"] == {"reached_dedup": 5, "exact": 2, "near": 1, "rate": 0.6}
+    assert summary["by_source"] == {"a": {"reached_dedup": 2, "exact": 0, "near": 0, "rate": 0.0},
+                                    "b": {"reached_dedup": 3, "exact": 2, "near": 1, "rate": 1.0}}
+    exact, near = summary["exact"], summary["near"]
+    assert exact["sizes"] == {"3": 1} and exact["rows_dropped"] == 2 and near["sizes"] == {"2": 1}
+    assert exact["largest"][0]["kept"] == {"id": rows[0].id, "source": "a", "status": "kept"}
+    assert exact["largest"][0]["similarity"] == 1.0
+    assert ["-", "forgotten"] in near["largest"][0]["diff"] and ["+", "lost"] in near["largest"][0]["diff"]
+    assert 0.8 <= near["largest"][0]["similarity"] < 1
+    assert word_diff("北京是中国的首都。", "北京是中国首都。") == [["=", "北京是中国"], ["-", "的"], ["=", "首都。"]]
+
+    # the copy an exact group kept can itself go to a near-duplicate from a preferred source
+    ledger = Ledger()
+    twin = [Example.from_fields("b", "1", "Reset?", "", base), Example.from_fields("b", "2", "Reset?", "", base),
+            Example.from_fields("a", "3", "Reset?", "", base.replace("forgotten", "lost"))]
+    kept = deduplicate(twin, DedupSettings(), {"a": 0, "b": 1}, ledger)
+    cluster = duplicate_summary(["a", "b"], {ex.id: ex for ex in kept}, ledger)["exact"]["largest"][0]
+    assert cluster["kept"] == {"id": twin[0].id, "source": "b", "status": "dropped later"}
+    assert cluster["diff"][0][0] == "=" and len(cluster["diff"]) == 1
+
+
+def test_rules_table_artifact_lists_every_rule(report):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, data = report
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilterKey(any_=["curation-rules"])
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
+    assert artifacts and {a.type for a in artifacts} == {"table"}
+    # other tests' runs write the same key: the sample run's table is the one with the sample run's rules
+    tables = [{row["rule"]: row for row in (a.data if isinstance(a.data, list) else json.loads(a.data))}
+              for a in artifacts]
+    by_rule = next(t for t in tables if set(t) == set(data["rules"]) | set(data["rules_with_no_hits"]))
+    assert by_rule["en.opener.certainly"]["stripped"] == data["rules"]["en.opener.certainly"]["stripped"] > 0
+    assert by_rule["noise.echo"]["hits"] == 0 and by_rule["noise.echo"]["stage"] == ""

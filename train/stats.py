@@ -11,12 +11,19 @@ import random
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+import numpy as np
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 SAMPLE_ROWS = 2_000  # distinct-n falls as a corpus grows; a fixed sample keeps it comparable across runs
+FIELDS = ("instruction", "input", "output")
+# Length buckets [edge, next edge), the last open-ended: the same edges for every run, characters and tokens,
+# so histograms before and after filtering (or of two runs) compare bucket by bucket.
+LENGTH_EDGES = (0, 1, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+TOKENS_ESTIMATE = "estimate (CJK chars + other chars / 4)"
 
 
 def words(text: str) -> list[str]:
@@ -25,6 +32,8 @@ def words(text: str) -> list[str]:
 
 
 def estimate_tokens(text: str) -> int:
+    if text.isascii():
+        return math.ceil(len(text) / 4)
     cjk = len(_CJK.findall(text))
     return cjk + math.ceil((len(text) - cjk) / 4)
 
@@ -96,24 +105,141 @@ def compression_ratio(texts: Sequence[str]) -> float:
     return round(len(raw) / max(1, len(zlib.compress(raw, 6))), 3) if raw else 0.0
 
 
+def histogram(values: Sequence[int]) -> list[int]:
+    """Counts per LENGTH_EDGES bucket."""
+    index = np.searchsorted(LENGTH_EDGES, np.asarray(values, dtype=np.int64), side="right") - 1
+    return np.bincount(index, minlength=len(LENGTH_EDGES)).tolist()
+
+
+def length_histograms(rows: Iterable[dict[str, Any]], count_tokens: Callable[[str], int] | None = None
+                      ) -> dict[str, Any]:
+    """Per field, how many rows fall in each LENGTH_EDGES bucket, in characters and in tokens. Rows are
+    streamed: only their lengths are kept."""
+    tokens_of = count_tokens or estimate_tokens
+    chars: dict[str, list[int]] = {f: [] for f in FIELDS}
+    tokens: dict[str, list[int]] = {f: [] for f in FIELDS}
+    for row in rows:
+        for f in FIELDS:
+            text = row.get(f) or ""
+            chars[f].append(len(text))
+            tokens[f].append(tokens_of(text) if text else 0)
+    return {"rows": len(chars["output"]), "chars": {f: histogram(v) for f, v in chars.items()},
+            "tokens": {f: histogram(v) for f, v in tokens.items()}}
+
+
+# TF-IDF diversity: a weight-free stand-in for embedding diversity, on the same fixed sample as distinct-n.
+TFIDF_NGRAMS = (2, 3)  # character n-grams: no word splitting, so Chinese works as well as English
+TFIDF_MAX_CHARS = 1_000  # of each row (instruction, input and output joined, whitespace collapsed)
+SVD_DIMS = 64
+
+
+def _char_ngram_tfidf(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Rows, columns and values of the L2-normalised TF-IDF matrix (sublinear tf, smooth idf, n-grams in at
+    least two rows). N-grams are hashed with numpy over the joined texts: no Python loop per n-gram."""
+    codes = np.frombuffer("\x00".join([*texts, ""]).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    sep = codes == 0
+    doc = np.cumsum(sep) - sep
+    hashes, docs = [], []
+    for n in TFIDF_NGRAMS:
+        m = max(0, len(codes) - n + 1)
+        h, crosses = np.full(m, n, dtype=np.uint64), np.zeros(m, dtype=bool)
+        for k in range(n):
+            h = h * np.uint64(1_000_003) + codes[k:k + m]  # wraps mod 2**64: a hash
+            crosses |= sep[k:k + m]
+        hashes.append(h[~crosses])
+        docs.append(doc[:m][~crosses])
+    vocab, col = np.unique(np.concatenate(hashes), return_inverse=True)
+    pairs, tf = np.unique(np.concatenate(docs).astype(np.int64) * len(vocab) + col, return_counts=True)
+    rows, cols = pairs // len(vocab), pairs % len(vocab)
+    df = np.bincount(cols, minlength=len(vocab))
+    shared = df[cols] >= 2  # an n-gram in one row only adds nothing any two rows share
+    rows, cols, tf = rows[shared], cols[shared], tf[shared]
+    used, cols = np.unique(cols, return_inverse=True)
+    idf = np.log((1 + len(texts)) / (1 + df[used])) + 1
+    vals = (1 + np.log(tf)) * idf[cols]
+    vals /= np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(texts)))[rows]
+    return rows, cols, vals, len(used)
+
+
+def _sparse_times(out: np.ndarray, into: np.ndarray, vals: np.ndarray, dense: np.ndarray, size: int,
+                  chunk: int = 1 << 17) -> np.ndarray:
+    """A sparse matrix (COO, sorted by `out`) times a dense one, summed a chunk at a time with np.add.reduceat."""
+    result = np.zeros((size, dense.shape[1]), dtype=dense.dtype)
+    for start in range(0, len(vals), chunk):
+        o = out[start:start + chunk]
+        firsts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+        part = vals[start:start + chunk, None] * dense[into[start:start + chunk]]
+        result[o[firsts]] += np.add.reduceat(part, firsts, axis=0)
+    return result
+
+
+def tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -> dict[str, Any]:
+    """Character n-gram TF-IDF → truncated SVD (randomized, one power iteration; Halko et al. 2011) → Vendi score:
+    exp of the entropy of the eigenvalues of the rows' cosine-similarity matrix / n (Friedman & Dieng 2023), at
+    most `dims`. Also the mean pairwise cosine distance of the full TF-IDF vectors, exact and cheap:
+    1 - (|sum of rows|² - n) / (n (n - 1))."""
+    n = len(texts)
+    # NUL separates the rows inside _char_ngram_tfidf: a row's own NULs become spaces
+    rows, cols, vals, v = _char_ngram_tfidf([" ".join(t.replace("\x00", " ").split()).casefold()[:TFIDF_MAX_CHARS]
+                                             for t in texts])
+    if n < 2 or not v:  # no two rows share an n-gram: every pair is as far apart as it can be
+        return {"vendi_score": float(min(n, dims)), "mean_cosine_distance": 1.0 if n >= 2 else 0.0,
+                "svd_dims": 0, "svd_explained": 0.0, "sample_rows": n}
+    k = min(dims, n, v)
+    nonzero = len(np.unique(rows))  # rows sharing no n-gram with any other have no vector
+    total = np.bincount(cols, weights=vals, minlength=v)
+    distance = 1 - (total @ total - nonzero) / (n * (n - 1))
+    by_col = np.argsort(cols, kind="stable")
+    r, c, x = rows, cols, vals.astype(np.float32)
+    rt, ct, xt = rows[by_col], cols[by_col], x[by_col]
+    y = _sparse_times(r, c, x, np.random.default_rng(seed).standard_normal((v, k + 8), np.float32), n)
+    y = _sparse_times(r, c, x, _sparse_times(ct, rt, xt, np.linalg.qr(y)[0], v), n)
+    q = np.linalg.qr(y)[0]
+    bt = _sparse_times(ct, rt, xt, q, v)  # (Qᵀ X)ᵀ: its small Gram matrix gives the singular values and vectors
+    eig, vec = np.linalg.eigh((bt.T @ bt).astype(np.float64))
+    top = np.argsort(eig)[::-1][:k]
+    s2 = np.clip(eig[top], 0, None)
+    z = (q.astype(np.float64) @ vec[:, top]) * np.sqrt(s2)
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    lam = np.linalg.eigvalsh(z.T @ z)
+    lam = lam[lam > 1e-9] / lam[lam > 1e-9].sum()
+    return {"vendi_score": round(float(np.exp(-(lam * np.log(lam)).sum())), 2),
+            "mean_cosine_distance": round(float(distance), 4), "svd_dims": int(k),
+            "svd_explained": round(float(s2.sum() / nonzero), 4), "sample_rows": n}
+
+
+def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) -> dict[str, dict[str, int]]:
+    """Rows, characters and tokens per key (source or language), largest first."""
+    out: dict[str, dict[str, int]] = {}
+    for key, c, t in zip(keys, chars, tokens, strict=True):
+        entry = out.setdefault(key, {"rows": 0, "characters": 0, "tokens": 0})
+        entry["rows"] += 1
+        entry["characters"] += c
+        entry["tokens"] += t
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
+
+
 def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], int] | None = None,
                   max_seq_len: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Size, lengths and diversity of instruction/input/output rows."""
     tokens_of = count_tokens or estimate_tokens
-    lengths = {f: [len(r.get(f, "")) for r in rows] for f in ("instruction", "input", "output")}
+    lengths = {f: [len(r.get(f, "")) for r in rows] for f in FIELDS}
+    row_chars = [sum(c) for c in zip(*lengths.values(), strict=True)]
     row_tokens = [tokens_of(f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
                   for r in rows]
     sample = random.Random(seed).sample(list(rows), min(SAMPLE_ROWS, len(rows)))
     outputs = [r.get("output", "") for r in sample]
     first_words = Counter((words(r.get("instruction", ""))[:1] or ["∅"])[0] for r in rows)
-    sources = Counter(r.get("source", "") for r in rows)
-    languages = Counter(language(r.get("instruction", "") + r.get("output", "")) for r in rows)
+    source_of = [r.get("source", "") for r in rows]
+    sources = Counter(source_of)
+    language_of = [language(r.get("instruction", "") + r.get("output", "")) for r in rows]
+    languages = Counter(language_of)
     stats: dict[str, Any] = {
         "rows": len(rows),
-        "characters": sum(sum(v) for v in lengths.values()),
-        "words": sum(len(words(r.get(f, ""))) for r in rows for f in ("instruction", "input", "output")),
+        "characters": sum(row_chars),
+        "words": sum(len(words(r.get(f, ""))) for r in rows for f in FIELDS),
         "tokens": sum(row_tokens),
-        "tokens_method": "tokenizer" if count_tokens else "estimate (CJK chars + other chars / 4)",
+        "tokens_method": "tokenizer" if count_tokens else TOKENS_ESTIMATE,
         "length_chars": {f: percentiles(v) for f, v in lengths.items()},
         "length_tokens": percentiles(row_tokens),
         "distinct": {f"distinct_{n}": distinct_n(outputs, n) for n in (1, 2, 3)},
@@ -121,11 +247,15 @@ def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], 
         "bigram_entropy": ngram_entropy(outputs, 2),
         "mtld": mtld([t for text in outputs for t in words(text)]),
         "compression_ratio": compression_ratio(outputs),
+        "tfidf_diversity": tfidf_diversity(
+            ["\n".join(r.get(f, "") for f in FIELDS) for r in sample], seed=seed),
         "top_first_words": first_words.most_common(20),
         "first_word_entropy": entropy(first_words),
         "sources": dict(sources.most_common()),
         "source_entropy": entropy(sources),
         "languages": dict(languages.most_common()),
+        "size_by_source": size_by(source_of, row_chars, row_tokens),
+        "size_by_language": size_by(language_of, row_chars, row_tokens),
     }
     if max_seq_len:
         stats["over_max_seq_len_share"] = round(sum(t > max_seq_len for t in row_tokens) / max(1, len(rows)), 4)
