@@ -18,7 +18,7 @@ from filters.near_dedup import MinHashParams, ShingleSets, candidate_pairs, sign
 from filters.normalise import normalise_many
 from formats.example import Example
 
-_BATCH_ROWS = 5_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
+_BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 
 
 class DedupSettings(BaseModel):
@@ -167,7 +167,9 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
         bands = signature_band_keys(_near_texts(*_normalised(examples)), params)
     pairs = candidate_pairs(bands)
     rows = np.unique(pairs).tolist()
-    sets = ShingleSets(rows, _near_texts(*_normalised([examples[r] for r in rows])), params)
+    texts = [text for start in range(0, len(rows), _BATCH_ROWS)
+             for text in _near_texts(*_normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]]))]
+    sets = ShingleSets(rows, texts, params)
     clusters, _ = verified_clusters(len(examples), pairs, sets, settings.threshold)
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     dropped: set[int] = set()

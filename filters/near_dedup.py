@@ -196,15 +196,30 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
 
 
 class ShingleSets:
-    """Sorted, de-duplicated shingle sets of some rows, for exact Jaccard."""
+    """Sorted, de-duplicated shingle sets of some rows (one flat array), for exact Jaccard."""
 
-    def __init__(self, rows: Sequence[int], texts: Sequence[str], params: MinHashParams) -> None:
-        flat, offsets = shingle_hashes(texts, params.word_ngram, params.char_ngram)
-        self._sets = [np.unique(flat[offsets[k]:offsets[k + 1]]) for k in range(len(rows))]
+    def __init__(self, rows: Sequence[int], texts: Sequence[str], params: MinHashParams,
+                 batch_rows: int = 5_000) -> None:
+        parts, sizes = [], []
+        for start in range(0, len(texts), batch_rows):  # batches keep the byte-level temporaries small
+            flat, offsets = shingle_hashes(texts[start:start + batch_rows], params.word_ngram, params.char_ngram)
+            row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+            order = np.lexsort((flat, row))
+            flat, row = flat[order], row[order]
+            first = np.ones(len(flat), dtype=bool)
+            first[1:] = (flat[1:] != flat[:-1]) | (row[1:] != row[:-1])
+            parts.append(flat[first])
+            sizes.append(np.bincount(row[first], minlength=len(offsets) - 1))
+        self._flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+        self._offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))) if sizes else np.zeros(1, np.int64)
         self._index = {int(r): k for k, r in enumerate(rows)}
 
+    def _set(self, row: int) -> np.ndarray:
+        k = self._index[row]
+        return self._flat[self._offsets[k]:self._offsets[k + 1]]
+
     def jaccard(self, i: int, j: int) -> float:
-        a, b = self._sets[self._index[i]], self._sets[self._index[j]]
+        a, b = self._set(i), self._set(j)
         inter = len(np.intersect1d(a, b, assume_unique=True))
         return inter / (len(a) + len(b) - inter)
 

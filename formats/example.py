@@ -37,7 +37,9 @@ class Example:
                    {"locator": locator, **meta})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A plain dict with its own `meta` (a shallow copy: ~10x faster than dataclasses.asdict's deep copy)."""
+        return {"id": self.id, "instruction": self.instruction, "input": self.input, "output": self.output,
+                "source": self.source, "meta": dict(self.meta)}
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> Example:
