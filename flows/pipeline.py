@@ -30,8 +30,17 @@ from filters.decontaminate import EvalIndex, decontaminate, load_eval_items
 from filters.dedup import deduplicate
 from filters.dedup import enabled_rules as dedup_rules
 from filters.ledger import Ledger, dump_ledger, load_ledger
-from flows.cache import code_version, file_digest, file_fingerprint, key_of
-from flows.config import PipelineConfig, RunSettings, load_config
+from flows.cache import code_version, key_of
+from flows.config import PipelineConfig, load_config
+from flows.incremental import (
+    STATE_DIR,
+    WORK_DIR,
+    cached_ingest,
+    clean_folder,
+    ingest_folder,
+    remember_outputs,
+    unchanged_outputs,
+)
 from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
 from formats.dataset_card import render_card
 from formats.example import Example, Reject
@@ -39,21 +48,9 @@ from formats.readers import read_source
 from formats.readers.sql_reader import masked
 from formats.report import build_report
 from formats.report_html import render_report_html
-from formats.sources import CsvSource, HtmlSource, JsonlSource
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, converted, split_train_val
 from train.stats import LENGTH_EDGES, dataset_stats, length_histograms
-
-WORK_DIR = ".work"
-STATE_DIR = ".state"
-
-
-def _source_files(spec: Any) -> list[str] | None:
-    if isinstance(spec, CsvSource | JsonlSource):
-        return [spec.path]
-    if isinstance(spec, HtmlSource):
-        return [spec.paths] if isinstance(spec.paths, str) else list(spec.paths)
-    return None  # a database: its rows are read every run; the clean stage's cache catches unchanged shards
 
 
 def _publish(tmp: Path, final: Path) -> None:
@@ -85,20 +82,6 @@ def _write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows:
     return read, shards
 
 
-def ingest_folder(spec: Any, base_dir: str, run: RunSettings, cache_dir: str, work_dir: str) -> Path:
-    """Where a source's shards go: a content-keyed cache folder for files, the run's work folder otherwise."""
-    patterns = _source_files(spec)
-    if patterns is None or not run.cache:
-        return Path(work_dir) / f"ingest-{spec.name}"
-    key = key_of("ingest", spec, file_fingerprint(Path(base_dir), patterns), run.chunk_rows, code_version())
-    return Path(cache_dir) / f"ingest-{spec.name}-{key}"
-
-
-def cached_ingest(folder: Path) -> dict[str, Any] | None:
-    meta = folder / "meta.json"
-    return orjson.loads(meta.read_bytes()) | {"cached": True} if meta.is_file() else None
-
-
 @task(name="ingest", task_run_name="ingest {spec.name}", retries=2, retry_delay_seconds=[2, 8],
       retry_condition_fn=retry_if_transient)
 def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int) -> dict[str, Any]:
@@ -113,13 +96,6 @@ def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int) -> dict[str, 
     _publish(tmp, target)
     get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
     return meta
-
-
-def clean_folder(shard: Path, filters: FilterSettings, base_dir: str, cache_dir: str, use_cache: bool) -> Path:
-    """The result of cleaning a shard is keyed by the shard's bytes, the filter settings and rules, and the code."""
-    rule_files = [file_digest(Path(base_dir) / f) for f in filters.slop.rule_files]
-    key = key_of("clean", file_digest(shard), filters, rule_files, code_version())
-    return Path(cache_dir if use_cache else shard.parent) / f"clean-{key}"
 
 
 @task(name="clean", task_run_name="clean {label}")
@@ -234,44 +210,6 @@ def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target:
     atomic_write_bytes(target / "README.md", card.encode())
 
 
-OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json",
-           "report.html", "dataset_info.json", "axolotl.yaml", "load_dataset.py", "README.md")
-
-
-def _outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                 failed: dict[str, str], out_dir: Path, base_dir: Path) -> str:
-    """What the outputs are a function of: the cleaned shards (their cache folders are content keys), the
-    ingest quarantine, the settings after cleaning, the evaluation sets, the code, and the bytes of the outputs
-    written last time."""
-    quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
-    outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
-    eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
-    return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
-                  cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
-                  code_version(), outputs)
-
-
-def _unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                       failed: dict[str, str], out_dir: Path, base_dir: Path) -> dict[str, Any] | None:
-    """The last report when nothing it depends on changed and the outputs are as that run left them."""
-    stamp = out_dir / STATE_DIR / "outputs.key"
-    if not cfg.run.cache or failed or not stamp.is_file() or not all(c["cached"] for c in cleaned):
-        return None
-    if stamp.read_text() != _outputs_key(cfg, ingested, cleaned, failed, out_dir, base_dir):
-        return None
-    report = orjson.loads((out_dir / "report.json").read_bytes())
-    for counts in report["sources"].values():
-        counts["new_rows"] = 0  # this run saw no row the last one had not
-    return report
-
-
-def _remember_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-                      failed: dict[str, str], out_dir: Path, base_dir: Path) -> None:
-    if cfg.run.cache and not failed:
-        key = _outputs_key(cfg, ingested, cleaned, failed, out_dir, base_dir)
-        (out_dir / STATE_DIR / "outputs.key").write_text(key)
-
-
 def _markdown(report: dict[str, Any], out_dir: str) -> str:
     lines = [f"# Curation run → `{out_dir}`", "", "| source | read | new | kept | rejected | status |",
              "|---|---:|---:|---:|---:|---|"]
@@ -346,13 +284,13 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     if hits:
         log.info("cache: %d of %d stage results reused", hits, len(cleaned) + len(ingested))
 
-    report = _unchanged_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
+    report = unchanged_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     if report is None:
         rules = [*filter_rules(cfg.filters, base_dir), *dedup_rules(cfg.dedup)]
         if cfg.decontamination.eval_sets:
             rules.append("contamination")
         report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir), rules)
-        _remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
+        remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
     shutil.rmtree(work, ignore_errors=True)

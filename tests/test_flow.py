@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from flows.config import load_config
+from flows.incremental import up_to_date
 from formats.writers import read_jsonl
 from tests.conftest import SAMPLE, write
 
@@ -85,6 +87,18 @@ def test_other_task_runners_write_identical_bytes(sample_run, tmp_path, runner):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), f"{runner}: {name} differs"
 
 
+def test_unchanged_sample_rerun_returns_before_prefect_starts(sample_run, capsys):
+    """Every sample source is a file (the SQL one a SQLite script), so the CLI knows the outputs are current."""
+    from flows.build import main
+
+    out, report = sample_run
+    before = {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+    assert main(["--config", str(SAMPLE / "pipeline.yaml"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("nothing changed since the last run") and f"kept {report['totals']['kept']}" in printed
+    assert {p: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == before
+
+
 def test_rerun_reuses_cached_work_and_reports_new_rows(prefect_harness, tmp_path):
     from flows.pipeline import build
 
@@ -104,12 +118,15 @@ run: {chunk_rows: 4}
     second = build(config=str(config), out=str(tmp_path / "out"))
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.jsonl")} == stamps  # nothing was recomputed
     assert second["sources"]["legacy"]["new_rows"] == 0 and second["totals"] == first["totals"]
+    cfg, base_dir = load_config(config)
+    assert up_to_date(cfg, base_dir, tmp_path / "out")["totals"] == first["totals"]  # known without Prefect
 
     with (tmp_path / "legacy.jsonl").open("a") as handle:  # a new row, and a copy of an old one
         handle.write('{"instruction": "What is a 502 error?", "input": "", "response": "A bad gateway reply."}\n')
         handle.write('{"instruction": "Explain what a CNAME record does.", "input": "", "response": '
                      '"A CNAME record makes one domain name an alias of another, so lookups for the alias return '
                      'the target\'s addresses. We use it to point your custom domain at our edge network."}\n')
+    assert up_to_date(cfg, base_dir, tmp_path / "out") is None  # the changed file is seen before any flow starts
     third = build(config=str(config), out=str(tmp_path / "out"))
     legacy = third["sources"]["legacy"]
     assert legacy["new_rows"] == 2 and legacy["read"] == first["sources"]["legacy"]["read"] + 2
