@@ -17,6 +17,7 @@ from filters.clean import FilterSettings
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings
 from formats.sources import CsvSource, HtmlSource, JsonlSource, SqlSource
+from formats.writers import format_folders
 
 WORK_DIR = ".work"
 STATE_DIR = ".state"
@@ -56,6 +57,7 @@ def clean_folder(shard: Path, filters: FilterSettings, base_dir: str, cache_dir:
     return Path(cache_dir if use_cache else shard.parent) / f"clean-{key}"
 
 
+PER_FORMAT = ("train.jsonl", "val.jsonl", "dataset_info.json", "axolotl.yaml", "load_dataset.py")
 OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json",
            "report.html", "dataset_info.json", "axolotl.yaml", "load_dataset.py", "README.md")
 
@@ -66,7 +68,9 @@ def outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     ingest quarantine, the settings after cleaning, the evaluation sets, the code, and the bytes of the outputs
     written last time."""
     quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
-    outputs = [file_digest(out_dir / name) if (out_dir / name).is_file() else None for name in OUTPUTS]
+    files = [out_dir / name for name in OUTPUTS] + [folder / name for _, folder in
+                                                      format_folders(cfg.output, out_dir)[1:] for name in PER_FORMAT]
+    outputs = [file_digest(path) if path.is_file() else None for path in files]
     eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
                   cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],

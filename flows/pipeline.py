@@ -49,7 +49,14 @@ from formats.readers.sql_reader import masked
 from formats.report import build_report
 from formats.report_html import render_report_html
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
-from formats.writers import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, converted, split_train_val
+from formats.writers import (
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_jsonl,
+    converted,
+    format_folders,
+    split_train_val,
+)
 from train.stats import LENGTH_EDGES, dataset_stats, length_histograms
 
 
@@ -170,8 +177,9 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     train, val = split_train_val(examples, out.val_fraction, out.seed)
     funnel += [("train", len(train)), ("val", len(val))]
     target = Path(out_dir)
-    atomic_write_jsonl(target / "train.jsonl", converted(train, out.format, out.system_prompt))
-    atomic_write_jsonl(target / "val.jsonl", converted(val, out.format, out.system_prompt))
+    for fmt, folder in format_folders(out, target):
+        atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt))
+        atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt))
     atomic_write_jsonl(target / "provenance.jsonl",
                        ({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
     atomic_write_jsonl(target / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
@@ -202,9 +210,10 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
 def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path) -> None:
     """Dataset card and trainer entries beside the data, so it loads without a mapping step."""
     out = config.output
-    atomic_write_json(target / "dataset_info.json", llamafactory_dataset_info(out.name, out.format))
-    atomic_write_bytes(target / "axolotl.yaml", axolotl_datasets(out.format).encode())
-    atomic_write_bytes(target / "load_dataset.py", load_dataset_snippet().encode())
+    for fmt, folder in format_folders(out, target):
+        atomic_write_json(folder / "dataset_info.json", llamafactory_dataset_info(out.name, fmt))
+        atomic_write_bytes(folder / "axolotl.yaml", axolotl_datasets(fmt).encode())
+        atomic_write_bytes(folder / "load_dataset.py", load_dataset_snippet().encode())
     card = render_card(report, name=out.name, fmt=out.format, license=out.license,
                        config_hash=key_of(config), source_licenses={s.name: s.license for s in config.sources})
     atomic_write_bytes(target / "README.md", card.encode())

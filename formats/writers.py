@@ -25,11 +25,19 @@ class OutputSettings(BaseModel):
 
     dir: str = "out"
     format: Format = "alpaca"
+    extra_formats: list[Format] = Field(
+        default_factory=list, description="also write these formats, each in its own subfolder (out/<format>/)")
     val_fraction: float = Field(0.02, ge=0, lt=1)
     seed: int = 0
     system_prompt: str | None = Field(None, description="messages/sharegpt: optional system turn")
     name: str = Field("sft_curated", pattern=r"^[A-Za-z0-9_.-]+$", description="dataset name in trainer configs")
     license: str | None = Field(None, description="licence of the curated dataset, for the dataset card")
+
+
+def format_folders(settings: OutputSettings, out_dir: Path) -> list[tuple[str, Path]]:
+    """(format, folder) for every format written: the main one in the output folder, extras in out/<format>/."""
+    extras = [f for f in dict.fromkeys(settings.extra_formats) if f != settings.format]
+    return [(settings.format, out_dir)] + [(fmt, out_dir / fmt) for fmt in extras]
 
 
 def _user_text(ex: Example) -> str:

@@ -10,7 +10,7 @@ import yaml
 
 from formats.example import Example
 from formats.trainer_configs import LLAMAFACTORY_COLUMNS, axolotl_datasets, llamafactory_dataset_info
-from formats.writers import atomic_write_jsonl, check_row, converted
+from formats.writers import atomic_write_jsonl, check_row, converted, read_jsonl
 
 
 def rows():
@@ -64,3 +64,21 @@ def test_sample_run_writes_card_and_trainer_files(sample_run):
     ran = subprocess.run([sys.executable, "load_dataset.py"], cwd=out, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert f"num_rows: {report['totals']['train']}" in ran.stdout
+
+
+def test_sample_run_writes_all_three_formats_with_the_same_rows(sample_run):
+    out, _ = sample_run
+    for split in ("train", "val"):
+        ids = [r["id"] for r in read_jsonl(out / f"{split}.jsonl")]
+        assert ids
+        for fmt in ("messages", "sharegpt"):
+            folder = out / fmt
+            loaded = datasets.load_dataset("json", data_files=str(folder / f"{split}.jsonl"))["train"]
+            assert loaded["id"] == ids, (fmt, split)
+            entry = json.loads((folder / "dataset_info.json").read_text())["sft_curated"]
+            assert entry["columns"]["messages"] in loaded.column_names and (folder / entry["file_name"]).is_file()
+            assert yaml.safe_load((folder / "axolotl.yaml").read_text())["datasets"][0]["field_messages"] in \
+                loaded.column_names
+    first = read_jsonl(out / "messages" / "train.jsonl")[0]["messages"]
+    plain = read_jsonl(out / "train.jsonl")[0]
+    assert first[-1] == {"role": "assistant", "content": plain["output"]}
