@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair
+from filters.clean import (
+    FilterSettings,
+    SlopSettings,
+    apply_slop,
+    build_matcher,
+    clean_batch,
+    clean_in_processes,
+    repair,
+)
 from filters.ledger import Ledger
 from filters.noise import first_problem
 from filters.slop import SlopMatcher, load_rules, normalise
@@ -318,14 +326,19 @@ def alpaca_like(sets: dict[str, list[Example]], n: int) -> list[Example]:
 
 
 def throughput(sets: dict[str, list[Example]], settings: FilterSettings, matcher: SlopMatcher,
-               n: int = 100_000) -> dict[str, Any]:
+               n: int = 100_000, workers: int = 1) -> dict[str, Any]:
+    """The whole chain on n rows: in this process, or in `workers` processes (clean_in_processes, whose start-up
+    and pickling are timed too)."""
     rows = alpaca_like(sets, n)
     ledger = Ledger()
     start = time.perf_counter()
-    kept = clean_batch(rows, settings, matcher, ledger)
+    if workers > 1:
+        kept = clean_in_processes(rows, settings, ledger, workers)
+    else:
+        kept = clean_batch(rows, settings, matcher, ledger)
     seconds = time.perf_counter() - start
-    return {"rows": n, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds), "kept": len(kept),
-            "edits": len(ledger.edits), "rejects": len(ledger.rejects)}
+    return {"rows": n, "workers": workers, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds),
+            "kept": len(kept), "edits": len(ledger.edits), "rejects": len(ledger.rejects)}
 
 
 # ----------------------------------------------------------------------------------------------- main
@@ -363,7 +376,17 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the whole report here")
     parser.add_argument("--dump-hits", type=Path, help="write every hit (all categories on) and stop")
+    parser.add_argument("--throughput-only", type=int, nargs="+", metavar="WORKERS",
+                        help="only time the chain, once per worker count given (e.g. 1 2), side by side")
     args = parser.parse_args()
+    if args.throughput_only:
+        settings = FilterSettings()
+        sets = load_devdata(args.devdata)
+        matcher = build_matcher(settings.slop)
+        clean_batch(alpaca_like(sets, 200), settings, matcher, Ledger())  # load the language model first
+        for workers in args.throughput_only:
+            print(json.dumps(throughput(sets, settings, matcher, args.rows, workers)), flush=True)
+        return
     if args.dump_hits:
         print(dump_hits(load_devdata(args.devdata), args.dump_hits), "hits written to", args.dump_hits)
         return

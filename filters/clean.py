@@ -148,3 +148,35 @@ def clean_batch(examples: list[Example], settings: FilterSettings, matcher: Slop
             continue
         kept.append(example)
     return kept
+
+
+_MATCHERS: dict[str, SlopMatcher] = {}
+
+
+def _clean_chunk(examples: list[Example], settings: FilterSettings, base_dir: Path | None,
+                 ) -> tuple[list[Example], Ledger]:
+    """One chunk in a worker process; the matcher is built once per process and settings."""
+    key = f"{settings.model_dump_json()}|{base_dir}"
+    if key not in _MATCHERS:
+        _MATCHERS[key] = build_matcher(settings.slop, base_dir)
+    ledger = Ledger()
+    return clean_batch(examples, settings, _MATCHERS[key], ledger), ledger
+
+
+def clean_in_processes(examples: list[Example], settings: FilterSettings, ledger: Ledger, workers: int,
+                       base_dir: Path | None = None, chunk_rows: int = 5_000) -> list[Example]:
+    """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, and the same
+    ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import repeat
+
+    chunks = [examples[s:s + chunk_rows] for s in range(0, len(examples), chunk_rows)]
+    # forkserver, not fork: callers may run threads (Prefect does), and forking a threaded process can deadlock
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        results = list(pool.map(_clean_chunk, chunks, repeat(settings), repeat(base_dir)))
+    kept: list[Example] = []
+    for chunk_kept, chunk_ledger in results:
+        kept.extend(chunk_kept)
+        ledger.merge(chunk_ledger)
+    return kept

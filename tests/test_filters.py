@@ -340,3 +340,23 @@ def test_a_cut_that_would_move_a_code_fence_is_not_made():
     row = ex(text)
     assert apply_slop(row, _MATCHER, SlopSettings(), Ledger())
     assert "``````\nI hope this helps!\n```" in row.output
+
+
+def test_cleaning_in_processes_matches_one_process():
+    from filters.clean import FilterSettings, build_matcher, clean_batch, clean_in_processes
+
+    texts = ["Certainly! Here's how to reset it: open Settings.", "As an AI language model, I cannot do that.",
+             "作为一个AI语言模型，我无法回答。", "Open the billing page and click download. I hope this helps!",
+             "", "The capital of France is Paris.", "当然可以！答案是：北京。希望对您有所帮助！"]
+
+    def rows():
+        return [Example.from_fields("s", str(i), f"Question {i}?", "", texts[i % len(texts)]) for i in range(60)]
+
+    settings = FilterSettings()
+    one, many = Ledger(), Ledger()
+    kept_one = clean_batch(rows(), settings, build_matcher(settings.slop), one)
+    kept_many = clean_in_processes(rows(), settings, many, workers=2, chunk_rows=7)
+    assert [k.to_dict() for k in kept_many] == [k.to_dict() for k in kept_one]
+    assert [r.to_dict() for r in many.rejects] == [r.to_dict() for r in one.rejects] and one.rejects
+    assert [e.to_dict() for e in many.edits] == [e.to_dict() for e in one.edits] and one.edits
+    assert {k: vars(v) for k, v in many.rules.items()} == {k: vars(v) for k, v in one.rules.items()}
