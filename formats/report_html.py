@@ -150,7 +150,9 @@ def _diff(ops: list[list[str]]) -> str:
 def _duplicates(dup: dict[str, Any]) -> str:
     if not dup:
         return ""
-    rates = _table({**dup["by_source"], "all sources": dup["overall"]}, "source")
+    rates = _table({name: {"reached dedup": r["reached_dedup"], "exact copies": r["exact"], "near copies": r["near"],
+                           "duplicate rate": f"{r['rate']:.1%}"}
+                    for name, r in {**dup["by_source"], "all sources": dup["overall"]}.items()}, "source")
     kinds = {"exact": "exact duplicates (same normalised text)", "near": "near duplicates (verified Jaccard)"}
     sizes = _table({label: {f"size {k}": v for k, v in dup[kind]["sizes"].items()} for kind, label in kinds.items()},
                    "clusters of")
