@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -153,30 +154,48 @@ def clean_batch(examples: list[Example], settings: FilterSettings, matcher: Slop
 _MATCHERS: dict[str, SlopMatcher] = {}
 
 
-def _clean_chunk(examples: list[Example], settings: FilterSettings, base_dir: Path | None,
-                 ) -> tuple[list[Example], Ledger]:
-    """One chunk in a worker process; the matcher is built once per process and settings."""
+Row = tuple[str, str, str, str, str, dict]  # an Example's fields: cheaper to pickle than the dataclass
+
+
+def _clean_chunk(rows: list[Row], settings: FilterSettings, base_dir: Path | None,
+                 ) -> tuple[list[int], dict[int, Row], Ledger]:
+    """One chunk in a worker process: the kept positions, the kept rows that changed, the ledger.
+
+    Only changes travel back (most rows pass untouched), and the matcher is built once per process."""
     key = f"{settings.model_dump_json()}|{base_dir}"
     if key not in _MATCHERS:
         _MATCHERS[key] = build_matcher(settings.slop, base_dir)
+    # the chain may append to meta lists (flags): give each row its own copies, so `rows` stays the original
+    examples = [Example(*row[:5], {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row[5].items()})
+                for row in rows]
     ledger = Ledger()
-    return clean_batch(examples, settings, _MATCHERS[key], ledger), ledger
+    kept = {id(ex) for ex in clean_batch(examples, settings, _MATCHERS[key], ledger)}
+    positions = [i for i, ex in enumerate(examples) if id(ex) in kept]
+    changed = {i: after for i in positions
+               if (after := (*(getattr(examples[i], f) for f in Example.__slots__[:5]), examples[i].meta)) != rows[i]}
+    return positions, changed, ledger
 
 
 def clean_in_processes(examples: list[Example], settings: FilterSettings, ledger: Ledger, workers: int,
                        base_dir: Path | None = None, chunk_rows: int = 5_000) -> list[Example]:
-    """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, and the same
-    ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
+    """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, changed the
+    same way, and the same ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from itertools import repeat
 
     chunks = [examples[s:s + chunk_rows] for s in range(0, len(examples), chunk_rows)]
+    rows = [[(ex.id, ex.instruction, ex.input, ex.output, ex.source, ex.meta) for ex in chunk] for chunk in chunks]
     # forkserver, not fork: callers may run threads (Prefect does), and forking a threaded process can deadlock
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        results = list(pool.map(_clean_chunk, chunks, repeat(settings), repeat(base_dir)))
+        results = list(pool.map(_clean_chunk, rows, repeat(settings), repeat(base_dir)))
     kept: list[Example] = []
-    for chunk_kept, chunk_ledger in results:
-        kept.extend(chunk_kept)
+    for chunk, (positions, changed, chunk_ledger) in zip(chunks, results, strict=True):
+        for i in positions:
+            example = chunk[i]
+            if i in changed:
+                example.id, example.instruction, example.input, example.output, example.source, example.meta = \
+                    changed[i]
+            kept.append(example)
         ledger.merge(chunk_ledger)
     return kept

@@ -347,10 +347,12 @@ def test_cleaning_in_processes_matches_one_process():
 
     texts = ["Certainly! Here's how to reset it: open Settings.", "As an AI language model, I cannot do that.",
              "作为一个AI语言模型，我无法回答。", "Open the billing page and click download. I hope this helps!",
-             "", "The capital of France is Paris.", "当然可以！答案是：北京。希望对您有所帮助！"]
+             "", "The capital of France is Paris.", "当然可以！答案是：北京。希望对您有所帮助！",
+             "Let us delve into the invoice settings, which list every charge of the month."]
 
     def rows():
-        return [Example.from_fields("s", str(i), f"Question {i}?", "", texts[i % len(texts)]) for i in range(60)]
+        return [Example.from_fields("s", str(i), f"Question {i}?", "", texts[i % len(texts)], flags=["earlier"])
+                for i in range(60)]
 
     settings = FilterSettings()
     one, many = Ledger(), Ledger()
@@ -360,3 +362,4 @@ def test_cleaning_in_processes_matches_one_process():
     assert [r.to_dict() for r in many.rejects] == [r.to_dict() for r in one.rejects] and one.rejects
     assert [e.to_dict() for e in many.edits] == [e.to_dict() for e in one.edits] and one.edits
     assert {k: vars(v) for k, v in many.rules.items()} == {k: vars(v) for k, v in one.rules.items()}
+    assert any(len(k.meta["flags"]) > 1 for k in kept_many)  # flags added in a worker come back
