@@ -6,9 +6,10 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,24 +94,35 @@ def converted(examples: Iterable[Example], fmt: str, system: str | None) -> Iter
         yield row
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file beside the target, then rename: readers never see half a file."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A temp file beside the target, renamed over it when the block ends without error: readers never see half
+    a file, and a failed write leaves the old one in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any file the user writes
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
 def atomic_write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
-    lines = [orjson.dumps(row) for row in rows]
-    atomic_write_bytes(path, b"\n".join(lines) + (b"\n" if lines else b""))
-    return len(lines)
+    """One JSON object a line, streamed: a million rows never sit in memory as one bytes object."""
+    count = 0
+    with atomic_file(path) as handle:
+        for row in rows:
+            handle.write(orjson.dumps(row) + b"\n")
+            count += 1
+    return count
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

@@ -82,3 +82,18 @@ def test_sample_run_writes_all_three_formats_with_the_same_rows(sample_run):
     first = read_jsonl(out / "messages" / "train.jsonl")[0]["messages"]
     plain = read_jsonl(out / "train.jsonl")[0]
     assert first[-1] == {"role": "assistant", "content": plain["output"]}
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temp_file(tmp_path):
+    target = tmp_path / "train.jsonl"
+    atomic_write_jsonl(target, [{"instruction": "old", "input": "", "output": "kept"}])
+    before = target.read_bytes()
+
+    def rows():
+        yield {"instruction": "new", "input": "", "output": "a"}
+        raise RuntimeError("the source broke")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_jsonl(target, rows())
+    assert target.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["train.jsonl"]
+    assert oct(target.stat().st_mode & 0o777) != "0o600"  # readable like any file the user writes
