@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from filters.ledger import Ledger
 from filters.noise import CHECKS, NoiseSettings, first_problem
+from filters.parallel import map_in_processes
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
 from filters.textspans import code_blocks
@@ -180,15 +181,9 @@ def clean_in_processes(examples: list[Example], settings: FilterSettings, ledger
                        base_dir: Path | None = None, chunk_rows: int = 5_000) -> list[Example]:
     """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, changed the
     same way, and the same ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from itertools import repeat
-
     chunks = [examples[s:s + chunk_rows] for s in range(0, len(examples), chunk_rows)]
     rows = [[(ex.id, ex.instruction, ex.input, ex.output, ex.source, ex.meta) for ex in chunk] for chunk in chunks]
-    # forkserver, not fork: callers may run threads (Prefect does), and forking a threaded process can deadlock
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        results = list(pool.map(_clean_chunk, rows, repeat(settings), repeat(base_dir)))
+    results = map_in_processes(_clean_chunk, rows, workers, settings, base_dir)
     kept: list[Example] = []
     for chunk, (positions, changed, chunk_ledger) in zip(chunks, results, strict=True):
         for i in positions:

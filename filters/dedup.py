@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from itertools import repeat
 from typing import Literal
 
 import numpy as np
@@ -16,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from filters.ledger import Ledger
 from filters.near_dedup import MinHashParams, ShingleSets, candidate_pairs, signature_band_keys, verified_clusters
 from filters.normalise import normalise_many
+from filters.parallel import map_in_processes
 from formats.example import Example
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
@@ -105,9 +103,7 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> tuple[li
     params = _params(settings) if settings.near else None
     workers = min(settings.workers or os.cpu_count() or 1, len(batches))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
-        # forkserver, not fork: the flow runs threads, and forking a threaded process can deadlock
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            results = list(pool.map(_batch_keys, batches, repeat(exact_key), repeat(params)))
+        results = map_in_processes(_batch_keys, batches, workers, exact_key, params)
     else:
         results = [_batch_keys(batch, exact_key, params) for batch in batches]
     exact = [key for keys, _ in results for key in keys]

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from formats.example import FIELDS
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 SAMPLE_ROWS = 2_000  # distinct-n falls as a corpus grows; a fixed sample keeps it comparable across runs
-FIELDS = ("instruction", "input", "output")
 # Length buckets [edge, next edge), the last open-ended: the same edges for every run, characters and tokens,
 # so histograms before and after filtering (or of two runs) compare bucket by bucket.
 LENGTH_EDGES = (0, 1, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
