@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from filters.dedup import DedupSettings, deduplicate  # noqa: E402
-from filters.ledger import Ledger  # noqa: E402
 from filters.normalise import normalise_for_dedup  # noqa: E402
 from formats.example import Example  # noqa: E402
+from formats.ledger import Ledger  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "devdata" / "alpaca" / "gpteacher_codegen.json"
 

@@ -24,9 +24,8 @@ CHILD = """
 import resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from formats.readers import read_source
-from formats.sources import {cls}
-spec = {cls}.model_validate({spec!r})
+from formats.readers import SOURCE_KINDS, read_source
+spec = SOURCE_KINDS[{kind!r}].model.model_validate({spec!r})
 start = time.perf_counter()
 n = sum(1 for _ in read_source(spec, Path({base!r})))
 seconds = time.perf_counter() - start
@@ -42,7 +41,7 @@ def _rows(n: int, rng: random.Random):
 
 
 def _measure(cls: str, spec: dict, base: Path) -> tuple[int, float, float]:
-    code = CHILD.format(root=str(ROOT), cls=cls, spec=spec, base=str(base))
+    code = CHILD.format(root=str(ROOT), kind=spec["kind"], spec=spec, base=str(base))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     return int(out[0]), float(out[1]), float(out[2])
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import build_rows  # noqa: E402
 
 from filters.dedup import DedupSettings, deduplicate  # noqa: E402
-from filters.ledger import Ledger  # noqa: E402
 from filters.normalise import normalise_many  # noqa: E402
 from formats.example import Example, make_id  # noqa: E402
+from formats.ledger import Ledger  # noqa: E402
 
 KINDS = ["one-word", "two-words", "case-punct-space", "sentence-appended"]
 

@@ -38,11 +38,12 @@ from filters.clean import (
     clean_batch,
     clean_in_processes,
     repair,
+    shard_steps,
 )
-from filters.ledger import Ledger
 from filters.noise import first_problem
 from filters.slop import SlopMatcher, load_rules, normalise
 from formats.example import Example
+from formats.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEVDATA = ROOT.parent / "shared" / "devdata"
@@ -129,7 +130,7 @@ def hits_report(sets: dict[str, list[Example]], settings: FilterSettings, matche
     for name, rows in sets.items():
         rows = copy.deepcopy(rows)
         ledger = Ledger()
-        kept = clean_batch(rows, settings, matcher, ledger)
+        kept = clean_batch(rows, shard_steps(settings, matcher=matcher), ledger)
         touched: dict[str, set[str]] = defaultdict(set)
         for edit in ledger.edits:
             if edit.stage == "slop":
@@ -250,7 +251,7 @@ def recall(rows: list[Example], injections: dict[str, Any], settings: FilterSett
             polluted = copy.deepcopy(base)
             polluted.output = _inject(base.output, phrase, spec["where"], lang, rnd)
             ledger = Ledger()
-            kept = clean_batch([polluted], settings, matcher, ledger)
+            kept = clean_batch([polluted], shard_steps(settings, matcher=matcher), ledger)
             counts["injected"] += 1
             slop_drop = not kept and any(r.stage == "slop" for r in ledger.rejects)
             if spec["expect"] == "drop":
@@ -304,7 +305,7 @@ def false_positives(rows: dict[str, list[Example]], settings: FilterSettings, ma
     for name, group in rows.items():
         group = copy.deepcopy(group)
         ledger = Ledger()
-        clean_batch(group, settings, matcher, ledger)
+        clean_batch(group, shard_steps(settings, matcher=matcher), ledger)
         slop_rows = {e.id for e in ledger.edits if e.stage == "slop"} | {r.id for r in ledger.rejects
                                                                          if r.stage == "slop"}
         noise = Counter(r.rule for r in ledger.rejects if r.stage == "noise")
@@ -335,7 +336,7 @@ def throughput(sets: dict[str, list[Example]], settings: FilterSettings, matcher
     if workers > 1:
         kept = clean_in_processes(rows, settings, ledger, workers)
     else:
-        kept = clean_batch(rows, settings, matcher, ledger)
+        kept = clean_batch(rows, shard_steps(settings, matcher=matcher), ledger)
     seconds = time.perf_counter() - start
     return {"rows": n, "workers": workers, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds),
             "kept": len(kept), "edits": len(ledger.edits), "rejects": len(ledger.rejects)}
@@ -383,7 +384,7 @@ def main() -> None:
         settings = FilterSettings()
         sets = load_devdata(args.devdata)
         matcher = build_matcher(settings.slop)
-        clean_batch(alpaca_like(sets, 200), settings, matcher, Ledger())  # load the language model first
+        clean_batch(alpaca_like(sets, 200), shard_steps(settings, matcher=matcher), Ledger())  # load langid first
         for workers in args.throughput_only:
             print(json.dumps(throughput(sets, settings, matcher, args.rows, workers)), flush=True)
         return

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import build_rows  # noqa: E402
 
-from train.stats import dataset_stats, length_histograms  # noqa: E402
+from report.stats import dataset_stats, length_histograms  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,7 @@
-"""The cleaning chain for a batch: repair → slop rules → noise checks. Plain functions, no orchestration."""
+"""The cleaning chain run on every shard: repair → slop rules → noise checks, each a Step (formats/step.py).
+
+`shard_steps` is the registry: a new per-row filter is one module with a Step class plus one line there (its
+settings go under `filters:` in FilterSettings). Plain functions, no orchestration."""
 
 from __future__ import annotations
 
@@ -8,13 +11,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.ledger import Ledger
 from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.parallel import map_in_processes
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
-from filters.textspans import code_blocks
 from formats.example import FIELDS, Example
+from formats.ledger import Ledger
+from formats.step import Step, run_steps
+from formats.text import code_blocks
+
+_MATCHERS: dict[str, SlopMatcher] = {}
 
 
 class SlopSettings(BaseModel):
@@ -37,7 +43,15 @@ class FilterSettings(BaseModel):
 
 
 def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopMatcher:
-    """The enabled rules: built-in files plus the config's extra files, with categories switched on/off."""
+    """The enabled rules: built-in files plus the config's extra files, with categories switched on/off. Built
+    once per process for each settings (compiling the rules is the costly part)."""
+    key = f"{settings.model_dump_json()}|{base_dir}"
+    if key not in _MATCHERS:
+        _MATCHERS[key] = _build_matcher(settings, base_dir)
+    return _MATCHERS[key]
+
+
+def _build_matcher(settings: SlopSettings, base_dir: Path | None) -> SlopMatcher:
     extra = [(base_dir or Path.cwd()) / f for f in settings.rule_files]
     rules = load_rules([*RULES_DIR.glob("*.yaml"), *extra])
     chosen = []
@@ -50,12 +64,6 @@ def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopM
     return SlopMatcher(chosen)
 
 
-def enabled_rules(settings: FilterSettings, base_dir: Path | None = None) -> list[str]:
-    """Every rule id the cleaning chain runs with these settings: repairs, enabled slop rules, noise checks."""
-    return [*(name for name, _ in REPAIRS), *(r.id for r in build_matcher(settings.slop, base_dir).rules),
-            *(name for name, _ in CHECKS if name not in settings.noise.disable)]
-
-
 def repair(example: Example, ledger: Ledger) -> None:
     for name in FIELDS:
         text = getattr(example, name)
@@ -64,7 +72,8 @@ def repair(example: Example, ledger: Ledger) -> None:
         for rule, fix in REPAIRS:
             fixed = fix(text)
             if fixed != text:
-                removed, added = changed_span(text, fixed)
+                removed, added = (part.encode("utf-8", "backslashreplace").decode()  # the ledger must be writable
+                                  for part in changed_span(text, fixed))
                 ledger.edit(example, "repair", rule, name, removed, added, category="repair", action="fix")
                 text = fixed
         setattr(example, name, text)
@@ -105,10 +114,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if first_pass:  # flags are facts about the text as it came; count them once
                 for hit in hits:
                     if hit.rule.action == "flag":
-                        entry = ledger.count(hit.rule.id, "slop", hit.rule.category, "flag")
-                        entry.hits += 1
-                        entry.flagged += 1
-                        example.meta.setdefault("flags", []).append(hit.rule.id)
+                        ledger.flag(example, "slop", hit.rule.id, hit.rule.category)
             first_pass = False
             found = [h for h in hits if h.rule.action == "strip"]
             if not found:
@@ -136,23 +142,74 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     return True
 
 
-def clean_batch(examples: list[Example], settings: FilterSettings, matcher: SlopMatcher,
-                ledger: Ledger) -> list[Example]:
-    """Repair every row, then keep the rows that survive slop rules and noise checks."""
-    kept = []
-    for example in examples:
-        repair(example, ledger)
-        if not apply_slop(example, matcher, settings.slop, ledger):
-            continue
-        problem = first_problem(example, settings.noise)
-        if problem:
-            ledger.drop(example, "noise", problem[0], problem[1], "noise")
-            continue
-        kept.append(example)
+class RepairStep:
+    """Mojibake, control characters, entities … fixed in place; never drops a row."""
+
+    name, label = "repair", ""
+
+    def rule_ids(self) -> list[str]:
+        return [name for name, _ in REPAIRS]
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        for example in rows:
+            repair(example, ledger)
+        return rows
+
+
+class SlopStep:
+    """Model boilerplate stripped, dropped or flagged by the rule files (filters/rules/*.yaml)."""
+
+    name, label = "slop", "slop"
+
+    def __init__(self, settings: SlopSettings, matcher: SlopMatcher) -> None:
+        self.settings, self.matcher = settings, matcher
+
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule in self.matcher.rules]
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        return [ex for ex in rows if apply_slop(ex, self.matcher, self.settings, ledger)]
+
+
+class NoiseStep:
+    """Rows that carry nothing to learn (empty, placeholder, truncated, repeated …), dropped with the first reason."""
+
+    name, label = "noise", "noise"
+
+    def __init__(self, settings: NoiseSettings) -> None:
+        self.settings = settings
+
+    def rule_ids(self) -> list[str]:
+        return [name for name, _ in CHECKS if name not in self.settings.disable]
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        kept = []
+        for example in rows:
+            problem = first_problem(example, self.settings)
+            if problem:
+                ledger.drop(example, "noise", problem[0], problem[1], "noise")
+            else:
+                kept.append(example)
+        return kept
+
+
+def shard_steps(settings: FilterSettings, base_dir: Path | None = None,
+                matcher: SlopMatcher | None = None) -> list[Step]:
+    """The per-shard chain, in order: the registry of per-row steps (a new one is one line here)."""
+    return [
+        RepairStep(),
+        SlopStep(settings.slop, matcher or build_matcher(settings.slop, base_dir)),
+        NoiseStep(settings.noise),
+    ]
+
+
+def clean_batch(examples: list[Example], steps: list[Step], ledger: Ledger) -> list[Example]:
+    """The rows that survive the chain. The ledger lists each row's entries together, in row order, as if the
+    rows had gone through the chain one by one: the same bytes whatever order the steps work in."""
+    start = ledger.mark()
+    kept, _ = run_steps(steps, examples, ledger)
+    ledger.in_row_order(examples, start)
     return kept
-
-
-_MATCHERS: dict[str, SlopMatcher] = {}
 
 
 Row = tuple[str, str, str, str, str, dict]  # an Example's fields: cheaper to pickle than the dataclass
@@ -163,14 +220,11 @@ def _clean_chunk(rows: list[Row], settings: FilterSettings, base_dir: Path | Non
     """One chunk in a worker process: the kept positions, the kept rows that changed, the ledger.
 
     Only changes travel back (most rows pass untouched), and the matcher is built once per process."""
-    key = f"{settings.model_dump_json()}|{base_dir}"
-    if key not in _MATCHERS:
-        _MATCHERS[key] = build_matcher(settings.slop, base_dir)
     # the chain may append to meta lists (flags): give each row its own copies, so `rows` stays the original
     examples = [Example(*row[:5], {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row[5].items()})
                 for row in rows]
     ledger = Ledger()
-    kept = {id(ex) for ex in clean_batch(examples, settings, _MATCHERS[key], ledger)}
+    kept = {id(ex) for ex in clean_batch(examples, shard_steps(settings, base_dir), ledger)}
     positions = [i for i, ex in enumerate(examples) if id(ex) in kept]
     changed = {i: after for i in positions
                if (after := (*(getattr(examples[i], f) for f in Example.__slots__[:5]), examples[i].meta)) != rows[i]}

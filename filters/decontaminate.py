@@ -17,12 +17,11 @@ import numpy as np
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.ledger import Ledger
 from filters.near_dedup import shingle_hashes
 from filters.normalise import normalise_many
-from formats.example import Example
+from formats.example import FIELDS, Example
+from formats.ledger import Ledger
 
-_FIELDS = ("instruction", "input", "output")
 _BATCH_ROWS = 5_000
 
 
@@ -102,15 +101,30 @@ def decontaminate(examples: list[Example], index: EvalIndex, ledger: Ledger) -> 
     kept: list[Example] = []
     for start in range(0, len(examples), _BATCH_ROWS):
         batch = examples[start:start + _BATCH_ROWS]
-        by_field = {name: index.matches([getattr(ex, name) for ex in batch]) for name in _FIELDS}
+        by_field = {name: index.matches([getattr(ex, name) for ex in batch]) for name in FIELDS}
         for i, ex in enumerate(batch):
-            field = next((name for name in _FIELDS if by_field[name][i]), None)
+            field = next((name for name in FIELDS if by_field[name][i]), None)
             if field is None:
                 kept.append(ex)
                 continue
             item = by_field[field][i]
             ledger.drop(ex, "decontaminate", "contamination",
                         f"{field} shares a {index.settings.word_ngram}-word (CJK: {index.settings.char_ngram}-"
-                        f"character) sequence with evaluation item {item}", "contamination")
-            ledger.rejects[-1].row["meta"]["eval_item"] = item
+                        f"character) sequence with evaluation item {item}", "contamination", meta={"eval_item": item})
     return kept
+
+
+class DecontaminateStep:
+    """Rows that overlap an evaluation set named in the config are dropped before they can leak into training."""
+
+    name, label = "decontaminate", "decontamination"
+
+    def __init__(self, settings: DecontaminationSettings, base_dir: Path) -> None:
+        self.items = load_eval_items(settings, base_dir)
+        self.index = EvalIndex(self.items, settings)
+
+    def rule_ids(self) -> list[str]:
+        return ["contamination"]
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        return decontaminate(rows, self.index, ledger)

@@ -10,11 +10,11 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from filters.ledger import Ledger
 from filters.near_dedup import MinHashParams, ShingleSets, candidate_pairs, signature_band_keys, verified_clusters
 from filters.normalise import normalise_many
 from filters.parallel import map_in_processes
 from formats.example import Example
+from formats.ledger import Ledger
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 
@@ -136,8 +136,7 @@ def _exact_survivors(examples: list[Example], keys: list[bytes], settings: Dedup
         for _, dup in members[1:]:
             ledger.drop(dup, "dedup", "exact-duplicate",
                         f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
-                        "duplicate")
-            ledger.rejects[-1].row["meta"]["duplicate_of"] = best.id
+                        "duplicate", meta={"duplicate_of": best.id})
     return sorted(keep)
 
 
@@ -178,8 +177,8 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
             sim = round(sets.jaccard(best_pos, pos), 4)
             linked = "" if sim >= settings.threshold else " (linked through another member)"
             ledger.drop(dup, "dedup", "near-duplicate",
-                        f"Jaccard {sim:.2f} with {best.id}{linked} (cluster {cluster_id})", "duplicate")
-            ledger.rejects[-1].row["meta"].update({"duplicate_of": best.id, "cluster": cluster_id, "similarity": sim})
+                        f"Jaccard {sim:.2f} with {best.id}{linked} (cluster {cluster_id})", "duplicate",
+                        meta={"duplicate_of": best.id, "cluster": cluster_id, "similarity": sim})
             dropped.add(pos)
     return [ex for pos, ex in enumerate(examples) if pos not in dropped]
 
@@ -202,3 +201,18 @@ def deduplicate(examples: list[Example], settings: DedupSettings, source_order: 
     if not settings.near or bands is None:
         return kept
     return near_dedup(kept, settings, source_order, ledger, bands[:, survivors])
+
+
+class DedupStep:
+    """Exact and verified near-duplicates collapsed to the best copy by the keep policy."""
+
+    name, label = "dedup", "dedup"
+
+    def __init__(self, settings: DedupSettings, source_order: dict[str, int]) -> None:
+        self.settings, self.source_order = settings, source_order
+
+    def rule_ids(self) -> list[str]:
+        return enabled_rules(self.settings)
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        return deduplicate(rows, self.settings, self.source_order, ledger)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.language import guess, looks_like_code, plainly_english
 from filters.slop import normalise
-from filters.textspans import code_blocks
-from formats.example import Example
+from formats.example import FIELDS, Example
+from formats.language import guess, looks_like_code, plainly_english
+from formats.text import CJK_CHAR, code_blocks, estimate_tokens, without_code_blocks
 
 
 class NoiseSettings(BaseModel):
@@ -24,12 +24,12 @@ class NoiseSettings(BaseModel):
     max_output_chars: int = Field(20_000, gt=0)
     max_instruction_chars: int = Field(8_000, gt=0)
     max_input_chars: int = Field(20_000, gt=0)
-    min_output_tokens: int = Field(1, ge=0, description="rough tokens: words, CJK characters and punctuation marks")
+    min_output_tokens: int = Field(1, ge=0, description="estimated tokens (formats.text.estimate_tokens)")
     max_output_tokens: int = Field(6_000, gt=0)
-    max_prompt_tokens: int = Field(6_000, gt=0, description="instruction + input, rough tokens")
+    max_prompt_tokens: int = Field(6_000, gt=0, description="instruction + input, estimated tokens")
     unfinished_min_tokens: int = Field(
-        12, ge=1, description="an output ending mid-sentence is only judged unfinished from this many rough tokens in "
-        "its last line (short answers like 'Paris' or a list of names are complete)")
+        12, ge=1, description="an output ending mid-sentence is only judged unfinished from this many estimated "
+        "tokens in its last line (short answers like 'Paris' or a list of names are complete)")
     language_min_letters: int = Field(
         24, ge=1, description="wrong-language check: letters of prose (code removed) needed on both sides before a "
         "language is guessed; CJK characters count 3 each")
@@ -45,8 +45,6 @@ _TEMPLATE_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_hea
                               r"|^#{2,3} ?(?:Response|Instruction|Input):", re.MULTILINE)
 _MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*(?:Instruction|Input|Output)\s*:", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
-# Rough tokens, tokenizer-free: a Latin word or number, one CJK character, or one punctuation mark.
-_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff]+|[^\sA-Za-z0-9\u00c0-\u024f\u0400-\u04ff]")
 # What a finished text may end with: sentence punctuation, closing brackets/quotes, digits, markup, emoji.
 _FINISHED_END = re.compile(r"[.!?。！？…\"'”’)）\]】》」』>`*_~:;：；|\d%°]\s*$"
                            r"|[\U0001f300-\U0001faff\u2600-\u27bf]\s*$")
@@ -56,7 +54,6 @@ _DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|a|an|of|to|with
 _FREE_END = re.compile(r"(?:[#@]\w+|https?://\S+|\s[-–—]\s?[A-Z][\w. ]{1,40})$")
 _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"
                     r"const|let|public|SELECT|find|grep)\b[^\n]*[=(\'\"$]", re.MULTILINE)
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、]|#|\||[A-Za-z]\)|[（(]?\d{1,3}[)）])")
 # A Chinese prompt that quotes English words ("用“opulent”造句", "复数形式：watch") asks for English.
 _QUOTED_LATIN = re.compile(r"[\"“”'‘’「『][A-Za-z][^\"“”'‘’」』\n]{0,80}[\"“”'‘’」』]|[:：]\s*[A-Za-z][\w ,'-]*$")
@@ -122,22 +119,16 @@ def _too_long(ex: Example, s: NoiseSettings) -> str | None:
     return None
 
 
-def rough_tokens(text: str) -> int:
-    """Tokenizer-free token estimate: words and numbers, one per CJK character, one per punctuation mark.
-    Close to what BPE tokenizers give for English and Chinese, and free of any model download."""
-    return len(_TOKEN.findall(text))
-
-
 def _tokens(ex: Example, s: NoiseSettings) -> str | None:
     # Character bounds are checked first: no row reaches this with a text so long that counting is costly.
     if s.min_output_tokens > 1 or len(ex.output) > s.max_output_tokens:
-        n = rough_tokens(ex.output)
+        n = estimate_tokens(ex.output)
         if n < s.min_output_tokens:
             return f"output has {n} tokens < min_output_tokens {s.min_output_tokens}"
         if n > s.max_output_tokens:
             return f"output has {n} tokens > max_output_tokens {s.max_output_tokens}"
     if len(ex.instruction) + len(ex.input) > s.max_prompt_tokens:
-        n = rough_tokens(ex.instruction) + rough_tokens(ex.input)
+        n = estimate_tokens(ex.instruction) + estimate_tokens(ex.input)
         if n > s.max_prompt_tokens:
             return f"instruction + input have {n} tokens > max_prompt_tokens {s.max_prompt_tokens}"
     return None
@@ -159,7 +150,7 @@ def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
 
 
 def _template_tokens(ex: Example, s: NoiseSettings) -> str | None:
-    for name in ("instruction", "input", "output"):
+    for name in FIELDS:
         text = getattr(ex, name)
         if "<|" not in text and "INST]" not in text and "<<" not in text and "##" not in text:
             continue
@@ -206,11 +197,11 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
     if _STRUCTURED_LINE.match(last_line) or _FREE_END.search(last_line) or looks_like_code(out) \
             or _CODEY.search(out):
         return None
-    tokens = rough_tokens(last_line)
+    tokens = estimate_tokens(last_line)
     if _DANGLING.search(last_line) and tokens >= 4:
         return f"output ends mid-sentence: ...{last_line[-40:]!r}"
     # Chinese writers often leave the final 。 out: only a dangling comma counts there (above).
-    if tokens >= s.unfinished_min_tokens and not _CJK_CHAR.search(last_line[-20:]):
+    if tokens >= s.unfinished_min_tokens and not CJK_CHAR.search(last_line[-20:]):
         return f"output ends without closing punctuation after {tokens} tokens: ...{last_line[-40:]!r}"
     return None
 
@@ -248,9 +239,7 @@ def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
 
 
 def _repetition(ex: Example, s: NoiseSettings) -> str | None:
-    prose = ex.output
-    for start, end in reversed(code_blocks(prose)):
-        prose = prose[:start] + prose[end:]
+    prose = without_code_blocks(ex.output)
     line_share = repeated_line_share(prose)
     if line_share > s.max_repeated_line_share:
         return f"{line_share:.0%} of output lines are repeats > {s.max_repeated_line_share:.0%}"

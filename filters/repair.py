@@ -11,7 +11,7 @@ import re
 import ftfy
 from ftfy.badness import is_bad
 
-from filters.textspans import prose_segments
+from formats.text import prose_segments
 
 FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html="auto", fix_character_width=False, uncurl_quotes=False, fix_latin_ligatures=False,
@@ -32,7 +32,9 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 
 
 # Any character that one of the repairs below could act on; a field without one is left alone at once.
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\u257f\ufffd&<\r]")
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\u257f\ud800-\udfff\ufffd&<\r]")
+# Half of a UTF-16 pair with no other half: no encoding can write it, and it hides sentence boundaries.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_clean(text: str) -> bool:
@@ -56,6 +58,9 @@ def needs_ftfy(text: str) -> bool:
 
 
 def fix_encoding(text: str) -> str:
+    """ftfy where the text needs it; lone surrogates (half a UTF-16 pair from broken JSON) are removed first."""
+    if not text.isascii() and _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub("", text)
     return ftfy.fix_text(text, FTFY_CONFIG) if needs_ftfy(text) else text
 
 

@@ -24,7 +24,8 @@ from typing import Literal
 import ahocorasick_rs
 import yaml
 
-from filters.textspans import sentences
+from formats.example import FIELDS
+from formats.text import sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere"]
@@ -174,7 +175,7 @@ class SlopMatcher:
         self._by_field: dict[str, list[Rule]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
                                          list[bool]]] = {}
-        for fld in ("instruction", "input", "output"):
+        for fld in FIELDS:
             scoped = [r for r in self.rules if fld in r.scope]
             if not scoped:
                 continue

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from flows.config import ConfigError, load_config
+from flows.outputs import output_files
 
 DEFAULT_CONFIG = "sample_data/pipeline.yaml"
 
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nread {totals['read']} rows → kept {totals['kept']} (train {totals['train']}, val {totals['val']}), "
           f"rejected {totals['rejected']}, edited {totals['edited_rows']} rows in {time.perf_counter() - started:.1f}s "
           f"(curation itself {report.get('curation_seconds', 0):.1f}s, the rest is Prefect's start-up and bookkeeping)")
-    print(f"outputs in {out_dir}/: train.jsonl val.jsonl rejects.jsonl edits.jsonl provenance.jsonl report.json "
-          "report.html (open it in a browser first)")
+    names = " ".join(str(path.relative_to(out_dir)) for path in output_files(cfg.output, Path(out_dir)))
+    print(f"outputs in {out_dir}/: {names} (open report.html in a browser first)")
     return 0
 
 

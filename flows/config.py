@@ -6,23 +6,18 @@ This module does not import Prefect, so a bad config fails in well under a secon
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from filters.clean import FilterSettings
 from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
-from formats.sources import CsvSource, HtmlSource, JsonlSource, Source, SqlSource
+from formats.readers import SOURCE_KINDS, Source, kind_of
 from formats.writers import OutputSettings
 from train.settings import TrainSettings
-
-SOURCE_MODELS = {"html": HtmlSource, "csv": CsvSource, "sql": SqlSource, "jsonl": JsonlSource}
 
 
 class ConfigError(ValueError):
@@ -63,15 +58,12 @@ class PipelineConfig(BaseModel):
         return sources
 
 
-
-
-
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in SOURCE_MODELS and out.startswith("sources["):
+        elif part in SOURCE_KINDS and out.startswith("sources["):
             continue  # the discriminator branch pydantic adds to the location
         else:
             out += f".{part}" if out else str(part)
@@ -83,8 +75,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if part in SOURCE_MODELS and model is None:
-            model = SOURCE_MODELS[part]
+        if part in SOURCE_KINDS and model is None:
+            model = SOURCE_KINDS[part].model
             continue
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
@@ -102,9 +94,9 @@ def _describe(error: dict[str, Any]) -> str:
         hint = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
         return f"{where}: unknown key{hint}"
     if error["type"] == "union_tag_invalid":
-        return f"{where}: kind {error['input'].get('kind')!r} is not one of {', '.join(SOURCE_MODELS)}"
+        return f"{where}: kind {error['input'].get('kind')!r} is not one of {', '.join(SOURCE_KINDS)}"
     if error["type"] == "union_tag_not_found":
-        return f"{where}: missing 'kind' (one of {', '.join(SOURCE_MODELS)})"
+        return f"{where}: missing 'kind' (one of {', '.join(SOURCE_KINDS)})"
     if error["type"] == "missing":
         return f"{where}: required key is missing"
     value = error.get("input")
@@ -116,40 +108,7 @@ def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
     """Problems that need the file system: paths that do not exist, sqlite files that are not there."""
     problems = []
     for i, src in enumerate(config.sources):
-        key = f"sources[{i}] ({src.name})"
-        if isinstance(src, CsvSource | JsonlSource):
-            if not (base_dir / src.path).is_file():
-                problems.append(f"{key}.path: file not found: {base_dir / src.path}")
-        elif isinstance(src, HtmlSource):
-            patterns = [src.paths] if isinstance(src.paths, str) else src.paths
-            if not any(glob.glob(str(base_dir / p), recursive=True) for p in patterns):
-                problems.append(f"{key}.paths: no file matches {src.paths!r} under {base_dir}")
-            if src.extract == "text" and not src.instruction:
-                problems.append(f"{key}.instruction: text mode needs an instruction template, "
-                                "e.g. 'Summarise the article {title}'")
-            if src.extract == "qa" and not src.selectors:
-                problems.append(f"{key}.selectors: Q/A mode needs a preset name or CSS selectors")
-            from formats.presets import EXTRACTORS
-            from formats.readers.html_reader import PRESETS
-            presets = sorted({*PRESETS, *EXTRACTORS})
-            if isinstance(src.selectors, str) and src.selectors not in presets:
-                problems.append(f"{key}.selectors: unknown preset {src.selectors!r}; presets: {presets}")
-        elif isinstance(src, SqlSource):
-            try:
-                url = make_url(src.url)
-            except ArgumentError as err:
-                problems.append(f"{key}.url: not a database URL ({err})")
-                continue
-            if url.get_backend_name() == "sqlite":
-                if src.script:
-                    if not (base_dir / src.script).is_file():
-                        problems.append(f"{key}.script: file not found: {base_dir / src.script}")
-                elif url.database in (None, "", ":memory:"):
-                    problems.append(f"{key}.url: an in-memory sqlite database has no rows; give a file or script")
-                elif not (base_dir / url.database).is_file():
-                    problems.append(f"{key}.url: sqlite database does not exist: {base_dir / url.database}")
-            elif src.script:
-                problems.append(f"{key}.script: only sqlite sources can load a script")
+        problems += [f"sources[{i}] ({src.name}).{problem}" for problem in kind_of(src).check(src, base_dir)]
     for i, eval_set in enumerate(config.decontamination.eval_sets):
         if not (base_dir / eval_set.path).is_file():
             problems.append(f"decontamination.eval_sets[{i}] ({eval_set.name}).path: file not found: "

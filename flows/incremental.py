@@ -11,34 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import make_url
 
 from filters.clean import FilterSettings
 from flows.cache import code_version, file_digest, file_fingerprint, key_of
 from flows.config import PipelineConfig, RunSettings
-from formats.sources import CsvSource, HtmlSource, JsonlSource, SqlSource
-from formats.writers import format_folders
+from flows.outputs import STATE_DIR, output_files
+from formats.readers import kind_of
 
 WORK_DIR = ".work"
-STATE_DIR = ".state"
-
-
-def _source_files(spec: Any) -> list[str] | None:
-    if isinstance(spec, CsvSource | JsonlSource):
-        return [spec.path]
-    if isinstance(spec, HtmlSource):
-        return [spec.paths] if isinstance(spec.paths, str) else list(spec.paths)
-    if isinstance(spec, SqlSource) and make_url(spec.url).get_backend_name() == "sqlite":
-        if spec.script:
-            return [spec.script]  # the database is built from this script on every read
-        database = make_url(spec.url).database or ""
-        return [database, f"{database}-wal"]  # a write shows in the file or its write-ahead log
-    return None  # a database server: its rows are read every run; the clean stage's cache catches unchanged shards
 
 
 def ingest_folder(spec: Any, base_dir: str, run: RunSettings, cache_dir: str, work_dir: str) -> Path:
     """Where a source's shards go: a content-keyed cache folder for files, the run's work folder otherwise."""
-    patterns = _source_files(spec)
+    patterns = kind_of(spec).input_files(spec)
     if patterns is None or not run.cache:
         return Path(work_dir) / f"ingest-{spec.name}"
     key = key_of("ingest", spec, file_fingerprint(Path(base_dir), patterns), run.chunk_rows, code_version())
@@ -57,20 +42,13 @@ def clean_folder(shard: Path, filters: FilterSettings, base_dir: str, cache_dir:
     return Path(cache_dir if use_cache else shard.parent) / f"clean-{key}"
 
 
-PER_FORMAT = ("train.jsonl", "val.jsonl", "dataset_info.json", "axolotl.yaml", "load_dataset.py")
-OUTPUTS = ("train.jsonl", "val.jsonl", "provenance.jsonl", "rejects.jsonl", "edits.jsonl", "report.json",
-           "report.html", "dataset_info.json", "axolotl.yaml", "load_dataset.py", "README.md")
-
-
 def outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
                  failed: dict[str, str], out_dir: Path, base_dir: Path) -> str:
     """What the outputs are a function of: the cleaned shards (their cache folders are content keys), the
     ingest quarantine, the settings after cleaning, the evaluation sets, the code, and the bytes of the outputs
     written last time."""
     quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
-    files = [out_dir / name for name in OUTPUTS] + [folder / name for _, folder in
-                                                      format_folders(cfg.output, out_dir)[1:] for name in PER_FORMAT]
-    outputs = [file_digest(path) if path.is_file() else None for path in files]
+    outputs = [file_digest(path) if path.is_file() else None for path in output_files(cfg.output, out_dir)]
     eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
                   cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
@@ -108,7 +86,7 @@ def up_to_date(cfg: PipelineConfig, base_dir: Path, out_dir: Path) -> dict[str, 
     cache_dir = Path(cfg.run.cache_dir) if cfg.run.cache_dir else out_dir / ".cache"
     ingested = []
     for spec in cfg.sources:
-        if _source_files(spec) is None:
+        if kind_of(spec).input_files(spec) is None:
             return None
         meta = cached_ingest(ingest_folder(spec, str(base_dir), cfg.run, str(cache_dir), ""))
         if meta is None:

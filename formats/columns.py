@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from formats.example import FIELDS
 from formats.sources import ColumnRef, Columns
 
 
@@ -33,7 +34,7 @@ def missing_columns(columns: Columns, available: Iterable[str], optional: Iterab
     """Mapped columns that the source does not have; the default `input` column may be absent."""
     have = set(available)
     missing = []
-    for field in ("instruction", "input", "output"):
+    for field in FIELDS:
         ref = getattr(columns, field)
         names = [ref] if isinstance(ref, str) else ref if isinstance(ref, list) else []
         for name in names:

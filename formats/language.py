@@ -1,4 +1,5 @@
-"""Offline language guessing for the wrong-language check, cheap checks first.
+"""Offline language guessing, one guesser for the wrong-language check and the report's language mix, cheap
+checks first.
 
 Most rows are decided by script alone (Han vs Latin vs Kana vs Hangul …) or, for Latin text, by a share of
 English function words; only the rest goes to py3langid (a maintained fork of langid.py that ships its own
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from filters.textspans import code_blocks
+from formats.text import without_code_blocks
 
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _URLISH = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
@@ -67,13 +68,7 @@ def _english_share(text: str) -> float:
 
 def prose(text: str) -> str:
     """The text without code blocks, inline code, URLs and e-mail addresses."""
-    if "```" in text or "~~~" in text:
-        parts, last = [], 0
-        for start, end in code_blocks(text):
-            parts.append(text[last:start])
-            last = end
-        parts.append(text[last:])
-        text = "\n".join(parts)
+    text = without_code_blocks(text, "\n")
     if "`" in text:
         text = _INLINE_CODE.sub(" ", text)
     if "://" in text or "www." in text or "@" in text:

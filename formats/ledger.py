@@ -1,4 +1,4 @@
-"""What the filters did: every reject and edit, plus per-rule counts for the report."""
+"""What the pipeline did to its rows: every reject and edit, plus per-rule counts for the report."""
 
 from __future__ import annotations
 
@@ -40,8 +40,21 @@ class Ledger:
             entry = self.rules[rule] = RuleCount(stage, category, action)
         return entry
 
-    def drop(self, example: Example, stage: str, rule: str, detail: str, category: str = "") -> None:
-        self.add_reject(Reject.of(example, stage, rule, detail), category)
+    def drop(self, example: Example, stage: str, rule: str, detail: str, category: str = "",
+             meta: dict[str, Any] | None = None) -> None:
+        """Record a dropped row whole; `meta` adds facts about the decision to the rejected row's meta
+        (the kept duplicate, the evaluation item) without touching the example itself."""
+        reject = Reject.of(example, stage, rule, detail)
+        if meta:
+            reject.row["meta"].update(meta)
+        self.add_reject(reject, category)
+
+    def flag(self, example: Example, stage: str, rule: str, category: str = "") -> None:
+        """Count a flag and mark the row with it (the row stays as it is)."""
+        entry = self.count(rule, stage, category or stage, "flag")
+        entry.hits += 1
+        entry.flagged += 1
+        example.meta.setdefault("flags", []).append(rule)
 
     def add_reject(self, reject: Reject, category: str = "") -> None:
         """Record a reject made elsewhere (a row quarantined at ingest) exactly as `drop` records its own."""
@@ -58,6 +71,20 @@ class Ledger:
         entry.stripped += 1
         entry.chars_removed += len(removed)
         self.edits.append(Edit(example.id, example.source, stage, rule, field_name, removed, added))
+
+    def mark(self) -> tuple[int, int]:
+        """Where the ledger ends now (rejects, edits), for `in_row_order`."""
+        return len(self.rejects), len(self.edits)
+
+    def in_row_order(self, rows: list[Example], since: tuple[int, int]) -> None:
+        """Reorder the entries recorded since `since` by their row's position in `rows`, keeping each row's
+        entries in the order they were made: batch steps then write the same ledger as a row-by-row chain."""
+        position: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            position.setdefault(row.id, i)
+        rejects, edits = since
+        self.rejects[rejects:] = sorted(self.rejects[rejects:], key=lambda r: position.get(r.id, len(rows)))
+        self.edits[edits:] = sorted(self.edits[edits:], key=lambda e: position.get(e.id, len(rows)))
 
     def merge(self, other: Ledger) -> None:
         self.rejects.extend(other.rejects)

@@ -1,8 +1,17 @@
-"""Where code is in a text, and where its sentences are: the shared geometry of repair and slop rules."""
+"""Text geometry every layer shares: the CJK character class, where code is, where sentences are, and the
+tokenizer-free token estimate. One definition each, so the filters, the report and the training stats agree."""
 
 from __future__ import annotations
 
+import math
 import re
+
+# Kana, CJK ideographs (with extension A and compatibility ideographs) and Hangul syllables: text without
+# spaces between words, counted per character.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+CJK_CHAR = re.compile(f"[{CJK}]")
+_WORD = re.compile(f"[{CJK}]|[^\\W_]+")
+TOKENS_ESTIMATE = "estimate (CJK chars + other chars / 4)"
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -13,6 +22,27 @@ _SENTENCE_END = re.compile(r"(?:[.!?]+[\"'”’)\]]*(?=\s|$)|[。！？]+[”�
 def code_blocks(text: str) -> list[tuple[int, int]]:
     """Spans of fenced code blocks (an unclosed fence runs to the end)."""
     return [m.span() for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+
+
+def without_code_blocks(text: str, joiner: str = "") -> str:
+    """The text with its fenced code blocks cut out (the pieces between them joined by `joiner`)."""
+    if "```" not in text and "~~~" not in text:
+        return text
+    return joiner.join(text[start:end] for start, end in prose_segments(text)) if code_blocks(text) else text
+
+
+def words(text: str) -> list[str]:
+    """Words for alphabetic scripts, single characters for CJK (case-folded)."""
+    return _WORD.findall(text.casefold())
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokenizer-free token count: one per CJK character, one per four other characters. Close to BPE
+    tokenizers on English and Chinese and free of any model download; a real tokenizer replaces it where given."""
+    if text.isascii():
+        return math.ceil(len(text) / 4)
+    cjk = len(CJK_CHAR.findall(text))
+    return cjk + math.ceil((len(text) - cjk) / 4)
 
 
 def prose_segments(text: str) -> list[tuple[int, int]]:

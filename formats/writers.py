@@ -9,14 +9,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from formats.example import Example
+from formats.outputs import OUTPUT_FORMATS
 
-Format = Literal["alpaca", "messages", "sharegpt"]
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -25,14 +25,28 @@ class OutputSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dir: str = "out"
-    format: Format = "alpaca"
-    extra_formats: list[Format] = Field(
+    format: str = Field("alpaca", description="one of the registered output formats (formats/outputs/)")
+    extra_formats: list[str] = Field(
         default_factory=list, description="also write these formats, each in its own subfolder (out/<format>/)")
     val_fraction: float = Field(0.02, ge=0, lt=1)
     seed: int = 0
     system_prompt: str | None = Field(None, description="messages/sharegpt: optional system turn")
     name: str = Field("sft_curated", pattern=r"^[A-Za-z0-9_.-]+$", description="dataset name in trainer configs")
     license: str | None = Field(None, description="licence of the curated dataset, for the dataset card")
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in OUTPUT_FORMATS:
+            raise ValueError(f"unknown format {value!r}; one of {', '.join(OUTPUT_FORMATS)}")
+        return value
+
+    @field_validator("extra_formats")
+    @classmethod
+    def _known_formats(cls, values: list[str]) -> list[str]:
+        for value in values:
+            cls._known_format(value)
+        return values
 
 
 def format_folders(settings: OutputSettings, out_dir: Path) -> list[tuple[str, Path]]:
@@ -41,56 +55,12 @@ def format_folders(settings: OutputSettings, out_dir: Path) -> list[tuple[str, P
     return [(settings.format, out_dir)] + [(fmt, out_dir / fmt) for fmt in extras]
 
 
-def _user_text(ex: Example) -> str:
-    return f"{ex.instruction}\n\n{ex.input}" if ex.input else ex.instruction
-
-
-def to_alpaca(ex: Example, system: str | None = None) -> dict[str, Any]:
-    return {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "id": ex.id,
-            "source": ex.source}
-
-
-def to_messages(ex: Example, system: str | None = None) -> dict[str, Any]:
-    turns = [{"role": "system", "content": system}] if system else []
-    turns += [{"role": "user", "content": _user_text(ex)}, {"role": "assistant", "content": ex.output}]
-    return {"messages": turns, "id": ex.id, "source": ex.source}
-
-
-def to_sharegpt(ex: Example, system: str | None = None) -> dict[str, Any]:
-    turns = [{"from": "system", "value": system}] if system else []
-    turns += [{"from": "human", "value": _user_text(ex)}, {"from": "gpt", "value": ex.output}]
-    return {"conversations": turns, "id": ex.id, "source": ex.source}
-
-
-CONVERTERS: dict[str, Callable[[Example, str | None], dict[str, Any]]] = {
-    "alpaca": to_alpaca, "messages": to_messages, "sharegpt": to_sharegpt}
-_ROLES = {"messages": ("role", "content", "user", "assistant"), "sharegpt": ("from", "value", "human", "gpt")}
-
-
-def check_row(row: dict[str, Any], fmt: str) -> None:
-    """Refuse a row a trainer would choke on: empty output, non-string fields, turns that do not alternate
-    user/assistant or do not end with the assistant. A failure here is a bug upstream, so it raises."""
-    if fmt == "alpaca":
-        for key in ("instruction", "input", "output"):
-            if not isinstance(row.get(key), str):
-                raise ValueError(f"row {row.get('id')}: {key} is not a string")
-        if not row["output"].strip() or not row["instruction"].strip():
-            raise ValueError(f"row {row.get('id')}: empty instruction or output")
-        return
-    role_key, content_key, user, assistant = _ROLES[fmt]
-    turns = row["messages" if fmt == "messages" else "conversations"]
-    roles = [t[role_key] for t in turns if t[role_key] != "system"]
-    if not all(isinstance(t[content_key], str) and t[content_key].strip() for t in turns):
-        raise ValueError(f"row {row.get('id')}: a turn is empty or not a string")
-    if not roles or roles[-1] != assistant or any(r != (user, assistant)[i % 2] for i, r in enumerate(roles)):
-        raise ValueError(f"row {row.get('id')}: turns must alternate {user}/{assistant} and end with {assistant}")
-
-
 def converted(examples: Iterable[Example], fmt: str, system: str | None) -> Iterable[dict[str, Any]]:
-    convert = CONVERTERS[fmt]
+    """Rows in the shape of `fmt`, each checked as a trainer would read it."""
+    output = OUTPUT_FORMATS[fmt]
     for ex in examples:
-        row = convert(ex, system)
-        check_row(row, fmt)
+        row = output.convert(ex, system)
+        output.check(row)
         yield row
 
 

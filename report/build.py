@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from filters.ledger import Ledger
 from formats.example import FIELDS, Example, Reject
+from formats.ledger import Ledger
+from formats.text import CJK
 
 
 class InvariantError(RuntimeError):
@@ -96,8 +97,7 @@ def rule_examples(ledger: Ledger, kept: dict[str, Example], per_rule: int = 3) -
     return out
 
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_DIFF_TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+|\\s+|[^\\w\\s]")  # words, CJK characters, spaces, marks
+_DIFF_TOKEN = re.compile(f"[{CJK}]|[^\\W{CJK}]+|\\s+|[^\\w\\s]")  # words, CJK characters, spaces, marks
 
 
 def word_diff(kept: str, dropped: str, context: int = 80) -> list[list[str]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from formats.example import FIELDS
+
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -19,7 +21,6 @@ ins{background:#d2f5d6;text-decoration:none}pre{white-space:pre-wrap;margin:.2em
 details{margin:.2em 0}summary{cursor:pointer}.bar{fill:#4a78c2}.muted{color:#777}
 .before{fill:#b8b8b8}.after{fill:#4a78c2}.hist{display:inline-block;margin:0 1em 1em 0}.hist text{font-size:11px}
 """
-FIELDS = ("instruction", "input", "output")
 
 
 def _n(value: Any) -> str:

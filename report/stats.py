@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -17,38 +16,19 @@ from typing import Any
 import numpy as np
 
 from formats.example import FIELDS
+from formats.language import guess
+from formats.text import TOKENS_ESTIMATE, estimate_tokens, words
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 SAMPLE_ROWS = 2_000  # distinct-n falls as a corpus grows; a fixed sample keeps it comparable across runs
 # Length buckets [edge, next edge), the last open-ended: the same edges for every run, characters and tokens,
 # so histograms before and after filtering (or of two runs) compare bucket by bucket.
 LENGTH_EDGES = (0, 1, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
-TOKENS_ESTIMATE = "estimate (CJK chars + other chars / 4)"
-
-
-def words(text: str) -> list[str]:
-    """Words for alphabetic scripts, single characters for CJK."""
-    return _WORD.findall(text.casefold())
-
-
-def estimate_tokens(text: str) -> int:
-    if text.isascii():
-        return math.ceil(len(text) / 4)
-    cjk = len(_CJK.findall(text))
-    return cjk + math.ceil((len(text) - cjk) / 4)
-
-
-_NOT_LETTER = re.compile(r"[\W\d_]+")
 
 
 def language(text: str) -> str:
-    """'zh' when CJK characters make up a real share of the letters, else 'en'. Counted with regexes, not a
-    per-character Python loop: this runs on every row of the report."""
-    letters = len(_NOT_LETTER.sub("", text))
-    if not letters:
-        return "unknown"
-    return "zh" if len(_CJK.findall(text)) / letters > 0.3 else "en"
+    """The row's language by the guesser the wrong-language check uses. The check needs enough prose to be sure
+    before it drops anything; a count of the mix may also guess on a short row (still "unknown" when unsure)."""
+    return guess(text, min_letters=1) or "unknown"
 
 
 def percentiles(values: Sequence[int], points: Sequence[int] = (50, 90, 99)) -> dict[str, int]:
@@ -233,7 +213,7 @@ def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], 
     first_words = Counter((words(r.get("instruction", ""))[:1] or ["∅"])[0] for r in rows)
     source_of = [r.get("source", "") for r in rows]
     sources = Counter(source_of)
-    language_of = [language(r.get("instruction", "") + r.get("output", "")) for r in rows]
+    language_of = [language(f"{r.get('instruction', '')}\n{r.get('output', '')}") for r in rows]
     languages = Counter(language_of)
     stats: dict[str, Any] = {
         "rows": len(rows),

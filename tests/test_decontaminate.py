@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from filters.decontaminate import DecontaminationSettings, EvalIndex, decontaminate, load_eval_items
-from filters.ledger import Ledger
 from flows.config import ConfigError, load_config
 from formats.example import Example
+from formats.ledger import Ledger
 
 QUESTION = ("A farmer has seventeen sheep and all but nine of them run away during the storm so how many "
             "sheep does the farmer have left at the end of the day")

@@ -78,9 +78,9 @@ def test_deployment_run_on_a_process_worker(prefect_server, tmp_path):
     started = _prefect(env, "deployment", "run", "build/manual",
                        "--param", "config=sample_data/pipeline.yaml", "--param", f"out={out}")
     run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
-    _prefect(env, "worker", "start", "--pool", "curation", "--run-once")  # the worker exits before the server
+    worker = _prefect(env, "worker", "start", "--pool", "curation", "--run-once")  # it exits before the server
     inspected = _prefect(env, "flow-run", "inspect", run_id)
-    assert re.search(r"state_type=StateType\.COMPLETED", inspected), inspected[-2000:]
+    assert re.search(r"state_type=StateType\.COMPLETED", inspected), worker[-4000:]
     for name in ("train.jsonl", "val.jsonl", "rejects.jsonl", "edits.jsonl", "report.json"):
         assert (out / name).stat().st_size > 0, name
     assert "curation-report" in _prefect(env, "artifact", "ls")

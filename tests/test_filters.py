@@ -4,15 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair
+from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matcher, clean_batch, repair, shard_steps
 from filters.dedup import DedupSettings, exact_dedup
-from filters.ledger import Ledger
 from filters.noise import NoiseSettings, first_problem
 from filters.normalise import normalise_for_dedup
 from filters.repair import fix_encoding, fix_whitespace
 from filters.slop import SlopMatcher, load_rules, remove_spans
-from filters.textspans import code_blocks
 from formats.example import Example
+from formats.ledger import Ledger
+from formats.text import code_blocks
 
 RULES = load_rules()
 
@@ -134,7 +134,7 @@ def test_prompt_key_catches_the_same_question_answered_twice():
 def test_clean_batch_accounts_for_every_row():
     rows = [ex("Good answer.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
     ledger = Ledger()
-    kept = clean_batch(rows, FilterSettings(), build_matcher(SlopSettings()), ledger)
+    kept = clean_batch(rows, shard_steps(FilterSettings(), matcher=build_matcher(SlopSettings())), ledger)
     assert len(kept) + len(ledger.rejects) == 3 and len(kept) == 1
 
 
@@ -186,7 +186,8 @@ def test_lead_in_is_stripped_but_the_sentence_after_the_colon_stays():
     assert apply_slop(row, matcher, SlopSettings(), Ledger())
     assert row.output == "the museum opens at ten and closes at six every day."
     short = ex("Here is a randomly generated password: rT8$jLpZ.")
-    assert apply_slop(short, matcher, SlopSettings(), Ledger()) and short.output == short.output
+    assert apply_slop(short, matcher, SlopSettings(), Ledger())
+    assert short.output == "Here is a randomly generated password: rT8$jLpZ."  # the answer is the whole sentence
 
 
 def test_quoted_answer_after_lead_in_is_never_eaten():
@@ -212,8 +213,13 @@ def test_framing_sentence_goes_and_the_answer_stays():
     assert row.output == "1. 写博客\n2. 拍视频"
 
 
-def test_matcher_survives_lone_surrogates():
-    assert build_matcher(SlopSettings()).find("output", "Sure!\ud800 I hope this helps!") is not None
+def test_lone_surrogates_are_repaired_before_slop_rules_look():
+    row = ex("Sure!\ud800 The answer is four. I hope this helps!")
+    ledger = Ledger()
+    kept = clean_batch([row], shard_steps(FilterSettings()), ledger)
+    assert [r.output for r in kept] == ["The answer is four."]
+    assert [e.rule for e in ledger.edits] == ["repair.encoding", "en.opener.certainly", "en.closer.hope-this-helps"]
+    assert ledger.edits[0].removed == "\\ud800"  # written escaped: a lone surrogate cannot be encoded
 
 
 _WRONG_LANGUAGE_CASES = [
@@ -343,7 +349,7 @@ def test_a_cut_that_would_move_a_code_fence_is_not_made():
 
 
 def test_cleaning_in_processes_matches_one_process():
-    from filters.clean import FilterSettings, build_matcher, clean_batch, clean_in_processes
+    from filters.clean import FilterSettings, build_matcher, clean_batch, clean_in_processes, shard_steps
 
     texts = ["Certainly! Here's how to reset it: open Settings.", "As an AI language model, I cannot do that.",
              "作为一个AI语言模型，我无法回答。", "Open the billing page and click download. I hope this helps!",
@@ -356,7 +362,7 @@ def test_cleaning_in_processes_matches_one_process():
 
     settings = FilterSettings()
     one, many = Ledger(), Ledger()
-    kept_one = clean_batch(rows(), settings, build_matcher(settings.slop), one)
+    kept_one = clean_batch(rows(), shard_steps(settings, matcher=build_matcher(settings.slop)), one)
     kept_many = clean_in_processes(rows(), settings, many, workers=2, chunk_rows=7)
     assert [k.to_dict() for k in kept_many] == [k.to_dict() for k in kept_one]
     assert [r.to_dict() for r in many.rejects] == [r.to_dict() for r in one.rejects] and one.rejects

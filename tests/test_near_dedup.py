@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filters.dedup import DedupSettings, deduplicate
-from filters.ledger import Ledger
 from filters.near_dedup import (
     MinHashParams,
     ShingleSets,
@@ -17,6 +16,7 @@ from filters.near_dedup import (
 )
 from filters.normalise import normalise_for_dedup, normalise_many
 from formats.example import Example
+from formats.ledger import Ledger
 
 BASE = ("To reset a forgotten password open the login page and click the link that says forgot password then "
         "enter the email address you registered with and follow the instructions in the message we send you "

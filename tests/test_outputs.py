@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from formats.example import Example
-from formats.trainer_configs import LLAMAFACTORY_COLUMNS, axolotl_datasets, llamafactory_dataset_info
-from formats.writers import atomic_write_jsonl, check_row, converted, read_jsonl
+from formats.outputs import OUTPUT_FORMATS
+from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info
+from formats.writers import atomic_write_jsonl, converted, read_jsonl
 
 
 def rows():
@@ -18,7 +19,7 @@ def rows():
             for i in range(6)]
 
 
-@pytest.mark.parametrize("fmt", ["alpaca", "messages", "sharegpt"])
+@pytest.mark.parametrize("fmt", sorted(OUTPUT_FORMATS))
 def test_each_format_loads_and_its_trainer_entries_match(tmp_path, fmt):
     atomic_write_jsonl(tmp_path / "train.jsonl", converted(rows(), fmt, "Be brief." if fmt != "alpaca" else None))
     atomic_write_jsonl(tmp_path / "val.jsonl", converted(rows()[:2], fmt, None))
@@ -40,7 +41,17 @@ def test_each_format_loads_and_its_trainer_entries_match(tmp_path, fmt):
     assert datasets.load_dataset("json", data_files=first["path"])["train"].num_rows == 6
     if fmt != "alpaca":
         assert first["field_messages"] in loaded["train"].column_names
-    assert set(LLAMAFACTORY_COLUMNS) == {"alpaca", "messages", "sharegpt"}
+    # what a trainer reads through the entry maps back to the examples that were written
+    for example, row in zip(rows(), loaded["train"], strict=True):
+        if fmt == "alpaca":
+            assert (row["instruction"], row["input"], row["output"]) == \
+                (example.instruction, example.input, example.output)
+            continue
+        tags = entry["tags"]
+        said = {turn[tags["role_tag"]]: turn[tags["content_tag"]] for turn in row[entry["columns"]["messages"]]}
+        assert said[tags["system_tag"]] == "Be brief."
+        assert said[tags["user_tag"]].startswith(example.instruction) and example.input in said[tags["user_tag"]]
+        assert said[tags["assistant_tag"]] == example.output
 
 
 @pytest.mark.parametrize("row,fmt", [
@@ -51,7 +62,7 @@ def test_each_format_loads_and_its_trainer_entries_match(tmp_path, fmt):
 ])
 def test_rows_a_trainer_would_choke_on_are_refused(row, fmt):
     with pytest.raises(ValueError):
-        check_row(row, fmt)
+        OUTPUT_FORMATS[fmt].check(row)
 
 
 def test_sample_run_writes_card_and_trainer_files(sample_run):

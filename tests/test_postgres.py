@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, text
 
 from formats.example import Example
 from formats.readers import read_source
-from formats.readers.sql_reader import _engine
-from formats.sources import Columns, SqlSource
+from formats.readers.sql_reader import SqlSource, _engine
+from formats.sources import Columns
 from tests.pg import server_binaries, throwaway_server
 
 pytestmark = pytest.mark.skipif(server_binaries() is None or not shutil.which("runuser"),

@@ -5,7 +5,11 @@ import pytest
 
 from formats.example import Example, Reject
 from formats.readers import read_source
-from formats.sources import Columns, CsvSource, HtmlSource, JsonlSource, SqlSource, check_read_only
+from formats.readers.csv_reader import CsvSource
+from formats.readers.html_reader import HtmlSource
+from formats.readers.jsonl_reader import JsonlSource
+from formats.readers.sql_reader import SqlSource, check_read_only
+from formats.sources import Columns
 from tests.conftest import SAMPLE, write
 
 

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from formats.report_html import render_report_html
+from report.html import render_report_html
 
 
 class _Collector(HTMLParser):
@@ -20,6 +20,17 @@ class _Collector(HTMLParser):
 
     def handle_data(self, data):
         self.text.append(data)
+
+
+# sample_data plants four exact copies and one near copy ("typically" → "usually"): these rows must be the ones
+# dedup drops, so the counts below come from the fixture, not from a previous run.
+PLANTED_EXACT = {"billing-faq.html#5", "tickets.csv:3", "row id=8", "legacy.jsonl:4"}
+PLANTED_NEAR = {"row id=3"}
+
+
+def dropped_by(out, rule):
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    return {r["row"]["meta"]["locator"] for r in rejects if r["rule"] == rule}
 
 
 @pytest.fixture
@@ -70,16 +81,18 @@ def test_report_renders_in_headless_chromium_without_console_errors(report, tmp_
 
 
 def test_terminal_summary(report, capsys, tmp_path):
-    from flows.report import main
+    from flows.summary import main
 
     out, data = report
     assert main([str(out)]) == 0
     printed = capsys.readouterr().out
     assert f"read {data['totals']['read']:,}" in printed and "en.opener.certainly" in printed
     overall = data["duplicates"]["overall"]
-    assert overall["exact"] == 4 and overall["near"] == 1
-    assert (f"duplicates: 4 exact + 1 near of {overall['reached_dedup']} rows that reached dedup "
-            f"({5 / overall['reached_dedup']:.1%})") in printed
+    assert dropped_by(out, "exact-duplicate") == PLANTED_EXACT and dropped_by(out, "near-duplicate") == PLANTED_NEAR
+    exact, near = len(PLANTED_EXACT), len(PLANTED_NEAR)
+    assert overall["exact"] == exact and overall["near"] == near
+    assert (f"duplicates: {exact} exact + {near} near of {overall['reached_dedup']} rows that reached dedup "
+            f"({(exact + near) / overall['reached_dedup']:.1%})") in printed
     assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing: en.ai-identity.framing" in printed
     assert main([str(tmp_path)]) == 2
 
@@ -105,11 +118,13 @@ def test_report_json_has_lengths_silent_rules_and_duplicates(report):
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     dups = data["duplicates"]
     reached = funnel["after decontamination"]  # the sample's eval set takes one row out before dedup
-    assert dups["overall"] == {"reached_dedup": reached, "exact": 4, "near": 1, "rate": round(5 / reached, 4)}
+    exact, near = len(PLANTED_EXACT), len(PLANTED_NEAR)
+    assert dups["overall"] == {"reached_dedup": reached, "exact": exact, "near": near,
+                               "rate": round((exact + near) / reached, 4)}
     assert dups["overall"]["exact"] == sum(r["rule"] == "exact-duplicate" for r in rejects)
     for name, rate in dups["by_source"].items():
         assert rate["reached_dedup"] == data["sources"][name]["kept"] + rate["exact"] + rate["near"]
-    assert dups["exact"]["sizes"] == {"2": 4} and dups["near"]["sizes"] == {"2": 1}
+    assert dups["exact"]["sizes"] == {"2": exact} and dups["near"]["sizes"] == {"2": near}  # each planted once
     near = dups["near"]["largest"][0]
     dropped = next(r for r in rejects if r["rule"] == "near-duplicate")
     assert near["dropped"]["id"] == dropped["id"] and near["similarity"] == dropped["row"]["meta"]["similarity"]
@@ -125,8 +140,12 @@ def test_report_json_has_lengths_silent_rules_and_duplicates(report):
 def test_report_html_shows_histograms_silent_rules_and_duplicate_diffs(report):
     out, data = report
     page = (out / "report.html").read_text()
-    assert page.count('<svg class="hist"') == 6 and "output · tokens" in page and "before filtering (45 rows" in page
-    assert "<title>20–49: before 25</title>" in page  # instruction characters, a bucket as ingested
+    funnel = {f["stage"]: f["rows"] for f in data["funnel"]}
+    assert page.count('<svg class="hist"') == 6 and "output · tokens" in page
+    assert f"before filtering ({funnel['ingested']} rows" in page
+    edges, before = data["lengths"]["edges"], data["lengths"]["before"]["chars"]["instruction"]
+    bucket = edges.index(20)  # instruction characters as ingested, the bucket the page draws as 20–49
+    assert f"<title>20–49: before {before[bucket]}</title>" in page
     assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing" in page and "noise.echo" in page
     assert "<del>typically</del><ins>usually</ins>" in page  # the near-duplicate's word diff
     assert "<td>all sources</td>" in page and "size_by_language" in page
@@ -134,9 +153,9 @@ def test_report_html_shows_histograms_silent_rules_and_duplicate_diffs(report):
 
 def test_duplicate_summary_groups_exact_and_near_clusters():
     from filters.dedup import DedupSettings, deduplicate
-    from filters.ledger import Ledger
     from formats.example import Example
-    from formats.report import duplicate_summary, word_diff
+    from formats.ledger import Ledger
+    from report.build import duplicate_summary, word_diff
 
     base = ("To reset a forgotten password open the login page and click the link that says forgot password then "
             "enter the email address you registered with and follow the instructions in the message we send")

@@ -1,7 +1,7 @@
 import random
 import string
 
-from train.stats import compression_ratio, dataset_stats, distinct_n, language, mtld, words
+from report.stats import compression_ratio, dataset_stats, distinct_n, language, mtld, words
 
 
 def test_diversity_figures_separate_varied_from_repetitive_text():
@@ -29,7 +29,7 @@ def test_dataset_stats_on_rows():
 
 
 def test_length_histograms_use_fixed_buckets_for_chars_and_tokens():
-    from train.stats import LENGTH_EDGES, histogram, length_histograms
+    from report.stats import LENGTH_EDGES, histogram, length_histograms
 
     assert LENGTH_EDGES[:4] == (0, 1, 10, 20)
     counts = histogram([0, 1, 9, 10, 19, 20, 49_999, 50_000, 10**6])
@@ -59,7 +59,7 @@ def test_size_by_source_and_language():
 
 
 def test_tfidf_diversity_separates_templated_from_varied_rows():
-    from train.stats import tfidf_diversity
+    from report.stats import tfidf_diversity
 
     topics = ["cats", "rivers", "taxes", "loops", "poems"]
     templated = [f"Write a short poem about {topics[i % 5]}. Here is a short poem about {topics[i * 3 % 5]}: "

@@ -1,6 +1,6 @@
 """The stats gate and the label preview: what a person checks before spending GPU hours.
 
-Dataset-level figures come from `train.stats.dataset_stats` (shared with the report) with the model's own
+Dataset-level figures come from `report.stats.dataset_stats` (shared with the report) with the model's own
 tokenizer; the training-specific ones (lengths after templating, over-length share, truncated / skipped rows,
 trained tokens) are added here from the exact ids training will use.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from report.stats import dataset_stats, percentiles
 from train.prompts import IGNORE, Encoded, PromptFormat
 from train.settings import GateSettings
-from train.stats import dataset_stats, percentiles
 
 
 class GateError(RuntimeError):

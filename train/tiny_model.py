@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from formats.example import FIELDS
+
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}"
     "{% if m['role'] == 'system' %}<|system|>\n{{ m['content'] }}\n"
@@ -39,7 +41,7 @@ def _corpus(data_dir: Path | None) -> Iterable[str]:
         for line in (data_dir / "train.jsonl").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                yield "\n".join(str(row.get(k, "")) for k in ("instruction", "input", "output"))
+                yield "\n".join(str(row.get(k, "")) for k in FIELDS)
 
 
 def build_tokenizer(data_dir: Path | None = None, vocab_size: int = 2048):

@@ -13,11 +13,23 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
 
 from formats.columns import missing_columns, record_mapper
 from formats.encoding import detect_encoding
 from formats.example import Example, Reject
-from formats.sources import CsvSource
+from formats.sources import Columns, SourceBase, SourceKind, file_problems
+
+
+class CsvSource(SourceBase):
+    kind: Literal["csv"]
+    path: str
+    encoding: str = "auto"
+    delimiter: str = "auto"
+    columns: Columns = Columns()
+    chunk_rows: int = Field(50_000, gt=0)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
@@ -80,3 +92,7 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
                 continue
             instruction, context, output = mapper(record)
             yield Example.from_fields(spec.name, locator, instruction, context, output)
+
+
+KIND = SourceKind(model=CsvSource, read=read_csv, input_files=lambda spec: [spec.path],
+                  check=lambda spec, base_dir: file_problems("path", base_dir, spec.path))

@@ -10,15 +10,39 @@ import glob
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from bs4 import BeautifulSoup, Tag
 from bs4.dammit import UnicodeDammit
+from pydantic import Field, field_validator
 
 from formats.example import Example, Reject
 from formats.html_text import element_text
 from formats.main_text import main_text
 from formats.presets import EXTRACTORS
-from formats.sources import HtmlSource
+from formats.sources import SourceBase, SourceKind
+
+
+class HtmlSource(SourceBase):
+    kind: Literal["html"]
+    paths: str | list[str] = Field(description="glob(s) of .html / .html.gz files, relative to the config file")
+    extract: Literal["qa", "text"] = "qa"
+    selectors: str | dict[str, str] | None = Field(
+        None, description="Q/A mode: a preset name or {item, instruction, input, output} CSS selectors")
+    instruction: str | None = Field(None, description="text mode: template, e.g. 'Explain {title}'")
+    encoding: str = "auto"
+
+    @field_validator("selectors")
+    @classmethod
+    def _known_selector_keys(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        if isinstance(value, dict):
+            unknown = set(value) - {"item", "instruction", "input", "output"}
+            if unknown:
+                raise ValueError(f"unknown selector key(s) {sorted(unknown)}; expected item, instruction, "
+                                 "input, output")
+            if "output" not in value or "instruction" not in value:
+                raise ValueError("selectors need at least 'instruction' and 'output'")
+        return value
 
 # Presets for page shapes that ship with the project; custom selectors work for any other site.
 PRESETS: dict[str, dict[str, str]] = {
@@ -27,9 +51,8 @@ PRESETS: dict[str, dict[str, str]] = {
 
 
 def page_paths(spec: HtmlSource, base_dir: Path) -> list[Path]:
-    patterns = [spec.paths] if isinstance(spec.paths, str) else spec.paths
     found: set[Path] = set()
-    for pattern in patterns:
+    for pattern in _patterns(spec):
         found.update(Path(p) for p in glob.glob(str(base_dir / pattern), recursive=True))
     return sorted(p for p in found if p.is_file())
 
@@ -90,3 +113,24 @@ def read_html(spec: HtmlSource, base_dir: Path) -> Iterator[Example | Reject]:
             yield _text_example(spec, html, page, path)
         else:
             yield from _qa_examples(spec, BeautifulSoup(html, "lxml"), page)
+
+
+def _patterns(spec: HtmlSource) -> list[str]:
+    return [spec.paths] if isinstance(spec.paths, str) else list(spec.paths)
+
+
+def _check(spec: HtmlSource, base_dir: Path) -> list[str]:
+    problems = []
+    if not any(glob.glob(str(base_dir / p), recursive=True) for p in _patterns(spec)):
+        problems.append(f"paths: no file matches {spec.paths!r} under {base_dir}")
+    if spec.extract == "text" and not spec.instruction:
+        problems.append("instruction: text mode needs an instruction template, e.g. 'Summarise the article {title}'")
+    if spec.extract == "qa" and not spec.selectors:
+        problems.append("selectors: Q/A mode needs a preset name or CSS selectors")
+    presets = sorted({*PRESETS, *EXTRACTORS})
+    if isinstance(spec.selectors, str) and spec.selectors not in presets:
+        problems.append(f"selectors: unknown preset {spec.selectors!r}; presets: {presets}")
+    return problems
+
+
+KIND = SourceKind(model=HtmlSource, read=read_html, input_files=_patterns, check=_check)

@@ -4,27 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
+from pydantic import Field
 
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
-from formats.sources import JsonlSource
+from formats.outputs import CHAT_SHAPES
+from formats.sources import Columns, SourceBase, SourceKind, file_problems
 
-_USER = {"user", "human"}
-_ASSISTANT = {"assistant", "gpt", "bot"}
+
+class JsonlSource(SourceBase):
+    kind: Literal["jsonl"]
+    path: str = Field(description=".jsonl, or a .json array (Alpaca style)")
+    columns: Columns = Columns()
+
+# Every chat spelling an output format knows (formats/outputs/) is read back; "bot" is seen in older exports.
+_USER = {shape.user for shape in CHAT_SHAPES}
+_ASSISTANT = {shape.assistant for shape in CHAT_SHAPES} | {"bot"}
 
 
 def _turns(row: dict[str, Any]) -> list[tuple[str, str]] | None:
-    turns = row.get("messages") or row.get("conversations")
+    for shape in CHAT_SHAPES:
+        turns = row.get(shape.turns)
+        if turns:
+            break
+    else:
+        return None
     if not isinstance(turns, list):
         return None
     out = []
     for turn in turns:
-        role = str(turn.get("role", turn.get("from", ""))).lower()
-        text = turn.get("content", turn.get("value", ""))
-        out.append((role, text if isinstance(text, str) else ""))
+        if not isinstance(turn, dict):
+            out.append(("", ""))
+            continue
+        role = next((turn[s.role] for s in CHAT_SHAPES if s.role in turn), "")
+        text = next((turn[s.content] for s in CHAT_SHAPES if s.content in turn), "")
+        out.append((str(role).lower(), text if isinstance(text, str) else ""))
     return out
 
 
@@ -84,3 +101,7 @@ def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
             yield Reject.raw(spec.name, locator, "bad-row", f"{unit} {number}: {err}", row)
             continue
         yield Example.from_fields(spec.name, locator, instruction, context, output)
+
+
+KIND = SourceKind(model=JsonlSource, read=read_jsonl, input_files=lambda spec: [spec.path],
+                  check=lambda spec, base_dir: file_problems("path", base_dir, spec.path))

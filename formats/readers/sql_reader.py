@@ -3,18 +3,57 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
+from pydantic import Field, field_validator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
-from formats.sources import SqlSource, check_read_only
+from formats.sources import Columns, SourceBase, SourceKind
+
+_WRITE_WORDS = re.compile(
+    r"\b(insert|update|delete|merge|upsert|drop|create|alter|truncate|grant|revoke|attach|detach|"
+    r"pragma|vacuum|copy|call|exec|execute|into)\b", re.IGNORECASE)
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def check_read_only(query: str) -> None:
+    """Refuse anything but one SELECT (or WITH … SELECT) before it reaches a database."""
+    code = _STRINGS.sub("''", _COMMENTS.sub(" ", query)).strip().rstrip(";").strip()
+    if ";" in code:
+        raise ValueError("only a single statement is allowed (found ';' between statements)")
+    first = code.split(None, 1)[0].lower() if code else ""
+    if first not in ("select", "with"):
+        raise ValueError(f"only SELECT or WITH … SELECT queries are allowed, got {first.upper() or 'nothing'}")
+    word = _WRITE_WORDS.search(code)
+    if word:
+        raise ValueError(f"the query contains {word.group(0).upper()!r}: only read-only queries are allowed")
+
+
+class SqlSource(SourceBase):
+    kind: Literal["sql"]
+    url: str = Field(description="SQLAlchemy URL; relative sqlite paths are relative to the config file")
+    query: str
+    columns: Columns = Columns()
+    key: str | list[str] | None = Field(None, description="key column(s) used as the row locator")
+    script: str | None = Field(None, description="sqlite only: a .sql file loaded into a fresh database first")
+    password_env: str | None = Field(None, description="environment variable that holds the password")
+
+    @field_validator("query")
+    @classmethod
+    def _select_only(cls, query: str) -> str:
+        check_read_only(query)
+        return query
 
 BATCH_ROWS = 10_000
 
@@ -77,3 +116,35 @@ def read_sql(spec: SqlSource, base_dir: Path) -> Iterator[Example | Reject]:
             locator = ("row " + ",".join(f"{k}={row[k]}" for k in keys)) if keys else f"row {number}"
             instruction, context, output = map_row(row, spec.columns)
             yield Example.from_fields(spec.name, locator, instruction, context, output)
+
+
+def _input_files(spec: SqlSource) -> list[str] | None:
+    if make_url(spec.url).get_backend_name() != "sqlite":
+        return None  # a database server: its rows are read every run; the clean stage's cache catches unchanged shards
+    if spec.script:
+        return [spec.script]  # the database is built from this script on every read
+    database = make_url(spec.url).database or ""
+    return [database, f"{database}-wal"]  # a write shows in the file or its write-ahead log
+
+
+def _check(spec: SqlSource, base_dir: Path) -> list[str]:
+    try:
+        url = make_url(spec.url)
+    except ArgumentError as err:
+        return [f"url: not a database URL ({err})"]
+    if url.get_backend_name() != "sqlite":
+        return ["script: only sqlite sources can load a script"] if spec.script else []
+    if spec.script:
+        return [] if (base_dir / spec.script).is_file() else [f"script: file not found: {base_dir / spec.script}"]
+    if url.database in (None, "", ":memory:"):
+        return ["url: an in-memory sqlite database has no rows; give a file or script"]
+    if not (base_dir / url.database).is_file():
+        return [f"url: sqlite database does not exist: {base_dir / url.database}"]
+    return []
+
+
+def _summary(spec: SqlSource) -> dict[str, Any]:
+    return {"url": masked(spec.url)}
+
+
+KIND = SourceKind(model=SqlSource, read=read_sql, input_files=_input_files, check=_check, summary=_summary)

@@ -1,0 +1,20 @@
+"""The corpus-level steps, run once over every cleaned row (they compare rows with each other or with evaluation
+sets): the registry of such steps. A new one is a Step class in its own module plus one line here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from filters.decontaminate import DecontaminateStep
+from filters.dedup import DedupStep
+from formats.step import Step
+
+
+def corpus_steps(config: Any, base_dir: Path) -> list[Step]:
+    """The steps in order, from the pipeline config (`decontamination:` only when evaluation sets are named)."""
+    steps: list[Step] = []
+    if config.decontamination.eval_sets:
+        steps.append(DecontaminateStep(config.decontamination, base_dir))
+    steps.append(DedupStep(config.dedup, {source.name: i for i, source in enumerate(config.sources)}))
+    return steps

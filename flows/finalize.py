@@ -1,0 +1,130 @@
+"""After cleaning: merge the shards and their ledgers, run the corpus-level steps, split, write every output and
+the report. Plain functions, no Prefect: flows/pipeline.py runs `finalize` as one task, and tests call it
+directly. It sits in flows/ because it is where filters/ (the steps) and report/ meet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from filters.clean import shard_steps
+from filters.corpus import corpus_steps
+from flows.cache import code_version, key_of
+from flows.config import PipelineConfig
+from flows.outputs import STATE_DIR
+from formats.example import Example, Reject
+from formats.ledger import Ledger, load_ledger
+from formats.readers import kind_of
+from formats.step import chain_label, rule_ids, run_steps
+from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
+from formats.writers import (
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_jsonl,
+    converted,
+    format_folders,
+    split_train_val,
+)
+from report.build import build_report
+from report.card import render_card
+from report.html import render_report_html
+from report.stats import LENGTH_EDGES, dataset_stats, length_histograms
+
+
+def enabled_rules(config: PipelineConfig, base_dir: Path) -> list[str]:
+    """Every rule the run switches on, from the step lists: the report names those that fired on nothing."""
+    return rule_ids(shard_steps(config.filters, base_dir)) + rule_ids(corpus_steps(config, base_dir))
+
+
+def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows as ingested, before any filter, streamed from the ingest shards."""
+    for meta in ingested:
+        for shard in meta["shards"]:
+            with (Path(meta["folder"]) / shard).open("rb") as handle:
+                yield from map(orjson.loads, handle)
+
+
+def _merge(ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]], ledger: Ledger) -> list[Example]:
+    """The ingest quarantine and every shard's ledger into `ledger`; the cleaned rows in shard order."""
+    for meta in ingested:
+        with (Path(meta["folder"]) / "rejects.jsonl").open("rb") as handle:
+            for line in handle:
+                ledger.add_reject(Reject(**orjson.loads(line)))
+    examples: list[Example] = []
+    for part in cleaned:
+        ledger.merge(load_ledger(Path(part["folder"])))
+        with (Path(part["folder"]) / "examples.jsonl").open("rb") as handle:
+            examples.extend(Example.from_dict(orjson.loads(line)) for line in handle)
+    return examples
+
+
+def _new_ids(state: Path, source: str, ids: list[str]) -> int:
+    """How many of this run's row ids no earlier run had seen; then remember them all."""
+    path = state / f"{source}.ids"
+    seen = set(path.read_text().split()) if path.is_file() else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(sorted(ids)))
+    return len(ids) if seen is None else sum(1 for i in ids if i not in seen)
+
+
+def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
+             failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any) -> dict[str, Any]:
+    """Merge, run the corpus steps, split, write, report."""
+    ledger = Ledger()
+    read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
+    examples = _merge(ingested, cleaned, ledger)
+    quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
+    funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
+              (chain_label(shard_steps(config.filters, base_dir)), len(examples))]
+    steps = corpus_steps(config, base_dir)
+    examples, corpus_funnel = run_steps(steps, examples, ledger)
+    funnel += corpus_funnel
+    for (_, rows), step in zip(corpus_funnel, steps, strict=True):
+        log.info("%s: %d rows kept", step.name, rows)
+
+    out = config.output
+    train, val = split_train_val(examples, out.val_fraction, out.seed)
+    funnel += [("train", len(train)), ("val", len(val))]
+    for fmt, folder in format_folders(out, out_dir):
+        atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt))
+        atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt))
+    atomic_write_jsonl(out_dir / "provenance.jsonl",
+                       ({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
+    atomic_write_jsonl(out_dir / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
+    atomic_write_jsonl(out_dir / "edits.jsonl", (e.to_dict() for e in ledger.edits))
+
+    ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
+    for row in [*ledger.rejects, *train, *val]:
+        ids[row.source].append(row.id)
+    new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
+    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source}
+            for e in train + val]
+    stats = dataset_stats(rows, seed=out.seed)
+    lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
+               "before": length_histograms(_ingested_rows(ingested)), "after": length_histograms(rows)}
+    summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
+               "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
+    report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
+                          stats=stats, config_summary=summary, lengths=lengths,
+                          enabled_rules=enabled_rules(config, base_dir))
+    for name, counts in report["sources"].items():
+        counts["new_rows"] = new_rows.get(name, 0)
+    atomic_write_json(out_dir / "report.json", report)
+    atomic_write_bytes(out_dir / "report.html", render_report_html(report).encode())
+    _write_trainer_files(config, report, out_dir)
+    return report
+
+
+def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path) -> None:
+    """Dataset card and trainer entries beside the data, so it loads without a mapping step."""
+    out = config.output
+    for fmt, folder in format_folders(out, target):
+        atomic_write_json(folder / "dataset_info.json", llamafactory_dataset_info(out.name, fmt))
+        atomic_write_bytes(folder / "axolotl.yaml", axolotl_datasets(fmt).encode())
+        atomic_write_bytes(folder / "load_dataset.py", load_dataset_snippet().encode())
+    card = render_card(report, name=out.name, fmt=out.format, license=out.license,
+                       config_hash=key_of(config), source_licenses={s.name: s.license for s in config.sources})
+    atomic_write_bytes(target / "README.md", card.encode())

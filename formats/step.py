@@ -1,0 +1,46 @@
+"""A step of the pipeline: a batch of rows in, the rows that stay out, every drop and edit in the ledger.
+
+Like datatrove's pipeline steps, but batch-level and ledger-aware, and without a framework: a step is any object
+with these three members. The per-shard chain (repair, slop, noise …) and the corpus-level steps (decontaminate,
+dedup) are plain lists of steps; the funnel and the rule tables of the report derive from those lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from formats.example import Example
+from formats.ledger import Ledger
+
+
+class Step(Protocol):
+    name: str  # short id: the stage of its ledger entries ("slop", "dedup")
+    label: str  # what the funnel calls it ("after dedup"); "" for a step that never drops a row
+
+    def rule_ids(self) -> list[str]:
+        """Every rule id this step can record with its settings: the report lists those that fired on nothing."""
+        ...
+
+    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+        """The rows that stay, in order; rows may be changed in place (each change recorded as an edit)."""
+        ...
+
+
+def run_steps(steps: Sequence[Step], rows: list[Example], ledger: Ledger
+              ) -> tuple[list[Example], list[tuple[str, int]]]:
+    """Apply the steps in order; also the funnel: ("after <label>", rows left) after each step that can drop."""
+    funnel = []
+    for step in steps:
+        rows = step.apply(rows, ledger)
+        if step.label:
+            funnel.append((f"after {step.label}", len(rows)))
+    return rows, funnel
+
+
+def chain_label(steps: Sequence[Step]) -> str:
+    """The funnel's one line for a chain run per shard (its shards are merged before the funnel is drawn)."""
+    return f"after {' and '.join(step.label for step in steps if step.label)} filters"
+
+
+def rule_ids(steps: Sequence[Step]) -> list[str]:
+    return [rule for step in steps for rule in step.rule_ids()]
