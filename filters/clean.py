@@ -15,6 +15,7 @@ from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.parallel import map_in_processes
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
+from filters.turns import ConversationSettings, check_exchanges, turn_field
 from formats.example import FIELDS, Example
 from formats.ledger import Ledger
 from formats.step import Step, run_steps
@@ -40,6 +41,7 @@ class FilterSettings(BaseModel):
 
     slop: SlopSettings = SlopSettings()
     noise: NoiseSettings = NoiseSettings()
+    conversations: ConversationSettings = ConversationSettings()
 
 
 def build_matcher(settings: SlopSettings, base_dir: Path | None = None) -> SlopMatcher:
@@ -64,19 +66,30 @@ def _build_matcher(settings: SlopSettings, base_dir: Path | None) -> SlopMatcher
     return SlopMatcher(chosen)
 
 
+def _repaired(example: Example, ledger: Ledger, name: str, text: str) -> str:
+    if is_clean(text):
+        return text
+    for rule, fix in REPAIRS:
+        fixed = fix(text)
+        if fixed != text:
+            removed, added = (part.encode("utf-8", "backslashreplace").decode()  # the ledger must be writable
+                              for part in changed_span(text, fixed))
+            ledger.edit(example, "repair", rule, name, removed, added, category="repair", action="fix")
+            text = fixed
+    return text
+
+
 def repair(example: Example, ledger: Ledger) -> None:
+    """Every text of the row: its fields, and a conversation's system prompt and earlier turns."""
+    conversation = bool(example.history)
     for name in FIELDS:
-        text = getattr(example, name)
-        if is_clean(text):
-            continue
-        for rule, fix in REPAIRS:
-            fixed = fix(text)
-            if fixed != text:
-                removed, added = (part.encode("utf-8", "backslashreplace").decode()  # the ledger must be writable
-                                  for part in changed_span(text, fixed))
-                ledger.edit(example, "repair", rule, name, removed, added, category="repair", action="fix")
-                text = fixed
-        setattr(example, name, text)
+        field_name = turn_field(len(example.history), name) if conversation else name
+        setattr(example, name, _repaired(example, ledger, field_name, getattr(example, name)))
+    if example.system:
+        example.system = _repaired(example, ledger, "system", example.system)
+    for number, pair in enumerate(example.history):
+        pair[0] = _repaired(example, ledger, turn_field(number, "instruction"), pair[0])
+        pair[1] = _repaired(example, ledger, turn_field(number, "output"), pair[1])
 
 
 def same_code(before: str, after: str) -> bool:
@@ -161,14 +174,18 @@ class SlopStep:
 
     name, label = "slop", "slop"
 
-    def __init__(self, settings: SlopSettings, matcher: SlopMatcher) -> None:
-        self.settings, self.matcher = settings, matcher
+    def __init__(self, settings: SlopSettings, matcher: SlopMatcher, conversations: ConversationSettings) -> None:
+        self.settings, self.matcher, self.policy = settings, matcher, conversations.bad_turn
 
     def rule_ids(self) -> list[str]:
         return [rule.id for rule in self.matcher.rules]
 
+    def _check(self, example: Example, ledger: Ledger) -> bool:
+        return apply_slop(example, self.matcher, self.settings, ledger)
+
     def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
-        return [ex for ex in rows if apply_slop(ex, self.matcher, self.settings, ledger)]
+        return [ex for ex in rows if (check_exchanges(ex, self._check, ledger, self.name, self.policy)
+                                      if ex.history else self._check(ex, ledger))]
 
 
 class NoiseStep:
@@ -176,21 +193,21 @@ class NoiseStep:
 
     name, label = "noise", "noise"
 
-    def __init__(self, settings: NoiseSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: NoiseSettings, conversations: ConversationSettings) -> None:
+        self.settings, self.policy = settings, conversations.bad_turn
 
     def rule_ids(self) -> list[str]:
         return [name for name, _ in CHECKS if name not in self.settings.disable]
 
+    def _check(self, example: Example, ledger: Ledger) -> bool:
+        problem = first_problem(example, self.settings)
+        if problem:
+            ledger.drop(example, self.name, problem[0], problem[1], "noise")
+        return problem is None
+
     def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
-        kept = []
-        for example in rows:
-            problem = first_problem(example, self.settings)
-            if problem:
-                ledger.drop(example, "noise", problem[0], problem[1], "noise")
-            else:
-                kept.append(example)
-        return kept
+        return [ex for ex in rows if (check_exchanges(ex, self._check, ledger, self.name, self.policy)
+                                      if ex.history else self._check(ex, ledger))]
 
 
 def shard_steps(settings: FilterSettings, base_dir: Path | None = None,
@@ -198,8 +215,8 @@ def shard_steps(settings: FilterSettings, base_dir: Path | None = None,
     """The per-shard chain, in order: the registry of per-row steps (a new one is one line here)."""
     return [
         RepairStep(),
-        SlopStep(settings.slop, matcher or build_matcher(settings.slop, base_dir)),
-        NoiseStep(settings.noise),
+        SlopStep(settings.slop, matcher or build_matcher(settings.slop, base_dir), settings.conversations),
+        NoiseStep(settings.noise, settings.conversations),
     ]
 
 
@@ -212,7 +229,11 @@ def clean_batch(examples: list[Example], steps: list[Step], ledger: Ledger) -> l
     return kept
 
 
-Row = tuple[str, str, str, str, str, dict]  # an Example's fields: cheaper to pickle than the dataclass
+Row = tuple  # an Example's fields in slot order: cheaper to pickle than the dataclass
+
+
+def _row(example: Example) -> Row:
+    return tuple(getattr(example, name) for name in Example.__slots__)
 
 
 def _clean_chunk(rows: list[Row], settings: FilterSettings, base_dir: Path | None,
@@ -221,13 +242,12 @@ def _clean_chunk(rows: list[Row], settings: FilterSettings, base_dir: Path | Non
 
     Only changes travel back (most rows pass untouched), and the matcher is built once per process."""
     # the chain may append to meta lists (flags): give each row its own copies, so `rows` stays the original
-    examples = [Example(*row[:5], {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row[5].items()})
-                for row in rows]
+    examples = [Example(*row[:5], {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row[5].items()},
+                        row[6], [list(pair) for pair in row[7]]) for row in rows]
     ledger = Ledger()
     kept = {id(ex) for ex in clean_batch(examples, shard_steps(settings, base_dir), ledger)}
     positions = [i for i, ex in enumerate(examples) if id(ex) in kept]
-    changed = {i: after for i in positions
-               if (after := (*(getattr(examples[i], f) for f in Example.__slots__[:5]), examples[i].meta)) != rows[i]}
+    changed = {i: after for i in positions if (after := _row(examples[i])) != rows[i]}
     return positions, changed, ledger
 
 
@@ -236,15 +256,15 @@ def clean_in_processes(examples: list[Example], settings: FilterSettings, ledger
     """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, changed the
     same way, and the same ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
     chunks = [examples[s:s + chunk_rows] for s in range(0, len(examples), chunk_rows)]
-    rows = [[(ex.id, ex.instruction, ex.input, ex.output, ex.source, ex.meta) for ex in chunk] for chunk in chunks]
+    rows = [[_row(ex) for ex in chunk] for chunk in chunks]
     results = map_in_processes(_clean_chunk, rows, workers, settings, base_dir)
     kept: list[Example] = []
     for chunk, (positions, changed, chunk_ledger) in zip(chunks, results, strict=True):
         for i in positions:
             example = chunk[i]
             if i in changed:
-                example.id, example.instruction, example.input, example.output, example.source, example.meta = \
-                    changed[i]
+                for name, value in zip(Example.__slots__, changed[i], strict=True):
+                    setattr(example, name, value)
             kept.append(example)
         ledger.merge(chunk_ledger)
     return kept

@@ -102,8 +102,12 @@ def decontaminate(examples: list[Example], index: EvalIndex, ledger: Ledger) -> 
     for start in range(0, len(examples), _BATCH_ROWS):
         batch = examples[start:start + _BATCH_ROWS]
         by_field = {name: index.matches([getattr(ex, name) for ex in batch]) for name in FIELDS}
+        fields = FIELDS
+        if any(ex.is_conversation for ex in batch):  # a conversation's earlier turns and system prompt count too
+            by_field["earlier turns"] = index.matches([ex.context_text() for ex in batch])
+            fields = (*FIELDS, "earlier turns")
         for i, ex in enumerate(batch):
-            field = next((name for name in FIELDS if by_field[name][i]), None)
+            field = next((name for name in fields if by_field[name][i]), None)
             if field is None:
                 kept.append(ex)
                 continue

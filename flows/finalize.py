@@ -88,9 +88,10 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     out = config.output
     train, val = split_train_val(examples, out.val_fraction, out.seed)
     funnel += [("train", len(train)), ("val", len(val))]
+    conversations = any(ex.is_conversation for ex in train + val)
     for fmt, folder in format_folders(out, out_dir):
-        atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt))
-        atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt))
+        atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt, conversations))
+        atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt, conversations))
     atomic_write_jsonl(out_dir / "provenance.jsonl",
                        ({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
     atomic_write_jsonl(out_dir / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
@@ -100,8 +101,8 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for row in [*ledger.rejects, *train, *val]:
         ids[row.source].append(row.id)
     new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
-    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source}
-            for e in train + val]
+    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source,
+             **({"system": e.system, "history": e.history} if e.is_conversation else {})} for e in train + val]
     stats = dataset_stats(rows, seed=out.seed)
     lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
                "before": length_histograms(_ingested_rows(ingested)), "after": length_histograms(rows)}
@@ -114,16 +115,16 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)
     atomic_write_bytes(out_dir / "report.html", render_report_html(report).encode())
-    _write_trainer_files(config, report, out_dir)
+    _write_trainer_files(config, report, out_dir, conversations)
     return report
 
 
-def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path) -> None:
+def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path, conversations: bool) -> None:
     """Dataset card and trainer entries beside the data, so it loads without a mapping step."""
     out = config.output
     for fmt, folder in format_folders(out, target):
-        atomic_write_json(folder / "dataset_info.json", llamafactory_dataset_info(out.name, fmt))
-        atomic_write_bytes(folder / "axolotl.yaml", axolotl_datasets(fmt).encode())
+        atomic_write_json(folder / "dataset_info.json", llamafactory_dataset_info(out.name, fmt, conversations))
+        atomic_write_bytes(folder / "axolotl.yaml", axolotl_datasets(fmt, conversations=conversations).encode())
         atomic_write_bytes(folder / "load_dataset.py", load_dataset_snippet().encode())
     card = render_card(report, name=out.name, fmt=out.format, license=out.license,
                        config_hash=key_of(config), source_licenses={s.name: s.license for s in config.sources})

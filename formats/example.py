@@ -17,10 +17,13 @@ def make_id(source: str, locator: str) -> str:
 
 @dataclass(slots=True)
 class Example:
-    """One instruction/input/output example with its provenance.
+    """One instruction/input/output example with its provenance; a conversation is one Example too.
 
     `meta` carries at least `locator` (file:line, page#element, table key) so every output row
-    and ledger entry can be traced to its origin.
+    and ledger entry can be traced to its origin. A conversation keeps its last exchange in instruction/output
+    (the user's last turn and the reply to it), the exchanges before it in `history` as [user, assistant] pairs
+    (LLaMA-Factory's alpaca `history`), and its system prompt in `system`. Single-turn rows have neither, and
+    serialise exactly as before.
     """
 
     id: str
@@ -29,6 +32,8 @@ class Example:
     output: str
     source: str
     meta: dict[str, Any] = field(default_factory=dict)
+    system: str = ""
+    history: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def from_fields(cls, source: str, locator: str, instruction: str, input: str, output: str,
@@ -38,13 +43,48 @@ class Example:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict with its own `meta` (a shallow copy: ~10x faster than dataclasses.asdict's deep copy)."""
-        return {"id": self.id, "instruction": self.instruction, "input": self.input, "output": self.output,
-                "source": self.source, "meta": dict(self.meta)}
+        row = {"id": self.id, "instruction": self.instruction, "input": self.input, "output": self.output,
+               "source": self.source, "meta": dict(self.meta)}
+        if self.system:
+            row["system"] = self.system
+        if self.history:
+            row["history"] = [list(pair) for pair in self.history]
+        return row
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> Example:
         return cls(row["id"], row["instruction"], row["input"], row["output"], row["source"],
-                   row.get("meta") or {})
+                   row.get("meta") or {}, row.get("system") or "", [list(p) for p in row.get("history") or []])
+
+    @property
+    def is_conversation(self) -> bool:
+        return bool(self.history or self.system)
+
+    def turns(self) -> list[tuple[str, str]]:
+        """Every turn in order as (role, text), roles "system", "user", "assistant"; the last user turn holds
+        instruction and input as one message (what a chat trainer shows the model)."""
+        out = [("system", self.system)] if self.system else []
+        for user, assistant in self.history:
+            out += [("user", user), ("assistant", assistant)]
+        user = f"{self.instruction}\n\n{self.input}" if self.input else self.instruction
+        return out + [("user", user), ("assistant", self.output)]
+
+    def text_of(self, field_name: str) -> str:
+        """The text a ledger entry's field names: a field, "system", or "turns[i]" (counted without the system
+        prompt; a cut "turns[i:]" has no text left in the row)."""
+        if field_name.startswith("turns["):
+            index = field_name[6:-1]
+            if not index.isdigit():
+                return ""
+            turns = [text for role, text in self.turns() if role != "system"]
+            return turns[int(index)] if int(index) < len(turns) else ""
+        return str(getattr(self, field_name, ""))
+
+    def context_text(self) -> str:
+        """The system prompt and earlier turns, without role labels: what dedup and decontamination compare
+        besides the last exchange."""
+        return "\n".join([self.system, *(text for pair in self.history for text in pair)]) if self.is_conversation \
+            else ""
 
 
 @dataclass(slots=True)

@@ -55,11 +55,16 @@ def format_folders(settings: OutputSettings, out_dir: Path) -> list[tuple[str, P
     return [(settings.format, out_dir)] + [(fmt, out_dir / fmt) for fmt in extras]
 
 
-def converted(examples: Iterable[Example], fmt: str, system: str | None) -> Iterable[dict[str, Any]]:
-    """Rows in the shape of `fmt`, each checked as a trainer would read it."""
+def converted(examples: Iterable[Example], fmt: str, system: str | None,
+              conversations: bool = False) -> Iterable[dict[str, Any]]:
+    """Rows in the shape of `fmt`, each checked as a trainer would read it. With `conversations` (the dataset
+    holds at least one), every row carries the format's conversation columns, so a file has one schema."""
     output = OUTPUT_FORMATS[fmt]
     for ex in examples:
         row = output.convert(ex, system)
+        if conversations:
+            for key, empty in output.conversation_columns.items():
+                row.setdefault(key, empty)
         output.check(row)
         yield row
 

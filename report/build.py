@@ -66,10 +66,27 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
                                      or not ledger.rules[r].hits),
         "examples": rule_examples(ledger, kept),
         "duplicates": duplicate_summary(list(read), kept, ledger),
+        **({"conversations": turns} if (turns := conversation_summary(kept, ledger)) else {}),
         **({"lengths": lengths} if lengths is not None else {}),
         "stats": stats,
         "config": config_summary,
     }
+
+
+def conversation_summary(kept: dict[str, Example], ledger: Ledger) -> dict[str, Any]:
+    """For datasets with conversations: how many were kept, how many turns they have, and what the filters did per
+    turn (edits by turn, conversations cut before a bad turn, dropped for one). Empty for single-turn data."""
+    conversations = [ex for ex in kept.values() if ex.is_conversation]
+    bad_turns = Counter(r.row["meta"]["bad_turn"] for r in ledger.rejects if "bad_turn" in r.row.get("meta", {}))
+    per_turn = Counter(e.field for e in ledger.edits if e.field.startswith("turns[") and not e.field.endswith(":]"))
+    cuts = Counter(e.field for e in ledger.edits if e.field.endswith(":]"))
+    if not conversations and not bad_turns and not per_turn:
+        return {}
+    turns = Counter(len(ex.turns()) - bool(ex.system) for ex in conversations)
+    return {"kept": len(conversations), "turns": {str(n): c for n, c in sorted(turns.items())},
+            "edits_by_turn": dict(sorted(per_turn.items(), key=lambda kv: int(kv[0][6:-1]))),
+            "cut_at_turn": {k[6:-2]: v for k, v in sorted(cuts.items(), key=lambda kv: int(kv[0][6:-2]))},
+            "dropped_for_turn": {str(k): v for k, v in sorted(bad_turns.items())}}
 
 
 def _clip(text: str, limit: int = 600) -> str:
@@ -86,7 +103,7 @@ def rule_examples(ledger: Ledger, kept: dict[str, Example], per_rule: int = 3) -
             row = kept.get(edit.id)
             items.append({"id": edit.id, "source": edit.source, "field": edit.field, "removed": _clip(edit.removed),
                           "added": _clip(edit.added),
-                          "kept_text": _clip(getattr(row, edit.field)) if row else None})
+                          "kept_text": _clip(row.text_of(edit.field)) if row else None})
     for reject in ledger.rejects:
         items = out.setdefault(reject.rule, [])
         if len(items) < per_rule:

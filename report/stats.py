@@ -200,14 +200,22 @@ def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) ->
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
 
 
+def _context(row: dict[str, Any]) -> str:
+    history = row.get("history") or []
+    return "\n".join([row.get("system") or "", *(text for pair in history for text in pair)]) \
+        if history or row.get("system") else ""
+
+
 def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], int] | None = None,
                   max_seq_len: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Size, lengths and diversity of instruction/input/output rows."""
     tokens_of = count_tokens or estimate_tokens
     lengths = {f: [len(r.get(f, "")) for r in rows] for f in FIELDS}
-    row_chars = [sum(c) for c in zip(*lengths.values(), strict=True)]
-    row_tokens = [tokens_of(f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
-                  for r in rows]
+    context = [_context(r) for r in rows]  # a conversation's system prompt and earlier turns
+    row_chars = [sum(c) + len(extra) for *c, extra in zip(*lengths.values(), context, strict=True)]
+    row_tokens = [tokens_of(f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"
+                            if extra else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
+                  for r, extra in zip(rows, context, strict=True)]
     sample = random.Random(seed).sample(list(rows), min(SAMPLE_ROWS, len(rows)))
     outputs = [r.get("output", "") for r in sample]
     first_words = Counter((words(r.get("instruction", ""))[:1] or ["∅"])[0] for r in rows)
@@ -238,6 +246,10 @@ def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], 
         "size_by_source": size_by(source_of, row_chars, row_tokens),
         "size_by_language": size_by(language_of, row_chars, row_tokens),
     }
+    turns = [2 * (len(r.get("history") or []) + 1) for r in rows if r.get("history") or r.get("system")]
+    if turns:  # only datasets that hold conversations have this key
+        stats["conversations"] = {"rows": len(turns), "turns_per_conversation": percentiles(turns),
+                                  "assistant_turns": sum(turns) // 2}
     if max_seq_len:
         stats["over_max_seq_len_share"] = round(sum(t > max_seq_len for t in row_tokens) / max(1, len(rows)), 4)
     return stats

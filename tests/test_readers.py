@@ -1,4 +1,5 @@
 import gzip
+import json
 import sqlite3
 
 import pytest
@@ -72,7 +73,8 @@ def test_json_array_and_chat_rows(tmp_path):
     good, _ = split(read_source(JsonlSource(name="a", kind="jsonl", path="a.json"), tmp_path))
     assert (good[0].instruction, good[0].input, good[0].output) == ("a", "b", "c")
     good, _ = split(read_source(JsonlSource(name="m", kind="jsonl", path="m.jsonl"), tmp_path))
-    assert [(e.instruction, e.input, e.output) for e in good] == [("hi", "system: be brief", "hello"), ("q", "", "a")]
+    assert [(e.system, e.instruction, e.input, e.output) for e in good] == [("be brief", "hi", "", "hello"),
+                                                                            ("", "q", "", "a")]
 
 
 def test_sqlite_script_source_uses_key_locator():
@@ -242,3 +244,32 @@ def test_csv_row_with_undecodable_bytes_is_quarantined_and_the_rest_goes_on(tmp_
     assert [e.instruction for e in good] == ["fine", "also"]
     assert bad[0].rule == "undecodable-bytes" and bad[0].detail == "line 3: bytes not valid in utf-8"
     assert bad[0].row["raw"]["q"] == "bad \ufffd byte"
+
+
+def test_multi_turn_chats_keep_their_structure(tmp_path):
+    rows = [
+        {"id": "c1", "conversations": [
+            {"from": "system", "value": "You are a support agent."}, {"from": "human", "value": "Hi"},
+            {"from": "gpt", "value": "Hello, how can I help?"}, {"from": "human", "value": "What is your SLA?"},
+            {"from": "gpt", "value": "99.95% monthly uptime."}, {"from": "human", "value": "Thanks, bye"}]},
+        {"messages": [{"role": "user", "content": "Part one."}, {"role": "user", "content": "Part two."},
+                      {"role": "assistant", "content": "Both parts read."}]},
+        {"conversations": [{"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Hi"}]},
+        {"messages": [{"role": "user", "content": "Weather?"}, {"role": "tool", "content": "{}"},
+                      {"role": "assistant", "content": "Sunny."}]},
+        {"instruction": "And in French?", "input": "", "output": "Bonjour.", "system": "Be brief.",
+         "history": [["Say hello.", "Hello."]]},
+    ]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    good, bad = split(read_source(JsonlSource(name="c", kind="jsonl", path="c.jsonl"), tmp_path))
+    first = good[0]
+    assert first.system == "You are a support agent."
+    assert first.history == [["Hi", "Hello, how can I help?"]]
+    assert (first.instruction, first.input, first.output) == ("What is your SLA?", "", "99.95% monthly uptime.")
+    assert first.meta["unanswered_turn_cut"] is True
+    assert not any(label in text for label in ("human:", "gpt:", "system:") for ex in good
+                   for _, text in ex.turns())
+    assert (good[1].instruction, good[1].meta["joined_turns"]) == ("Part one.\n\nPart two.", 1)
+    assert (good[2].system, good[2].history, good[2].output) == ("Be brief.", [["Say hello.", "Hello."]], "Bonjour.")
+    reasons = [r.detail for r in bad]
+    assert len(bad) == 2 and "starts with an assistant turn" in reasons[0] and "tool" in reasons[1]

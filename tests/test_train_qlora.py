@@ -6,12 +6,13 @@ No mocks: the tokenizer is trained here, the model is random-weight, bitsandbyte
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import torch
 
-from train.gate import GateError, encode_rows, label_preview, training_stats
+from train.gate import GateError, encode_rows, label_preview, render_preview, training_stats
 from train.packing import collate_packed, make_batches, pack
 from train.prompts import IGNORE, PromptFormat
 from train.qlora import load_4bit, main, run_training
@@ -39,6 +40,15 @@ def _rows() -> list[dict]:
     return rows
 
 
+# Conversations as the curation writes them (alpaca with LLaMA-Factory's system/history columns)
+CHATS = [{"instruction": "And of Japan?", "input": "", "output": "The capital of Japan is Tokyo.", "id": "chat-1",
+          "source": "chat", "system": "Answer in one sentence.",
+          "history": [["What is the capital of France?", "The capital of France is Paris."],
+                      ["And of Italy?", "The capital of Italy is Rome."]]},
+         {"instruction": "那秘鲁呢？", "input": "", "output": "秘鲁的首都是利马。", "id": "chat-2", "source": "chat",
+          "system": "", "history": [["埃及的首都是哪里？", "埃及的首都是开罗。"]]}]
+
+
 @pytest.fixture(scope="module")
 def data_and_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("qlora")
@@ -46,7 +56,7 @@ def data_and_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     data.mkdir()
     rows = _rows()
     val = [r for r in rows if r["id"].startswith("Kenya")]
-    train = [r for r in rows if not r["id"].startswith("Kenya")]
+    train = [r for r in rows if not r["id"].startswith("Kenya")] + CHATS
     for name, part in (("train", train), ("val", val)):
         (data / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part))
     model = write_tiny_model(root / "tiny", data_dir=data)
@@ -94,6 +104,50 @@ def test_labels_mask_prompt_train_answer_and_eos_with_one_bos(data_and_model, te
     assert [t["trained"] for t in preview["tokens"]] == [lab != IGNORE for lab in ex.labels]
 
 
+@pytest.mark.parametrize("template", ["chat", "alpaca"])
+def test_conversations_train_every_assistant_turn_and_mask_the_rest(data_and_model, template):
+    from transformers import AutoTokenizer
+
+    _, model_dir = data_and_model
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    row = CHATS[0]
+    replies = [pair[1] for pair in row["history"]] + [row["output"]]
+    for train_on, trained in (("all", replies), ("last", replies[-1:])):
+        fmt = PromptFormat(tok, template, train_on)
+        ex = fmt.encode(row, 512)
+        preview = label_preview(row, fmt, 512)
+        assert preview["checks"]["ok"] and preview["checks"]["bos_count"] == 1, preview["checks"]
+        assert len(ex.trained_spans) == len(trained)
+        for (start, end), reply in zip(ex.trained_spans, trained, strict=True):
+            assert reply in tok.decode(ex.input_ids[start:end])  # the reply and what ends its turn
+        text_masked = tok.decode([t for t, lab in zip(ex.input_ids, ex.labels, strict=True) if lab == IGNORE])
+        for user in [pair[0] for pair in row["history"]] + [row["instruction"], row["system"]]:
+            assert user in text_masked  # every user and system span is masked
+        for reply in replies:
+            assert (reply in text_masked) is (reply not in trained)
+    shown = render_preview(label_preview(row, PromptFormat(tok, template), 512))
+    assert "trained spans (one per assistant turn)" in shown and "→ OK" in shown
+    if template == "chat":  # the same tokens and the same trained positions as transformers' own assistant mask
+        fmt = PromptFormat(tok, "chat")
+        ex = fmt.encode(row, 512)
+        theirs = tok.apply_chat_template(fmt.messages(row), tokenize=True, return_dict=True,
+                                         return_assistant_tokens_mask=True)
+        assert theirs["input_ids"][:len(ex)] == ex.input_ids
+        assert theirs["assistant_masks"][:len(ex)] == [int(label != IGNORE) for label in ex.labels]
+
+
+def test_a_long_conversation_loses_its_earliest_exchanges_first(data_and_model):
+    from transformers import AutoTokenizer
+
+    _, model_dir = data_and_model
+    fmt = PromptFormat(AutoTokenizer.from_pretrained(model_dir), "alpaca")
+    row = CHATS[0]
+    full = len(fmt.encode(row, 4096))
+    cut = fmt.encode(row, full - 1)
+    assert cut.truncated and len(cut.trained_spans) == 2 and len(cut) < full
+    assert fmt.tokenizer.decode(cut.input_ids[slice(*cut.trained_spans[-1])]).startswith(row["output"])
+
+
 def test_too_long_rows_keep_answer_and_eos_or_are_skipped(data_and_model):
     from transformers import AutoTokenizer
 
@@ -130,7 +184,8 @@ def test_stats_use_the_models_tokenizer(data_and_model):
     fmt = PromptFormat(AutoTokenizer.from_pretrained(model))
     encoded, stats = training_stats(rows, fmt, 128)
     assert stats["rows"] == len(rows) == len(encoded) and stats["tokens_method"] == "tokenizer"
-    assert stats["sources"] == {"en": 18, "zh": 6} and set(stats["languages"]) == {"en", "zh"}
+    assert stats["sources"] == dict(Counter(r["source"] for r in rows)) and set(stats["languages"]) == {"en", "zh"}
+    assert stats["conversations"]["rows"] == len(CHATS)
     assert stats["training"]["trained_tokens"] == sum(sum(x != IGNORE for x in e.labels) for e in encoded)
     assert 0 < stats["training"]["example_tokens"]["p50"] <= stats["training"]["example_tokens"]["max"] <= 128
 
@@ -147,7 +202,8 @@ def test_dry_run_prints_stats_and_label_preview_without_loading_weights(data_and
     out = data / "dry"
     assert main(["--data", str(data), "--model", str(model), "--dry-run", "--output", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "24 rows" in printed and "label  token" in printed and "→ OK" in printed
+    rows = len((data / "train.jsonl").read_text().splitlines())
+    assert f"{rows} rows" in printed and "label  token" in printed and "→ OK" in printed
     assert "'</s>'" in printed and "'<s>'" in printed
     report = json.loads((out / "dry_run.json").read_text())
     assert report["gate_problems"] == [] and all(p["checks"]["ok"] for p in report["preview"])
@@ -326,5 +382,6 @@ def test_pad_equal_to_eos_still_trains_eos(data_and_model):
     for packing in (True, False):
         batches = make_batches(encoded, 4, 128, tok.eos_token_id, packing)
         eos_labelled = sum(int((b.inputs["labels"] == tok.eos_token_id).sum()) for b in batches)
-        assert eos_labelled == len(encoded)
+        # one trained EOS per example, and one per earlier reply where the chat template ends a turn with it
+        assert eos_labelled == sum(e.labels.count(tok.eos_token_id) for e in encoded) >= len(encoded)
         assert sum(b.trained_tokens for b in batches) == info["trained_tokens"]

@@ -26,7 +26,7 @@ def encode_rows(rows: Sequence[dict[str, Any]], fmt: PromptFormat, max_seq_len: 
     full_lengths: list[int] = []
     skipped: list[str] = []
     for row in rows:
-        full_lengths.append(len(fmt.prompt_ids(row)) + len(fmt.response_ids(row)))
+        full_lengths.append(fmt.full_length(row))
         ex = fmt.encode(row, max_seq_len)
         if ex is None:
             skipped.append(str(row.get("id", "")))
@@ -94,12 +94,15 @@ def label_preview(row: dict[str, Any], fmt: PromptFormat, max_seq_len: int) -> d
                "trained": lab != IGNORE} for i, (t, lab) in enumerate(zip(ex.input_ids, ex.labels, strict=True))]
     trained = [t for t in tokens if t["trained"]]
     bos_count = sum(t == fmt.bos_id for t in ex.input_ids) if fmt.bos_id is not None else 0
+    in_spans = {i for start, end in ex.trained_spans for i in range(start, end)}
     checks = {
         "bos_count": bos_count,
         "one_bos": bos_count == 1 if fmt.bos_id is not None else True,
         "bos_first": fmt.bos_id is None or ex.input_ids[0] == fmt.bos_id,
         "eos_last_and_trained": ex.input_ids[-1] == fmt.eos_id and ex.labels[-1] == fmt.eos_id,
-        "prompt_masked": all(not t["trained"] for t in tokens[:len(tokens) - len(trained)]),
+        # every trained token is inside an assistant reply and every user/system token is masked
+        "prompt_masked": {t["i"] for t in trained} == in_spans,
+        "trained_spans": [list(span) for span in ex.trained_spans],
         "trained_tokens": len(trained),
         "truncated_prompt": ex.truncated,
     }
@@ -123,6 +126,8 @@ def render_preview(preview: dict[str, Any], max_tokens: int = 400) -> str:
         raw = f"  (part of a character: {t['token']})" if "\ufffd" in t["text"] else ""
         lines.append(f"  {t['i']:>4} {t['id']:>6}  {mark:^5}  {t['text']!r}{raw}")
     c = preview["checks"]
+    if len(c.get("trained_spans", [])) > 1:
+        lines.append(f"  trained spans (one per assistant turn): {c['trained_spans']}")
     lines.append(f"  checks: BOS count {c['bos_count']} (one: {c['one_bos']}), EOS last and trained: "
                  f"{c['eos_last_and_trained']}, prompt masked: {c['prompt_masked']}, trained tokens: "
                  f"{c['trained_tokens']}, truncated: {c['truncated_prompt']} → {'OK' if c['ok'] else 'PROBLEM'}")

@@ -113,7 +113,7 @@ def prepare(data_dir: str | Path, settings: TrainSettings) -> tuple[PromptFormat
         raise ValueError("train.model is empty: give a local model folder or a hub id")
     data_dir = Path(data_dir)
     rows = read_split(data_dir, "train")
-    fmt = PromptFormat(load_tokenizer(settings.model), settings.template)
+    fmt = PromptFormat(load_tokenizer(settings.model), settings.template, settings.train_on)
     encoded, stats = training_stats(rows, fmt, settings.max_seq_len)
     return fmt, encoded, stats
 
@@ -382,7 +382,8 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
         loaded = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
         base = loaded.get("train", loaded)
     flags = {"model": args.model, "max_steps": args.max_steps, "max_seq_len": args.max_seq_len,
-             "template": args.template, "learning_rate": args.lr, "batch_size": args.batch_size,
+             "template": args.template, "train_on": args.train_on, "learning_rate": args.lr,
+             "batch_size": args.batch_size,
              "threads": args.threads, "merge": args.merge or None, "preview_rows": args.preview_rows}
     if args.no_packing:
         flags["packing"] = False
@@ -402,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int)
     parser.add_argument("--max-seq-len", type=int)
     parser.add_argument("--template", choices=["auto", "alpaca", "chat"])
+    parser.add_argument("--train-on", choices=["all", "last"],
+                        help="conversations: train every assistant turn (default) or only the last")
     parser.add_argument("--lr", type=float)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--no-packing", action="store_true", help="length-grouped padded batches instead")

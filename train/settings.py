@@ -37,6 +37,9 @@ class TrainSettings(BaseModel):
     template: Literal["auto", "alpaca", "chat"] = Field(
         "auto", description="auto = the tokenizer's chat template when it has one, else the Alpaca template")
     max_seq_len: int = Field(1024, ge=16)
+    train_on: Literal["all", "last"] = Field(
+        "all", description="conversations: train every assistant turn, or only the last (like LLaMA-Factory's "
+        "mask_history)")
     lora: LoraSettings = LoraSettings()
     gates: GateSettings = GateSettings()
     learning_rate: float = Field(2e-4, gt=0)

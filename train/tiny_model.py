@@ -15,11 +15,13 @@ from pathlib import Path
 
 from formats.example import FIELDS
 
+# {% generation %} marks what the assistant says: TRL's assistant_only_loss and transformers'
+# return_assistant_tokens_mask need it to know which tokens to train.
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}"
     "{% if m['role'] == 'system' %}<|system|>\n{{ m['content'] }}\n"
     "{% elif m['role'] == 'user' %}<|user|>\n{{ m['content'] }}\n"
-    "{% else %}<|assistant|>\n{{ m['content'] }}{{ eos_token }}\n{% endif %}"
+    "{% else %}<|assistant|>\n{% generation %}{{ m['content'] }}{{ eos_token }}{% endgeneration %}\n{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
 SPECIAL = ["<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]

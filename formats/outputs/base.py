@@ -4,7 +4,7 @@ LLaMA-Factory and axolotl need to read it. One `OutputFormat` object per format 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from formats.example import Example
@@ -31,7 +31,10 @@ class OutputFormat:
     - `check(row)`: raises ValueError on a row a trainer would choke on (a bug upstream, never data to ship).
     - `llamafactory`: the columns/tags part of a dataset_info.json entry.
     - `axolotl`: an axolotl `datasets:` entry without its path.
-    - `chat`: the conversation spelling, for chat formats (readers accept every registered spelling)."""
+    - `chat`: the conversation spelling, for chat formats (readers accept every registered spelling).
+    - `conversation_columns`: columns only conversations fill, with the value a single-turn row gets; written on
+      every row of a dataset that holds a conversation (one schema per file), and nowhere otherwise.
+    - `conversation_llamafactory` / `conversation_axolotl`: what the trainer entries add for such a dataset."""
 
     name: str
     convert: Callable[[Example, str | None], dict[str, Any]]
@@ -39,19 +42,20 @@ class OutputFormat:
     llamafactory: dict[str, Any]
     axolotl: dict[str, Any]
     chat: ChatShape | None = None
-
-
-def user_text(example: Example) -> str:
-    """The user turn of a single-turn example: the instruction, then its input after a blank line."""
-    return f"{example.instruction}\n\n{example.input}" if example.input else example.instruction
+    conversation_columns: dict[str, Any] = field(default_factory=dict)
+    conversation_llamafactory: dict[str, Any] = field(default_factory=dict)
+    conversation_axolotl: dict[str, Any] = field(default_factory=dict)
 
 
 def chat_format(name: str, shape: ChatShape) -> OutputFormat:
     """A chat format from its spelling alone: conversion, checks and trainer entries all follow from it."""
 
+    names = {"system": shape.system, "user": shape.user, "assistant": shape.assistant}
+
     def convert(example: Example, system: str | None = None) -> dict[str, Any]:
-        turns = [shape.turn(shape.system, system)] if system else []
-        turns += [shape.turn(shape.user, user_text(example)), shape.turn(shape.assistant, example.output)]
+        """Every turn in order; the row's own system prompt, else the configured one."""
+        turns = [shape.turn(shape.system, system)] if system and not example.system else []
+        turns += [shape.turn(names[role], text) for role, text in example.turns()]
         return {shape.turns: turns, "id": example.id, "source": example.source}
 
     def check(row: dict[str, Any]) -> None:
@@ -71,4 +75,6 @@ def chat_format(name: str, shape: ChatShape) -> OutputFormat:
                                "message_property_mappings": {"role": shape.role, "content": shape.content}}
     if (shape.user, shape.assistant, shape.system) != ("user", "assistant", "system"):
         axolotl["roles"] = {"user": [shape.user], "assistant": [shape.assistant], "system": [shape.system]}
-    return OutputFormat(name, convert, check, llamafactory, axolotl, shape)
+    # every assistant turn is a target, each ending in its end-of-turn token (axolotl's chat_template options)
+    return OutputFormat(name, convert, check, llamafactory, axolotl, shape,
+                        conversation_axolotl={"roles_to_train": ["assistant"], "train_on_eos": "turn"})

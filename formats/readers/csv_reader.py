@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from formats.columns import missing_columns, record_mapper
 from formats.encoding import detect_encoding
 from formats.example import Example, Reject
 from formats.sources import Columns, SourceBase, SourceKind, file_problems
+from formats.threads import Thread, ThreadCollector, only_one_mapping
 
 
 class CsvSource(SourceBase):
@@ -29,7 +30,10 @@ class CsvSource(SourceBase):
     encoding: str = "auto"
     delimiter: str = "auto"
     columns: Columns = Columns()
+    thread: Thread | None = Field(None, description="one row per message: group rows into conversations")
     chunk_rows: int = Field(50_000, gt=0)
+
+    _one_mapping = model_validator(mode="after")(only_one_mapping)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
@@ -65,11 +69,13 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
         if header is None:
             return
         header = [name.strip().lstrip("\ufeff") for name in header]
-        missing = missing_columns(spec.columns, header)
+        missing = [c for c in spec.thread.columns() if c not in header] if spec.thread else \
+            missing_columns(spec.columns, header)
         if missing:
             raise ValueError(f"{path.name}: column(s) {missing} not found; the file has {header}")
         width = len(header)
         mapper = record_mapper(spec.columns, header)
+        threads = ThreadCollector(spec.name, spec.thread) if spec.thread else None
         name = path.name
         start = reader.line_num
         for record in reader:
@@ -90,8 +96,13 @@ def read_csv(spec: CsvSource, base_dir: Path) -> Iterator[Example | Reject]:
                                  {k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                                   for k, v in zip(header, record, strict=True)})
                 continue
+            if threads is not None:
+                threads.add(dict(zip(header, record, strict=True)), locator)
+                continue
             instruction, context, output = mapper(record)
             yield Example.from_fields(spec.name, locator, instruction, context, output)
+    if threads is not None:
+        yield from threads.examples()
 
 
 KIND = SourceKind(model=CsvSource, read=read_csv, input_files=lambda spec: [spec.path],

@@ -1,4 +1,5 @@
-"""JSONL and JSON-array (Alpaca style) files; ShareGPT `conversations` and OpenAI `messages` rows too."""
+"""JSONL and JSON-array (Alpaca style, with LLaMA-Factory's `system`/`history` columns) files; ShareGPT
+`conversations` and OpenAI `messages` rows become conversations (formats/conversation.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import orjson
 from pydantic import Field
 
 from formats.columns import map_row, missing_columns
+from formats.conversation import conversation_example
 from formats.example import Example, Reject
 from formats.outputs import CHAT_SHAPES
 from formats.sources import Columns, SourceBase, SourceKind, file_problems
@@ -20,40 +22,32 @@ class JsonlSource(SourceBase):
     path: str = Field(description=".jsonl, or a .json array (Alpaca style)")
     columns: Columns = Columns()
 
-# Every chat spelling an output format knows (formats/outputs/) is read back; "bot" is seen in older exports.
-_USER = {shape.user for shape in CHAT_SHAPES}
-_ASSISTANT = {shape.assistant for shape in CHAT_SHAPES} | {"bot"}
-
-
 def _turns(row: dict[str, Any]) -> list[tuple[str, str]] | None:
-    for shape in CHAT_SHAPES:
-        turns = row.get(shape.turns)
-        if turns:
-            break
-    else:
+    """The (role, text) turns of a chat row in any registered spelling (ShareGPT, OpenAI messages), with a
+    top-level `system` field (LLaMA-Factory's sharegpt column) first; None for a row that is not a chat."""
+    shape = next((shape for shape in CHAT_SHAPES if isinstance(row.get(shape.turns), list)), None)
+    if shape is None:
         return None
-    if not isinstance(turns, list):
-        return None
-    out = []
-    for turn in turns:
+    turns = []
+    if isinstance(row.get("system"), str) and row["system"].strip():
+        turns.append(("system", row["system"]))
+    for index, turn in enumerate(row[shape.turns]):
         if not isinstance(turn, dict):
-            out.append(("", ""))
-            continue
+            raise ValueError(f"turn {index} is not an object")
         role = next((turn[s.role] for s in CHAT_SHAPES if s.role in turn), "")
-        text = next((turn[s.content] for s in CHAT_SHAPES if s.content in turn), "")
-        out.append((str(role).lower(), text if isinstance(text, str) else ""))
-    return out
+        text = next((turn[s.content] for s in CHAT_SHAPES if s.content in turn), None)
+        turns.append((str(role), text))
+    return turns
 
 
-def chat_to_fields(turns: list[tuple[str, str]]) -> tuple[str, str, str]:
-    """Multi-turn rows: the last user turn is the instruction, the assistant reply to it the output,
-    and everything before it (system prompt, earlier turns) becomes the input, one `role: text` per line."""
-    last_assistant = max((i for i, (role, _) in enumerate(turns) if role in _ASSISTANT), default=-1)
-    last_user = max((i for i, (role, _) in enumerate(turns[:last_assistant]) if role in _USER), default=-1)
-    if last_assistant < 0 or last_user < 0:
-        raise ValueError("conversation has no user turn followed by an assistant turn")
-    context = "\n".join(f"{role}: {text}" for role, text in turns[:last_user])
-    return turns[last_user][1], context, turns[last_assistant][1]
+def _history(row: dict[str, Any]) -> list[list[str]]:
+    """LLaMA-Factory's alpaca `history`: [[user, assistant], …] before the row's own exchange."""
+    history = row.get("history") or []
+    if not isinstance(history, list) or not all(
+            isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(t, str) and t.strip() for t in p)
+            for p in history):
+        raise ValueError("history is not a list of [user, assistant] text pairs")
+    return [list(pair) for pair in history]
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
@@ -91,16 +85,20 @@ def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
         try:
             turns = _turns(row)
             if turns is not None:
-                instruction, context, output = chat_to_fields(turns)
-            else:
-                missing = missing_columns(spec.columns, row.keys())
-                if missing:
-                    raise ValueError(f"missing field(s) {missing}; the row has {sorted(row)}")
-                instruction, context, output = map_row(row, spec.columns)
+                yield conversation_example(spec.name, locator, turns)
+                continue
+            missing = missing_columns(spec.columns, row.keys())
+            if missing:
+                raise ValueError(f"missing field(s) {missing}; the row has {sorted(row)}")
+            instruction, context, output = map_row(row, spec.columns)
+            example = Example.from_fields(spec.name, locator, instruction, context, output)
+            example.history = _history(row)
+            system = row.get("system")
+            example.system = system if isinstance(system, str) else ""
         except (ValueError, AttributeError, TypeError) as err:
             yield Reject.raw(spec.name, locator, "bad-row", f"{unit} {number}: {err}", row)
             continue
-        yield Example.from_fields(spec.name, locator, instruction, context, output)
+        yield example
 
 
 KIND = SourceKind(model=JsonlSource, read=read_jsonl, input_files=lambda spec: [spec.path],

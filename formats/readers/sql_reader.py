@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
 from formats.sources import Columns, SourceBase, SourceKind
+from formats.threads import Thread, ThreadCollector, only_one_mapping
 
 _WRITE_WORDS = re.compile(
     r"\b(insert|update|delete|merge|upsert|drop|create|alter|truncate|grant|revoke|attach|detach|"
@@ -45,6 +46,7 @@ class SqlSource(SourceBase):
     url: str = Field(description="SQLAlchemy URL; relative sqlite paths are relative to the config file")
     query: str
     columns: Columns = Columns()
+    thread: Thread | None = Field(None, description="one row per message: group rows into conversations")
     key: str | list[str] | None = Field(None, description="key column(s) used as the row locator")
     script: str | None = Field(None, description="sqlite only: a .sql file loaded into a fresh database first")
     password_env: str | None = Field(None, description="environment variable that holds the password")
@@ -54,6 +56,8 @@ class SqlSource(SourceBase):
     def _select_only(cls, query: str) -> str:
         check_read_only(query)
         return query
+
+    _one_mapping = model_validator(mode="after")(only_one_mapping)
 
 BATCH_ROWS = 10_000
 
@@ -108,14 +112,22 @@ def read_sql(spec: SqlSource, base_dir: Path) -> Iterator[Example | Reject]:
     with _engine(spec, base_dir) as engine, engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(text(spec.query))
         names = list(result.keys())
-        missing = missing_columns(spec.columns, names) + [k for k in keys if k not in names]
+        needed = [c for c in spec.thread.columns() if c not in names] if spec.thread else \
+            missing_columns(spec.columns, names)
+        missing = needed + [k for k in keys if k not in names]
         if missing:
             raise ValueError(f"query result has no column(s) {missing}; it returns {names}")
+        threads = ThreadCollector(spec.name, spec.thread) if spec.thread else None
         for number, values in enumerate(result, 1):
             row = dict(zip(names, values, strict=True))
             locator = ("row " + ",".join(f"{k}={row[k]}" for k in keys)) if keys else f"row {number}"
+            if threads is not None:
+                threads.add(row, locator)
+                continue
             instruction, context, output = map_row(row, spec.columns)
             yield Example.from_fields(spec.name, locator, instruction, context, output)
+    if threads is not None:
+        yield from threads.examples()
 
 
 def _input_files(spec: SqlSource) -> list[str] | None:
