@@ -8,6 +8,7 @@ from typing import Any
 
 from filters.decontaminate import DecontaminateStep
 from filters.dedup import DedupStep
+from filters.mix import MixStep
 from formats.step import Step
 
 
@@ -17,4 +18,6 @@ def corpus_steps(config: Any, base_dir: Path) -> list[Step]:
     if config.decontamination.eval_sets:
         steps.append(DecontaminateStep(config.decontamination, base_dir))
     steps.append(DedupStep(config.dedup, {source.name: i for i, source in enumerate(config.sources)}))
+    if any(source.sample for source in config.sources):
+        steps.append(MixStep(config.sources, config.output.seed))
     return steps

@@ -55,6 +55,11 @@ class PipelineConfig(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
+        weighted = [s.name for s in sources if s.sample and s.sample.weight]
+        if weighted and len(weighted) != len(sources):
+            unweighted = [s.name for s in sources if s.name not in weighted]
+            raise ValueError(f"sample.weight is set on {weighted} but not on {unweighted}: a target share needs a "
+                             "weight on every source (or on none)")
         return sources
 
 

@@ -33,9 +33,17 @@ class Columns(Strict):
     output: ColumnRef = "output"
 
 
+class Sample(Strict):
+    """How much of a source the dataset takes, after filtering and dedup (filters/mix.py)."""
+
+    weight: float | None = Field(None, gt=0, description="share of the final dataset (set on every source or none)")
+    max_rows: int | None = Field(None, gt=0, description="keep at most this many of the source's rows")
+
+
 class SourceBase(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short id used in provenance and reports")
     license: str | None = None
+    sample: Sample | None = Field(None, description="mixing: a cap and/or a target share of the dataset")
 
 
 

@@ -66,11 +66,25 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
                                      or not ledger.rules[r].hits),
         "examples": rule_examples(ledger, kept),
         "duplicates": duplicate_summary(list(read), kept, ledger),
+        **({"mix": mix} if (mix := mix_summary(list(read), kept, ledger, enabled_rules)) else {}),
         **({"conversations": turns} if (turns := conversation_summary(kept, ledger)) else {}),
         **({"lengths": lengths} if lengths is not None else {}),
         "stats": stats,
         "config": config_summary,
     }
+
+
+def mix_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
+                enabled_rules: Sequence[str]) -> dict[str, Any]:
+    """Rows and shares per source before and after mixing (caps and weights); empty when no source is sampled."""
+    if not any(rule.startswith("mix.") for rule in enabled_rules):
+        return {}
+    after = Counter(ex.source for ex in kept.values())
+    left_out = Counter(r.source for r in ledger.rejects if r.stage == "mix")
+    before = {s: after[s] + left_out[s] for s in sources}
+    total_before, total_after = sum(before.values()) or 1, sum(after.values()) or 1
+    return {s: {"before": before[s], "after": after[s], "share_before": round(before[s] / total_before, 4),
+                "share_after": round(after[s] / total_after, 4)} for s in sources}
 
 
 def conversation_summary(kept: dict[str, Example], ledger: Ledger) -> dict[str, Any]:

@@ -181,6 +181,8 @@ def render_report_html(report: dict[str, Any], title: str = "Curation report") -
             f"<h2>Funnel</h2>{_funnel_svg(report['funnel'])}<h2>Sources</h2>{_sources(report)}"
             f"<h2>Rules (click a rule for real examples)</h2>{_rules(report, totals['read'])}"
             f"<h2>Duplicates</h2>{_duplicates(report.get('duplicates', {}))}"
+            + (f"<h2>Source mix (after filters and dedup)</h2>{_table(report['mix'], 'source')}"
+               if report.get("mix") else "")
             + (f"<h2>Conversations</h2>{_stats(report['conversations'])}" if report.get("conversations") else "") +
             f"<h2>Lengths before and after filtering</h2>{_lengths(report.get('lengths', {}))}"
             f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}</body></html>\n")
