@@ -9,12 +9,15 @@ from typing import Any
 from filters.decontaminate import DecontaminateStep
 from filters.dedup import DedupStep
 from filters.mix import MixStep
+from filters.overrides import OverrideStep
 from formats.step import Step
 
 
 def corpus_steps(config: Any, base_dir: Path) -> list[Step]:
     """The steps in order, from the pipeline config (`decontamination:` only when evaluation sets are named)."""
     steps: list[Step] = []
+    if config.overrides.keep or config.overrides.drop or config.overrides.file:
+        steps.append(OverrideStep(config.overrides, base_dir))
     if config.decontamination.eval_sets:
         steps.append(DecontaminateStep(config.decontamination, base_dir))
     steps.append(DedupStep(config.dedup, {source.name: i for i, source in enumerate(config.sources)}))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from filters.clean import FilterSettings
 from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
+from filters.overrides import OverrideSettings, load_overrides
 from formats.readers import SOURCE_KINDS, Source, kind_of
 from formats.writers import OutputSettings
 from train.settings import TrainSettings
@@ -45,6 +46,7 @@ class PipelineConfig(BaseModel):
     dedup: DedupSettings = DedupSettings()
     decontamination: DecontaminationSettings = DecontaminationSettings()
     output: OutputSettings = OutputSettings()
+    overrides: OverrideSettings = OverrideSettings()
     run: RunSettings = RunSettings()
     train: TrainSettings = TrainSettings()
 
@@ -118,6 +120,13 @@ def _check_files(config: PipelineConfig, base_dir: Path) -> list[str]:
         if not (base_dir / eval_set.path).is_file():
             problems.append(f"decontamination.eval_sets[{i}] ({eval_set.name}).path: file not found: "
                             f"{base_dir / eval_set.path}")
+    if config.overrides.file and not (base_dir / config.overrides.file).is_file():
+        problems.append(f"overrides.file: file not found: {base_dir / config.overrides.file}")
+    else:
+        try:
+            load_overrides(config.overrides, base_dir)
+        except ValueError as err:
+            problems.append(f"overrides: {err}")
     if config.train.enabled and not config.train.model:
         problems.append("train.model: training is enabled but no model is given (a local folder or a hub id)")
     return problems

@@ -28,6 +28,7 @@ from formats.writers import (
     format_folders,
     split_train_val,
 )
+from report.browse import browse_rows
 from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
@@ -114,7 +115,8 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)
-    atomic_write_bytes(out_dir / "report.html", render_report_html(report).encode())
+    browse = browse_rows(train, val, ledger, seed=out.seed)
+    atomic_write_bytes(out_dir / "report.html", render_report_html(report, browse=browse).encode())
     _write_trainer_files(config, report, out_dir, conversations)
     return report
 

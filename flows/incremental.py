@@ -50,9 +50,10 @@ def outputs_key(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     quarantine = [file_digest(Path(m["folder"]) / "rejects.jsonl") for m in ingested]
     outputs = [file_digest(path) if path.is_file() else None for path in output_files(cfg.output, out_dir)]
     eval_sets = [file_digest(base_dir / e.path) for e in cfg.decontamination.eval_sets]
+    overrides = file_digest(base_dir / cfg.overrides.file) if cfg.overrides.file else None
     return key_of("finalize", [c["folder"] for c in cleaned], [m["read"] for m in ingested], quarantine, failed,
-                  cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.output, [s.name for s in cfg.sources],
-                  code_version(), outputs)
+                  cfg.filters, cfg.dedup, cfg.decontamination, eval_sets, cfg.overrides, overrides, cfg.output,
+                  [s.name for s in cfg.sources], code_version(), outputs)
 
 
 def unchanged_outputs(cfg: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],

@@ -72,6 +72,21 @@ class Ledger:
         entry.chars_removed += len(removed)
         self.edits.append(Edit(example.id, example.source, stage, rule, field_name, removed, added))
 
+    def readmit(self, ids: set[str], stages: tuple[str, ...]) -> list[Example]:
+        """Take back the rejected rows with these ids (rejected at one of `stages`) as Examples: a person
+        overrode the rule. Their counts come off the rule; the caller records the override."""
+        back, left = [], []
+        for reject in self.rejects:
+            if reject.id in ids and reject.stage in stages and "instruction" in reject.row:
+                entry = self.rules[reject.rule]
+                entry.hits, entry.dropped = entry.hits - 1, entry.dropped - 1
+                self.dropped_per_source[reject.source] -= 1
+                back.append(Example.from_dict(reject.row))
+            else:
+                left.append(reject)
+        self.rejects = left
+        return back
+
     def mark(self) -> tuple[int, int]:
         """Where the ledger ends now (rejects, edits), for `in_row_order`."""
         return len(self.rejects), len(self.edits)

@@ -31,7 +31,12 @@ def run_steps(steps: Sequence[Step], rows: list[Example], ledger: Ledger
     """Apply the steps in order; also the funnel: ("after <label>", rows left) after each step that can drop."""
     funnel = []
     for step in steps:
-        rows = step.apply(rows, ledger)
+        held = {id(row) for row in rows if row.meta.get("override") == "keep"}  # a person's keep outranks any rule
+        if held:
+            left = {id(row) for row in step.apply([r for r in rows if id(r) not in held], ledger)}
+            rows = [row for row in rows if id(row) in held or id(row) in left]
+        else:
+            rows = step.apply(rows, ledger)
         if step.label:
             funnel.append((f"after {step.label}", len(rows)))
     return rows, funnel

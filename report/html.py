@@ -1,7 +1,7 @@
-"""report.html: the run's report as one self-contained page (inline CSS, no scripts, nothing fetched).
+"""report.html: the run's report as one self-contained page (inline CSS and script, nothing fetched).
 
-A person reads it before training: where rows went per source, what each rule did with real examples,
-and the dataset's size and diversity. Every value from the data is HTML-escaped.
+A person reads it before training: where rows went per source, what each rule did with real examples, every row
+to search (report/browse_page.py), and the dataset's size and diversity. Every value from the data is escaped.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from html import escape
 from typing import Any
 
 from formats.example import FIELDS
+from report.browse_page import CSS as BROWSE_CSS
+from report.browse_page import browse_section
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -170,14 +172,15 @@ def _duplicates(dup: dict[str, Any]) -> str:
             f"<h3>Largest clusters</h3>{''.join(shown) or '<p class=muted>none</p>'}")
 
 
-def render_report_html(report: dict[str, Any], title: str = "Curation report") -> str:
+def render_report_html(report: dict[str, Any], title: str = "Curation report",
+                       browse: dict[str, Any] | None = None) -> str:
     totals = report["totals"]
     t = (f"read <b>{totals['read']:,}</b> · kept <b>{totals['kept']:,}</b> (train {totals['train']:,}, val "
          f"{totals['val']:,}) · rejected <b>{totals['rejected']:,}</b> · edited rows {totals['edited_rows']:,}")
     failed = "".join(f'<p class="bad">source {escape(n)} failed: {escape(e)}</p>'
                      for n, e in report.get("failed_sources", {}).items())
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-            f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1><p>{t}</p>{failed}"
+            f"<style>{CSS}{BROWSE_CSS if browse else ''}</style></head><body><h1>{escape(title)}</h1><p>{t}</p>{failed}"
             f"<h2>Funnel</h2>{_funnel_svg(report['funnel'])}<h2>Sources</h2>{_sources(report)}"
             f"<h2>Rules (click a rule for real examples)</h2>{_rules(report, totals['read'])}"
             f"<h2>Duplicates</h2>{_duplicates(report.get('duplicates', {}))}"
@@ -185,4 +188,5 @@ def render_report_html(report: dict[str, Any], title: str = "Curation report") -
                if report.get("mix") else "")
             + (f"<h2>Conversations</h2>{_stats(report['conversations'])}" if report.get("conversations") else "") +
             f"<h2>Lengths before and after filtering</h2>{_lengths(report.get('lengths', {}))}"
-            f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}</body></html>\n")
+            f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}"
+            + (f"<h2>Browse rows</h2>{browse_section(browse)}" if browse else "") + "</body></html>\n")
