@@ -1,4 +1,10 @@
-"""Deduplication: exact (normalised text) then verified near-duplicates, keeping the best copy by an explicit policy."""
+"""Deduplication: exact (normalised text) then verified near-duplicates, keeping the best copy by an explicit policy.
+
+Three guards against merging distinct examples (issue 20): digits are part of every key and shingle and two rows
+whose numbers differ are never merged (unless `numbers: ignore`, template dedup); every dropped row is itself
+verified against the row that is kept (no A–B–C chains); rows with the same prompt compare their outputs by
+character edit similarity and containment too, which MinHash on short text misses.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,21 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.ledger import Ledger
-from filters.near_dedup import MinHashParams, ShingleSets, candidate_pairs, signature_band_keys, verified_clusters
-from filters.normalise import normalise_many
+from filters.near_dedup import (
+    MinHashParams,
+    ShingleSets,
+    candidate_pairs,
+    contains,
+    edit_similarity,
+    keeper_clusters,
+    signature_band_keys,
+)
+from filters.normalise import Digits, normalise_for_dedup, normalise_many, numbers_of
 from filters.parallel import map_in_processes
 from formats.example import Example
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
+_BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
 
 
 class DedupSettings(BaseModel):
@@ -37,6 +52,18 @@ class DedupSettings(BaseModel):
     seed: int = 0
     workers: int = Field(0, ge=0, description="processes for hashing and signing; 0 = one per CPU")
     parallel_from_rows: int = Field(100_000, ge=0, description="below this many rows, stay in one process")
+    numbers: Literal["keep", "ignore"] = Field(
+        "keep", description="keep: digits are part of keys and shingles, and two rows whose numbers (as a multiset) "
+        "differ are never merged — a maths problem with other numbers is another example; ignore: template dedup, "
+        "digits fold to 0 and rows that differ only in their numbers merge (also when their answers differ)")
+    same_prompt: bool = Field(True, description="rows with the same normalised instruction+input also compare "
+                              "outputs by character edit similarity and containment (short answers)")
+    short_output: int = Field(400, ge=0, description="the same-prompt comparison covers outputs up to this many "
+                              "normalised characters (longer ones have enough shingles for MinHash)")
+    contained_min: int = Field(20, ge=1, description="an output inside another counts only from this many "
+                               "normalised characters (\"yes\" inside \"yes, but …\" is another answer)")
+    window: int = Field(8, ge=1, description="in a same-prompt group, each output is compared with this many "
+                        "neighbours in sorted and in reversed-sorted order (all pairs in smaller groups)")
 
     @model_validator(mode="after")
     def _bands_divide_permutations(self) -> DedupSettings:
@@ -73,26 +100,62 @@ def _params(settings: DedupSettings) -> MinHashParams:
     return MinHashParams(settings.num_perm, settings.bands, settings.word_ngram, settings.char_ngram, settings.seed)
 
 
-def _normalised(examples: Sequence[Example]) -> tuple[list[str], list[str], list[str]]:
-    return (normalise_many([ex.instruction for ex in examples]), normalise_many([ex.input for ex in examples]),
-            normalise_many([ex.output for ex in examples]))
+def _digits(settings: DedupSettings) -> Digits:
+    return "keep" if settings.numbers == "keep" else "fold"
+
+
+def _prompt_digest(instruction: str, input_: str) -> bytes:
+    return hashlib.blake2b(f"{instruction}\x1e{input_}".encode(), digest_size=8).digest()
+
+
+def prompt_group(example: Example) -> str:
+    """A stable key of the normalised instruction + input (digits kept): rows that ask the same question share it.
+
+    Pass it as `group_of` to `formats.writers.split_train_val` so the same question with different answers never
+    lands on both sides of train/val (a leak: the model is graded on a question it was trained on).
+    """
+    return _prompt_digest(normalise_for_dedup(example.instruction), normalise_for_dedup(example.input)).hex()
+
+
+def _normalised(examples: Sequence[Example], digits: Digits) -> tuple[list[str], list[str], list[str]]:
+    return tuple(normalise_many([getattr(ex, name) for ex in examples], digits)  # type: ignore[return-value]
+                 for name in ("instruction", "input", "output"))
+
+
+class Keys:
+    """What one pass over the rows gives dedup: exact keys, band keys, prompt keys, output lengths."""
+
+    def __init__(self, exact: list[bytes], bands: np.ndarray | None, prompts: np.ndarray,
+                 output_chars: np.ndarray) -> None:
+        self.exact, self.bands, self.prompts, self.output_chars = exact, bands, prompts, output_chars
+
+    def take(self, positions: list[int]) -> Keys:
+        return Keys([self.exact[p] for p in positions] if self.exact else [],
+                    None if self.bands is None else self.bands[:, positions], self.prompts[positions],
+                    self.output_chars[positions])
 
 
 def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str | None,
-                params: MinHashParams | None) -> tuple[list[bytes], np.ndarray | None]:
-    """Exact keys and band keys of one batch of raw (instruction, input, output) columns; runs in a worker."""
-    instruction, input_, output = (normalise_many(column) for column in fields)
+                params: MinHashParams | None, digits: Digits = "keep",
+                ) -> tuple[list[bytes], np.ndarray | None, np.ndarray, np.ndarray]:
+    """Exact keys, band keys, prompt keys (digits kept, as `prompt_group`) and normalised output lengths of one
+    batch of raw (instruction, input, output) columns; runs in a worker."""
+    instruction, input_, output = (normalise_many(column, digits) for column in fields)
     exact: list[bytes] = []
     if exact_key:
         columns = (instruction, input_, output) if exact_key == "example" else (instruction, input_)
         exact = [hashlib.blake2b("\x1e".join(p).encode(), digest_size=16).digest()
                  for p in zip(*columns, strict=True)]
     bands = signature_band_keys(_near_texts(instruction, input_, output), params) if params else None
-    return exact, bands
+    if digits != "keep":
+        instruction, input_ = normalise_many(fields[0]), normalise_many(fields[1])
+    prompts = np.frombuffer(b"".join(_prompt_digest(i, p) for i, p in zip(instruction, input_, strict=True)),
+                            dtype=np.uint64)
+    return exact, bands, prompts, np.fromiter(map(len, output), dtype=np.int32, count=len(output))
 
 
-def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> tuple[list[bytes], np.ndarray | None]:
-    """Exact keys and near-duplicate band keys, batch by batch, so normalised text never piles up in memory.
+def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
+    """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so normalised text never piles up.
 
     The batches are independent: above `parallel_from_rows` they run in `workers` processes (this is ~80% of
     dedup's time). Results never depend on the number of workers.
@@ -103,12 +166,14 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> tuple[li
     params = _params(settings) if settings.near else None
     workers = min(settings.workers or os.cpu_count() or 1, len(batches))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
-        results = map_in_processes(_batch_keys, batches, workers, exact_key, params)
+        results = map_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings))
     else:
-        results = [_batch_keys(batch, exact_key, params) for batch in batches]
-    exact = [key for keys, _ in results for key in keys]
-    bands = [b for _, b in results if b is not None]
-    return exact, (np.concatenate(bands, axis=1) if bands else None)
+        results = [_batch_keys(batch, exact_key, params, _digits(settings)) for batch in batches]
+    bands = [b for _, b, _, _ in results if b is not None]
+    empty = np.zeros(0, dtype=np.uint64)
+    return Keys([key for keys, _, _, _ in results for key in keys], np.concatenate(bands, axis=1) if bands else None,
+                np.concatenate([p for _, _, p, _ in results]) if results else empty,
+                np.concatenate([c for _, _, _, c in results]) if results else np.zeros(0, dtype=np.int32))
 
 
 def _edit_counts(ledger: Ledger) -> dict[str, int]:
@@ -116,6 +181,19 @@ def _edit_counts(ledger: Ledger) -> dict[str, int]:
     for edit in ledger.edits:
         counts[edit.id] = counts.get(edit.id, 0) + 1
     return counts
+
+
+def _drop_duplicate(ledger: Ledger, dup: Example, rule: str, detail: str, kept: Example, similarity: float,
+                    measure: str, cluster: str) -> None:
+    """The one place a duplicate is rejected: the reject's meta names the kept row, the similarity to it (by which
+    measure) and the cluster, for the report (with formats.ledger this becomes `drop(..., meta=...)`)."""
+    ledger.drop(dup, "dedup", rule, detail, "duplicate")
+    ledger.rejects[-1].row["meta"].update({"duplicate_of": kept.id, "similarity": similarity, "measure": measure,
+                                           "cluster": cluster})
+
+
+def _cluster_id(kept: Example, kind: str) -> str:
+    return f"{kind}-{kept.id}"
 
 
 def _exact_survivors(examples: list[Example], keys: list[bytes], settings: DedupSettings,
@@ -134,10 +212,9 @@ def _exact_survivors(examples: list[Example], keys: list[bytes], settings: Dedup
         best_pos, best = members[0]
         keep.append(best_pos)
         for _, dup in members[1:]:
-            ledger.drop(dup, "dedup", "exact-duplicate",
-                        f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
-                        "duplicate")
-            ledger.rejects[-1].row["meta"]["duplicate_of"] = best.id
+            _drop_duplicate(ledger, dup, "exact-duplicate",
+                            f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
+                            best, 1.0, "exact", _cluster_id(best, "exact"))
     return sorted(keep)
 
 
@@ -146,40 +223,144 @@ def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: 
     """Group rows by normalised key; keep the best of each group, reject the rest with the kept id."""
     if not settings.exact:
         return examples
-    keys, _ = dedup_keys(examples, settings.model_copy(update={"near": False}))
-    return [examples[pos] for pos in _exact_survivors(examples, keys, settings, source_order, ledger)]
+    keys = dedup_keys(examples, settings.model_copy(update={"near": False}))
+    return [examples[pos] for pos in _exact_survivors(examples, keys.exact, settings, source_order, ledger)]
+
+
+def same_prompt_groups(prompts: np.ndarray, output_chars: np.ndarray, short_output: int) -> list[np.ndarray]:
+    """Groups (position arrays, size ≥ 2) of rows with short outputs that share a prompt key."""
+    short = np.flatnonzero(output_chars <= short_output)
+    order = short[np.argsort(prompts[short], kind="stable")]
+    keys = prompts[order]
+    edges = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    return [g for g in np.split(order, edges) if len(g) > 1]
+
+
+class PairSimilarity:
+    """The similarity dedup merges on, for rows of candidate pairs: 0 when their numbers differ (numbers: keep);
+    else the Jaccard of their shingle sets; for rows with the same prompt also the edit similarity of their
+    outputs, or 1.0 when one output is contained whole in the other. Returns (similarity, measure)."""
+
+    def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray,
+                 settings: DedupSettings) -> None:
+        digits = _digits(settings)
+        instruction, input_, output = [], [], []
+        for start in range(0, len(rows), _BATCH_ROWS):
+            i, p, o = _normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]], digits)
+            instruction += i
+            input_ += p
+            output += o
+        texts = _near_texts(instruction, input_, output)
+        self.sets = ShingleSets(rows, texts, _params(settings))
+        self.index = {row: k for k, row in enumerate(rows)}
+        self.numbers = [hash(numbers_of(t)) for t in texts] if settings.numbers == "keep" else None
+        self.outputs = output
+        self.prompts = prompts
+        self.settings = settings
+
+    def __call__(self, i: int, j: int) -> tuple[float, str]:
+        a, b = self.index[i], self.index[j]
+        if self.numbers is not None and self.numbers[a] != self.numbers[b]:
+            return 0.0, "numbers differ"
+        best = (self.sets.jaccard(i, j), "jaccard")
+        if self.settings.same_prompt and self.prompts[i] == self.prompts[j]:
+            x, y = self.outputs[a], self.outputs[b]
+            if max(len(x), len(y)) <= self.settings.short_output:
+                shorter, longer = sorted((x, y), key=len)
+                if len(shorter) >= self.settings.contained_min and contains(longer, shorter):
+                    return 1.0, "containment"
+                edit = edit_similarity(x, y)
+                if edit > best[0]:
+                    best = (edit, "edit")
+        return best
+
+
+def _histograms(texts: list[str]) -> np.ndarray:
+    """(rows × _BUCKETS) character counts, code point mod _BUCKETS: a lower bound of the edit distance."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    row = np.repeat(np.arange(len(texts)), lengths)
+    return np.bincount(row * _BUCKETS + code_points % _BUCKETS,
+                       minlength=len(texts) * _BUCKETS).reshape(len(texts), _BUCKETS).astype(np.int32)
+
+
+def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings) -> np.ndarray:
+    """(m × 2) pairs of same-prompt rows whose outputs may be ≥ threshold by edit similarity or containment.
+
+    Within each group, every output is paired with its `window` neighbours in sorted and in reversed-sorted order
+    (a change anywhere but at both ends keeps two copies adjacent in one of them); pairs whose character
+    histograms already rule out the threshold (a lower bound of the edit distance) and containment are dropped
+    before any Python-level comparison.
+    """
+    groups = same_prompt_groups(keys.prompts, keys.output_chars, settings.short_output)
+    if not groups:
+        return np.zeros((0, 2), dtype=np.int64)
+    members = np.concatenate(groups)
+    outputs = normalise_many([examples[r].output for r in members.tolist()], _digits(settings))
+    where = {int(r): k for k, r in enumerate(members.tolist())}
+    found: list[np.ndarray] = []
+    for group in groups:
+        local = [where[int(r)] for r in group]
+        if len(group) <= settings.window + 1:
+            i, j = np.triu_indices(len(group), k=1)
+            found.append(np.stack([group[i], group[j]], axis=1))
+            continue
+        for key in (lambda k: outputs[k], lambda k: outputs[k][::-1]):
+            order = group[np.argsort(np.array([key(k) for k in local], dtype=object), kind="stable")]
+            for step in range(1, settings.window + 1):
+                found.append(np.stack([order[:-step], order[step:]], axis=1))
+    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
+    a = np.array([where[int(r)] for r in pairs[:, 0]], dtype=np.int64)
+    b = np.array([where[int(r)] for r in pairs[:, 1]], dtype=np.int64)
+    hist = _histograms(outputs)
+    length = hist.sum(axis=1)
+    diff = hist[a] - hist[b]
+    surplus_a, surplus_b = np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1)
+    longest = np.maximum(np.maximum(length[a], length[b]), 1)
+    edit_possible = 1 - np.maximum(surplus_a, surplus_b) / longest >= settings.threshold
+    shorter_inside = np.where(length[a] <= length[b], surplus_a == 0, surplus_b == 0) & (
+        np.minimum(length[a], length[b]) >= settings.contained_min)
+    return pairs[edit_possible | shorter_inside]
 
 
 def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
-               bands: np.ndarray | None = None) -> list[Example]:
+               keys: Keys | None = None) -> list[Example]:
     """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id.
 
-    `bands` are the rows' band keys when the caller has them already (`dedup_keys`).
+    `keys` are the rows' keys when the caller has them already (`dedup_keys`).
     """
     if len(examples) < 2:
         return examples
-    params = _params(settings)
-    if bands is None:
-        bands = signature_band_keys(_near_texts(*_normalised(examples)), params)
-    pairs = candidate_pairs(bands)
+    if keys is None:
+        keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
+    pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
+    if settings.same_prompt:
+        pairs = np.unique(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), axis=0)
     rows = np.unique(pairs).tolist()
-    texts = [text for start in range(0, len(rows), _BATCH_ROWS)
-             for text in _near_texts(*_normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]]))]
-    sets = ShingleSets(rows, texts, params)
-    clusters, _ = verified_clusters(len(examples), pairs, sets, settings.threshold)
+    similarity = PairSimilarity(rows, examples, keys.prompts, settings)
+    edges: dict[tuple[int, int], float] = {}
+    measures: dict[tuple[int, int], str] = {}
+    for i, j in pairs.tolist():
+        sim, measure = similarity(i, j)
+        if sim >= settings.threshold:
+            edges[(i, j)], measures[(i, j)] = sim, measure
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
+    ranked = [pos for pos, _ in sorted(((pos, examples[pos]) for pos in rows), key=rank)]
+
+    def direct(i: int, j: int) -> float:
+        sim, measure = similarity(i, j)
+        measures[(min(i, j), max(i, j))] = measure
+        return sim
+
     dropped: set[int] = set()
-    for members in clusters:
-        ordered = sorted(((pos, examples[pos]) for pos in members), key=rank)
-        best_pos, best = ordered[0]
-        cluster_id = f"near-{examples[members[0]].id}"
-        best.meta["cluster"] = cluster_id
-        for pos, dup in ordered[1:]:
-            sim = round(sets.jaccard(best_pos, pos), 4)
-            linked = "" if sim >= settings.threshold else " (linked through another member)"
-            ledger.drop(dup, "dedup", "near-duplicate",
-                        f"Jaccard {sim:.2f} with {best.id}{linked} (cluster {cluster_id})", "duplicate")
-            ledger.rejects[-1].row["meta"].update({"duplicate_of": best.id, "cluster": cluster_id, "similarity": sim})
+    for keeper, members in keeper_clusters(ranked, edges, direct, settings.threshold):
+        best = examples[keeper]
+        cluster = best.meta["cluster"] = _cluster_id(best, "near")
+        for pos, sim in members:
+            measure = measures[(min(keeper, pos), max(keeper, pos))]
+            _drop_duplicate(ledger, examples[pos], "near-duplicate",
+                            f"{measure} {sim:.2f} with {best.id} (cluster {cluster})", best, round(sim, 4),
+                            measure, cluster)
             dropped.add(pos)
     return [ex for pos, ex in enumerate(examples) if pos not in dropped]
 
@@ -195,10 +376,10 @@ def deduplicate(examples: list[Example], settings: DedupSettings, source_order: 
 
     Both key kinds come from one normalisation pass over the rows.
     """
-    exact, bands = dedup_keys(examples, settings)
-    survivors = (_exact_survivors(examples, exact, settings, source_order, ledger) if settings.exact
+    keys = dedup_keys(examples, settings)
+    survivors = (_exact_survivors(examples, keys.exact, settings, source_order, ledger) if settings.exact
                  else list(range(len(examples))))
     kept = [examples[pos] for pos in survivors]
-    if not settings.near or bands is None:
+    if not settings.near:
         return kept
-    return near_dedup(kept, settings, source_order, ledger, bands[:, survivors])
+    return near_dedup(kept, settings, source_order, ledger, keys.take(survivors))
