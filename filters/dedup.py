@@ -60,6 +60,10 @@ class DedupSettings(BaseModel):
                               "outputs by character edit similarity and containment (short answers)")
     short_output: int = Field(400, ge=0, description="the same-prompt comparison covers outputs up to this many "
                               "normalised characters (longer ones have enough shingles for MinHash)")
+    edit_threshold: float = Field(0.85, gt=0, le=1, description="edit similarity of same-prompt outputs to count "
+                                  "as duplicate (one changed word of five is 0.8: another answer)")
+    edit_min_chars: int = Field(10, ge=1, description="outputs shorter than this many normalised characters are "
+                                "never merged by edit similarity: any change to \"3 km\" or \"很好\" is another answer")
     contained_min: int = Field(20, ge=1, description="an output inside another counts only from this many "
                                "normalised characters (\"yes\" inside \"yes, but …\" is another answer)")
     window: int = Field(8, ge=1, description="in a same-prompt group, each output is compared with this many "
@@ -237,9 +241,13 @@ def same_prompt_groups(prompts: np.ndarray, output_chars: np.ndarray, short_outp
 
 
 class PairSimilarity:
-    """The similarity dedup merges on, for rows of candidate pairs: 0 when their numbers differ (numbers: keep);
-    else the Jaccard of their shingle sets; for rows with the same prompt also the edit similarity of their
-    outputs, or 1.0 when one output is contained whole in the other. Returns (similarity, measure)."""
+    """The similarity dedup merges on, for rows of candidate pairs. Returns (similarity, measure, duplicate?).
+
+    0 when their numbers differ (numbers: keep); else the Jaccard of their shingle sets (≥ `threshold`); for rows
+    with the same prompt and short outputs also the edit similarity of the outputs (≥ `edit_threshold`, outputs of
+    ≥ `edit_min_chars`), or containment 1.0 when the shorter output (≥ `contained_min` characters) is inside the
+    longer. The same function verifies candidate pairs and every dropped row against its kept row.
+    """
 
     def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray,
                  settings: DedupSettings) -> None:
@@ -258,21 +266,24 @@ class PairSimilarity:
         self.prompts = prompts
         self.settings = settings
 
-    def __call__(self, i: int, j: int) -> tuple[float, str]:
+    def __call__(self, i: int, j: int) -> tuple[float, str, bool]:
         a, b = self.index[i], self.index[j]
+        config = self.settings
         if self.numbers is not None and self.numbers[a] != self.numbers[b]:
-            return 0.0, "numbers differ"
-        best = (self.sets.jaccard(i, j), "jaccard")
-        if self.settings.same_prompt and self.prompts[i] == self.prompts[j]:
-            x, y = self.outputs[a], self.outputs[b]
-            if max(len(x), len(y)) <= self.settings.short_output:
-                shorter, longer = sorted((x, y), key=len)
-                if len(shorter) >= self.settings.contained_min and contains(longer, shorter):
-                    return 1.0, "containment"
-                edit = edit_similarity(x, y)
-                if edit > best[0]:
-                    best = (edit, "edit")
-        return best
+            return 0.0, "numbers differ", False
+        jaccard = self.sets.jaccard(i, j)
+        if jaccard >= config.threshold or not config.same_prompt or self.prompts[i] != self.prompts[j]:
+            return jaccard, "jaccard", jaccard >= config.threshold
+        shorter, longer = sorted((self.outputs[a], self.outputs[b]), key=len)
+        if len(longer) > config.short_output:
+            return jaccard, "jaccard", False
+        if len(shorter) >= config.contained_min and contains(longer, shorter):
+            return 1.0, "containment", True
+        if len(shorter) >= config.edit_min_chars:
+            edit = edit_similarity(shorter, longer)
+            if edit >= config.edit_threshold:
+                return edit, "edit", True
+        return jaccard, "jaccard", False
 
 
 def _histograms(texts: list[str]) -> np.ndarray:
@@ -317,7 +328,8 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     diff = hist[a] - hist[b]
     surplus_a, surplus_b = np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1)
     longest = np.maximum(np.maximum(length[a], length[b]), 1)
-    edit_possible = 1 - np.maximum(surplus_a, surplus_b) / longest >= settings.threshold
+    edit_possible = (1 - np.maximum(surplus_a, surplus_b) / longest >= settings.edit_threshold) & (
+        np.minimum(length[a], length[b]) >= settings.edit_min_chars)
     shorter_inside = np.where(length[a] <= length[b], surplus_a == 0, surplus_b == 0) & (
         np.minimum(length[a], length[b]) >= settings.contained_min)
     return pairs[edit_possible | shorter_inside]
@@ -341,19 +353,19 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
     edges: dict[tuple[int, int], float] = {}
     measures: dict[tuple[int, int], str] = {}
     for i, j in pairs.tolist():
-        sim, measure = similarity(i, j)
-        if sim >= settings.threshold:
+        sim, measure, duplicate = similarity(i, j)
+        if duplicate:
             edges[(i, j)], measures[(i, j)] = sim, measure
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     ranked = [pos for pos, _ in sorted(((pos, examples[pos]) for pos in rows), key=rank)]
 
-    def direct(i: int, j: int) -> float:
-        sim, measure = similarity(i, j)
+    def verify(i: int, j: int) -> float | None:
+        sim, measure, duplicate = similarity(i, j)
         measures[(min(i, j), max(i, j))] = measure
-        return sim
+        return sim if duplicate else None
 
     dropped: set[int] = set()
-    for keeper, members in keeper_clusters(ranked, edges, direct, settings.threshold):
+    for keeper, members in keeper_clusters(ranked, edges, verify):
         best = examples[keeper]
         cluster = best.meta["cluster"] = _cluster_id(best, "near")
         for pos, sim in members:

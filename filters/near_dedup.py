@@ -254,7 +254,7 @@ def near_duplicate_clusters(texts: Sequence[str], threshold: float = 0.8, params
     sets = ShingleSets(rows, [texts[r] for r in rows], params)
     edges = {(i, j): sim for i, j in pairs.tolist() if (sim := sets.jaccard(i, j)) >= threshold}
     ranked = sorted(rows, key=lambda r: (texts[r], r))
-    clusters = keeper_clusters(ranked, edges, sets.jaccard, threshold)
+    clusters = keeper_clusters(ranked, edges, lambda i, j: sim if (sim := sets.jaccard(i, j)) >= threshold else None)
     return (sorted(sorted([kept] + [row for row, _ in dropped]) for kept, dropped in clusters),
             {(kept, row): sim for kept, dropped in clusters for row, sim in dropped})
 
@@ -321,9 +321,12 @@ def contains(longer: str, shorter: str) -> bool:
 
 
 def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
-                    similarity: Callable[[int, int], float], threshold: float,
+                    verify: Callable[[int, int], float | None],
                     direct_up_to: int = 32) -> list[tuple[int, list[tuple[int, float]]]]:
-    """Clusters in which every dropped row is itself ≥ threshold against the row that is kept.
+    """Clusters in which every dropped row is itself verified (a duplicate) against the row that is kept.
+
+    `edges` are the verified pairs (i < j) with their similarity; `verify(i, j)` is the similarity when the pair
+    is a duplicate, else None.
 
     `ranked` lists the rows of the verified pairs best first (by the keep policy). Within each connected
     component, the best row still free is kept and takes every free row verified against it; the rows that are
@@ -353,8 +356,8 @@ def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
             known = neighbours[keeper]
             dropped = []
             for row in list(free) if small else [r for r in known if r in free]:
-                sim = known[row] if row in known else similarity(keeper, row)
-                if sim >= threshold:
+                sim = known[row] if row in known else verify(keeper, row)
+                if sim is not None:
                     dropped.append((row, sim))
                     del free[row]
             if dropped:

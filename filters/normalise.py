@@ -2,9 +2,10 @@
 separators dropped, NFKC, case-folded, punctuation and whitespace collapsed to one space; digits kept as ASCII.
 
 Digits are kept because in SFT data a different number is a different example (maths, conversions, dates, code
-constants): folding them to 0, as web dedup does, merged 200 word problems into one. `digits="fold"` gives the
-old behaviour for template dedup. Only a number's formatting is normalised: full-width and other-script digits
-become ASCII, `10,000` / `10_000` / `10 000` (thin space) become `10000`.
+constants): folding them to 0, as web dedup does, merged 200 word problems into one. `digits="fold"` gives
+template dedup (every number becomes one 0). Only a number's formatting is normalised: full-width and other-script
+digits become ASCII; `10,000`, `10_000`, `10'000` and `１０，０００` become `10000` (a space stays a space: "10 000"
+is as often two numbers).
 
 `normalise_for_dedup` is the definition, one text at a time. `normalise_many` gives the same strings for a whole
 batch about 5× faster (it was most of the cost of dedup): the batch is joined into one string, punctuation and
@@ -26,6 +27,7 @@ import numpy as np
 
 _PUNCT_SPACE = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 _ALL_PUNCT = re.compile(r"[\W_]*")
 _SPACE, _ZERO = 32, 48
 _TABLES: dict[str, np.ndarray] = {}
@@ -58,11 +60,11 @@ def _entities(text: str) -> str:
 
 def normalise_for_dedup(text: str, digits: Digits = "keep") -> str:
     """Entities decoded, thousands separators dropped, NFKC, case-folded, punctuation and whitespace collapsed
-    to one space, digits as ASCII (or all → 0 with `digits="fold"`)."""
+    to one space, digits as ASCII (or every number → 0 with `digits="fold"`)."""
     text = unicodedata.normalize("NFKC", _entities(text)).casefold()
     text = _PUNCT_SPACE.sub(" ", _THOUSANDS.sub("", text))
     if digits == "fold":
-        text = _DIGIT.sub("0", text)
+        text = _DIGITS.sub("0", text)
     else:
         text = _DIGIT.sub(lambda m: _ascii_digit(m.group()), text)
     return text.strip()
@@ -128,20 +130,19 @@ def normalise_many(texts: Sequence[str], digits: Digits = "keep") -> list[str]:
                                  for row in joined.split("\x00"))
     code_points = _code_points(joined.casefold())
     mapped = tables[digits][code_points]
-    space = mapped == _SPACE
-    gone = np.zeros_like(space)
-    gone[1:] = space[1:] & space[:-1]
     separator = np.flatnonzero(tables["separator"][code_points])
     if len(separator):  # _THOUSANDS, vectorised: digit, separator, exactly three digits
         digit = np.concatenate((tables["digit"][code_points], np.zeros(4, dtype=bool)))
         lone = (separator > 0) & digit[separator - 1] & digit[separator + 1] & digit[separator + 2] \
             & digit[separator + 3] & ~digit[separator + 4]
-        gone[separator[lone]] = True
-        if lone.any():  # the space runs change where a separator goes: recount them
-            keep = ~gone
-            kept = mapped[keep]
-            space = kept == _SPACE
-            again = np.zeros_like(space)
-            again[1:] = space[1:] & space[:-1]
-            return [row.strip() for row in _text(kept[~again]).split("\x00")]
+        if lone.any():
+            keep = np.ones(len(mapped), dtype=bool)
+            keep[separator[lone]] = False
+            mapped = mapped[keep]
+    space = mapped == _SPACE
+    gone = np.zeros_like(space)
+    gone[1:] = space[1:] & space[:-1]
+    if digits == "fold":  # a run of digits is one 0
+        zero = mapped == _ZERO
+        gone[1:] |= zero[1:] & zero[:-1]
     return [row.strip() for row in _text(mapped[~gone]).split("\x00")]
