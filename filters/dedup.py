@@ -64,7 +64,7 @@ class DedupSettings(BaseModel):
                                   "as duplicate (one changed word of five is 0.8: another answer)")
     edit_min_chars: int = Field(10, ge=1, description="outputs shorter than this many normalised characters are "
                                 "never merged by edit similarity: any change to \"3 km\" or \"很好\" is another answer")
-    contained_min: int = Field(20, ge=1, description="an output inside another counts only from this many "
+    contained_min: int = Field(10, ge=1, description="an output inside another counts only from this many "
                                "normalised characters (\"yes\" inside \"yes, but …\" is another answer)")
     window: int = Field(8, ge=1, description="in a same-prompt group, each output is compared with this many "
                         "neighbours in sorted and in reversed-sorted order (all pairs in smaller groups)")
