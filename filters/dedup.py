@@ -20,13 +20,16 @@ from filters.ledger import Ledger
 from filters.near_dedup import (
     MinHashParams,
     ShingleSets,
+    _mix,
     candidate_pairs,
     contains,
     edit_similarity,
     keeper_clusters,
+    number_keys,
+    row_hashes,
     signature_band_keys,
 )
-from filters.normalise import Digits, normalise_for_dedup, normalise_many, numbers_of
+from filters.normalise import Digits, normalise_for_dedup, normalise_many
 from filters.parallel import map_in_processes
 from formats.example import Example
 
@@ -108,8 +111,9 @@ def _digits(settings: DedupSettings) -> Digits:
     return "keep" if settings.numbers == "keep" else "fold"
 
 
-def _prompt_digest(instruction: str, input_: str) -> bytes:
-    return hashlib.blake2b(f"{instruction}\x1e{input_}".encode(), digest_size=8).digest()
+def prompt_keys(instruction: list[str], input_: list[str]) -> np.ndarray:
+    """uint64 keys of normalised (instruction, input) pairs, equal exactly when both are equal (up to hashing)."""
+    return _mix(row_hashes(instruction) * np.uint64(0x9E3779B97F4A7C15) + row_hashes(input_))
 
 
 def prompt_group(example: Example) -> str:
@@ -118,7 +122,8 @@ def prompt_group(example: Example) -> str:
     Pass it as `group_of` to `formats.writers.split_train_val` so the same question with different answers never
     lands on both sides of train/val (a leak: the model is graded on a question it was trained on).
     """
-    return _prompt_digest(normalise_for_dedup(example.instruction), normalise_for_dedup(example.input)).hex()
+    key = prompt_keys([normalise_for_dedup(example.instruction)], [normalise_for_dedup(example.input)])[0]
+    return f"{int(key):016x}"
 
 
 def _normalised(examples: Sequence[Example], digits: Digits) -> tuple[list[str], list[str], list[str]]:
@@ -153,8 +158,7 @@ def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str |
     bands = signature_band_keys(_near_texts(instruction, input_, output), params) if params else None
     if digits != "keep":
         instruction, input_ = normalise_many(fields[0]), normalise_many(fields[1])
-    prompts = np.frombuffer(b"".join(_prompt_digest(i, p) for i, p in zip(instruction, input_, strict=True)),
-                            dtype=np.uint64)
+    prompts = prompt_keys(instruction, input_)
     return exact, bands, prompts, np.fromiter(map(len, output), dtype=np.int32, count=len(output))
 
 
@@ -231,13 +235,22 @@ def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: 
     return [examples[pos] for pos in _exact_survivors(examples, keys.exact, settings, source_order, ledger)]
 
 
-def same_prompt_groups(prompts: np.ndarray, output_chars: np.ndarray, short_output: int) -> list[np.ndarray]:
-    """Groups (position arrays, size ≥ 2) of rows with short outputs that share a prompt key."""
+def same_prompt_pairs(prompts: np.ndarray, output_chars: np.ndarray, short_output: int, window: int,
+                      ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pairs of rows with short outputs that share a prompt key: every pair in groups of up to `window` + 1 rows,
+    each row's `window` next in larger ones; and those larger groups (position arrays), to be windowed by text."""
     short = np.flatnonzero(output_chars <= short_output)
     order = short[np.argsort(prompts[short], kind="stable")]
     keys = prompts[order]
-    edges = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    return [g for g in np.split(order, edges) if len(g) > 1]
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for step in range(1, window + 1):
+        same = keys[step:] == keys[:-step]
+        found.append(np.stack([order[:-step][same], order[step:][same]], axis=1))
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    large = [order[a:a + n] for a, n in zip(starts[sizes > window + 1].tolist(), sizes[sizes > window + 1].tolist(),
+                                           strict=True)]
+    return np.concatenate(found), large
 
 
 class PairSimilarity:
@@ -261,7 +274,7 @@ class PairSimilarity:
         texts = _near_texts(instruction, input_, output)
         self.sets = ShingleSets(rows, texts, _params(settings))
         self.index = {row: k for k, row in enumerate(rows)}
-        self.numbers = [hash(numbers_of(t)) for t in texts] if settings.numbers == "keep" else None
+        self.numbers = number_keys(texts).tolist() if settings.numbers == "keep" else None
         self.outputs = output
         self.prompts = prompts
         self.settings = settings
@@ -303,26 +316,22 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     histograms already rule out the threshold (a lower bound of the edit distance) and containment are dropped
     before any Python-level comparison.
     """
-    groups = same_prompt_groups(keys.prompts, keys.output_chars, settings.short_output)
-    if not groups:
+    pairs, large = same_prompt_pairs(keys.prompts, keys.output_chars, settings.short_output, settings.window)
+    members = np.unique(np.concatenate([pairs.ravel()] + large))
+    if not len(members):
         return np.zeros((0, 2), dtype=np.int64)
-    members = np.concatenate(groups)
     outputs = normalise_many([examples[r].output for r in members.tolist()], _digits(settings))
-    where = {int(r): k for k, r in enumerate(members.tolist())}
-    found: list[np.ndarray] = []
-    for group in groups:
-        local = [where[int(r)] for r in group]
-        if len(group) <= settings.window + 1:
-            i, j = np.triu_indices(len(group), k=1)
-            found.append(np.stack([group[i], group[j]], axis=1))
-            continue
+    where = {r: k for k, r in enumerate(members.tolist())}
+    found = [pairs]
+    for group in large:  # the same prompt many times: neighbours in sorted and reversed-sorted output order
+        local = [where[r] for r in group.tolist()]
         for key in (lambda k: outputs[k], lambda k: outputs[k][::-1]):
-            order = group[np.argsort(np.array([key(k) for k in local], dtype=object), kind="stable")]
+            order = group[sorted(range(len(local)), key=lambda m: key(local[m]))]
             for step in range(1, settings.window + 1):
                 found.append(np.stack([order[:-step], order[step:]], axis=1))
     pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
-    a = np.array([where[int(r)] for r in pairs[:, 0]], dtype=np.int64)
-    b = np.array([where[int(r)] for r in pairs[:, 1]], dtype=np.int64)
+    a = np.searchsorted(members, pairs[:, 0])
+    b = np.searchsorted(members, pairs[:, 1])
     hist = _histograms(outputs)
     length = hist.sum(axis=1)
     diff = hist[a] - hist[b]

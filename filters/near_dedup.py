@@ -28,6 +28,7 @@ import numpy as np
 _U = np.uint64
 _EMPTY_ROW = np.uint64(0x9E3779B97F4A7C15)  # the one shingle of a row with no tokens
 _BYTE_BASE = np.uint64(0x100000001B3)
+_ROW_BITS = 13  # rows per ShingleSets batch ≤ 2^13
 _SIGNATURE_CHUNK = 8192  # shingles per MinHash chunk: the (permutations × chunk) block stays in cache
 
 
@@ -128,6 +129,39 @@ def shingle_hashes(texts: Sequence[str], word_ngram: int = 3, char_ngram: int = 
     return flat, offsets
 
 
+def row_hashes(texts: Sequence[str]) -> np.ndarray:
+    """A 64-bit hash of each whole text (the polynomial hash of its UTF-8 bytes, mixed), for a whole batch in a few
+    vector passes: ~20× faster than one blake2b per row. Texts must hold no NUL (normalised text never does)."""
+    if not texts:
+        return np.zeros(0, dtype=np.uint64)
+    data = np.frombuffer(("\x00".join(texts) + "\x00").encode(), dtype=np.uint8)
+    end = np.flatnonzero(data == 0)
+    start = np.concatenate(([0], end[:-1] + 1))
+    up, down = _powers(len(data))
+    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum((data + _U(1)) * up, dtype=np.uint64, out=prefix[1:])
+    return _mix((prefix[end] - prefix[start]) * down[start] + (end - start).astype(np.uint64))
+
+
+def number_keys(texts: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per normalised text of the multiset of its numbers (runs of ASCII digits): equal exactly when
+    `numbers_of` is equal (up to hashing). A sum of mixed run hashes, so order does not matter but counts do;
+    vectorised over the batch (a regex per row was a quarter of verification)."""
+    n = len(texts)
+    data = np.frombuffer(("\x00".join(texts) + "\x00").encode(), dtype=np.uint8)
+    digit = (data >= 48) & (data <= 57)
+    edges = np.diff(np.concatenate(([False], digit, [False])).astype(np.int8))
+    start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs: data[start:end]
+    up, down = _powers(len(data))
+    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum((data + _U(1)) * up, dtype=np.uint64, out=prefix[1:])
+    runs = _mix((prefix[end] - prefix[start]) * down[start] + (end - start).astype(np.uint64))
+    row = np.searchsorted(np.flatnonzero(data == 0), start)
+    keys = np.zeros(n, dtype=np.uint64)
+    np.add.at(keys, row, runs)
+    return keys
+
+
 def minhash_signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """(num_perm × rows) uint32 MinHash signatures: permutation k is x ↦ a_k·x + b_k mod 2^32 of the upper bits."""
     rng = np.random.default_rng(seed)
@@ -203,11 +237,14 @@ class ShingleSets:
 
     def __init__(self, rows: Sequence[int], texts: Sequence[str], params: MinHashParams,
                  batch_rows: int = 5_000) -> None:
+        assert batch_rows <= 1 << _ROW_BITS
         parts, sizes = [], []
         for start in range(0, len(texts), batch_rows):  # batches keep the byte-level temporaries small
             flat, offsets = shingle_hashes(texts[start:start + batch_rows], params.word_ngram, params.char_ngram)
             row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-            order = np.lexsort((flat, row))
+            # one sort of (row, upper bits of the hash) instead of a lexsort: 8× faster; rows stay apart, and equal
+            # hashes stay adjacent unless a row holds two hashes that agree in all 51 upper bits (~n²/2^52)
+            order = np.argsort(row.astype(np.uint64) << _U(64 - _ROW_BITS) | flat >> _U(_ROW_BITS))
             flat, row = flat[order], row[order]
             first = np.ones(len(flat), dtype=bool)
             first[1:] = (flat[1:] != flat[:-1]) | (row[1:] != row[:-1])

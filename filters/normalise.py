@@ -16,6 +16,7 @@ blanked out.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -35,16 +36,21 @@ _TABLES: dict[str, np.ndarray] = {}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
 # a thousands separator (after NFKC, so full-width ones too): between a digit and exactly three digits
 _SEPARATORS = ",_'\u066c"
-_THOUSANDS = re.compile(rf"(?<=\d)[{_SEPARATORS}](?=\d{{3}}(?!\d))")
+_SEPARATOR_CODES = np.array([ord(c) for c in _SEPARATORS], dtype=np.uint32)
+_THOUSANDS = re.compile(rf"(?<=[0-9])[{_SEPARATORS}](?=[0-9]{{3}}(?![0-9]))")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 Digits = Literal["keep", "fold"]
 
 
-def _entity(match: re.Match[str]) -> str:
+@functools.lru_cache(maxsize=4096)
+def _unescape(entity: str) -> str:
     """html.unescape knows `&QUOT;` but not `&NBSP;` or `&APOS;`: retry lower-cased, so the case never matters."""
-    entity = match.group()
     text = html.unescape(entity)
     return html.unescape(entity.lower()) if text == entity else text
+
+
+def _entity(match: re.Match[str]) -> str:
+    return _unescape(match.group())
 
 
 def _ascii_digit(char: str) -> str:
@@ -54,7 +60,7 @@ def _ascii_digit(char: str) -> str:
 
 
 def _entities(text: str) -> str:
-    """Entities decoded, twice (`&amp;quot;`); skipped when the text has no `&`."""
+    """Entities decoded, twice (`&amp;quot;`)."""
     return _ENTITY.sub(_entity, _ENTITY.sub(_entity, text)) if "&" in text else text
 
 
@@ -62,11 +68,10 @@ def normalise_for_dedup(text: str, digits: Digits = "keep") -> str:
     """Entities decoded, thousands separators dropped, NFKC, case-folded, punctuation and whitespace collapsed
     to one space, digits as ASCII (or every number → 0 with `digits="fold"`)."""
     text = unicodedata.normalize("NFKC", _entities(text)).casefold()
+    text = _DIGIT.sub(lambda m: _ascii_digit(m.group()), text)
     text = _PUNCT_SPACE.sub(" ", _THOUSANDS.sub("", text))
     if digits == "fold":
         text = _DIGITS.sub("0", text)
-    else:
-        text = _DIGIT.sub(lambda m: _ascii_digit(m.group()), text)
     return text.strip()
 
 
@@ -93,12 +98,6 @@ def _tables() -> dict[str, np.ndarray]:
         final = np.arange(0x110000, dtype=np.uint32)
         final[nonword], final[0] = _SPACE, 0  # NUL stays: it separates the rows
         final[digit] = [ord(_ascii_digit(chr(cp))) for cp in digit]
-        fold = final.copy()
-        fold[digit] = _ZERO
-        is_digit = np.zeros(0x110000, dtype=bool)
-        is_digit[digit] = True
-        separator = np.zeros(0x110000, dtype=bool)
-        separator[[ord(c) for c in _SEPARATORS]] = True
         # CJK and full-width punctuation that NFKC turns into punctuation only: blanking it before NFKC changes
         # nothing in the result (it becomes a space either way) and spares NFKC most Chinese rows.
         blank = np.zeros(0x110000, dtype=bool)
@@ -109,7 +108,7 @@ def _tables() -> dict[str, np.ndarray]:
             blank[cp] = bool(nonword[cp] and not unicodedata.combining(char) and _ALL_PUNCT.fullmatch(folded))
             if blank[cp] and folded in _SEPARATORS:  # "１，０００": the comma must reach the separator check
                 pre[cp] = ord(folded)
-        _TABLES.update(keep=final, fold=fold, blank=blank, pre=pre, digit=is_digit, separator=separator)
+        _TABLES.update(keep=final, blank=blank, pre=pre)
     return _TABLES
 
 
@@ -119,30 +118,36 @@ def normalise_many(texts: Sequence[str], digits: Digits = "keep") -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:  # a text holds NUL itself: the separator is ambiguous
         return [normalise_for_dedup(t, digits) for t in texts]
     tables = _tables()
-    joined = _entities(joined)  # an entity neither spans nor produces a NUL
+    if "&" in joined:  # row by row: rebuilding the joined batch cost more than decoding (an entity makes no NUL)
+        joined = "\x00".join([_entities(t) if "&" in t else t for t in texts])
     if not joined.isascii():
         code_points = _code_points(joined)
         blank = tables["blank"][code_points]
         if blank.any():
-            joined = _text(np.where(blank, tables["pre"][code_points], code_points))
+            code_points = code_points.copy()
+            code_points[blank] = tables["pre"][code_points[blank]]
+            joined = _text(code_points)
         if not unicodedata.is_normalized("NFKC", joined):
             joined = "\x00".join(row if unicodedata.is_normalized("NFKC", row) else unicodedata.normalize("NFKC", row)
                                  for row in joined.split("\x00"))
     code_points = _code_points(joined.casefold())
-    mapped = tables[digits][code_points]
-    separator = np.flatnonzero(tables["separator"][code_points])
-    if len(separator):  # _THOUSANDS, vectorised: digit, separator, exactly three digits
-        digit = np.concatenate((tables["digit"][code_points], np.zeros(4, dtype=bool)))
-        lone = (separator > 0) & digit[separator - 1] & digit[separator + 1] & digit[separator + 2] \
-            & digit[separator + 3] & ~digit[separator + 4]
-        if lone.any():
+    mapped = tables["keep"][code_points]
+    digit = np.flatnonzero((mapped - np.uint32(_ZERO)) <= 9)  # ASCII digits by now (uint32: below 0 wraps)
+    after = digit[digit + 1 < len(mapped)] + 1
+    lone = after[np.isin(code_points[after], _SEPARATOR_CODES)]
+    if len(lone):  # _THOUSANDS, vectorised: a digit, a separator, exactly three digits
+        spots = lone[:, None] + np.arange(1, 5)
+        ahead = ((mapped[np.minimum(spots, len(mapped) - 1)] - np.uint32(_ZERO)) <= 9) & (spots < len(mapped))
+        lone = lone[ahead[:, :3].all(axis=1) & ~ahead[:, 3]]
+        if len(lone):
             keep = np.ones(len(mapped), dtype=bool)
-            keep[separator[lone]] = False
+            keep[lone] = False
             mapped = mapped[keep]
     space = mapped == _SPACE
     gone = np.zeros_like(space)
     gone[1:] = space[1:] & space[:-1]
     if digits == "fold":  # a run of digits is one 0
-        zero = mapped == _ZERO
+        zero = (mapped - np.uint32(_ZERO)) <= 9
+        mapped[zero] = _ZERO
         gone[1:] |= zero[1:] & zero[:-1]
     return [row.strip() for row in _text(mapped[~gone]).split("\x00")]

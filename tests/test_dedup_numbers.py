@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from filters.dedup import DedupSettings, PairSimilarity, deduplicate, prompt_group
 from filters.ledger import Ledger
-from filters.near_dedup import contains, edit_similarity, levenshtein
+from filters.near_dedup import contains, edit_similarity, levenshtein, number_keys
 from filters.normalise import normalise_for_dedup, normalise_many, numbers_of
 from formats.example import Example
 from formats.writers import split_train_val
@@ -55,6 +55,16 @@ def test_only_the_formatting_of_numbers_is_normalised():
     assert numbers_of(normalise_for_dedup("3 apples and 3.5 pears, 10,000")) == ("10000", "3", "3", "5")
     rows = [ex("It costs 10,000 yen.", "1"), ex("It costs 10000 yen", "2"), ex("It costs 10 000 yen.", "3")]
     assert [k.meta["locator"] for k in deduplicate(rows, DedupSettings(), {}, Ledger())] == ["1", "3"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["1", "12", "007", "a", " ", "北", "3"]), max_size=8).map("".join),
+                min_size=2, max_size=6))
+def test_vectorised_number_keys_agree_with_numbers_of(texts):
+    keys = number_keys(texts).tolist()
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            assert (keys[i] == keys[j]) == (numbers_of(texts[i]) == numbers_of(texts[j])), (texts[i], texts[j])
 
 
 def test_html_entities_in_any_case_are_decoded():
