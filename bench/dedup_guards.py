@@ -191,6 +191,31 @@ def pair_merges(pairs: list[tuple[str, str, int]], settings: DedupSettings, as_a
     return merged
 
 
+def short_questions(split: str, settings: DedupSettings, seed: int = 21) -> tuple[Counter[int], int]:
+    """Short CJK questions (BQ sentences of the split, 10–40 characters) as rows of their own, each with a twin that
+    has 1 or 2 characters changed: the different-prompt case, where only MinHash can find them. Returns found
+    twins by number of changed characters, and the rows of the set."""
+    rng = random.Random(seed)
+    sentences = sorted({s for a, b, _ in bq_pairs(split) for s in (a, b) if 10 <= len(s) <= 40})
+    rng.shuffle(sentences)
+    pool = "".join(sorted({c for s in sentences for c in s if _CJK.match(c) and c.isalpha()}))
+    rows, twins = [], {}
+    for k, sentence in enumerate(sentences[:2000]):
+        rows.append(Example.from_fields("q", str(k), sentence, "", ""))
+        if k % 4 == 0:
+            changed = 1 + (k // 4) % 2
+            twin = Example.from_fields("q", f"twin-{k}", _change_chars(sentence, changed, rng, pool), "", "")
+            rows.append(twin)
+            twins[twin.id] = (rows[-2].id, changed)
+    ledger = Ledger()
+    deduplicate(rows, settings, {}, ledger)
+    pairs = {(r.id, r.row["meta"]["duplicate_of"]) for r in ledger.rejects}
+    found: Counter[int] = Counter()
+    for twin, (original, changed) in twins.items():
+        found[changed] += (twin, original) in pairs or (original, twin) in pairs
+    return found, len(rows)
+
+
 def toyhom_same_question(settings: DedupSettings) -> tuple[int, int, Counter[str]]:
     """Doctors' answers to repeated titles (same question, other answers): rows, rows in repeated titles, merged."""
     path = DEVDATA / "csv" / "toyhom_internal_medicine_gb18030.csv"
@@ -249,6 +274,9 @@ def run(split: str, settings: DedupSettings) -> None:
             print(f"{name} {'as two answers to one prompt' if as_answers else 'as rows of their own'}: "
                   f"non-paraphrase pairs merged {merged[0] / labels[0]:.2%} ({merged[0]}/{labels[0]}), "
                   f"paraphrase pairs merged {merged[1] / labels[1]:.2%} ({merged[1]}/{labels[1]})")
+    found, n = short_questions(split, settings)
+    print(f"short CJK questions as rows of their own (BQ, 10–40 characters; {n} rows), twins found: "
+          f"1 character changed {found[1] / 250:.1%}, 2 changed {found[2] / 250:.1%}")
     if split == "dev":
         total_rows, repeated, merged_rows = toyhom_same_question(settings)
         print(f"Toyhom: {repeated:,} of {total_rows:,} rows share a title with another row (other doctors' "
