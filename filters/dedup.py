@@ -265,16 +265,19 @@ class PairSimilarity:
     def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray,
                  settings: DedupSettings) -> None:
         digits = _digits(settings)
-        instruction, input_, output = [], [], []
-        for start in range(0, len(rows), _BATCH_ROWS):
+        texts: list[str] = []
+        output: list[str] = []
+        numbers: list[int] = []
+        for start in range(0, len(rows), _BATCH_ROWS):  # batches: byte-level temporaries stay small
             i, p, o = _normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]], digits)
-            instruction += i
-            input_ += p
+            batch = _near_texts(i, p, o)
+            texts += batch
             output += o
-        texts = _near_texts(instruction, input_, output)
+            if settings.numbers == "keep":
+                numbers += number_keys(batch).tolist()
         self.sets = ShingleSets(rows, texts, _params(settings))
         self.index = {row: k for k, row in enumerate(rows)}
-        self.numbers = number_keys(texts).tolist() if settings.numbers == "keep" else None
+        self.numbers = numbers if settings.numbers == "keep" else None
         self.outputs = output
         self.prompts = prompts
         self.settings = settings
