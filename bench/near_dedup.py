@@ -4,7 +4,9 @@ at several sizes (one fresh process each), and side by side with datasketch and 
     python bench/near_dedup.py [--sizes 100000 300000 1000000] [--peers] [--workers 0]
 
 Base rows come from bench/corpus.py (real devdata rows, reused with 30% of words replaced so reuses are not
-near-duplicates of each other); 5% of them get a planted twin of a known kind. Recall = planted twins dropped.
+near-duplicates of each other); 5% of them get a planted twin of a known kind. Recall = planted twins dropped,
+over the twins whose numbers are those of their original: a word replaced where a number stood makes another
+example (issue 20), so those twins are counted apart and must never be merged.
 Memory: the dedup's own peak above the RSS it started from (the rows themselves are the caller's), and the
 largest worker process.
 """
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import build_rows  # noqa: E402
 
 from filters.dedup import DedupSettings, deduplicate  # noqa: E402
-from filters.normalise import normalise_many  # noqa: E402
+from filters.normalise import normalise_for_dedup, normalise_many, numbers_of  # noqa: E402
 from formats.example import Example, make_id  # noqa: E402
 from formats.ledger import Ledger  # noqa: E402
 
@@ -48,19 +50,20 @@ def plant(text: str, kind: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def planted_rows(n: int) -> tuple[list[Example], dict[str, tuple[str, str]]]:
+def planted_rows(n: int) -> tuple[list[Example], dict[str, tuple[str, str, bool]]]:
     rng = random.Random(1)
     base = build_rows(n, dup_share=0.0)
     long_rows = [i for i, r in enumerate(base) if len(r["output"].split()) >= 40]
     examples = [Example.from_fields("bench", str(i), r["instruction"], r["input"], r["output"])
                 for i, r in enumerate(base)]
-    planted: dict[str, tuple[str, str]] = {}  # twin id -> (kind, original id)
+    planted: dict[str, tuple[str, str, bool]] = {}  # twin id -> (kind, original id, same numbers)
     for i in rng.sample(long_rows, min(len(long_rows), len(base) // 20)):
         kind = KINDS[i % len(KINDS)]
         twin = Example.from_fields("bench", f"twin-{i}", base[i]["instruction"], base[i]["input"],
                                    plant(base[i]["output"], kind, rng))
         examples.append(twin)
-        planted[twin.id] = (kind, make_id("bench", str(i)))
+        same = numbers_of(normalise_for_dedup(twin.output)) == numbers_of(normalise_for_dedup(base[i]["output"]))
+        planted[twin.id] = (kind, make_id("bench", str(i)), same)
     rng.shuffle(examples)
     return examples, planted
 
@@ -166,20 +169,31 @@ def run_one(n: int, with_peers: bool, workers: int) -> dict:
     peak = _rss_mb("VmHWM")
     dropped = {r.id for r in ledger.rejects}
     found: Counter[str] = Counter()
-    for twin_id, (kind, original) in planted.items():  # found when the twin or its original was dropped
-        found[kind] += twin_id in dropped or original in dropped
-    total = Counter(kind for kind, _ in planted.values())
-    originals = {original for _, original in planted.values()}
+    other_numbers = other_numbers_merged = 0
+    for twin_id, (kind, original, same) in planted.items():  # found when the twin or its original was dropped
+        hit = twin_id in dropped or original in dropped
+        if same:
+            found[kind] += hit
+        else:
+            other_numbers += 1
+            other_numbers_merged += hit
+    total = Counter(kind for kind, _, same in planted.values() if same)
+    originals = {original for _, original, _ in planted.values()}
+    floors = {"exact": 1.0, "jaccard": 0.8, "edit": DedupSettings().edit_threshold, "containment": 1.0}
+    below = sum(r.row["meta"]["similarity"] < floors[r.row["meta"]["measure"]] for r in ledger.rejects)
+    clusters = Counter(r.row["meta"]["cluster"] for r in ledger.rejects)
     result = {"rows": len(examples), "seconds": seconds, "dedup_peak_mb": peak - before, "rows_mb": before,
               "worker_peak_mb": workers_memory.peak_mb,
               "kept": len(kept), "rejected": len(ledger.rejects),
               "recall": {k: [found[k], total[k]] for k in KINDS},
-              "unplanted_dropped": len(dropped - set(planted) - originals)}
+              "unplanted_dropped": len(dropped - set(planted) - originals),
+              "numbers_changed": [other_numbers_merged, other_numbers], "below_floor": int(below),
+              "cluster_sizes": dict(sorted(Counter(min(n + 1, 10) for n in clusters.values()).items()))}
     if with_peers:  # agreement: their dropped rows that we also put in a duplicate group (dropped or kept best)
         involved = dropped | {r.row["meta"]["duplicate_of"] for r in ledger.rejects}
         result["peers"] = {}
         for name, (secs, alone, peer_dropped) in peers(examples).items():
-            peer_found = sum(t in peer_dropped or o in peer_dropped for t, (_, o) in planted.items())
+            peer_found = sum(t in peer_dropped or o in peer_dropped for t, (_, o, _) in planted.items())
             result["peers"][name] = {"seconds": secs, "alone": alone, "dropped": len(peer_dropped),
                                      "agreement": len(peer_dropped & involved) / max(1, len(peer_dropped)),
                                      "recall": peer_found / len(planted)}
@@ -198,8 +212,9 @@ def main() -> None:
         return
     print("| rows | seconds | rows/s | dedup peak (MB above start) | workers' peak MB (summed) | rows in memory MB "
           "| recall "
-          + " / ".join(KINDS) + " | unplanted dropped |")
-    print("|---|---|---|---|---|---|---|---|")
+          + " / ".join(KINDS) + " | unplanted dropped | twins with other numbers merged | dropped below their "
+          "measure's threshold | cluster sizes (10 = 10+) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for i, n in enumerate(args.sizes):
         command = [sys.executable, __file__, "--one", str(n), "--workers", str(args.workers)]
         result = json.loads(subprocess.run(command + (["--peers"] if args.peers and i == 0 else []),
@@ -207,7 +222,8 @@ def main() -> None:
         recall = " / ".join(f"{a / b:.1%}" for a, b in result["recall"].values())
         print(f"| {result['rows']:,} | {result['seconds']:.1f} | {result['rows'] / result['seconds']:,.0f} | "
               f"{result['dedup_peak_mb']:.0f} | {result['worker_peak_mb']:.0f} | {result['rows_mb']:.0f} | "
-              f"{recall} | {result['unplanted_dropped']:,} |", flush=True)
+              f"{recall} | {result['unplanted_dropped']:,} | {result['numbers_changed'][0]} of "
+              f"{result['numbers_changed'][1]} | {result['below_floor']} | {result['cluster_sizes']} |", flush=True)
         for name, peer in result.get("peers", {}).items():
             print(f"  {name}: {peer['seconds']:.1f} s ({peer['alone']:.1f} s in the library itself, "
                   f"the rest normalising "

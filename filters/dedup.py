@@ -1,4 +1,10 @@
-"""Deduplication: exact (normalised text) then verified near-duplicates, keeping the best copy by an explicit policy."""
+"""Deduplication: exact (normalised text) then verified near-duplicates, keeping the best copy by an explicit policy.
+
+Three guards against merging distinct examples (issue 20): digits are part of every key and shingle and two rows
+whose numbers differ are never merged (unless `numbers: ignore`, template dedup); every dropped row is itself
+verified against the row that is kept (no A–B–C chains); rows with the same prompt compare their outputs by
+character edit similarity and containment too, which MinHash on short text misses.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,25 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from filters.near_dedup import MinHashParams, ShingleSets, candidate_pairs, signature_band_keys, verified_clusters
-from filters.normalise import normalise_many
+from filters.near_dedup import (
+    MinHashParams,
+    ShingleSets,
+    _mix,
+    candidate_pairs,
+    contains,
+    edit_similarity,
+    keeper_clusters,
+    number_keys,
+    row_hashes,
+    signature_band_keys,
+)
+from filters.normalise import Digits, normalise_for_dedup, normalise_many
 from filters.parallel import map_in_processes
 from formats.example import Example
 from formats.ledger import Ledger
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
+_BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
 
 
 class DedupSettings(BaseModel):
@@ -37,6 +55,22 @@ class DedupSettings(BaseModel):
     seed: int = 0
     workers: int = Field(0, ge=0, description="processes for hashing and signing; 0 = one per CPU")
     parallel_from_rows: int = Field(100_000, ge=0, description="below this many rows, stay in one process")
+    numbers: Literal["keep", "ignore"] = Field(
+        "keep", description="keep: digits are part of keys and shingles, and two rows whose numbers (as a multiset) "
+        "differ are never merged — a maths problem with other numbers is another example; ignore: template dedup, "
+        "digits fold to 0 and rows that differ only in their numbers merge (also when their answers differ)")
+    same_prompt: bool = Field(True, description="rows with the same normalised instruction+input also compare "
+                              "outputs by character edit similarity and containment (short answers)")
+    short_output: int = Field(400, ge=0, description="the same-prompt comparison covers outputs up to this many "
+                              "normalised characters (longer ones have enough shingles for MinHash)")
+    edit_threshold: float = Field(0.85, gt=0, le=1, description="edit similarity of same-prompt outputs to count "
+                                  "as duplicate (one changed word of five is 0.8: another answer)")
+    edit_min_chars: int = Field(10, ge=1, description="outputs shorter than this many normalised characters are "
+                                "never merged by edit similarity: any change to \"3 km\" or \"很好\" is another answer")
+    contained_min: int = Field(10, ge=1, description="an output inside another counts only from this many "
+                               "normalised characters (\"yes\" inside \"yes, but …\" is another answer)")
+    window: int = Field(8, ge=1, description="in a same-prompt group, each output is compared with this many "
+                        "neighbours in sorted and in reversed-sorted order (all pairs in smaller groups)")
 
     @model_validator(mode="after")
     def _bands_divide_permutations(self) -> DedupSettings:
@@ -73,42 +107,88 @@ def _params(settings: DedupSettings) -> MinHashParams:
     return MinHashParams(settings.num_perm, settings.bands, settings.word_ngram, settings.char_ngram, settings.seed)
 
 
-def _normalised(examples: Sequence[Example]) -> tuple[list[str], list[str], list[str]]:
-    return (normalise_many([ex.instruction for ex in examples]), normalise_many([ex.input for ex in examples]),
-            normalise_many([ex.output for ex in examples]))
+def _digits(settings: DedupSettings) -> Digits:
+    return "keep" if settings.numbers == "keep" else "fold"
+
+
+def prompt_keys(instruction: list[str], input_: list[str]) -> np.ndarray:
+    """uint64 keys of normalised (instruction, input) pairs, equal exactly when both are equal (up to hashing)."""
+    return _mix(row_hashes(instruction) * np.uint64(0x9E3779B97F4A7C15) + row_hashes(input_))
+
+
+def _input_of(example: Example) -> str:
+    """What dedup compares as a row's input: for a conversation, its system prompt and earlier turns too (without
+    role labels), so two conversations match only when their whole course does."""
+    return f"{example.context_text()}\n{example.input}" if example.is_conversation else example.input
+
+
+def prompt_group(example: Example) -> str:
+    """A stable key of the normalised instruction + input (digits kept): rows that ask the same question share it.
+
+    Pass it as `group_of` to `formats.writers.split_train_val` so the same question with different answers never
+    lands on both sides of train/val (a leak: the model is graded on a question it was trained on).
+    """
+    key = prompt_keys([normalise_for_dedup(example.instruction)], [normalise_for_dedup(_input_of(example))])[0]
+    return f"{int(key):016x}"
+
+
+def _normalised(examples: Sequence[Example], digits: Digits) -> tuple[list[str], list[str], list[str]]:
+    return (normalise_many([ex.instruction for ex in examples], digits),
+            normalise_many([_input_of(ex) for ex in examples], digits),
+            normalise_many([ex.output for ex in examples], digits))
+
+
+class Keys:
+    """What one pass over the rows gives dedup: exact keys, band keys, prompt keys, output lengths."""
+
+    def __init__(self, exact: list[bytes], bands: np.ndarray | None, prompts: np.ndarray,
+                 output_chars: np.ndarray) -> None:
+        self.exact, self.bands, self.prompts, self.output_chars = exact, bands, prompts, output_chars
+
+    def take(self, positions: list[int]) -> Keys:
+        return Keys([self.exact[p] for p in positions] if self.exact else [],
+                    None if self.bands is None else self.bands[:, positions], self.prompts[positions],
+                    self.output_chars[positions])
 
 
 def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str | None,
-                params: MinHashParams | None) -> tuple[list[bytes], np.ndarray | None]:
-    """Exact keys and band keys of one batch of raw (instruction, input, output) columns; runs in a worker."""
-    instruction, input_, output = (normalise_many(column) for column in fields)
+                params: MinHashParams | None, digits: Digits = "keep",
+                ) -> tuple[list[bytes], np.ndarray | None, np.ndarray, np.ndarray]:
+    """Exact keys, band keys, prompt keys (digits kept, as `prompt_group`) and normalised output lengths of one
+    batch of raw (instruction, input, output) columns; runs in a worker."""
+    instruction, input_, output = (normalise_many(column, digits) for column in fields)
     exact: list[bytes] = []
     if exact_key:
         columns = (instruction, input_, output) if exact_key == "example" else (instruction, input_)
         exact = [hashlib.blake2b("\x1e".join(p).encode(), digest_size=16).digest()
                  for p in zip(*columns, strict=True)]
     bands = signature_band_keys(_near_texts(instruction, input_, output), params) if params else None
-    return exact, bands
+    if digits != "keep":
+        instruction, input_ = normalise_many(fields[0]), normalise_many(fields[1])
+    prompts = prompt_keys(instruction, input_)
+    return exact, bands, prompts, np.fromiter(map(len, output), dtype=np.int32, count=len(output))
 
 
-def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> tuple[list[bytes], np.ndarray | None]:
-    """Exact keys and near-duplicate band keys, batch by batch, so normalised text never piles up in memory.
+def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
+    """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so normalised text never piles up.
 
     The batches are independent: above `parallel_from_rows` they run in `workers` processes (this is ~80% of
     dedup's time). Results never depend on the number of workers.
     """
-    batches = [([ex.instruction for ex in batch], [ex.input for ex in batch], [ex.output for ex in batch])
+    batches = [([ex.instruction for ex in batch], [_input_of(ex) for ex in batch], [ex.output for ex in batch])
                for batch in (examples[s:s + _BATCH_ROWS] for s in range(0, len(examples), _BATCH_ROWS))]
     exact_key = settings.key if settings.exact else None
     params = _params(settings) if settings.near else None
     workers = min(settings.workers or os.cpu_count() or 1, len(batches))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
-        results = map_in_processes(_batch_keys, batches, workers, exact_key, params)
+        results = map_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings))
     else:
-        results = [_batch_keys(batch, exact_key, params) for batch in batches]
-    exact = [key for keys, _ in results for key in keys]
-    bands = [b for _, b in results if b is not None]
-    return exact, (np.concatenate(bands, axis=1) if bands else None)
+        results = [_batch_keys(batch, exact_key, params, _digits(settings)) for batch in batches]
+    bands = [b for _, b, _, _ in results if b is not None]
+    empty = np.zeros(0, dtype=np.uint64)
+    return Keys([key for keys, _, _, _ in results for key in keys], np.concatenate(bands, axis=1) if bands else None,
+                np.concatenate([p for _, _, p, _ in results]) if results else empty,
+                np.concatenate([c for _, _, _, c in results]) if results else np.zeros(0, dtype=np.int32))
 
 
 def _edit_counts(ledger: Ledger) -> dict[str, int]:
@@ -116,6 +196,18 @@ def _edit_counts(ledger: Ledger) -> dict[str, int]:
     for edit in ledger.edits:
         counts[edit.id] = counts.get(edit.id, 0) + 1
     return counts
+
+
+def _drop_duplicate(ledger: Ledger, dup: Example, rule: str, detail: str, kept: Example, similarity: float,
+                    measure: str, cluster: str) -> None:
+    """The one place a duplicate is rejected: the reject's meta names the kept row, the similarity to it (by which
+    measure) and the cluster, for the report."""
+    ledger.drop(dup, "dedup", rule, detail, "duplicate",
+                meta={"duplicate_of": kept.id, "similarity": similarity, "measure": measure, "cluster": cluster})
+
+
+def _cluster_id(kept: Example, kind: str) -> str:
+    return f"{kind}-{kept.id}"
 
 
 def _exact_survivors(examples: list[Example], keys: list[bytes], settings: DedupSettings,
@@ -134,9 +226,9 @@ def _exact_survivors(examples: list[Example], keys: list[bytes], settings: Dedup
         best_pos, best = members[0]
         keep.append(best_pos)
         for _, dup in members[1:]:
-            ledger.drop(dup, "dedup", "exact-duplicate",
-                        f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
-                        "duplicate", meta={"duplicate_of": best.id})
+            _drop_duplicate(ledger, dup, "exact-duplicate",
+                            f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
+                            best, 1.0, "exact", _cluster_id(best, "exact"))
     return sorted(keep)
 
 
@@ -145,40 +237,160 @@ def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: 
     """Group rows by normalised key; keep the best of each group, reject the rest with the kept id."""
     if not settings.exact:
         return examples
-    keys, _ = dedup_keys(examples, settings.model_copy(update={"near": False}))
-    return [examples[pos] for pos in _exact_survivors(examples, keys, settings, source_order, ledger)]
+    keys = dedup_keys(examples, settings.model_copy(update={"near": False}))
+    return [examples[pos] for pos in _exact_survivors(examples, keys.exact, settings, source_order, ledger)]
+
+
+def same_prompt_pairs(prompts: np.ndarray, output_chars: np.ndarray, short_output: int, window: int,
+                      ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pairs of rows with short outputs that share a prompt key: every pair in groups of up to `window` + 1 rows,
+    each row's `window` next in larger ones; and those larger groups (position arrays), to be windowed by text."""
+    short = np.flatnonzero(output_chars <= short_output)
+    order = short[np.argsort(prompts[short], kind="stable")]
+    keys = prompts[order]
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for step in range(1, window + 1):
+        same = keys[step:] == keys[:-step]
+        found.append(np.stack([order[:-step][same], order[step:][same]], axis=1))
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    large = [order[a:a + n] for a, n in zip(starts[sizes > window + 1].tolist(), sizes[sizes > window + 1].tolist(),
+                                           strict=True)]
+    return np.concatenate(found), large
+
+
+class PairSimilarity:
+    """The similarity dedup merges on, for rows of candidate pairs. Returns (similarity, measure, duplicate?).
+
+    0 when their numbers differ (numbers: keep); else the Jaccard of their shingle sets (≥ `threshold`); for rows
+    with the same prompt and short outputs also the edit similarity of the outputs (≥ `edit_threshold`, outputs of
+    ≥ `edit_min_chars`), or containment 1.0 when the shorter output (≥ `contained_min` characters) is inside the
+    longer. The same function verifies candidate pairs and every dropped row against its kept row.
+    """
+
+    def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray,
+                 settings: DedupSettings) -> None:
+        digits = _digits(settings)
+        texts: list[str] = []
+        output: list[str] = []
+        numbers: list[int] = []
+        for start in range(0, len(rows), _BATCH_ROWS):  # batches: byte-level temporaries stay small
+            i, p, o = _normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]], digits)
+            batch = _near_texts(i, p, o)
+            texts += batch
+            output += o
+            if settings.numbers == "keep":
+                numbers += number_keys(batch).tolist()
+        self.sets = ShingleSets(rows, texts, _params(settings))
+        self.index = {row: k for k, row in enumerate(rows)}
+        self.numbers = numbers if settings.numbers == "keep" else None
+        self.outputs = output
+        self.prompts = prompts
+        self.settings = settings
+
+    def __call__(self, i: int, j: int) -> tuple[float, str, bool]:
+        a, b = self.index[i], self.index[j]
+        config = self.settings
+        if self.numbers is not None and self.numbers[a] != self.numbers[b]:
+            return 0.0, "numbers differ", False
+        jaccard = self.sets.jaccard(i, j)
+        if jaccard >= config.threshold or not config.same_prompt or self.prompts[i] != self.prompts[j]:
+            return jaccard, "jaccard", jaccard >= config.threshold
+        shorter, longer = sorted((self.outputs[a], self.outputs[b]), key=len)
+        if len(longer) > config.short_output:
+            return jaccard, "jaccard", False
+        if len(shorter) >= config.contained_min and contains(longer, shorter):
+            return 1.0, "containment", True
+        if len(shorter) >= config.edit_min_chars:
+            edit = edit_similarity(shorter, longer)
+            if edit >= config.edit_threshold:
+                return edit, "edit", True
+        return jaccard, "jaccard", False
+
+
+def _histograms(texts: list[str]) -> np.ndarray:
+    """(rows × _BUCKETS) character counts, code point mod _BUCKETS: a lower bound of the edit distance."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    row = np.repeat(np.arange(len(texts)), lengths)
+    return np.bincount(row * _BUCKETS + code_points % _BUCKETS,
+                       minlength=len(texts) * _BUCKETS).reshape(len(texts), _BUCKETS).astype(np.int32)
+
+
+def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings) -> np.ndarray:
+    """(m × 2) pairs of same-prompt rows whose outputs may be ≥ threshold by edit similarity or containment.
+
+    Within each group, every output is paired with its `window` neighbours in sorted and in reversed-sorted order
+    (a change anywhere but at both ends keeps two copies adjacent in one of them); pairs whose character
+    histograms already rule out the threshold (a lower bound of the edit distance) and containment are dropped
+    before any Python-level comparison.
+    """
+    pairs, large = same_prompt_pairs(keys.prompts, keys.output_chars, settings.short_output, settings.window)
+    members = np.unique(np.concatenate([pairs.ravel()] + large))
+    if not len(members):
+        return np.zeros((0, 2), dtype=np.int64)
+    outputs = normalise_many([examples[r].output for r in members.tolist()], _digits(settings))
+    where = {r: k for k, r in enumerate(members.tolist())}
+    found = [pairs]
+    for group in large:  # the same prompt many times: neighbours in sorted and reversed-sorted output order
+        local = [where[r] for r in group.tolist()]
+        for key in (lambda k: outputs[k], lambda k: outputs[k][::-1]):
+            order = group[sorted(range(len(local)), key=lambda m: key(local[m]))]
+            for step in range(1, settings.window + 1):
+                found.append(np.stack([order[:-step], order[step:]], axis=1))
+    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
+    a = np.searchsorted(members, pairs[:, 0])
+    b = np.searchsorted(members, pairs[:, 1])
+    hist = _histograms(outputs)
+    length = hist.sum(axis=1)
+    diff = hist[a] - hist[b]
+    surplus_a, surplus_b = np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1)
+    longest = np.maximum(np.maximum(length[a], length[b]), 1)
+    edit_possible = (1 - np.maximum(surplus_a, surplus_b) / longest >= settings.edit_threshold) & (
+        np.minimum(length[a], length[b]) >= settings.edit_min_chars)
+    shorter_inside = np.where(length[a] <= length[b], surplus_a == 0, surplus_b == 0) & (
+        np.minimum(length[a], length[b]) >= settings.contained_min)
+    return pairs[edit_possible | shorter_inside]
 
 
 def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
-               bands: np.ndarray | None = None) -> list[Example]:
+               keys: Keys | None = None) -> list[Example]:
     """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id.
 
-    `bands` are the rows' band keys when the caller has them already (`dedup_keys`).
+    `keys` are the rows' keys when the caller has them already (`dedup_keys`).
     """
     if len(examples) < 2:
         return examples
-    params = _params(settings)
-    if bands is None:
-        bands = signature_band_keys(_near_texts(*_normalised(examples)), params)
-    pairs = candidate_pairs(bands)
+    if keys is None:
+        keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
+    pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
+    if settings.same_prompt:
+        pairs = np.unique(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), axis=0)
     rows = np.unique(pairs).tolist()
-    texts = [text for start in range(0, len(rows), _BATCH_ROWS)
-             for text in _near_texts(*_normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]]))]
-    sets = ShingleSets(rows, texts, params)
-    clusters, _ = verified_clusters(len(examples), pairs, sets, settings.threshold)
+    similarity = PairSimilarity(rows, examples, keys.prompts, settings)
+    edges: dict[tuple[int, int], float] = {}
+    measures: dict[tuple[int, int], str] = {}
+    for i, j in pairs.tolist():
+        sim, measure, duplicate = similarity(i, j)
+        if duplicate:
+            edges[(i, j)], measures[(i, j)] = sim, measure
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
+    ranked = [pos for pos, _ in sorted(((pos, examples[pos]) for pos in rows), key=rank)]
+
+    def verify(i: int, j: int) -> float | None:
+        sim, measure, duplicate = similarity(i, j)
+        measures[(min(i, j), max(i, j))] = measure
+        return sim if duplicate else None
+
     dropped: set[int] = set()
-    for members in clusters:
-        ordered = sorted(((pos, examples[pos]) for pos in members), key=rank)
-        best_pos, best = ordered[0]
-        cluster_id = f"near-{examples[members[0]].id}"
-        best.meta["cluster"] = cluster_id
-        for pos, dup in ordered[1:]:
-            sim = round(sets.jaccard(best_pos, pos), 4)
-            linked = "" if sim >= settings.threshold else " (linked through another member)"
-            ledger.drop(dup, "dedup", "near-duplicate",
-                        f"Jaccard {sim:.2f} with {best.id}{linked} (cluster {cluster_id})", "duplicate",
-                        meta={"duplicate_of": best.id, "cluster": cluster_id, "similarity": sim})
+    for keeper, members in keeper_clusters(ranked, edges, verify):
+        best = examples[keeper]
+        cluster = best.meta["cluster"] = _cluster_id(best, "near")
+        for pos, sim in members:
+            measure = measures[(min(keeper, pos), max(keeper, pos))]
+            _drop_duplicate(ledger, examples[pos], "near-duplicate",
+                            f"{measure} {sim:.2f} with {best.id} (cluster {cluster})", best, round(sim, 4),
+                            measure, cluster)
             dropped.add(pos)
     return [ex for pos, ex in enumerate(examples) if pos not in dropped]
 
@@ -194,13 +406,13 @@ def deduplicate(examples: list[Example], settings: DedupSettings, source_order: 
 
     Both key kinds come from one normalisation pass over the rows.
     """
-    exact, bands = dedup_keys(examples, settings)
-    survivors = (_exact_survivors(examples, exact, settings, source_order, ledger) if settings.exact
+    keys = dedup_keys(examples, settings)
+    survivors = (_exact_survivors(examples, keys.exact, settings, source_order, ledger) if settings.exact
                  else list(range(len(examples))))
     kept = [examples[pos] for pos in survivors]
-    if not settings.near or bands is None:
+    if not settings.near:
         return kept
-    return near_dedup(kept, settings, source_order, ledger, bands[:, survivors])
+    return near_dedup(kept, settings, source_order, ledger, keys.take(survivors))
 
 
 class DedupStep:

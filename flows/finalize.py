@@ -12,6 +12,7 @@ import orjson
 
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
+from filters.dedup import prompt_group
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import STATE_DIR
@@ -87,7 +88,8 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         log.info("%s: %d rows kept", step.name, rows)
 
     out = config.output
-    train, val = split_train_val(examples, out.val_fraction, out.seed)
+    # rows that ask the same question (same normalised prompt) stay on one side: val never grades a trained question
+    train, val = split_train_val(examples, out.val_fraction, out.seed, group_of=prompt_group)
     funnel += [("train", len(train)), ("val", len(val))]
     conversations = any(ex.is_conversation for ex in train + val)
     for fmt, folder in format_folders(out, out_dir):

@@ -122,7 +122,7 @@ def test_exact_dedup_keeps_best_copy_by_policy():
     # source a has priority; of its two copies the longer output wins
     assert [k.meta["locator"] for k in kept] == ["3"]
     assert {r.row["meta"]["duplicate_of"] for r in ledger.rejects} == {kept[0].id}
-    assert normalise_for_dedup("Ｈｅｌｌｏ,  World 2024!") == "hello world 0000"
+    assert normalise_for_dedup("Ｈｅｌｌｏ,  World 2024!") == "hello world 2024"
 
 
 def test_prompt_key_catches_the_same_question_answered_twice():

@@ -132,3 +132,15 @@ run: {chunk_rows: 4}
     assert legacy["new_rows"] == 2 and legacy["read"] == first["sources"]["legacy"]["read"] + 2
     assert legacy["kept"] == first["sources"]["legacy"]["kept"] + 1  # the copy was deduplicated against the old
     assert third["sources"]["tickets"]["new_rows"] == 0
+
+
+def test_no_question_straddles_train_and_val(sample_run):
+    """The same normalised question with different answers stays on one side: val never grades a trained prompt."""
+    from filters.dedup import prompt_group
+    from formats.example import Example
+
+    out, report = sample_run
+    def groups(name):
+        return {prompt_group(Example.from_dict({**row, "meta": {}})) for row in read_jsonl(out / name)}
+
+    assert report["totals"]["val"] > 0 and not groups("train.jsonl") & groups("val.jsonl")
