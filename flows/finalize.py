@@ -34,6 +34,7 @@ from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
 from report.stats import LENGTH_EDGES, dataset_stats, length_histograms
+from train.tokens import token_counter
 
 
 def enabled_rules(config: PipelineConfig, base_dir: Path) -> list[str]:
@@ -106,9 +107,17 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
     rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source,
              **({"system": e.system, "history": e.history} if e.is_conversation else {})} for e in train + val]
-    stats = dataset_stats(rows, seed=out.seed)
+    # real token counts when the target model is named (its tokenizer, from local files only), else the estimate
+    model = config.train.model
+    if model and (base_dir / model).exists():  # a local folder named relative to the config file
+        model = str(base_dir / model)
+    count, method = token_counter(model) if model else (None, "")
+    stats = dataset_stats(rows, count_tokens=count, seed=out.seed)
+    if method:
+        stats["tokens_method"] = method
     lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
-               "before": length_histograms(_ingested_rows(ingested)), "after": length_histograms(rows)}
+               "before": length_histograms(_ingested_rows(ingested), count),
+               "after": length_histograms(rows, count)}
     summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,

@@ -24,6 +24,12 @@ train:
 """)
     out = tmp_path / "out"
     report = build(config=str(config), out=str(out))
+    assert report["stats"]["tokens_method"].startswith("tokenizer of ") and \
+        report["lengths"]["tokens_method"] == report["stats"]["tokens_method"]  # the target model's own counts
+    tok = __import__("transformers").AutoTokenizer.from_pretrained(tmp_path / "sample" / "tiny")
+    kept = [json.loads(line) for name in ("train.jsonl", "val.jsonl") for line in (out / name).read_text().splitlines()]
+    assert report["stats"]["tokens"] == sum(len(tok(f"{r['instruction']}\n{r['input']}\n{r['output']}",
+                                                    add_special_tokens=False)["input_ids"]) for r in kept)
     metrics = report["training"]
     assert metrics["steps"] == 3 and len(metrics["loss"]) == 3
     assert (out / "qlora" / "adapter" / "adapter_config.json").is_file()
