@@ -11,6 +11,7 @@ from pydantic import Field
 
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
+from formats.limits import current
 from formats.outputs import CHAT_SHAPES
 from formats.sources import Columns, SourceBase, SourceKind, file_problems
 
@@ -60,6 +61,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
     with path.open("rb") as handle:
         head = handle.read(64).lstrip()
     if head.startswith(b"["):
+        limit = current().max_page_bytes
+        if path.stat().st_size > limit:  # a JSON array is parsed whole: it must fit in memory
+            raise ValueError(f"{path.name}: a JSON array of {path.stat().st_size} bytes is more than "
+                             f"limits.max_page_bytes ({limit}); write it as JSONL (one object a line) or raise "
+                             "the limit")
         try:
             rows = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as err:
@@ -81,10 +87,13 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
 
 def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
     path = (base_dir / spec.path)
+    name = Path(spec.path).as_posix()  # relative to the config file, as written: unique within the source
     is_array = path.suffix == ".json"
     unit = "item" if is_array else "line"
+    rows = 0
     for number, row in _rows(path):
-        locator = f"{path.name}:{number}"
+        rows += 1
+        locator = f"{name}:{number}"
         if isinstance(row, Exception):
             yield Reject.raw(spec.name, locator, "bad-json", f"{unit} {number}: {row}", {"file": str(path)})
             continue
@@ -101,6 +110,9 @@ def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
             yield Reject.raw(spec.name, locator, "bad-row", f"{unit} {number}: {err}", row)
             continue
         yield Example.from_fields(spec.name, locator, instruction, context, output)
+    if rows == 0:
+        yield Reject.raw(spec.name, name, "empty-file", f"{name}: no rows (the file is empty or blank)",
+                         {"file": str(path)})
 
 
 KIND = SourceKind(model=JsonlSource, read=read_jsonl, input_files=lambda spec: [spec.path],
