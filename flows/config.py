@@ -6,6 +6,7 @@ This module does not import Prefect, so a bad config fails in well under a secon
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from filters.clean import FilterSettings
 from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
+from formats.limits import Limits
 from formats.readers import SOURCE_KINDS, Source, kind_of
 from formats.writers import OutputSettings
 from train.settings import TrainSettings
+
+# libyaml's C loader parses a 10,000-source config ~10x faster than the pure-Python one (102 s -> seconds).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(ValueError):
@@ -47,6 +52,7 @@ class PipelineConfig(BaseModel):
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()
     train: TrainSettings = TrainSettings()
+    limits: Limits = Limits()
 
     @field_validator("sources")
     @classmethod
@@ -86,6 +92,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {})) if model else []
 
 
+_KEYED_MESSAGE = re.compile(r"Value error, (?P<key>[a-z_]+): (?P<msg>.*)", re.DOTALL)
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = tuple(error["loc"])
     where = _path(loc)
@@ -101,6 +110,9 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{where}: required key is missing"
     value = error.get("input")
     shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+    keyed = _KEYED_MESSAGE.match(error["msg"]) if error["type"] == "value_error" else None
+    if keyed:  # a check across an entry's keys (a model validator) names the key it is about
+        return f"{where}.{keyed['key']}: {keyed['msg']}"
     return f"{where}: {error['msg']}{shown}"
 
 
@@ -124,9 +136,18 @@ def load_config(path: str | Path) -> tuple[PipelineConfig, Path]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not a text file (byte {err.start} is not UTF-8); --config takes the pipeline "
+                          "YAML") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (it contains NUL bytes); --config takes the pipeline YAML")
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader: CSafeLoader or SafeLoader
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'sources' list at the top")
     try:
