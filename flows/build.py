@@ -34,8 +34,13 @@ class _Terse(logging.Filter):
     """The terminal without --verbose: progress lines only; errors and tracebacks go to build.log, and the CLI
     prints one line per failure itself."""
 
+    _FAILURE = ("Traceback", "failed with exception", "in state Failed(", "encountered an exception")
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno < logging.WARNING and not record.exc_info and "Traceback" not in record.getMessage()
+        if record.levelno >= logging.WARNING or record.exc_info:
+            return False
+        message = record.getMessage()
+        return not any(mark in message for mark in self._FAILURE)
 
 
 def _route_logs(log_file: Path, verbose: bool) -> None:

@@ -7,6 +7,7 @@ This module does not import Prefect, so a bad config fails in well under a secon
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,8 +58,7 @@ class PipelineConfig(BaseModel):
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[Any]) -> list[Any]:
-        names = [s.name for s in sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(name for name, n in Counter(s.name for s in sources).items() if n > 1)  # not O(n²)
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
         return sources

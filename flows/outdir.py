@@ -32,7 +32,9 @@ class OutputDirError(ValueError):
 def resolve_out_dir(output_dir: str, base_dir: Path, override: str | None = None) -> Path:
     """`--out` is a command-line path (relative to the working directory); `output.dir` is relative to the config
     file, like every other path in it."""
-    return Path(override).expanduser().resolve() if override else (base_dir / output_dir).expanduser().resolve()
+    if override:
+        return Path(override).expanduser().resolve()
+    return (base_dir / Path(output_dir).expanduser()).resolve()  # an absolute (or ~) path stays itself
 
 
 def input_paths(cfg: Any, base_dir: Path, config_file: Path | None = None) -> list[Path]:
@@ -64,7 +66,7 @@ def check_out_dir(out: Path, inputs: list[Path]) -> None:
                                  "inputs: give a folder of its own")
     if out.exists() and not out.is_dir():
         raise OutputDirError(f"output folder {out} is a file, not a folder")
-    if out.is_dir() and not is_previous_output(out) and any(out.iterdir()):
+    if out.is_dir() and not is_previous_output(out) and any(p.name != LOCK for p in out.iterdir()):
         raise OutputDirError(f"output folder {out} is not empty and is not an earlier output of this tool (no "
                              f"{MARKER} file); its files would be replaced: give a new or empty folder")
 

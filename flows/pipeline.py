@@ -7,14 +7,11 @@ flow runs on threads, processes or a Dask cluster and writes the same bytes.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
@@ -24,7 +21,7 @@ from prefect.artifacts import (
 )
 from prefect.futures import as_completed
 
-from filters.clean import FilterSettings, clean_batch, shard_steps
+from filters.clean import FilterSettings
 from flows.config import load_config
 from flows.failures import one_line
 from flows.finalize import finalize as finalize_outputs
@@ -38,11 +35,9 @@ from flows.incremental import (
 )
 from flows.outdir import output_lock, prepare
 from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
+from flows.stages import clean_shard_into, ingest_source
 from formats import cancel
-from formats.example import Example, Reject
-from formats.ledger import Ledger, dump_ledger
 from formats.limits import Limits
-from formats.readers import read_source
 from report.prefect import markdown, rules_table
 
 
@@ -55,71 +50,19 @@ class SourcesFailed(RuntimeError):
         self.failed = failed
 
 
-def _publish(tmp: Path, final: Path) -> None:
-    """Atomically move a finished folder into place (a crashed task leaves only a .tmp folder behind)."""
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
-
-
-def _write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int) -> tuple[int, list[str]]:
-    shards: list[str] = []
-    read = rows_in_shard = 0
-    handle = None
-    with (folder / "rejects.jsonl").open("wb") as bad:
-        for record in records:
-            cancel.check()
-            read += 1
-            if isinstance(record, Reject):
-                bad.write(orjson.dumps(record.to_dict()) + b"\n")
-                continue
-            if handle is None or rows_in_shard >= chunk_rows:
-                if handle:
-                    handle.close()
-                shards.append(f"part-{len(shards):05d}.jsonl")
-                handle = (folder / shards[-1]).open("wb")
-                rows_in_shard = 0
-            handle.write(orjson.dumps(record.to_dict()) + b"\n")
-            rows_in_shard += 1
-    if handle:
-        handle.close()
-    return read, shards
-
-
 @task(name="ingest", task_run_name="ingest {spec.name}", retries=2, retry_delay_seconds=[2, 8],
       retry_condition_fn=retry_if_transient)
 def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int, limits: Limits) -> dict[str, Any]:
-    """Stream one source into shards of Examples plus its quarantined rows. The temp folder goes on every exit
-    path (a failing source, a limit, a stop request): only a finished folder is ever published."""
-    target = Path(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        read, shards = _write_shards(read_source(spec, Path(base_dir), limits), tmp, chunk_rows)
-        meta = {"name": spec.name, "read": read, "folder": folder, "shards": shards, "cached": False}
-        (tmp / "meta.json").write_bytes(orjson.dumps(meta))
-        _publish(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
+    """Stream one source into shards of Examples plus its quarantined rows."""
+    meta = ingest_source(spec, Path(base_dir), Path(folder), chunk_rows, limits)
+    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, meta["read"], len(meta["shards"]))
     return meta
 
 
 @task(name="clean", task_run_name="clean {label}")
 def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str) -> dict[str, Any]:
     """Repair, slop rules and noise checks on one shard."""
-    with open(shard, "rb") as handle:
-        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
-    ledger = Ledger()
-    kept = clean_batch(examples, shard_steps(filters, Path(base_dir)), ledger)
-    target = Path(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
-    dump_ledger(ledger, tmp)
-    _publish(tmp, target)
-    return {"folder": folder, "cached": False}
+    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder))
 
 
 @task(name="finalize")
@@ -143,8 +86,15 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     out_dir = prepare(cfg, base_dir, Path(config), out)
     with output_lock(out_dir):
         work = out_dir / WORK_DIR
+        cancel.reset()
         try:
             return _curate(cfg, base_dir, out_dir, work, started, log)
+        except BaseException as err:
+            if not isinstance(err, Exception):
+                # SIGTERM (Prefect raises TerminationSignal here) or Ctrl-C: tell the readers in worker threads now;
+                # the task runner waits for them before the flow can end, and they stop at their next chunk.
+                cancel.request_stop()
+            raise
         finally:
             shutil.rmtree(work, ignore_errors=True)  # also when a source, a step or a signal ended the run
 

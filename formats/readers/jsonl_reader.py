@@ -60,7 +60,7 @@ def chat_to_fields(turns: list[tuple[str, str]]) -> tuple[str, str, str]:
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
     with path.open("rb") as handle:
         head = handle.read(64).lstrip()
-    if head.startswith(b"["):
+    if head.startswith(b"[") and path.suffix != ".jsonl":  # in a .jsonl file "[" starts a (bad) line
         limit = current().max_page_bytes
         if path.stat().st_size > limit:  # a JSON array is parsed whole: it must fit in memory
             raise ValueError(f"{path.name}: a JSON array of {path.stat().st_size} bytes is more than "
