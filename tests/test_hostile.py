@@ -9,6 +9,7 @@ the flow (the lock between two processes, every source failing, SIGTERM) run `py
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import sqlite3
@@ -385,3 +386,43 @@ def test_sigterm_stops_the_build_within_seconds_and_cleans_up(tmp_path):
     assert proc.returncode != 0
     assert not list(out.rglob("*.tmp")) and not (out / ".work").exists()
     assert not (out / "train.jsonl").exists()
+
+
+def test_every_source_failing_prints_one_line_each_and_writes_no_trainer_entries(tmp_path):
+    write(tmp_path / "t.csv", "question,a\nx,y\n")
+    write(tmp_path / "t.json", "[" + ",".join([GOOD_ROW.strip()] * 50) + "]")
+    config = write(tmp_path / "p.yaml", """
+sources:
+  - {name: tickets, kind: csv, path: t.csv, columns: {instruction: q, input: null, output: a}}
+  - {name: legacy, kind: jsonl, path: t.json}
+limits: {max_page_bytes: 1000}
+output: {dir: out}
+""")
+    cli = _cli("--config", str(config))
+    out = tmp_path / "out"
+    assert cli.returncode == 1
+    failures = [line for line in cli.stderr.splitlines() if line.startswith("source ")]
+    assert len(failures) == 2 and all(" — " in line for line in failures), cli.stderr
+    assert "columns: mapping" in failures[0] or "columns: mapping" in failures[1]
+    assert "Traceback" not in cli.stderr + cli.stdout
+    assert "Traceback" in (out / "build.log").read_text()
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["failed_sources"]) == {"tickets", "legacy"}
+    for name in ("train.jsonl", "val.jsonl", "dataset_info.json", "axolotl.yaml", "load_dataset.py"):
+        assert not (out / name).exists(), name
+
+
+def test_two_runs_at_once_never_both_write(tmp_path):
+    write(tmp_path / "d.jsonl", "".join(
+        json.dumps({"instruction": f"Question number {i}: what is {i} squared?", "output": f"It is {i * i}."}) + "\n"
+        for i in range(300)))
+    config = write(tmp_path / "p.yaml", "sources:\n  - {name: d, kind: jsonl, path: d.jsonl}\noutput: {dir: out}\n")
+    args = [sys.executable, "-m", "flows.build", "--config", str(config)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]
+    assert sorted(code for code, _ in results) == [0, 3], results
+    assert any("another run is writing" in err for code, err in results if code == 3)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["sources"]["d"]["new_rows"] == 300 and report["sources"]["d"]["read"] == 300
