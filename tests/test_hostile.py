@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -426,3 +427,33 @@ def test_two_runs_at_once_never_both_write(tmp_path):
     assert any("another run is writing" in err for code, err in results if code == 3)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["sources"]["d"]["new_rows"] == 300 and report["sources"]["d"]["read"] == 300
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "prefect").exists(), reason="make serve needs .venv (make install)")
+def test_make_serve_stops_worker_then_server_on_one_ctrl_c(tmp_path):
+    """What the terminal does on Ctrl-C: SIGINT to the foreground process group. The script stops the worker,
+    then the server, and exits 0 within seconds, without a second Ctrl-C and without a wall of errors."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path / "serve.out"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_PORT": str(port)}
+    env.pop("PREFECT_API_URL", None)
+    with log.open("w") as handle:
+        proc = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        try:
+            deadline = time.monotonic() + 300
+            while "started!" not in log.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text()
+                time.sleep(1)
+            before = len(log.read_text().splitlines())
+            os.killpg(proc.pid, signal.SIGINT)
+            assert proc.wait(timeout=60) == 0
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    after = log.read_text().splitlines()[before:]
+    assert after[0] == "stopping the worker" and after[-1] == "stopping the server", after
+    assert len(after) <= 10 and not any("Traceback" in line or "ConnectError" in line for line in after), after
