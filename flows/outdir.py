@@ -10,7 +10,9 @@ and tests call it directly).
 
 from __future__ import annotations
 
+import fnmatch
 import glob
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from flows.outputs import output_files
 from formats.readers import kind_of
 
 MARKER = ".sftcurate-output"  # "this folder is an output of sftcurate": a later run may replace its files
@@ -47,6 +50,28 @@ def input_paths(cfg: Any, base_dir: Path, config_file: Path | None = None) -> li
                 found.add((base_dir / pattern).resolve())
     found.update((base_dir / e.path).resolve() for e in cfg.decontamination.eval_sets)
     return sorted(found)
+
+
+def glob_matches(pattern: str, path: Path) -> bool:
+    """Whether `glob.glob(pattern, recursive=True)` would list `path` (both absolute): segment by segment, `**`
+    spanning any number of folders. (glob.translate arrives in Python 3.13.)"""
+    want, have = Path(os.path.normpath(pattern)).parts, path.parts
+
+    def match(i: int, j: int) -> bool:
+        if i == len(want):
+            return j == len(have)
+        if want[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(have) + 1))
+        return j < len(have) and fnmatch.fnmatchcase(have[j], want[i]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def outputs_read_as_inputs(cfg: Any, base_dir: Path, out: Path) -> list[str]:
+    """Input patterns that would read a file this run writes (`**/*.html` over a folder holding report.html)."""
+    written = output_files(cfg.output, out)
+    return sorted({pattern for spec in cfg.sources for pattern in kind_of(spec).input_files(spec) or []
+                   if any(glob_matches(str(base_dir / pattern), path) for path in written)})
 
 
 def is_previous_output(folder: Path) -> bool:
@@ -102,5 +127,9 @@ def prepare(cfg: Any, base_dir: Path, config_file: Path | None, override: str | 
     """Resolve and check the output folder, then create and mark it: the one call both the CLI and the flow make."""
     out = resolve_out_dir(cfg.output.dir, base_dir, override)
     check_out_dir(out, input_paths(cfg, base_dir, config_file))
+    patterns = outputs_read_as_inputs(cfg, base_dir, out)
+    if patterns:
+        raise OutputDirError(f"output folder {out} lies where the input pattern(s) {patterns} would read this run's "
+                             "own outputs on the next run; give a folder outside them")
     claim(out)
     return out

@@ -143,6 +143,9 @@ CASES = [
 
 
 def _materialise(tmp_path: Path, case: Case) -> Path:
+    """The case's files and config in tmp_path/in; the output beside it (tmp_path/out), outside every glob."""
+    tmp_path = tmp_path / "in"
+    tmp_path.mkdir()
     for name, content in case.files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,7 @@ def _materialise(tmp_path: Path, case: Case) -> Path:
     good = tmp_path / "good.jsonl"
     good.write_text(GOOD_ROW.replace("DNS", "a CNAME"))
     return write(tmp_path / "p.yaml", f"sources:\n  - {case.source}\n  - {{name: good, kind: jsonl, path: "
-                                      f"good.jsonl}}\n{case.extra}\noutput: {{dir: out, val_fraction: 0}}\n")
+                                      f"good.jsonl}}\n{case.extra}\noutput: {{dir: ../out, val_fraction: 0}}\n")
 
 
 def assert_balanced(report: dict) -> None:
@@ -287,6 +290,27 @@ def test_out_flag_follows_the_same_rules(tmp_path):
     assert _snapshot(tmp_path) == before
 
 
+def test_an_output_folder_inside_an_input_glob_is_refused(tmp_path):
+    write(tmp_path / "pages" / "faq.html", QA_PAGE)
+    config = write(tmp_path / "p.yaml", "sources:\n  - {name: s, kind: html, paths: 'pages/**/*.html', "
+                                        "selectors: faq}\noutput: {dir: pages/curated}\n")
+    with pytest.raises(OutputDirError, match="would read this run's own outputs"):
+        curate_offline(config)
+    assert not (tmp_path / "pages" / "curated").exists()
+    report, _ = curate_offline(config, str(tmp_path / "curated"))  # beside the pages it is fine
+    assert report["totals"]["kept"] == 1
+
+
+def test_glob_matching_follows_glob():
+    from flows.outdir import glob_matches
+
+    assert glob_matches("/d/pages/**/*.html", Path("/d/pages/out/report.html"))
+    assert glob_matches("/d/pages/**/*.html", Path("/d/pages/report.html"))
+    assert not glob_matches("/d/pages/*.html", Path("/d/pages/out/report.html"))
+    assert not glob_matches("/d/pages/*.jsonl", Path("/d/pages/report.html"))
+    assert glob_matches("/d/x/../pages/*.html", Path("/d/pages/report.html"))
+
+
 def test_output_dir_is_relative_to_the_config_file(tmp_path):
     config = _inputs_config(tmp_path, "curated")
     cfg, base_dir = load_config(config)
@@ -335,9 +359,10 @@ def test_a_failing_source_leaves_no_temp_folder(tmp_path):
 def test_cache_key_covers_every_package_that_writes_outputs():
     from flows.cache import PACKAGES
 
-    writers = {path.relative_to(ROOT).parts[0] for path in ROOT.glob("*/**/*.py")
-               if "atomic_write" in path.read_text(encoding="utf-8") and path.parts[-2] != "tests"}
-    assert writers - {"tests", "bench"} <= set(PACKAGES)
+    packages = [d for d in ROOT.iterdir() if (d / "__init__.py").is_file() and d.name != "tests"]
+    writers = {package.name for package in packages for path in package.rglob("*.py")
+               if "atomic_write" in path.read_text(encoding="utf-8")}
+    assert writers and writers <= set(PACKAGES)
     assert {"flows", "report"} <= set(PACKAGES)
 
 
