@@ -97,6 +97,8 @@ CASES = [
     Case("jsonl-deep-nesting", {"t.jsonl": "[" * 5000 + "]" * 5000 + "\n"}, JSONL, "reject:bad-json"),
     Case("jsonl-field-over-limit", {"t.jsonl": '{"instruction": "Why?", "output": "' + "y" * 500 + '"}\n'}, JSONL,
          "reject:limit.max_field_chars", "limits: {max_field_chars: 100}"),
+    Case("jsonl-line-over-limit", {"t.jsonl": '{"instruction": "Why?", "output": "' + "y" * 5000 + '"}\n' + GOOD_ROW},
+         JSONL, "reject:limit.max_page_bytes", "limits: {max_page_bytes: 1000}"),
     Case("jsonl-missing-field", {"t.jsonl": '{"question": "x", "output": "y"}\n'}, JSONL, "reject:bad-row"),
     Case("jsonl-binary-file", {"t.jsonl": os.urandom(4096).replace(b"\n", b" ")}, JSONL, "reject:bad-json"),
     Case("json-array-items-not-objects", {"t.json": "[1, \"two\", null]"}, JSON, "reject:bad-json"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import orjson
 from pydantic import Field
 
+from formats import cancel
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
 from formats.limits import current
@@ -57,6 +58,25 @@ def chat_to_fields(turns: list[tuple[str, str]]) -> tuple[str, str, str]:
     return turns[last_user][1], context, turns[last_assistant][1]
 
 
+class LineTooLong(ValueError):
+    """One JSONL line over limits.max_page_bytes: skipped without holding it in memory."""
+
+
+def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes | LineTooLong]:
+    """The file's lines, each read up to `limit` bytes: a 2 GB line is skipped in 1 MiB steps, never held."""
+    while line := handle.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while rest := handle.readline(1 << 20):
+                cancel.check()
+                size += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            yield LineTooLong(f"{size} bytes > limits.max_page_bytes ({limit})")
+            continue
+        yield line
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
     with path.open("rb") as handle:
         head = handle.read(64).lstrip()
@@ -74,7 +94,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
             yield index, row if isinstance(row, dict) else ValueError("array item is not an object")
         return
     with path.open("rb") as handle:
-        for line_no, line in enumerate(handle, 1):
+        for line_no, line in enumerate(_lines(handle, current().max_page_bytes), 1):
+            if isinstance(line, Exception):
+                yield line_no, line
+                continue
             if not line.strip():
                 continue
             try:
@@ -95,7 +118,8 @@ def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
         rows += 1
         locator = f"{name}:{number}"
         if isinstance(row, Exception):
-            yield Reject.raw(spec.name, locator, "bad-json", f"{unit} {number}: {row}", {"file": str(path)})
+            rule = "limit.max_page_bytes" if isinstance(row, LineTooLong) else "bad-json"
+            yield Reject.raw(spec.name, locator, rule, f"{unit} {number}: {row}", {"file": str(path)})
             continue
         try:
             turns = _turns(row)
