@@ -2,7 +2,7 @@
 
 A hostile or broken input (a gzip bomb, a 2 GB CSV cell, a runaway query) must end as a reject or a source error
 that names the limit, not as a run that eats the machine. The limits come from the config's `limits:` section;
-readers see them through `current()`, which `formats.readers.read_source` sets while it pulls each record, so a
+readers see them through `current()`, which `formats.readers.read_source` sets while the reader starts, so a
 reader's signature stays `read(spec, base_dir)`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,14 +43,25 @@ _CURRENT: ContextVar[Limits | None] = ContextVar("sftcurate_limits", default=Non
 
 
 def current() -> Limits:
-    """The limits in force for the reader that is running now (the defaults outside `read_source`)."""
+    """The limits in force for the reader that is running now (the defaults outside `read_source`). A reader calls
+    it when it starts, before its first record: `read_source` sets them for that first step only (setting a context
+    variable around every record cost more than reading a CSV row)."""
     return _CURRENT.get() or _DEFAULT
 
 
 @contextmanager
 def using(limits: Limits) -> Iterator[None]:
-    token = _CURRENT.set(limits)
+    token = enter(limits)
     try:
         yield
     finally:
-        _CURRENT.reset(token)
+        leave(token)
+
+
+def enter(limits: Limits) -> Token[Limits | None]:
+    """`using` without the context manager's cost, for a loop that switches once per record."""
+    return _CURRENT.set(limits)
+
+
+def leave(token: Token[Limits | None]) -> None:
+    _CURRENT.reset(token)
