@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from flows.config import ConfigError, load_config
+from flows.config import ConfigError, PipelineConfig, load_config
 from flows.failures import describe, hint
 from flows.outdir import OutputDirError, output_lock, prepare
 from flows.outputs import output_files
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _run(args: argparse.Namespace, cfg: object, base_dir: Path, out_dir: Path, started: float) -> int:
+def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir: Path, started: float) -> int:
     if not args.force:
         from flows.incremental import up_to_date
 
