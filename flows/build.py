@@ -1,41 +1,115 @@
-"""`python -m flows.build [--config FILE] [--out DIR] [--force]`: run the curation flow locally.
+"""`python -m flows.build [--config FILE] [--out DIR] [--force] [--wait] [--verbose]`: run the curation flow locally.
 
-The config is validated before Prefect is even imported, so a broken config fails in well under a second; and
-when nothing changed since the last run (every source a file, cached, outputs current), it says so without
-starting Prefect at all (`--force` runs the flow anyway, e.g. to record the run in the Prefect UI).
+The config and the output folder are checked before Prefect is even imported, so a broken config or a refused
+folder fails in well under a second; and when nothing changed since the last run (every source a file, cached,
+outputs current), it says so without starting Prefect at all (`--force` runs the flow anyway, e.g. to record the
+run in the Prefect UI). Failures print one line each (source, error, what to do); tracebacks go to build.log in the
+output folder, and to the terminal too with --verbose.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
-from flows.config import ConfigError, load_config
+from flows.config import ConfigError, PipelineConfig, load_config
+from flows.failures import describe, hint
+from flows.outdir import OutputDirError, output_lock, prepare
 from flows.outputs import output_files
+from formats import cancel
 
 DEFAULT_CONFIG = "sample_data/pipeline.yaml"
+LOG_FILE = "build.log"
+
+
+class _Terse(logging.Filter):
+    """The terminal without --verbose: progress lines only; errors and tracebacks go to build.log, and the CLI
+    prints one line per failure itself."""
+
+    _FAILURE = ("Traceback", "failed with exception", "in state Failed(", "encountered an exception")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING or record.exc_info:
+            return False
+        message = record.getMessage()
+        return not any(mark in message for mark in self._FAILURE)
+
+
+def _route_logs(log_file: Path, verbose: bool) -> None:
+    """Everything (tracebacks included) into `log_file`; the terminal's handlers get the terse filter."""
+    to_file = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger()] + [logger for logger in logging.root.manager.loggerDict.values()
+                                       if isinstance(logger, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler) \
+                    and not verbose:
+                handler.addFilter(_Terse())
+        if logger is logging.getLogger() or (logger.handlers and not logger.propagate):
+            logger.addHandler(to_file)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C, and both tell running readers to stop at their next record or chunk."""
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        cancel.request_stop()
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        yield
+    except KeyboardInterrupt:
+        cancel.request_stop()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.build", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=DEFAULT_CONFIG, help=f"pipeline YAML (default {DEFAULT_CONFIG})")
-    parser.add_argument("--out", default=None, help="output folder (default: output.dir from the config)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: output.dir from the config, relative to the config file)")
     parser.add_argument("--force", action="store_true", help="run the flow even when the outputs are current")
+    parser.add_argument("--wait", action="store_true", help="wait for another run on the same folder to end")
+    parser.add_argument("--verbose", action="store_true", help="show warnings and tracebacks in the terminal")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         cfg, base_dir = load_config(args.config)
+        out_dir = prepare(cfg, base_dir, Path(args.config), args.out)
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
         return 2
-    out_dir = args.out or cfg.output.dir
+    except OutputDirError as err:
+        print(f"output folder refused: {err}", file=sys.stderr)
+        return 2
+    try:
+        with output_lock(out_dir, wait=args.wait), _stop_on_sigterm():
+            return _run(args, cfg, base_dir, out_dir, started)
+    except OutputDirError as err:
+        print(f"build refused: {err}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print(f"stopped; temp folders removed; finished work stays cached in {out_dir}/.cache", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir: Path, started: float) -> int:
     if not args.force:
         from flows.incremental import up_to_date
 
-        report = up_to_date(cfg, base_dir, Path(out_dir))
+        report = up_to_date(cfg, base_dir, out_dir)
         if report is not None:
             totals = report["totals"]
             print(f"nothing changed since the last run (checked in {time.perf_counter() - started:.2f}s): "
@@ -45,18 +119,29 @@ def main(argv: list[str] | None = None) -> int:
     # The first flow in a fresh PREFECT_HOME builds its database for ~19 s; the default limit is 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.pipeline import build
+    from flows.pipeline import SourcesFailed, build
 
+    _route_logs(out_dir / LOG_FILE, args.verbose)
     try:
-        report = build(config=args.config, out=out_dir)
-    except Exception as err:  # the flow already logged the details; say what happened in one line
-        print(f"build failed: {err}", file=sys.stderr)
+        report = build(config=args.config, out=str(out_dir))
+    except SourcesFailed as err:
+        for name, message in err.failed.items():
+            print(describe(name, message), file=sys.stderr)
+        print(f"the other sources' results are in {out_dir}/ (details: {out_dir / LOG_FILE})", file=sys.stderr)
+        return 1
+    except Exception as err:  # the log file has the traceback; say what happened in one line
+        message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"build failed: {type(err).__name__}: {message} — {hint(message)}", file=sys.stderr)
         return 1
     totals = report["totals"]
     print(f"\nread {totals['read']} rows → kept {totals['kept']} (train {totals['train']}, val {totals['val']}), "
           f"rejected {totals['rejected']}, edited {totals['edited_rows']} rows in {time.perf_counter() - started:.1f}s "
           f"(curation itself {report.get('curation_seconds', 0):.1f}s, the rest is Prefect's start-up and bookkeeping)")
-    names = " ".join(str(path.relative_to(out_dir)) for path in output_files(cfg.output, Path(out_dir)))
+    if not totals["kept"]:
+        print(f"no row was kept: no train/val files and no trainer entries were written; {out_dir}/report.html "
+              "says why")
+        return 0
+    names = " ".join(str(path.relative_to(out_dir)) for path in output_files(cfg.output, out_dir))
     print(f"outputs in {out_dir}/: {names} (open report.html in a browser first)")
     return 0
 

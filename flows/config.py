@@ -6,6 +6,8 @@ This module does not import Prefect, so a bad config fails in well under a secon
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,9 +18,13 @@ from filters.clean import FilterSettings
 from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
 from filters.overrides import OverrideSettings, load_overrides
+from formats.limits import Limits
 from formats.readers import SOURCE_KINDS, Source, kind_of
 from formats.writers import OutputSettings
 from train.settings import TrainSettings
+
+# libyaml's C loader parses a 10,000-source config ~10x faster than the pure-Python one (102 s -> seconds).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(ValueError):
@@ -49,12 +55,12 @@ class PipelineConfig(BaseModel):
     overrides: OverrideSettings = OverrideSettings()
     run: RunSettings = RunSettings()
     train: TrainSettings = TrainSettings()
+    limits: Limits = Limits()
 
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[Any]) -> list[Any]:
-        names = [s.name for s in sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(name for name, n in Counter(s.name for s in sources).items() if n > 1)  # not O(n²)
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
         weighted = [s.name for s in sources if s.sample and s.sample.weight]
@@ -93,6 +99,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {})) if model else []
 
 
+_KEYED_MESSAGE = re.compile(r"Value error, (?P<key>[a-z_]+): (?P<msg>.*)", re.DOTALL)
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = tuple(error["loc"])
     where = _path(loc)
@@ -108,6 +117,9 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{where}: required key is missing"
     value = error.get("input")
     shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+    keyed = _KEYED_MESSAGE.match(error["msg"]) if error["type"] == "value_error" else None
+    if keyed:  # a check across an entry's keys (a model validator) names the key it is about
+        return f"{where}.{keyed['key']}: {keyed['msg']}"
     return f"{where}: {error['msg']}{shown}"
 
 
@@ -138,9 +150,18 @@ def load_config(path: str | Path) -> tuple[PipelineConfig, Path]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not a text file (byte {err.start} is not UTF-8); --config takes the pipeline "
+                          "YAML") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (it contains NUL bytes); --config takes the pipeline YAML")
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader: CSafeLoader or SafeLoader
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'sources' list at the top")
     try:

@@ -15,7 +15,7 @@ from filters.corpus import corpus_steps
 from filters.dedup import prompt_group
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
-from flows.outputs import STATE_DIR
+from flows.outputs import PER_FORMAT, STATE_DIR
 from formats.example import Example, Reject
 from formats.ledger import Ledger, load_ledger
 from formats.readers import kind_of
@@ -94,6 +94,10 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     funnel += [("train", len(train)), ("val", len(val))]
     conversations = any(ex.is_conversation for ex in train + val)
     for fmt, folder in format_folders(out, out_dir):
+        if not train and not val:  # nothing to train on: no data files and no trainer entries (old ones go too)
+            for name in PER_FORMAT:
+                (folder / name).unlink(missing_ok=True)
+            continue
         atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt, conversations))
         atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt, conversations))
     atomic_write_jsonl(out_dir / "provenance.jsonl",
@@ -135,7 +139,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
 def _write_trainer_files(config: PipelineConfig, report: dict[str, Any], target: Path, conversations: bool) -> None:
     """Dataset card and trainer entries beside the data, so it loads without a mapping step."""
     out = config.output
-    for fmt, folder in format_folders(out, target):
+    for fmt, folder in format_folders(out, target) if report["totals"]["kept"] else []:
         atomic_write_json(folder / "dataset_info.json", llamafactory_dataset_info(out.name, fmt, conversations))
         atomic_write_bytes(folder / "axolotl.yaml", axolotl_datasets(fmt, conversations=conversations).encode())
         atomic_write_bytes(folder / "load_dataset.py", load_dataset_snippet().encode())

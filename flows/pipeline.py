@@ -7,14 +7,11 @@ flow runs on threads, processes or a Dask cluster and writes the same bytes.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
@@ -24,8 +21,9 @@ from prefect.artifacts import (
 )
 from prefect.futures import as_completed
 
-from filters.clean import FilterSettings, clean_batch, shard_steps
+from filters.clean import FilterSettings
 from flows.config import load_config
+from flows.failures import one_line
 from flows.finalize import finalize as finalize_outputs
 from flows.incremental import (
     WORK_DIR,
@@ -35,73 +33,36 @@ from flows.incremental import (
     remember_outputs,
     unchanged_outputs,
 )
+from flows.outdir import output_lock, prepare
 from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
-from formats.example import Example, Reject
-from formats.ledger import Ledger, dump_ledger
-from formats.readers import read_source
+from flows.stages import clean_shard_into, ingest_source
+from formats import cancel
+from formats.limits import Limits
 from report.prefect import markdown, rules_table
 
 
-def _publish(tmp: Path, final: Path) -> None:
-    """Atomically move a finished folder into place (a crashed task leaves only a .tmp folder behind)."""
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+class SourcesFailed(RuntimeError):
+    """Some sources failed; the others' results were written. `failed` maps each to its one-line error."""
 
-
-def _write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int) -> tuple[int, list[str]]:
-    shards: list[str] = []
-    read = rows_in_shard = 0
-    handle = None
-    with (folder / "rejects.jsonl").open("wb") as bad:
-        for record in records:
-            read += 1
-            if isinstance(record, Reject):
-                bad.write(orjson.dumps(record.to_dict()) + b"\n")
-                continue
-            if handle is None or rows_in_shard >= chunk_rows:
-                if handle:
-                    handle.close()
-                shards.append(f"part-{len(shards):05d}.jsonl")
-                handle = (folder / shards[-1]).open("wb")
-                rows_in_shard = 0
-            handle.write(orjson.dumps(record.to_dict()) + b"\n")
-            rows_in_shard += 1
-    if handle:
-        handle.close()
-    return read, shards
+    def __init__(self, failed: dict[str, str], out_dir: Path) -> None:
+        super().__init__(f"source(s) failed: {', '.join(f'{n} ({e})' for n, e in failed.items())}; "
+                         f"the other sources' results were written to {out_dir}")
+        self.failed = failed
 
 
 @task(name="ingest", task_run_name="ingest {spec.name}", retries=2, retry_delay_seconds=[2, 8],
       retry_condition_fn=retry_if_transient)
-def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int) -> dict[str, Any]:
+def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int, limits: Limits) -> dict[str, Any]:
     """Stream one source into shards of Examples plus its quarantined rows."""
-    target = Path(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    read, shards = _write_shards(read_source(spec, Path(base_dir)), tmp, chunk_rows)
-    meta = {"name": spec.name, "read": read, "folder": folder, "shards": shards, "cached": False}
-    (tmp / "meta.json").write_bytes(orjson.dumps(meta))
-    _publish(tmp, target)
-    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, read, len(shards))
+    meta = ingest_source(spec, Path(base_dir), Path(folder), chunk_rows, limits)
+    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, meta["read"], len(meta["shards"]))
     return meta
 
 
 @task(name="clean", task_run_name="clean {label}")
 def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str) -> dict[str, Any]:
     """Repair, slop rules and noise checks on one shard."""
-    with open(shard, "rb") as handle:
-        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
-    ledger = Ledger()
-    kept = clean_batch(examples, shard_steps(filters, Path(base_dir)), ledger)
-    target = Path(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
-    dump_ledger(ledger, tmp)
-    _publish(tmp, target)
-    return {"folder": folder, "cached": False}
+    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder))
 
 
 @task(name="finalize")
@@ -122,8 +83,23 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     log = get_run_logger()
     cfg, base_dir = load_config(config)
-    out_dir = Path(out or cfg.output.dir)
-    work = out_dir / WORK_DIR
+    out_dir = prepare(cfg, base_dir, Path(config), out)
+    with output_lock(out_dir):
+        work = out_dir / WORK_DIR
+        cancel.reset()
+        try:
+            return _curate(cfg, base_dir, out_dir, work, started, log)
+        except BaseException as err:
+            if not isinstance(err, Exception):
+                # SIGTERM (Prefect raises TerminationSignal here) or Ctrl-C: tell the readers in worker threads now;
+                # the task runner waits for them before the flow can end, and they stop at their next chunk.
+                cancel.request_stop()
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # also when a source, a step or a signal ended the run
+
+
+def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float, log: Any) -> dict[str, Any]:
     cache_dir = Path(cfg.run.cache_dir) if cfg.run.cache_dir else out_dir / ".cache"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -136,11 +112,11 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
         meta = cached_ingest(folder) if cfg.run.cache else None
         if meta:
             log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
-        pending.append(meta or ingest.submit(spec, str(base_dir), str(folder), cfg.run.chunk_rows))
+        pending.append(meta or ingest.submit(spec, str(base_dir), str(folder), cfg.run.chunk_rows, cfg.limits))
     for spec, item in zip(cfg.sources, pending, strict=True):
         result = item if isinstance(item, dict) else item.result(raise_on_failure=False)
         if isinstance(result, BaseException):
-            failed[spec.name] = f"{type(result).__name__}: {result}"
+            failed[spec.name] = one_line(result)
             log.error("source %s failed: %s", spec.name, failed[spec.name])
         else:
             ingested.append(result)
@@ -171,14 +147,12 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
         remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)
-    shutil.rmtree(work, ignore_errors=True)
     create_markdown_artifact(key="curation-report", markdown=markdown(report, str(out_dir)),
                              description="rows per source and per rule")
     create_table_artifact(key="curation-rules", table=rules_table(report),
                           description="every rule: hits, drops, strips, flags (rules with no hits last)")
     if failed:
-        raise RuntimeError(f"source(s) failed: {', '.join(f'{n} ({e})' for n, e in failed.items())}; "
-                           f"the other sources' results were written to {out_dir}")
+        raise SourcesFailed(failed, out_dir)
     seconds = round(time.perf_counter() - started, 2)
     log.info("curation took %.1f s", seconds)
     return report | {"curation_seconds": seconds}  # for the caller only: report.json stays deterministic
@@ -191,12 +165,12 @@ def build(config: str = "sample_data/pipeline.yaml", out: str | None = None,
 
     `task_runner` (threads / processes / dask) overrides the config's run.task_runner.
     """
-    cfg, _ = load_config(config)
+    cfg, base_dir = load_config(config)
     runner = make_task_runner(task_runner or cfg.run.task_runner, cfg.run)
     with api_shared_with_workers():
         report = curate.with_options(task_runner=runner)(config=config, out=out)
-    if cfg.train.enabled:  # hand the curated data to the QLoRA task
+    if cfg.train.enabled and report["totals"]["kept"]:  # hand the curated data to the QLoRA task
         from flows.training import train
 
-        report["training"] = train(data=str(out or cfg.output.dir), config=config)
+        report["training"] = train(data=str(prepare(cfg, base_dir, Path(config), out)), config=config)
     return report

@@ -170,6 +170,10 @@ def _clusters(dups: list[Reject], rule: str, key: str, kept: dict[str, Example],
                                "status": "kept" if kept_id in kept else "dropped later"},
                       "dropped": {"id": drop.id, "source": drop.source},
                       "similarity": drop.row["meta"].get("similarity", 1.0),
+                      # every dropped member against the kept row: dedup verified each one (no chains)
+                      "members": [{"id": r.id, "source": r.source, "similarity": r.row["meta"].get("similarity", 1.0),
+                                   "measure": r.row["meta"].get("measure", "exact" if rule == "exact-duplicate"
+                                                                else "jaccard")} for r in members],
                       "diff": word_diff(_row_text(kept_row), _row_text(drop.row))})
     sizes = Counter(len(m) + 1 for m in groups.values())
     return {"clusters": len(groups), "rows_dropped": sum(map(len, groups.values())),

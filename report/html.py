@@ -156,7 +156,9 @@ def _duplicates(dup: dict[str, Any]) -> str:
     rates = _table({name: {"reached dedup": r["reached_dedup"], "exact copies": r["exact"], "near copies": r["near"],
                            "duplicate rate": f"{r['rate']:.1%}"}
                     for name, r in {**dup["by_source"], "all sources": dup["overall"]}.items()}, "source")
-    kinds = {"exact": "exact duplicates (same normalised text)", "near": "near duplicates (verified Jaccard)"}
+    kinds = {"exact": "exact duplicates (same normalised text)",
+             "near": "near duplicates (verified against the kept row: Jaccard, or edit similarity / containment for "
+                     "short answers to the same question)"}
     sizes = _table({label: {f"size {k}": v for k, v in dup[kind]["sizes"].items()} for kind, label in kinds.items()},
                    "clusters of")
     shown = []
@@ -167,7 +169,9 @@ def _duplicates(dup: dict[str, Any]) -> str:
                          f"({escape(c['kept']['source'])}, {escape(c['kept']['status'])}) vs dropped "
                          f"<b>{escape(c['dropped']['id'])}</b> ({escape(c['dropped']['source'])}): "
                          f"<del>only in the kept row</del> <ins>only in the dropped row</ins></p>"
-                         f"{_diff(c['diff'])}</details>")
+                         f"{_diff(c['diff'])}<p>each dropped row against the kept one: "
+                         + ", ".join(f"{escape(m['id'])} {escape(m['measure'])} {m['similarity']}"
+                                     for m in c.get("members", [])) + "</p></details>")
     return (f"<p>Duplicate rate = copies dropped / rows that reached dedup.</p>{rates}{sizes}"
             f"<h3>Largest clusters</h3>{''.join(shown) or '<p class=muted>none</p>'}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -87,3 +88,27 @@ def test_a_large_table_streams(pg, monkeypatch, tmp_path):
     for count, row in enumerate(read_source(source, tmp_path), 1):  # noqa: B007
         pass
     assert count == 200_000 and row.meta["locator"] == "row id=200000" and row.output == "answer 200000"
+
+
+def test_statement_timeout_cancels_a_runaway_query(pg, monkeypatch, tmp_path):
+    from formats.limits import Limits
+
+    monkeypatch.setenv("KB_PASSWORD", READER_PASSWORD)
+    runaway = spec(pg, query="SELECT a.id, a.q AS title, b.a AS body, b.a AS answer FROM big a CROSS JOIN big b "
+                             "ORDER BY md5(a.q || b.a)")
+    started = time.perf_counter()
+    with pytest.raises(Exception, match="statement timeout"):
+        list(read_source(runaway, tmp_path, Limits(statement_timeout_s=1)))
+    assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize("query", ["SELECT pg_terminate_backend(pg_backend_pid()) AS id, '' AS title, '' AS body, "
+                                   "'' AS answer", "SELECT set_config('statement_timeout', '0', false) AS id",
+                                   "SELECT id, title, '--' AS body, answer FROM articles; DROP TABLE articles; --'"])
+def test_side_effecting_queries_never_reach_the_server(pg, monkeypatch, tmp_path, query):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="query"):
+        spec(pg, query=query)
+    monkeypatch.setenv("KB_PASSWORD", READER_PASSWORD)
+    assert len(list(read_source(spec(pg), tmp_path))) == 3  # the table and this session are still there

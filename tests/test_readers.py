@@ -146,7 +146,7 @@ def test_toyhom_gb18030_csv_is_detected_and_read_whole(devdata):
     assert not bad
     assert all("\ufffd" not in e.instruction + e.output for e in good)
     assert good[0].instruction == "高血压患者能吃党参吗？"
-    assert good[0].meta["locator"] == "toyhom_internal_medicine_gb18030.csv:2"
+    assert good[0].meta["locator"] == "csv/toyhom_internal_medicine_gb18030.csv:2"
 
 
 def test_gpteacher_response_column_maps_to_output(devdata):

@@ -27,7 +27,7 @@ class _Collector(HTMLParser):
 # sample_data plants four exact copies and two near copies (kb: "typically" → "usually"; tickets T-1008 rewords
 # T-1007's answer to the same rate-limit question): these rows must be the ones
 # dedup drops, so the counts below come from the fixture, not from a previous run.
-PLANTED_EXACT = {"billing-faq.html#5", "tickets.csv:3", "row id=8", "legacy.jsonl:4"}
+PLANTED_EXACT = {"html/billing-faq.html#5", "tickets.csv:3", "row id=8", "legacy.jsonl:4"}
 PLANTED_NEAR = {"row id=3", "tickets.csv:12"}
 
 

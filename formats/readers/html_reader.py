@@ -16,8 +16,10 @@ from bs4 import BeautifulSoup, Tag
 from bs4.dammit import UnicodeDammit
 from pydantic import Field, field_validator
 
+from formats import cancel
 from formats.example import Example, Reject
 from formats.html_text import element_text
+from formats.limits import LimitExceeded, current
 from formats.main_text import main_text
 from formats.presets import EXTRACTORS
 from formats.sources import SourceBase, SourceKind
@@ -55,6 +57,45 @@ def page_paths(spec: HtmlSource, base_dir: Path) -> list[Path]:
     for pattern in _patterns(spec):
         found.update(Path(p) for p in glob.glob(str(base_dir / pattern), recursive=True))
     return sorted(p for p in found if p.is_file())
+
+
+_CHUNK = 1 << 20
+_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+class PageRefused(ValueError):
+    """One page is not read; `rule` is the reject's rule id (a limit's or `binary-page`)."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+
+
+def read_page_bytes(path: Path, max_bytes: int) -> bytes:
+    """The page's bytes, gunzipped in chunks: stops at `max_bytes` decompressed bytes, so a gzip bomb costs one
+    chunk over the limit (gzip.decompress would inflate all of it first), and a stop request ends it between
+    chunks."""
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    parts, size = [], 0
+    with (gzip.open(path, "rb") if compressed else path.open("rb")) as handle:
+        while chunk := handle.read(_CHUNK):
+            cancel.check()
+            size += len(chunk)
+            if size > max_bytes:
+                what = "decompresses to" if compressed else "is"
+                raise PageRefused("limit.max_page_bytes", f"{what} more than {max_bytes} bytes (limits.max_page_bytes)")
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def looks_binary(raw: bytes) -> bool:
+    """NUL bytes or many control characters in the first 8 KiB (UTF-16/32 pages with a BOM have NULs and are text)."""
+    head = raw[:8192]
+    if not head or head.startswith(_BOMS):
+        return False
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return b"\x00" in head or controls > len(head) // 20
 
 
 def decode_page(raw: bytes, declared: str = "auto") -> str:
@@ -98,21 +139,52 @@ def _text_example(spec: HtmlSource, html: str, page: str, path: Path) -> Example
                                main_text(html))
 
 
+def page_locator(path: Path, base_dir: Path) -> str:
+    """The page's path relative to the config file: `a/faq.html` and `b/faq.html` are different pages."""
+    try:
+        return path.relative_to(base_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def read_html(spec: HtmlSource, base_dir: Path) -> Iterator[Example | Reject]:
+    """Every page is accounted for: its rows, or one reject saying why it gave none."""
     paths = page_paths(spec, base_dir)
     if not paths:
         raise FileNotFoundError(f"no pages match {spec.paths!r} under {base_dir}")
+    limits = current()
+    source_bytes = 0
     for path in paths:
-        page = path.name
+        page = page_locator(path, base_dir)
+        remaining = limits.max_source_bytes - source_bytes
         try:
-            html = decode_page(path.read_bytes(), spec.encoding)
+            raw = read_page_bytes(path, min(limits.max_page_bytes, remaining))
+            source_bytes += len(raw)
+            if len(raw) > limits.max_parse_bytes:
+                raise PageRefused("limit.max_parse_bytes",
+                                  f"{len(raw)} bytes > {limits.max_parse_bytes} (limits.max_parse_bytes)")
+            html = decode_page(raw, spec.encoding)
+            if looks_binary(raw):
+                raise PageRefused("binary-page", "binary data (NUL or control bytes), not an HTML page")
+        except PageRefused as err:
+            if err.rule == "limit.max_page_bytes" and remaining < limits.max_page_bytes:
+                raise LimitExceeded("max_source_bytes", f"{spec.name}: its pages decompress to more than "
+                                    f"{limits.max_source_bytes} bytes in all (stopped at {page})") from None
+            yield Reject.raw(spec.name, page, err.rule, f"{page}: {err}", {"file": str(path)})
+            continue
         except (OSError, ValueError, LookupError, EOFError) as err:
             yield Reject.raw(spec.name, page, "bad-page", f"{page}: {err}", {"file": str(path)})
             continue
         if spec.extract == "text":
             yield _text_example(spec, html, page, path)
-        else:
-            yield from _qa_examples(spec, BeautifulSoup(html, "lxml"), page)
+            continue
+        found = False
+        for record in _qa_examples(spec, BeautifulSoup(html, "lxml"), page):
+            found = True
+            yield record
+        if not found:
+            yield Reject.raw(spec.name, page, "no-items",
+                             f"{page}: no element matches the selectors {spec.selectors!r}", {"file": str(path)})
 
 
 def _patterns(spec: HtmlSource) -> list[str]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import orjson
 from pydantic import Field
 
+from formats import cancel
 from formats.columns import map_row, missing_columns
 from formats.conversation import conversation_example
 from formats.example import Example, Reject
+from formats.limits import current
 from formats.outputs import CHAT_SHAPES
 from formats.sources import Columns, SourceBase, SourceKind, file_problems
 
@@ -50,10 +52,34 @@ def _history(row: dict[str, Any]) -> list[list[str]]:
     return [list(pair) for pair in history]
 
 
+class LineTooLong(ValueError):
+    """One JSONL line over limits.max_page_bytes: skipped without holding it in memory."""
+
+
+def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes | LineTooLong]:
+    """The file's lines, each read up to `limit` bytes: a 2 GB line is skipped in 1 MiB steps, never held."""
+    while line := handle.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while rest := handle.readline(1 << 20):
+                cancel.check()
+                size += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            yield LineTooLong(f"{size} bytes > limits.max_page_bytes ({limit})")
+            continue
+        yield line
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
     with path.open("rb") as handle:
         head = handle.read(64).lstrip()
-    if head.startswith(b"["):
+    if head.startswith(b"[") and path.suffix != ".jsonl":  # in a .jsonl file "[" starts a (bad) line
+        limit = current().max_page_bytes
+        if path.stat().st_size > limit:  # a JSON array is parsed whole: it must fit in memory
+            raise ValueError(f"{path.name}: a JSON array of {path.stat().st_size} bytes is more than "
+                             f"limits.max_page_bytes ({limit}); write it as JSONL (one object a line) or raise "
+                             "the limit")
         try:
             rows = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as err:
@@ -62,7 +88,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
             yield index, row if isinstance(row, dict) else ValueError("array item is not an object")
         return
     with path.open("rb") as handle:
-        for line_no, line in enumerate(handle, 1):
+        for line_no, line in enumerate(_lines(handle, current().max_page_bytes), 1):
+            if isinstance(line, Exception):
+                yield line_no, line
+                continue
             if not line.strip():
                 continue
             try:
@@ -75,12 +104,16 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
 
 def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
     path = (base_dir / spec.path)
+    name = Path(spec.path).as_posix()  # relative to the config file, as written: unique within the source
     is_array = path.suffix == ".json"
     unit = "item" if is_array else "line"
+    rows = 0
     for number, row in _rows(path):
-        locator = f"{path.name}:{number}"
+        rows += 1
+        locator = f"{name}:{number}"
         if isinstance(row, Exception):
-            yield Reject.raw(spec.name, locator, "bad-json", f"{unit} {number}: {row}", {"file": str(path)})
+            rule = "limit.max_page_bytes" if isinstance(row, LineTooLong) else "bad-json"
+            yield Reject.raw(spec.name, locator, rule, f"{unit} {number}: {row}", {"file": str(path)})
             continue
         try:
             turns = _turns(row)
@@ -99,6 +132,9 @@ def read_jsonl(spec: JsonlSource, base_dir: Path) -> Iterator[Example | Reject]:
             yield Reject.raw(spec.name, locator, "bad-row", f"{unit} {number}: {err}", row)
             continue
         yield example
+    if rows == 0:
+        yield Reject.raw(spec.name, name, "empty-file", f"{name}: no rows (the file is empty or blank)",
+                         {"file": str(path)})
 
 
 KIND = SourceKind(model=JsonlSource, read=read_jsonl, input_files=lambda spec: [spec.path],

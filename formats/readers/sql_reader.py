@@ -3,42 +3,84 @@
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
-from sqlalchemy import create_engine, text
+import sqlglot
+from pydantic import Field, model_validator
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
 
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
+from formats.limits import current
 from formats.sources import Columns, SourceBase, SourceKind
 from formats.threads import Thread, ThreadCollector, only_one_mapping
 
-_WRITE_WORDS = re.compile(
-    r"\b(insert|update|delete|merge|upsert|drop|create|alter|truncate|grant|revoke|attach|detach|"
-    r"pragma|vacuum|copy|call|exec|execute|into)\b", re.IGNORECASE)
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-_STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+# Functions that act on the server, the file system or other sessions even inside a SELECT (exact names and name
+# prefixes, lower case). The read-only transaction stops some of them, not all (pg_terminate_backend, pg_sleep,
+# advisory locks, dblink to another database and query_to_xml's inner SQL are allowed in a read-only transaction).
+SIDE_EFFECT_FUNCTIONS = frozenset({
+    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_promote",
+    "pg_switch_wal", "pg_start_backup", "pg_stop_backup", "pg_backup_start", "pg_backup_stop", "pg_notify",
+    "pg_import_system_collations", "pg_truncate_visibility_map", "set_config", "nextval", "setval", "txid_current",
+    "query_to_xml", "query_to_xml_and_xmlschema", "query_to_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
+    "lowrite", "loread", "load_extension", "writefile", "readfile", "edit", "fts3_tokenizer",
+    "sleep", "benchmark", "get_lock", "release_lock", "release_all_locks", "load_file", "sys_exec", "sys_eval"})
+SIDE_EFFECT_PREFIXES = ("lo_", "dblink", "pg_advisory", "pg_try_advisory", "pg_sleep", "pg_stat_reset",
+                        "pg_replication", "pg_create_", "pg_drop_", "pg_file_", "pg_read_", "pg_ls_", "pg_wal_",
+                        "pg_logical_", "pg_copy_")
+# Nodes that write, lock, change the session or run a statement the parser could not read.
+_NOT_READ_ONLY = (exp.DML, exp.DDL, exp.Into, exp.Lock, exp.Command, exp.Set, exp.Pragma, exp.Transaction,
+                  exp.Commit, exp.Rollback, exp.Copy, exp.Use, exp.Execute, exp.Merge, exp.Grant, exp.Alter,
+                  exp.Kill, exp.Attach, exp.Detach, exp.LoadData, exp.Cache, exp.Uncache, exp.Refresh, exp.Analyze)
+# SQLAlchemy backend name -> sqlglot dialect (others are parsed with sqlglot's generic dialect).
+_DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql", "mssql": "tsql",
+             "oracle": "oracle", "duckdb": "duckdb", "snowflake": "snowflake", "bigquery": "bigquery"}
 
 
-def check_read_only(query: str) -> None:
-    """Refuse anything but one SELECT (or WITH … SELECT) before it reaches a database."""
-    code = _STRINGS.sub("''", _COMMENTS.sub(" ", query)).strip().rstrip(";").strip()
-    if ";" in code:
-        raise ValueError("only a single statement is allowed (found ';' between statements)")
-    first = code.split(None, 1)[0].lower() if code else ""
-    if first not in ("select", "with"):
-        raise ValueError(f"only SELECT or WITH … SELECT queries are allowed, got {first.upper() or 'nothing'}")
-    word = _WRITE_WORDS.search(code)
-    if word:
-        raise ValueError(f"the query contains {word.group(0).upper()!r}: only read-only queries are allowed")
+def _function_name(func: exp.Func) -> str:
+    return (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
+
+
+def side_effect_function(name: str) -> bool:
+    name = name.lower().rsplit(".", 1)[-1]
+    return name in SIDE_EFFECT_FUNCTIONS or name.startswith(SIDE_EFFECT_PREFIXES)
+
+
+@lru_cache(maxsize=4096)  # 10,000 sources often share a handful of queries
+def check_read_only(query: str, backend: str | None = None) -> None:
+    """Refuse anything but one read-only query before it reaches a database, on a real SQL parse (sqlglot, in the
+    backend's dialect): one statement, a SELECT / WITH … SELECT / UNION / VALUES at the top, no write, lock or
+    session node anywhere in the tree (a `WITH x AS (DELETE …)` too), no side-effecting function. Strings and
+    comments are the parser's business, so `'--'` or `/* … */` cannot hide a second statement."""
+    dialect = _DIALECTS.get(backend or "")
+    try:
+        parsed = sqlglot.parse(query, read=dialect)
+    except (ParseError, TokenError) as err:
+        first = str(err).splitlines()[0]
+        raise ValueError(f"the query does not parse as {dialect or 'generic'} SQL: {first}") from None
+    statements = [s for s in parsed if s is not None and not isinstance(s, exp.Semicolon)]
+    if len(statements) != 1:
+        raise ValueError(f"only a single statement is allowed (found {len(statements)})")
+    root = statements[0]
+    if not isinstance(root, exp.Query | exp.Values):
+        raise ValueError(f"only SELECT or WITH … SELECT queries are allowed, got {root.key.upper()}")
+    for node in root.walk():
+        if isinstance(node, _NOT_READ_ONLY):
+            raise ValueError(f"the query contains {node.key.upper()}: only read-only queries are allowed")
+        if isinstance(node, exp.Func) and side_effect_function(_function_name(node)):
+            raise ValueError(f"the query calls {_function_name(node)}(), which has side effects; "
+                             "only read-only queries are allowed")
 
 
 class SqlSource(SourceBase):
@@ -51,13 +93,20 @@ class SqlSource(SourceBase):
     script: str | None = Field(None, description="sqlite only: a .sql file loaded into a fresh database first")
     password_env: str | None = Field(None, description="environment variable that holds the password")
 
-    @field_validator("query")
-    @classmethod
-    def _select_only(cls, query: str) -> str:
-        check_read_only(query)
-        return query
+    @model_validator(mode="after")
+    def _select_only(self) -> SqlSource:
+        try:
+            backend = make_url(self.url).get_backend_name()
+        except ArgumentError:
+            backend = None  # the url check says what is wrong with it
+        try:
+            check_read_only(self.query, backend)
+        except ValueError as err:
+            raise ValueError(f"query: {err}") from None
+        return self
 
     _one_mapping = model_validator(mode="after")(only_one_mapping)
+
 
 BATCH_ROWS = 10_000
 
@@ -81,6 +130,7 @@ def resolve_url(spec: SqlSource, base_dir: Path) -> URL:
 @contextmanager
 def _engine(spec: SqlSource, base_dir: Path) -> Iterator[Engine]:
     url = resolve_url(spec, base_dir)
+    timeout = current().statement_timeout_s
     scratch = None
     if url.get_backend_name() == "sqlite":
         database = url.database or ":memory:"
@@ -94,10 +144,13 @@ def _engine(spec: SqlSource, base_dir: Path) -> Iterator[Engine]:
         # mode=ro: SQLite itself refuses writes, and a missing file is an error instead of a new empty db.
         url = make_url(f"sqlite:///file:{database}?mode=ro&uri=true")
         engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_deadline(timeout))
+    elif url.get_backend_name() == "postgresql":
+        # The server cancels a query that runs past the limit; the transaction is read-only besides.
+        engine = create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True},
+                               connect_args={"options": f"-c statement_timeout={int(timeout * 1000)}"})
     else:
-        engine = create_engine(url, pool_pre_ping=True,
-                               execution_options={"postgresql_readonly": True}
-                               if url.get_backend_name() == "postgresql" else {})
+        engine = create_engine(url, pool_pre_ping=True)
     try:
         yield engine
     finally:
@@ -106,8 +159,16 @@ def _engine(spec: SqlSource, base_dir: Path) -> Iterator[Engine]:
             os.unlink(scratch.name)
 
 
+def _sqlite_deadline(seconds: float) -> Any:
+    """SQLite has no statement timeout: a progress handler aborts a connection's work after `seconds`."""
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        deadline = time.monotonic() + seconds
+        dbapi_connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    return on_connect
+
+
 def read_sql(spec: SqlSource, base_dir: Path) -> Iterator[Example | Reject]:
-    check_read_only(spec.query)
+    check_read_only(spec.query, make_url(spec.url).get_backend_name())
     keys = [spec.key] if isinstance(spec.key, str) else list(spec.key or [])
     with _engine(spec, base_dir) as engine, engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(text(spec.query))

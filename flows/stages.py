@@ -1,0 +1,84 @@
+"""The work of the ingest and clean tasks as plain functions (no Prefect): the flow wraps them in tasks; tests and
+the hostile-input matrix call them directly. Each writes into a temp folder and publishes it whole with one rename,
+so a crashed or stopped task leaves no half result, and the temp folder goes on every exit path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from filters.clean import FilterSettings, clean_batch, shard_steps
+from formats import cancel
+from formats.example import Example, Reject
+from formats.ledger import Ledger, dump_ledger
+from formats.limits import Limits
+from formats.readers import read_source
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Atomically move a finished folder into place."""
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+
+
+def write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int) -> tuple[int, list[str]]:
+    """Examples into shards of `chunk_rows`, quarantined rows into rejects.jsonl; returns (records read, shards)."""
+    shards: list[str] = []
+    read = rows_in_shard = 0
+    with ExitStack() as files:
+        bad = files.enter_context((folder / "rejects.jsonl").open("wb"))
+        handle: BinaryIO | None = None
+        for record in records:
+            cancel.check()
+            read += 1
+            if isinstance(record, Reject):
+                bad.write(orjson.dumps(record.to_dict()) + b"\n")
+                continue
+            if handle is None or rows_in_shard >= chunk_rows:
+                if handle:
+                    handle.close()
+                shards.append(f"part-{len(shards):05d}.jsonl")
+                handle = files.enter_context((folder / shards[-1]).open("wb"))
+                rows_in_shard = 0
+            handle.write(orjson.dumps(record.to_dict()) + b"\n")
+            rows_in_shard += 1
+    return read, shards
+
+
+def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limits: Limits) -> dict[str, Any]:
+    """Stream one source into shards of Examples plus its quarantined rows (meta.json says what is there)."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        read, shards = write_shards(read_source(spec, base_dir, limits), tmp, chunk_rows)
+        meta = {"name": spec.name, "read": read, "folder": str(folder), "shards": shards, "cached": False}
+        (tmp / "meta.json").write_bytes(orjson.dumps(meta))
+        publish(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failing source, a limit or a stop request leaves nothing behind
+    return meta
+
+
+def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folder: Path) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`."""
+    with shard.open("rb") as handle:
+        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
+    ledger = Ledger()
+    kept = clean_batch(examples, shard_steps(filters, base_dir), ledger)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
+        dump_ledger(ledger, tmp)
+        publish(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"folder": str(folder), "cached": False}

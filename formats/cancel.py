@@ -1,0 +1,32 @@
+"""Cooperative stop: a SIGTERM or Ctrl-C sets one flag that long loops (readers, shard writers) check.
+
+Python runs signal handlers on the main thread only, between bytecodes; an ingest running in a worker thread would
+go on reading after the flow gave up. Loops that may run long call `check()` so they end within a chunk.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_STOP = threading.Event()
+
+
+class Stopped(RuntimeError):
+    """The run was asked to stop (SIGTERM / Ctrl-C)."""
+
+
+def request_stop() -> None:
+    _STOP.set()
+
+
+def reset() -> None:
+    _STOP.clear()
+
+
+def stop_requested() -> bool:
+    return _STOP.is_set()
+
+
+def check() -> None:
+    if _STOP.is_set():
+        raise Stopped("stopped by a signal (SIGTERM or Ctrl-C)")
