@@ -172,7 +172,7 @@ _PARAGRAPHS = re.compile(r"\n[ \t]*\n")
 _BOILERPLATE = re.compile(
     r"\b(?:cookies?|consent|privacy policy|terms of (?:use|service)|log ?in|sign (?:in|up)|subscribe|subscription"
     r"|newsletter|advertisement|sponsored|all rights reserved|copyright|share (?:this|on)|follow us|related"
-    r"|read more|you may also like|recommended|photo:|image:|credit:|getty images|breadcrumb|skip to)\b|©")
+    r"|read more|you may also like|recommended|getty images|breadcrumb|skip to)\b|\b(?:photo|image|credit)s?:|©")
 
 
 @dataclass
@@ -191,14 +191,14 @@ class Knobs:
     drop_markers: bool = True  # an unagreed block with a boilerplate marker goes
     marker_drops_run: bool = False  # a credit or share bar drops its whole run of unagreed blocks
     drop_caps: bool = True  # an unagreed all-capitals block is a teaser headline or a section label
+    keep_tables: bool = True  # an unagreed table between agreed blocks stays, however short
     repeat_words: int = 50  # a repeated block this long is content (a repeated paragraph), not a caption
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    tokens = _WORD.findall(text.casefold())
+def _shingles_of(tokens: list[str]) -> set[tuple[str, ...]]:
     if len(tokens) < 4:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
+    return set(zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False))
 
 
 @dataclass
@@ -215,7 +215,7 @@ def _blocks(text: str) -> list[_Block]:
     for part in _PARAGRAPHS.split(text):
         tokens = _WORD.findall(part.casefold())
         if tokens:
-            out.append(_Block(part.strip(), " ".join(tokens), _shingles(part), len(tokens)))
+            out.append(_Block(part.strip(), " ".join(tokens), _shingles_of(tokens), len(tokens)))
     return out
 
 
@@ -254,10 +254,14 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     t_first, t_last = _span(t_ok)
     # trafilatura-only blocks go after the readability block that holds the agreed block before them
     inserts: dict[int, list[tuple[_Block, bool]]] = {}
+    where: dict[tuple[str, ...], int] = {}  # shingle -> the first readability block that holds it
+    for i, block in enumerate(rb):
+        for sh in block.shingles:
+            where.setdefault(sh, i)
     anchor = -1
     for j, block in enumerate(tb):
         if t_ok[j]:
-            anchor = max(range(len(rb)), key=lambda i: len(rb[i].shingles & block.shingles))
+            anchor = max((where[sh] for sh in block.shingles if sh in where), default=anchor)
         else:
             inserts.setdefault(anchor, []).append((block, not t_first < j < t_last))
     t_counts = Counter(b.key for b in tb)
@@ -266,6 +270,7 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     out: list[str] = []
     run: list[_Block] = []  # consecutive unagreed blocks, judged together: a table's rows, not one row
     run_need = 0
+    run_mid = True  # every block of the run sits between agreed blocks
 
     emitted: set[tuple[str, ...]] = set()
 
@@ -284,19 +289,21 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
         nonlocal run
         marked = [furniture(b) for b in run]
         kept = [] if knobs.marker_drops_run and any(marked) else [b for b, m in zip(run, marked, strict=True) if not m]
-        if sum(b.words for b in kept) >= run_need:
+        table = knobs.keep_tables and run_mid and any(" | " in b.text for b in kept)
+        if table or sum(b.words for b in kept) >= run_need:
             out.extend(b.text for b in kept)
             emitted.update(*(b.shingles for b in kept))
         run = []
 
-    def extra(block: _Block, other_counts: Counter[str], need: int) -> None:
-        nonlocal run_need
+    def extra(block: _Block, other_counts: Counter[str], need: int, mid: bool) -> None:
+        nonlocal run_need, run_mid
         if fresh(block, other_counts, False):
             run_need = need if not run else max(run_need, need)
+            run_mid = mid if not run else run_mid and mid
             run.append(block)
 
     for block, edge in inserts.get(-1, []):
-        extra(block, r_counts, knobs.t_edge if edge else knobs.t_mid)
+        extra(block, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
     for i, block in enumerate(rb):
         if r_ok[i]:
             flush()
@@ -304,11 +311,12 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
                 out.append(block.text)
                 emitted.update(block.shingles)
         else:
-            extra(block, t_counts, knobs.r_mid if r_first < i < r_last else knobs.r_edge)
+            mid = r_first < i < r_last
+            extra(block, t_counts, knobs.r_mid if mid else knobs.r_edge, mid)
         if inserts.get(i):
             flush()
         for block_t, edge in inserts.get(i, []):
-            extra(block_t, r_counts, knobs.t_edge if edge else knobs.t_mid)
+            extra(block_t, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
         if inserts.get(i):
             flush()
     flush()
