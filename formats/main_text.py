@@ -1,37 +1,151 @@
 """The main content of an article page, by maintained extractors rather than home-made heuristics.
 
-Two extractors with different failure modes: readability (Mozilla's algorithm, via readability-lxml) keeps the
-article body best on article pages (bench/html_extract.py: F1 0.98 vs trafilatura's 0.94 on the 37 reference
-pages) but can come back nearly empty on pages that are not articles; trafilatura is precise and more robust there.
-`main_text` uses readability and falls back to trafilatura only when readability finds almost nothing, so the
-common case pays for one extractor; plain text is the last resort.
+readability-lxml and trafilatura fail differently: readability keeps whole article bodies but sometimes settles on a
+confident wrong block (a teaser, a cookie banner, a list of other stories); trafilatura is precise but sometimes
+drops half an article. `main_text` runs both on one parse of the page and picks per page (see `choose`); neither
+alone is best on pages it was not tuned on (bench/RESULTS.md, issue 18). Image alt text is never output (gallery
+captions repeat it); code blocks, lists and tables stay as text.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.util
 import re
 import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from bs4 import BeautifulSoup
+from lxml.etree import _Element
+from pydantic import AfterValidator
 
 from formats.html_text import element_text
 
+EXTRACTORS: tuple[str, ...] = ("auto", "readability", "trafilatura", "resiliparse")
+
+
+def _installed(name: str) -> str:
+    """A config check: the optional fast path needs a package the default install does not have."""
+    if name == "resiliparse" and importlib.util.find_spec("resiliparse") is None:
+        raise ValueError("extractor: 'resiliparse' needs the resiliparse package "
+                         "(pip install resiliparse==2.0.0), or use extractor: auto")
+    return name
+
+
+# The HTML source's `extractor:` key: 'auto' merges readability and trafilatura; the others run one extractor.
+Extractor = Annotated[Literal["auto", "readability", "trafilatura", "resiliparse"], AfterValidator(_installed)]
+
 _WORD = re.compile(r"\w+")
+_BLANKS = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
-def by_readability(html: str) -> str:
+def _as_input(html: str | _Element) -> str | _Element:
+    return copy.deepcopy(html) if isinstance(html, _Element) else html
+
+
+# --- readability ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Readable:
+    text: str
+    link_share: float  # share of the words that sit inside links: a list of other stories scores high
+
+
+def readability_candidate(html: str | _Element) -> Readable:
     from readability import Document
+    from readability.readability import Unparseable
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = Document(html).summary(html_partial=True)
-    return element_text(BeautifulSoup(summary, "lxml").body)
+        try:
+            summary = Document(_as_input(html)).summary(html_partial=True)
+        except Unparseable:
+            return Readable("", 0.0)
+    body = BeautifulSoup(summary, "lxml").body
+    if body is None:
+        return Readable("", 0.0)
+    for img in body.find_all(["img", "picture"]):  # alt text repeats gallery captions
+        img.decompose()
+    text = element_text(body)
+    words = len(_WORD.findall(text))
+    linked = sum(len(_WORD.findall(a.get_text(" "))) for a in body.find_all("a"))
+    return Readable(text, linked / words if words else 0.0)
 
 
-def by_trafilatura(html: str) -> str:
+def by_readability(html: str | _Element) -> str:
+    return readability_candidate(html).text
+
+
+# --- trafilatura ----------------------------------------------------------------------------------------------------
+
+def _xml_walk(node: _Element, out: list[str]) -> None:
+    """Render trafilatura's internal XML (p, head, list/item, table/row/cell, code, quote, hi, lb) as text."""
+    tag = node.tag
+    if tag == "code" and (node.getparent() is None or node.getparent().tag in ("body", "doc", "main", "quote")):
+        code = "".join(node.itertext()).strip("\n")
+        out.append(f"\x00```\n{code}\n```\x00")
+        out.append(_SPACES.sub(" ", (node.tail or "").replace("\n", " ")))
+        return
+    elif tag == "code":
+        out.append("`" + "".join(node.itertext()) + "`")
+        out.append(_SPACES.sub(" ", (node.tail or "").replace("\n", " ")))
+        return
+    elif tag == "lb":
+        out.append("\n")
+    elif tag == "item":
+        parent = node.getparent()
+        ordered = parent is not None and (parent.get("rend") or "").startswith("ol")
+        out.append(f"\n{parent.index(node) + 1}. " if ordered and parent is not None else "\n- ")
+    elif tag in ("p", "head", "list", "table", "row", "quote", "div", "body", "doc", "main"):
+        out.append("\n\n" if tag != "row" else "\n")
+    if tag != "graphic" and node.text:
+        out.append(_SPACES.sub(" ", node.text.replace("\n", " ")))
+    for child in node:
+        if isinstance(child.tag, str):
+            _xml_walk(child, out)
+        elif child.tail:
+            out.append(_SPACES.sub(" ", child.tail.replace("\n", " ")))
+    if tag == "cell":
+        out.append(" | ")
+    elif tag in ("p", "head", "list", "table", "quote", "div"):
+        out.append("\n\n")
+    if node.tail and node.getparent() is not None:
+        out.append(_SPACES.sub(" ", node.tail.replace("\n", " ")))
+
+
+def xml_text(body: _Element | None) -> str:
+    if body is None:
+        return ""
+    parts: list[str] = []
+    _xml_walk(body, parts)
+    pieces = "".join(parts).split("\x00")
+    for i in range(0, len(pieces), 2):  # even pieces are prose, odd ones code
+        lines = (line.strip() for line in pieces[i].split("\n"))
+        pieces[i] = _BLANKS.sub("\n\n", "\n".join(lines))
+    return "\n\n".join(piece.strip("\n") for piece in pieces if piece.strip()).strip()
+
+
+def by_trafilatura(html: str | _Element, favor_precision: bool = True) -> str:
+    """trafilatura without comments, tables kept; favour precision: readability is the recall-heavy partner."""
     import trafilatura
 
-    return trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=False) or ""
+    document = trafilatura.bare_extraction(_as_input(html), include_comments=False, include_tables=True,
+                                           include_images=False, favor_precision=favor_precision,
+                                           with_metadata=False)
+    return xml_text(document.body) if document is not None and document.body is not None else ""
+
+
+# --- resiliparse (optional fast path) -------------------------------------------------------------------------------
+
+def by_resiliparse(html: str) -> str:
+    """resiliparse's main-content text: ~10x faster, slightly lower F1 (bench/RESULTS.md)."""
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(html, main_content=True, alt_texts=False, preserve_formatting=True,
+                              list_bullets=True, links=False, noscript=False, comments=False)
 
 
 def by_get_text(html: str) -> str:
@@ -41,11 +155,185 @@ def by_get_text(html: str) -> str:
     return soup.get_text("\n", strip=True)
 
 
-MIN_WORDS = 25  # fewer words than this from readability means it did not find the article
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
 
 
-def main_text(html: str) -> str:
-    readable = by_readability(html)
-    if len(_WORD.findall(readable)) >= MIN_WORDS:
-        return readable
-    return by_trafilatura(html) or readable or by_get_text(html)
+def bag(text: str) -> Counter[str]:
+    return Counter(words(text))
+
+
+# --- choosing per page ----------------------------------------------------------------------------------------------
+
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+# Text that marks a block as page furniture rather than article: consent banners, log-in walls, share bars, bylines
+# of photos, breadcrumbs. Word-bounded, case-folded; a marker only counts against a block that the other extractor
+# did not also keep.
+_BOILERPLATE = re.compile(
+    r"\b(?:cookies?|consent|privacy policy|terms of (?:use|service)|log ?in|sign (?:in|up)|subscribe|subscription"
+    r"|newsletter|advertisement|sponsored|all rights reserved|copyright|share (?:this|on)|follow us|related"
+    r"|read more|you may also like|recommended|getty images|breadcrumb|skip to)\b|\b(?:photo|image|credit)s?:|©")
+
+
+@dataclass
+class Knobs:
+    """Thresholds of `choose`, kept together so the bench can show what each one does."""
+
+    agree: float = 0.7  # a block is agreed when this share of its shingles is in the other extractor's text
+    min_words: int = 25  # fewer words than this from an extractor means it found nothing
+    # An unagreed block (one extractor only) needs this many words; 'mid' blocks sit between agreed blocks, 'edge'
+    # blocks before the first or after the last. Bylines, dates and photo credits are short; embedded posts and
+    # paragraphs the other extractor dropped are long.
+    r_mid: int = 0
+    r_edge: int = 60
+    t_mid: int = 10
+    t_edge: int = 60
+    drop_markers: bool = True  # an unagreed block with a boilerplate marker goes
+    marker_drops_run: bool = False  # a credit or share bar drops its whole run of unagreed blocks
+    drop_caps: bool = True  # an unagreed all-capitals block is a teaser headline or a section label
+    keep_tables: bool = True  # an unagreed table between agreed blocks stays, however short
+    repeat_words: int = 50  # a repeated block this long is content (a repeated paragraph), not a caption
+
+
+def _shingles_of(tokens: list[str]) -> set[tuple[str, ...]]:
+    if len(tokens) < 4:
+        return {tuple(tokens)} if tokens else set()
+    return set(zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False))
+
+
+@dataclass
+class _Block:
+    text: str
+    key: str  # the words, case-folded: equal keys are repeats (gallery captions)
+    shingles: set[tuple[str, ...]]
+    words: int
+    agreed: float = 0.0
+
+
+def _blocks(text: str) -> list[_Block]:
+    out = []
+    for part in _PARAGRAPHS.split(text):
+        tokens = _WORD.findall(part.casefold())
+        if tokens:
+            out.append(_Block(part.strip(), " ".join(tokens), _shingles_of(tokens), len(tokens)))
+    return out
+
+
+def _agreement(blocks: list[_Block], other: set[tuple[str, ...]]) -> float:
+    """Word-weighted share of `blocks` that the other text also holds; sets each block's own share."""
+    total = agreed = 0.0
+    for block in blocks:
+        block.agreed = len(block.shingles & other) / len(block.shingles) if block.shingles else 1.0
+        total += block.words
+        agreed += block.words * block.agreed
+    return agreed / total if total else 0.0
+
+
+def _span(ok: list[bool]) -> tuple[int, int]:
+    return ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+
+
+def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
+    """Merge readability's and trafilatura's texts: blocks both keep, in readability's order, plus the blocks only
+    one of them keeps when they are long enough for where they sit and carry no boilerplate marker. A block repeated
+    more often than the other extractor repeats it (a caption under every photo) is kept once."""
+    knobs = knobs or Knobs()
+    r_text = readable.text
+    rb, tb = _blocks(r_text), _blocks(precise)
+    r_words, t_words = sum(b.words for b in rb), sum(b.words for b in tb)
+    if t_words < knobs.min_words or r_words < knobs.min_words:
+        return r_text if r_words >= t_words else precise
+    r_all = set().union(*(b.shingles for b in rb))
+    t_all = set().union(*(b.shingles for b in tb))
+    r_in_t, t_in_r = _agreement(rb, t_all), _agreement(tb, r_all)
+    r_ok = [b.agreed >= knobs.agree for b in rb]
+    t_ok = [b.agreed >= knobs.agree for b in tb]
+    if max(r_in_t, t_in_r) < knobs.agree or not any(r_ok) or not any(t_ok):  # different blocks: pick one
+        return precise if readable.link_share > 0.3 or t_words > r_words else r_text
+    r_first, r_last = _span(r_ok)
+    t_first, t_last = _span(t_ok)
+    # trafilatura-only blocks go after the readability block that holds the agreed block before them
+    inserts: dict[int, list[tuple[_Block, bool]]] = {}
+    where: dict[tuple[str, ...], int] = {}  # shingle -> the first readability block that holds it
+    for i, block in enumerate(rb):
+        for sh in block.shingles:
+            where.setdefault(sh, i)
+    anchor = -1
+    for j, block in enumerate(tb):
+        if t_ok[j]:
+            anchor = max((where[sh] for sh in block.shingles if sh in where), default=anchor)
+        else:
+            inserts.setdefault(anchor, []).append((block, not t_first < j < t_last))
+    t_counts = Counter(b.key for b in tb)
+    r_counts = Counter(b.key for b in rb)
+    seen: Counter[str] = Counter()
+    out: list[str] = []
+    run: list[_Block] = []  # consecutive unagreed blocks, judged together: a table's rows, not one row
+    run_need = 0
+    run_mid = True  # every block of the run sits between agreed blocks
+
+    emitted: set[tuple[str, ...]] = set()
+
+    def fresh(block: _Block, other_counts: Counter[str], agreed: bool) -> bool:
+        """False for a repeat beyond what the other extractor has (a caption under every photo)."""
+        seen[block.key] += 1
+        if not agreed and block.shingles and len(block.shingles & emitted) >= 0.5 * len(block.shingles):
+            return False  # a near-copy of what is already out: the same caption rendered twice
+        return block.words >= knobs.repeat_words or seen[block.key] <= max(1, other_counts[block.key])
+
+    def furniture(block: _Block) -> bool:
+        return bool((knobs.drop_markers and _BOILERPLATE.search(block.text.casefold()))
+                    or (knobs.drop_caps and block.text.isupper()))
+
+    def flush() -> None:
+        nonlocal run
+        marked = [furniture(b) for b in run]
+        kept = [] if knobs.marker_drops_run and any(marked) else [b for b, m in zip(run, marked, strict=True) if not m]
+        table = knobs.keep_tables and run_mid and any(" | " in b.text for b in kept)
+        if table or sum(b.words for b in kept) >= run_need:
+            out.extend(b.text for b in kept)
+            emitted.update(*(b.shingles for b in kept))
+        run = []
+
+    def extra(block: _Block, other_counts: Counter[str], need: int, mid: bool) -> None:
+        nonlocal run_need, run_mid
+        if fresh(block, other_counts, False):
+            run_need = need if not run else max(run_need, need)
+            run_mid = mid if not run else run_mid and mid
+            run.append(block)
+
+    for block, edge in inserts.get(-1, []):
+        extra(block, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
+    for i, block in enumerate(rb):
+        if r_ok[i]:
+            flush()
+            if fresh(block, t_counts, True):
+                out.append(block.text)
+                emitted.update(block.shingles)
+        else:
+            mid = r_first < i < r_last
+            extra(block, t_counts, knobs.r_mid if mid else knobs.r_edge, mid)
+        if inserts.get(i):
+            flush()
+        for block_t, edge in inserts.get(i, []):
+            extra(block_t, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
+        if inserts.get(i):
+            flush()
+    flush()
+    return "\n\n".join(out)
+
+
+def main_text(html: str, extractor: str = "auto") -> str:
+    """The page's main content as text; plain page text only when every extractor comes back empty."""
+    if extractor == "readability":
+        text = by_readability(html)
+    elif extractor == "trafilatura":
+        text = by_trafilatura(html)
+    elif extractor == "resiliparse":
+        _installed("resiliparse")
+        text = by_resiliparse(html)
+    elif extractor == "auto":
+        text = choose(readability_candidate(html), by_trafilatura(html))
+    else:
+        raise ValueError(f"extractor: unknown {extractor!r}; expected one of {list(EXTRACTORS)}")
+    return text or by_get_text(html)

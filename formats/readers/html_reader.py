@@ -20,7 +20,7 @@ from formats import cancel
 from formats.example import Example, Reject
 from formats.html_text import element_text
 from formats.limits import LimitExceeded, current
-from formats.main_text import main_text
+from formats.main_text import Extractor, main_text
 from formats.presets import EXTRACTORS
 from formats.sources import SourceBase, SourceKind
 
@@ -29,6 +29,7 @@ class HtmlSource(SourceBase):
     kind: Literal["html"]
     paths: str | list[str] = Field(description="glob(s) of .html / .html.gz files, relative to the config file")
     extract: Literal["qa", "text"] = "qa"
+    extractor: Extractor = Field("auto", description="text mode: auto (readability + trafilatura) or one of them")
     selectors: str | dict[str, str] | None = Field(
         None, description="Q/A mode: a preset name or {item, instruction, input, output} CSS selectors")
     instruction: str | None = Field(None, description="text mode: template, e.g. 'Explain {title}'")
@@ -136,7 +137,7 @@ def _text_example(spec: HtmlSource, html: str, page: str, path: Path) -> Example
     h1 = soup.find("h1")
     fields = {"title": title, "h1": h1.get_text(" ", strip=True) if h1 else title, "url": path.name}
     return Example.from_fields(spec.name, f"{page}#0", (spec.instruction or "{title}").format(**fields), "",
-                               main_text(html))
+                               main_text(html, spec.extractor))
 
 
 def page_locator(path: Path, base_dir: Path) -> str:

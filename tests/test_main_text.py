@@ -1,0 +1,148 @@
+"""Main-text extraction (issue 18): the merge of readability and trafilatura, the extractor: config key, the split."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from formats.example import Example
+from formats.main_text import Readable, choose, main_text
+from formats.readers import read_source
+from formats.readers.html_reader import HtmlSource
+from tests.conftest import ROOT
+
+PROSE = ("The council voted on Tuesday to rebuild the old harbour wall after two winters of storm damage. "
+         "Engineers said the new wall would be three metres higher and faced with local granite. ")
+
+
+def _paragraph(n: int) -> str:
+    return (f"Paragraph {n} of the report. " + PROSE * 2).strip()
+
+
+ARTICLE = """<html><head><title>Harbour wall</title></head><body>
+<nav><a href="/">Home</a> &gt; <a href="/news">News</a> &gt; <a href="/news/local">Local</a></nav>
+<div id="cookie-banner">We use cookies to improve your experience. Accept all cookies or manage consent.</div>
+<article><h1>Harbour wall to be rebuilt</h1>
+{paras}
+<figure><img src="a.jpg" alt="Kit Water"><figcaption>The wall after the storm.</figcaption></figure>
+<img src="b.jpg" alt="Kit Water">
+<pre><code class="language-python">def height(m):
+    return m + 3
+</code></pre>
+<ul><li>Cost: four million pounds for the whole project</li><li>Start: next spring, weather permitting</li></ul>
+<table><tr><th>Year</th><th>Storms</th></tr><tr><td>2023</td><td>7</td></tr></table>
+{more}
+</article>
+<aside><h3>Related</h3><ul><li><a href="/x">Another story</a></li><li><a href="/y">And another</a></li></ul></aside>
+<footer>Copyright 2024 Harbour News. All rights reserved.</footer>
+</body></html>"""
+
+
+def _page() -> str:
+    return ARTICLE.format(paras="".join(f"<p>{_paragraph(i)}</p>" for i in range(4)),
+                         more="".join(f"<p>{_paragraph(i)}</p>" for i in range(4, 8)))
+
+
+@pytest.mark.parametrize("extractor,table", [("auto", True), ("readability", False), ("trafilatura", True)])
+def test_article_text_keeps_code_lists_tables_and_drops_alt_text_and_furniture(extractor, table):
+    """readability alone drops a two-row table; the merge takes it from trafilatura."""
+    text = main_text(_page(), extractor)
+    for n in range(8):
+        assert f"Paragraph {n} of the report" in text, (extractor, n)
+    assert "Kit Water" not in text
+    assert "return m + 3" in text and "Start: next spring" in text
+    assert ("2023 | 7" in text) is table
+    assert "All rights reserved" not in text and "Another story" not in text
+    # readability alone keeps the cookie banner above the article; the merge drops it (trafilatura does not hold it)
+    assert ("cookies" in text) is (extractor == "readability")
+
+
+def test_auto_keeps_code_block_fenced():
+    text = main_text(_page())
+    assert "```" in text and "def height(m):\n    return m + 3" in text
+
+
+def _texts(*blocks: str) -> str:
+    return "\n\n".join(blocks)
+
+
+def test_choose_takes_agreed_blocks_and_an_embedded_post_only_trafilatura_kept():
+    body = [_paragraph(i) for i in range(6)]
+    post = ("Interesting to see the new stadium lights running at full power tonight, the whole bay is lit up "
+            "and people are out on the pier watching")
+    readable = Readable(_texts(*body), 0.0)
+    precise = _texts(*body[:3], post, *body[3:])
+    merged = choose(readable, precise)
+    assert merged.split("\n\n") == [*body[:3], post, *body[3:]]
+
+
+def test_choose_drops_bylines_credits_and_repeated_captions_only_readability_kept():
+    body = [_paragraph(i) for i in range(6)]
+    caption = "Engineers inspect the damaged harbour wall in the rain on Monday morning."
+    readable = Readable(_texts("Jane Doe, Ap Staff Writer", *body[:2], caption, caption, "Photo: John Roe, AP",
+                               *body[2:], "Share this article"), 0.0)
+    merged = choose(readable, _texts(*body)).split("\n\n")
+    assert merged.count(caption) <= 1
+    assert "Photo: John Roe, AP" not in merged and "Share this article" not in merged
+    assert "Jane Doe, Ap Staff Writer" not in merged  # short, before the first agreed block
+    assert [b for b in merged if b.startswith("Paragraph")] == body
+
+
+def test_choose_keeps_readability_when_trafilatura_found_a_fragment():
+    body = [_paragraph(i) for i in range(10)]
+    assert choose(Readable(_texts(*body), 0.0), body[0] + " tiny") == _texts(*body)
+    assert choose(Readable("", 0.0), _texts(*body)) == _texts(*body)
+
+
+def test_choose_keeps_a_repeated_long_paragraph_both_extractors_hold():
+    body = [_paragraph(i) for i in range(4)]
+    readable = Readable(_texts(body[0], body[1], body[1], body[2], body[3]), 0.0)
+    assert choose(readable, _texts(*body)).split("\n\n").count(body[1]) == 2  # long: content, not a caption
+
+
+def _spec(**extra) -> HtmlSource:
+    return HtmlSource(name="p", kind="html", paths="*.html", extract="text", instruction="Explain {title}", **extra)
+
+
+def test_extractor_key_chooses_the_extractor(tmp_path):
+    (tmp_path / "a.html").write_text(_page(), encoding="utf-8")
+    outputs = {}
+    for extractor in ("auto", "readability", "trafilatura"):
+        records = list(read_source(_spec(extractor=extractor), tmp_path))
+        assert len(records) == 1 and isinstance(records[0], Example)
+        outputs[extractor] = records[0].output
+    assert all("Paragraph 7 of the report" in text for text in outputs.values())
+    assert outputs["readability"] != outputs["trafilatura"]  # really two different extractors
+
+
+def test_unknown_extractor_is_a_config_error_naming_the_key():
+    with pytest.raises(ValidationError, match="extractor"):
+        _spec(extractor="boilerpipe")
+
+
+def test_missing_resiliparse_is_a_config_error_naming_the_key(monkeypatch):
+    monkeypatch.setitem(sys.modules, "resiliparse", None)  # as if the package were not installed
+    with pytest.raises(ValidationError) as err:
+        _spec(extractor="resiliparse")
+    message = str(err.value)
+    assert "extractor" in message and "pip install resiliparse" in message
+
+
+def test_resiliparse_fast_path_when_installed():
+    pytest.importorskip("resiliparse")
+    text = main_text(_page(), "resiliparse")
+    assert "Paragraph 7 of the report" in text and "Kit Water" not in text
+
+
+def test_article_split_is_frozen_disjoint_and_complete(devdata):
+    sys.path.insert(0, str(ROOT / "bench" / "extract"))
+    from make_split import split
+
+    truth = json.loads((devdata / "html" / "article_benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    frozen = json.loads((ROOT / "bench" / "extract" / "split.json").read_text(encoding="utf-8"))
+    assert split(list(truth)) == {"dev": frozen["dev"], "heldout": frozen["heldout"]}
+    assert not set(frozen["dev"]) & set(frozen["heldout"])
+    assert set(frozen["dev"]) | set(frozen["heldout"]) == set(truth)
