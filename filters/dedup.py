@@ -308,28 +308,43 @@ class PairSimilarity:
         return jaccard, "jaccard", False
 
 
+def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+    """Sorted unique (i < j) rows of an (m × 2) array, through one int64 code per pair (np.unique(axis=0) copies
+    and sorts records: several times the memory)."""
+    pairs = np.sort(pairs.astype(np.int64), axis=1)
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
 def _histograms(texts: list[str]) -> np.ndarray:
-    """(rows × _BUCKETS) character counts, code point mod _BUCKETS: a lower bound of the edit distance."""
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    row = np.repeat(np.arange(len(texts)), lengths)
-    return np.bincount(row * _BUCKETS + code_points % _BUCKETS,
-                       minlength=len(texts) * _BUCKETS).reshape(len(texts), _BUCKETS).astype(np.int32)
+    """(rows × _BUCKETS) character counts, code point mod _BUCKETS: a lower bound of the edit distance.
+    uint16: the texts are short outputs (≤ `short_output` characters)."""
+    out = np.zeros((len(texts), _BUCKETS), dtype=np.uint16)
+    for start in range(0, len(texts), _BATCH_ROWS):  # batches: the per-character temporaries stay small
+        batch = texts[start:start + _BATCH_ROWS]
+        lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        code_points = np.frombuffer("".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        row = np.repeat(np.arange(len(batch)), lengths)
+        out[start:start + len(batch)] = np.bincount(row * _BUCKETS + code_points % _BUCKETS,
+                                                    minlength=len(batch) * _BUCKETS).reshape(len(batch), _BUCKETS)
+    return out
 
 
 def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings) -> np.ndarray:
     """(m × 2) pairs of same-prompt rows whose outputs may be ≥ threshold by edit similarity or containment.
 
-    Within each group, every output is paired with its `window` neighbours in sorted and in reversed-sorted order
-    (a change anywhere but at both ends keeps two copies adjacent in one of them); pairs whose character
-    histograms already rule out the threshold (a lower bound of the edit distance) and containment are dropped
-    before any Python-level comparison.
+    Groups of up to `window` + 1 rows give every pair; in larger ones (a prompt asked many times) each output is
+    also paired with its `window` neighbours in sorted and in reversed-sorted output order (a change anywhere but at
+    both ends keeps two copies adjacent in one of them). Pairs whose character histograms already rule out both
+    the edit threshold (a lower bound of the edit distance) and containment are dropped before any Python-level
+    comparison.
     """
     pairs, large = same_prompt_pairs(keys.prompts, keys.output_chars, settings.short_output, settings.window)
     members = np.unique(np.concatenate([pairs.ravel()] + large))
     if not len(members):
         return np.zeros((0, 2), dtype=np.int64)
-    outputs = normalise_many([examples[r].output for r in members.tolist()], _digits(settings))
+    outputs = [text for start in range(0, len(members), _BATCH_ROWS) for text in normalise_many(
+        [examples[r].output for r in members[start:start + _BATCH_ROWS].tolist()], _digits(settings))]
     where = {r: k for k, r in enumerate(members.tolist())}
     found = [pairs]
     for group in large:  # the same prompt many times: neighbours in sorted and reversed-sorted output order
@@ -338,19 +353,22 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
             order = group[sorted(range(len(local)), key=lambda m: key(local[m]))]
             for step in range(1, settings.window + 1):
                 found.append(np.stack([order[:-step], order[step:]], axis=1))
-    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
-    a = np.searchsorted(members, pairs[:, 0])
-    b = np.searchsorted(members, pairs[:, 1])
+    pairs = _unique_pairs(np.concatenate(found), len(examples))
     hist = _histograms(outputs)
-    length = hist.sum(axis=1)
-    diff = hist[a] - hist[b]
-    surplus_a, surplus_b = np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1)
-    longest = np.maximum(np.maximum(length[a], length[b]), 1)
-    edit_possible = (1 - np.maximum(surplus_a, surplus_b) / longest >= settings.edit_threshold) & (
-        np.minimum(length[a], length[b]) >= settings.edit_min_chars)
-    shorter_inside = np.where(length[a] <= length[b], surplus_a == 0, surplus_b == 0) & (
-        np.minimum(length[a], length[b]) >= settings.contained_min)
-    return pairs[edit_possible | shorter_inside]
+    length = hist.sum(axis=1, dtype=np.int32)
+    keep = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), 100_000):  # chunks: (pairs × buckets) temporaries stay ~25 MB
+        a = np.searchsorted(members, pairs[start:start + 100_000, 0])
+        b = np.searchsorted(members, pairs[start:start + 100_000, 1])
+        diff = hist[a].astype(np.int32) - hist[b]
+        surplus_a, surplus_b = np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1)
+        shortest, longest = np.minimum(length[a], length[b]), np.maximum(np.maximum(length[a], length[b]), 1)
+        edit_possible = (1 - np.maximum(surplus_a, surplus_b) / longest >= settings.edit_threshold) & (
+            shortest >= settings.edit_min_chars)
+        shorter_inside = np.where(length[a] <= length[b], surplus_a == 0, surplus_b == 0) & (
+            shortest >= settings.contained_min)
+        keep[start:start + len(a)] = edit_possible | shorter_inside
+    return pairs[keep]
 
 
 def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
@@ -365,7 +383,7 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
         keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
     pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
     if settings.same_prompt:
-        pairs = np.unique(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), axis=0)
+        pairs = _unique_pairs(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), len(examples))
     rows = np.unique(pairs).tolist()
     similarity = PairSimilarity(rows, examples, keys.prompts, settings)
     edges: dict[tuple[int, int], float] = {}
