@@ -13,6 +13,7 @@ import orjson
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
 from filters.dedup import prompt_group
+from filters.whatif import what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
@@ -82,8 +83,11 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(shard_steps(config.filters, base_dir)), len(examples))]
+    seen_by_noise = examples + [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"]
     steps = corpus_steps(config, base_dir)
     examples, corpus_funnel = run_steps(steps, examples, ledger)
+    near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
+    thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near, seed=config.output.seed)
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):
         log.info("%s: %d rows kept", step.name, rows)
@@ -126,7 +130,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
                           stats=stats, config_summary=summary, lengths=lengths,
-                          enabled_rules=enabled_rules(config, base_dir))
+                          enabled_rules=enabled_rules(config, base_dir), what_if=thresholds)
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)

@@ -44,7 +44,7 @@ def check_invariant(per_source: dict[str, dict[str, Any]]) -> None:
 def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: list[Example],
                  val: list[Example], ledger: Ledger, failed: dict[str, str], stats: dict[str, Any],
                  config_summary: dict[str, Any], lengths: dict[str, Any] | None = None,
-                 enabled_rules: Sequence[str] = ()) -> dict[str, Any]:
+                 enabled_rules: Sequence[str] = (), what_if: dict[str, Any] | None = None) -> dict[str, Any]:
     """`lengths`: the length histograms before and after filtering; `enabled_rules`: every rule the run had
     switched on, so the ones that fired on nothing can be listed."""
     per_source = source_counts(read, train + val, ledger, failed)
@@ -69,6 +69,7 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
         **({"mix": mix} if (mix := mix_summary(list(read), kept, ledger, enabled_rules)) else {}),
         **({"conversations": turns} if (turns := conversation_summary(kept, ledger)) else {}),
         **({"lengths": lengths} if lengths is not None else {}),
+        **({"what_if": what_if} if what_if else {}),
         "stats": stats,
         "config": config_summary,
     }

@@ -84,9 +84,9 @@ def _rules(report: dict[str, Any], total_rows: int) -> str:
     warning = (f'<p class="bad">Rules that fired on more than 5% of rows (check them): {escape(", ".join(loud))}</p>'
                if loud else '<p class="ok">No rule fired on more than 5% of rows.</p>')
     silent = report.get("rules_with_no_hits", [])
-    quiet = (f"<details><summary>{len(silent)} enabled rules fired on nothing (a rule that never fires on data that "
-             f"should trigger it is misconfigured or mistargeted)</summary><p>{escape(', '.join(silent))}</p>"
-             f"</details>") if silent else ""
+    quiet = (f"<details><summary>{len(silent)} enabled rules fired on nothing (normal on small or clean data; only a "
+             f"rule that stays silent on data that should trigger it needs a look)</summary>"
+             f"<p>{escape(', '.join(silent))}</p></details>") if silent else ""
     return f"{warning}{quiet}<table>{head}{''.join(body)}</table>"
 
 
@@ -176,6 +176,22 @@ def _duplicates(dup: dict[str, Any]) -> str:
             f"<h3>Largest clusters</h3>{''.join(shown) or '<p class=muted>none</p>'}")
 
 
+def _what_if(tables: dict[str, Any]) -> str:
+    """One row per threshold-based check: rows it would drop at each value, the configured one in bold."""
+    rows = []
+    for name, table in tables.items():
+        current = table["current"]
+        cells = " · ".join((f"<b>{escape(value)}: {count:,}</b>" if value in (f"{current:,}", f"{current:g}")
+                            else f"{escape(value)}: {count:,}") for value, count in table["would_drop"].items())
+        note = f' <span class="muted">({escape(table["note"])})</span>' if table.get("note") else ""
+        sampled = f' <span class="muted">(from a sample of {table["sampled_rows"]:,})</span>' \
+            if table.get("sampled_rows") else ""
+        rows.append(f"<tr><td>{escape(name)}</td><td>{cells}{note}{sampled}</td></tr>")
+    return ("<p>Rows each check would drop at other values of its setting (the configured value in bold), from "
+            "scores computed in this run: change the setting in the config if a value suits the data better.</p>"
+            f"<table><tr><th>check (setting)</th><th>value: rows dropped</th></tr>{''.join(rows)}</table>")
+
+
 def render_report_html(report: dict[str, Any], title: str = "Curation report",
                        browse: dict[str, Any] | None = None) -> str:
     totals = report["totals"]
@@ -192,5 +208,7 @@ def render_report_html(report: dict[str, Any], title: str = "Curation report",
                if report.get("mix") else "")
             + (f"<h2>Conversations</h2>{_stats(report['conversations'])}" if report.get("conversations") else "") +
             f"<h2>Lengths before and after filtering</h2>{_lengths(report.get('lengths', {}))}"
+            + (f"<h2>What other thresholds would drop</h2>{_what_if(report['what_if'])}" if report.get("what_if")
+               else "") +
             f"<h2>Dataset stats</h2>{_stats(report.get('stats', {}))}"
             + (f"<h2>Browse rows</h2>{browse_section(browse)}" if browse else "") + "</body></html>\n")

@@ -1,0 +1,75 @@
+"""What-if tables: for every threshold-based check, how many rows it would drop at other values — from scores
+computed once over the rows the check saw, not from re-runs (DESIGN: score once, decide cheaply)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from filters.noise import NoiseSettings, repeated_line_share, repeated_ngram_share
+from formats.example import Example
+from formats.text import estimate_tokens
+
+SAMPLE_ROWS = 20_000  # the repetition shares cost a word count per row: past this, a seeded sample (scaled up)
+
+
+def _over(scores: Sequence[float], values: Sequence[float], current: float, below: bool = False,
+          scale: float = 1.0) -> dict[str, Any]:
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    side = "left" if below else "right"
+    hits = np.searchsorted(ordered, values, side=side)
+    counts = hits if below else len(ordered) - hits
+    grid = sorted({*values, current})
+    counted = dict(zip(values, counts.tolist(), strict=True))
+    if current not in counted:
+        at = int(np.searchsorted(ordered, current, side=side))
+        counted[current] = at if below else len(ordered) - at
+    return {"current": current, "would_drop": {_label(v): round(counted[v] * scale) for v in grid}}
+
+
+def _label(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
+
+
+def _around(current: int) -> list[int]:
+    return sorted({max(1, current // 4), max(1, current // 2), current, current * 2, current * 4})
+
+
+def what_if(rows: Sequence[Example], noise: NoiseSettings, dedup_threshold: float,
+            near_similarities: Sequence[float], seed: int = 0) -> dict[str, Any]:
+    """`rows`: the rows the noise checks saw; `near_similarities`: each near-duplicate's similarity to its kept row."""
+    tables: dict[str, Any] = {}
+    length: dict[str, tuple[Callable[[Example], float], int]] = {
+        "noise.too-long · output characters (max_output_chars)": (lambda r: len(r.output), noise.max_output_chars),
+        "noise.too-long · instruction characters (max_instruction_chars)": (lambda r: len(r.instruction),
+                                                                            noise.max_instruction_chars),
+        "noise.too-long · input characters (max_input_chars)": (lambda r: len(r.input), noise.max_input_chars),
+        "noise.tokens · output tokens, estimated (max_output_tokens)": (lambda r: estimate_tokens(r.output),
+                                                                        noise.max_output_tokens),
+    }
+    for name, (score, current) in length.items():
+        tables[name] = _over([score(r) for r in rows], _around(current), current)
+    tables["noise.too-short · output characters (min_output_chars)"] = _over(
+        [len(r.output.strip()) for r in rows], [1, 2, 5, 10, 20, 50], noise.min_output_chars, below=True)
+    sample = list(rows) if len(rows) <= SAMPLE_ROWS else random.Random(seed).sample(list(rows), SAMPLE_ROWS)
+    scale = len(rows) / max(1, len(sample))
+    shares = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    tables["noise.repetition · repeated line share (max_repeated_line_share)"] = _over(
+        [repeated_line_share(r.output) for r in sample], shares, noise.max_repeated_line_share, scale=scale)
+    tables["noise.repetition · repeated 3-gram share (max_repeated_ngram_share)"] = _over(
+        [repeated_ngram_share(r.output) for r in sample], shares, noise.max_repeated_ngram_share, scale=scale)
+    steps = sorted({dedup_threshold, *(v for v in (0.85, 0.9, 0.95, 1.0) if v > dedup_threshold)})
+    sims = np.asarray(near_similarities, dtype=np.float64)
+    tables["dedup.threshold · near-duplicates dropped at a stricter threshold"] = {
+        "current": dedup_threshold, "would_drop": {_label(v): int((sims >= v).sum()) for v in steps},
+        "note": "a lower threshold needs a re-run: pairs below the current one are never verified"}
+    for table in tables.values():
+        table.setdefault("rows", len(rows))
+    if scale != 1.0:
+        for name in tables:
+            if "repetition" in name:
+                tables[name]["sampled_rows"] = len(sample)
+    return tables
