@@ -24,7 +24,7 @@ class _Collector(HTMLParser):
 
 # sample_data plants four exact copies and one near copy ("typically" → "usually"): these rows must be the ones
 # dedup drops, so the counts below come from the fixture, not from a previous run.
-PLANTED_EXACT = {"billing-faq.html#5", "tickets.csv:3", "row id=8", "legacy.jsonl:4"}
+PLANTED_EXACT = {"html/billing-faq.html#5", "tickets.csv:3", "row id=8", "legacy.jsonl:4"}  # paths from the config
 PLANTED_NEAR = {"row id=3"}
 
 
