@@ -212,8 +212,30 @@ def test_dry_run_prints_stats_and_label_preview_without_loading_weights(data_and
     assert "'</s>'" in printed and "'<s>'" in printed
     report = json.loads((out / "dry_run.json").read_text())
     assert report["gate_problems"] == [] and all(p["checks"]["ok"] for p in report["preview"])
+    # advice before GPU hours: the memory estimate with its terms, and the data-size advice
+    assert "estimated peak GPU memory" in printed and "weights_4bit_nf4_double_quant" in printed
+    assert f"advice: {rows} rows (< 10,000): start from the chat/instruct model" in printed
+    assert report["memory_estimate"]["params"]["lora"] > 0 and report["advice"]
     assert main(["--data", str(data), "--model", str(model), "--dry-run", "--output", str(out),
                  "--min-rows", "999"]) == 2
+    assert "--min-rows" in capsys.readouterr().err  # the gate message names the flag that changes it
+
+
+def test_cli_explains_itself(data_and_model, tmp_path, capsys, monkeypatch):
+    data, model = data_and_model
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for flag in ("--save-every", "--resume", "--eval-every", "--early-stopping-patience", "--report-to",
+                 "--adapter", "--samples", "--lr-scheduler", "--loss-chunk"):
+        assert flag in shown, flag
+    assert "(default: 0.0002)" in shown and "accelerate launch" in shown
+    assert main(["--data", str(tmp_path / "nowhere"), "--model", str(model), "--dry-run"]) == 2
+    assert "data folder not found" in capsys.readouterr().err
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["--data", str(data), "--model", "no-such-org/no-such-model", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "could not be fetched from the Hugging Face Hub" in err and "HF_HUB_OFFLINE" in err
 
 
 def test_packing_never_attends_across_examples(data_and_model):
@@ -489,3 +511,24 @@ def test_adapter_family_trains_and_reloads_on_the_4bit_base(data_and_model, tmp_
         state = torch.load(tmp_path / "run" / "checkpoints" / "checkpoint-3" / "optimizer.pt", weights_only=False)
         lrs = sorted({group["initial_lr"] for group in state["param_groups"] if group["params"]})
         assert lrs == pytest.approx([settings.learning_rate, 16 * settings.learning_rate])
+
+
+def test_two_process_data_parallel_run_on_cpu_saves_one_adapter(data_and_model, tmp_path):
+    """`accelerate launch` with 2 processes (gloo on the CPU): each loads its own 4-bit base; rank 0 saves."""
+    import os
+    import subprocess
+    import sys
+
+    data, model_dir = data_and_model
+    out = tmp_path / "ddp"
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parent.parent), "OMP_NUM_THREADS": "1"}
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "train.qlora",
+              "--data", str(data), "--model", str(model_dir), "--output", str(out), "--max-steps", "2",
+              "--max-seq-len", "128", "--batch-size", "2", "--threads", "1", "--samples", "0", "--report-to", "none"]
+    done = subprocess.run(launch, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["processes"] == 2 and metrics["steps"] == 2 and metrics["epoch"] == 1.0  # 2 x 2 rows a step
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert done.stdout.count("trained 2 steps") == 1  # one process reports and saves

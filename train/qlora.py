@@ -323,6 +323,7 @@ def run_training(data_dir: str | Path, settings: TrainSettings, output_dir: str 
     fmt, encoded, stats = prepare(data_dir, settings)
     resume_from = resolve_checkpoint(resume, out)
     is_main = int(os.environ.get("RANK", 0)) == 0
+    log = log if is_main else _silent
     if is_main:
         atomic_write_json(out / "stats.json", stats)
     log(_stats_line(stats))
@@ -420,6 +421,10 @@ def run_training(data_dir: str | Path, settings: TrainSettings, output_dir: str 
     log(f"trained {metrics['steps']} steps: loss {loss[0]:.3f} → {loss[-1]:.3f}, eval "
         f"{eval_before} → {eval_after}, {metrics['tokens_per_s']:.0f} tokens/s; outputs in {out}")
     return metrics
+
+
+def _silent(_: str) -> None:
+    """Log sink of the non-main processes of a data-parallel run."""
 
 
 def _name(dtype: Any) -> str:
