@@ -232,7 +232,10 @@ def test_cli_explains_itself(data_and_model, tmp_path, capsys, monkeypatch):
     assert "(default: 0.0002)" in shown and "accelerate launch" in shown
     assert main(["--data", str(tmp_path / "nowhere"), "--model", str(model), "--dry-run"]) == 2
     assert "data folder not found" in capsys.readouterr().err
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # read at import: set it for this test
     assert main(["--data", str(data), "--model", "no-such-org/no-such-model", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "could not be fetched from the Hugging Face Hub" in err and "HF_HUB_OFFLINE" in err
@@ -532,3 +535,24 @@ def test_two_process_data_parallel_run_on_cpu_saves_one_adapter(data_and_model, 
     assert metrics["processes"] == 2 and metrics["steps"] == 2 and metrics["epoch"] == 1.0  # 2 x 2 rows a step
     assert (out / "adapter" / "adapter_model.safetensors").is_file()
     assert done.stdout.count("trained 2 steps") == 1  # one process reports and saves
+
+
+def test_chunked_loss_in_the_trainer_gives_the_same_run(data_and_model, tmp_path):
+    """The Trainer's loss with the chunked cross-entropy (the default for large vocabularies) = the model's own."""
+    data, model_dir = data_and_model
+    plain = run_training(data, _quick(model_dir, max_steps=3, loss_chunk=0), tmp_path / "a", log=lambda _: None)
+    chunked = run_training(data, _quick(model_dir, max_steps=3, loss_chunk=16), tmp_path / "b", log=lambda _: None)
+    assert chunked["loss_chunk"] == 16 and plain["loss_chunk"] == 0
+    assert chunked["loss"] == pytest.approx(plain["loss"], abs=1e-5)
+
+
+def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_and_model, tmp_path):
+    data, model_dir = data_and_model
+    # no improvement can beat a threshold of 1.0 nats: stop after `patience` evals without one
+    settings = _quick(model_dir, max_steps=10, eval=True, eval_every=1, early_stopping_patience=2,
+                      early_stopping_threshold=1.0)
+    metrics = run_training(data, settings, tmp_path / "run", log=lambda _: None)
+    # evals at steps 1-3, then the kept (best) adapter once more
+    assert metrics["steps"] == 3 and [step for step, _ in metrics["evals"]] == [1, 2, 3, 3]
+    best = min(loss for _, loss in metrics["evals"])
+    assert metrics["best_eval_loss"] == best and metrics["eval_loss"] == pytest.approx(best, abs=1e-5)  # kept
