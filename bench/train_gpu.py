@@ -7,7 +7,9 @@
 Random-weight models are built from a config (no download), saved once under --cache, and reloaded in 4-bit NF4
 through the task's own `load_4bit`. Examples are random token ids with Alpaca-like lengths (log-normal, median
 175, mean 244 tokens; 40% prompt). Every run uses LoRA r=16 on all linear layers, gradient checkpointing and,
-on a GPU, bf16 autocast. Figures: real (non-padding) tokens/s, padding share, peak GPU memory, MFU.
+on a GPU, bf16 autocast. Every case runs through the task's training loop (`train.trainer.CuratedTrainer`, i.e.
+transformers.Trainer with our collator and loss), fed the same pre-built batches in order, one per step.
+Figures: real (non-padding) tokens/s, padding share, peak GPU memory, MFU.
 
 MFU counts model FLOPs, not hardware FLOPs: per real token 4 x (non-embedding params + LM head) for the frozen
 4-bit base (forward + input-gradient backward; no weight gradients) + 6 x layers x hidden x context for causal
@@ -22,7 +24,9 @@ import gc
 import json
 import math
 import random
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,11 +34,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from a checkout
 
 import torch  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
 
 from train.packing import collate_packed, collate_padded, pack  # noqa: E402
 from train.prompts import IGNORE, Encoded  # noqa: E402
-from train.qlora import add_lora, forward_loss, load_4bit  # noqa: E402
+from train.qlora import add_lora, load_4bit  # noqa: E402
 from train.settings import TrainSettings  # noqa: E402
+from train.trainer import CuratedTrainer, training_arguments  # noqa: E402
 
 SHAPES: dict[str, dict[str, Any]] = {
     "tiny": {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
@@ -102,10 +108,41 @@ def model_flops_per_token(config: Any, mean_context: float) -> float:
     return 4 * linear + 6 * layers * h * mean_context
 
 
+class Prebuilt:
+    """Collator for a dataset of ready batches (one per step): the cases compare batch shapes, not samplers."""
+
+    def __call__(self, items: list[Any]) -> dict[str, Any]:
+        (b,) = items
+        return {**b.inputs, "real_tokens": torch.tensor(b.real_tokens)}
+
+
+class Timer(TrainerCallback):
+    """Starts the clock and the token count after the warm-up steps."""
+
+    def __init__(self, warmup: int, device: str) -> None:
+        self.warmup, self.device, self.start, self.real_at_start, self.trainer = warmup, device, 0.0, 0, None
+
+    def _mark(self) -> None:
+        if self.device == "cuda":
+            torch.cuda.synchronize()
+        self.start = time.perf_counter()
+        self.real_at_start = self.trainer.counts["real"]
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.warmup == 0:
+            self._mark()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if state.global_step == self.warmup and self.warmup:
+            self._mark()
+
+
 def run_case(name: str, model_path: Path, batches: list[Any], plain: bool, steps: int, warmup: int,
              device: str, peak_tflops: float, loss_chunk: int = 0) -> dict[str, Any]:
-    """Load fresh, warm up, time `steps` optimizer steps; one batch per step."""
-    settings = TrainSettings(model=str(model_path), lora={"r": 16, "alpha": 32, "dropout": 0.05})
+    """Load fresh, warm up, time `steps` optimizer steps of the task's Trainer loop; one batch per step."""
+    settings = TrainSettings(model=str(model_path), lora={"r": 16, "alpha": 32, "dropout": 0.05},
+                             max_steps=warmup + steps, batch_size=1, learning_rate=1e-4, lr_scheduler="constant",
+                             report_to=["none"], samples=0)
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     if device == "cuda":
         torch.cuda.empty_cache()
@@ -113,35 +150,25 @@ def run_case(name: str, model_path: Path, batches: list[Any], plain: bool, steps
     base = load_4bit(str(model_path), dtype, device)
     loaded_gib = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else 0.0
     model = plain_stack(base, settings) if plain else add_lora(base, settings)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=1e-4)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu",
-                                                                                                   enabled=False)
-    model.train()
-    real = positions = 0
-    ctx_weighted = 0.0
-    start = 0.0
-    for i in range(warmup + steps):
-        if i == warmup:
-            if device == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-        b = batches[i % len(batches)]
-        inputs = {k: v.to(device) for k, v in b.inputs.items()}
-        with autocast:
-            loss = forward_loss(model, inputs, loss_chunk)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if i >= warmup:
-            real += b.real_tokens
-            positions += b.positions
-            ctx_weighted += b.context_sum if hasattr(b, "context_sum") else 0.0
+    work = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    args = training_arguments(settings, work, device, dtype, has_eval=False)
+    args.train_sampling_strategy = "sequential"
+    timer = Timer(warmup, device)
+    ordered = [batches[i % len(batches)] for i in range(warmup + steps)]
+    trainer = CuratedTrainer(model=model, args=args, data_collator=Prebuilt(), train_dataset=ordered,
+                             callbacks=[timer], loss_chunk=loss_chunk)
+    timer.trainer = trainer
+    trainer.train()
     if device == "cuda":
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - timer.start
+    real = trainer.counts["real"] - timer.real_at_start
+    timed = ordered[warmup:]
+    positions = sum(b.positions for b in timed)
+    ctx_weighted = sum(getattr(b, "context_sum", 0.0) for b in timed)
     tps = real / seconds
     flops = model_flops_per_token(model.config, (ctx_weighted / real) if real else 0.0)
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     result = {
         "case": name,
         "stack": "plain (prepare_model_for_kbit_training)" if plain else "this task" + (
@@ -151,9 +178,10 @@ def run_case(name: str, model_path: Path, batches: list[Any], plain: bool, steps
         "loaded_gib": round(loaded_gib, 2),
         "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if device == "cuda" else None,
         "mfu": round(tps * flops / (peak_tflops * 1e12), 4) if device == "cuda" else None,
-        "final_loss": round(float(loss.detach()), 4),
+        "final_loss": round(losses[-1], 4) if losses else None,
     }
-    del model, base, opt, params
+    del trainer, model, base
+    shutil.rmtree(work, ignore_errors=True)
     gc.collect()
     return result
 

@@ -69,6 +69,11 @@ def _settings(model: Path, **kw) -> TrainSettings:
     return TrainSettings(**(base | kw))
 
 
+def _quick(model: Path, **kw) -> TrainSettings:
+    """A few steps, no eval/samples/TensorBoard: for tests about the loop's state, not its outputs."""
+    return _settings(model, **({"max_steps": 6, "eval": False, "samples": 0, "report_to": ["none"]} | kw))
+
+
 def test_tiny_model_loads_with_a_local_tokenizer(data_and_model):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -207,8 +212,33 @@ def test_dry_run_prints_stats_and_label_preview_without_loading_weights(data_and
     assert "'</s>'" in printed and "'<s>'" in printed
     report = json.loads((out / "dry_run.json").read_text())
     assert report["gate_problems"] == [] and all(p["checks"]["ok"] for p in report["preview"])
+    # advice before GPU hours: the memory estimate with its terms, and the data-size advice
+    assert "estimated peak GPU memory" in printed and "weights_4bit_nf4_double_quant" in printed
+    assert f"advice: {rows} rows (< 10,000): start from the chat/instruct model" in printed
+    assert report["memory_estimate"]["params"]["lora"] > 0 and report["advice"]
     assert main(["--data", str(data), "--model", str(model), "--dry-run", "--output", str(out),
                  "--min-rows", "999"]) == 2
+    assert "--min-rows" in capsys.readouterr().err  # the gate message names the flag that changes it
+
+
+def test_cli_explains_itself(data_and_model, tmp_path, capsys, monkeypatch):
+    data, model = data_and_model
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for flag in ("--save-every", "--resume", "--eval-every", "--early-stopping-patience", "--report-to",
+                 "--adapter", "--samples", "--lr-scheduler", "--loss-chunk"):
+        assert flag in shown, flag
+    assert "(default: 0.0002)" in shown and "accelerate launch" in shown
+    assert main(["--data", str(tmp_path / "nowhere"), "--model", str(model), "--dry-run"]) == 2
+    assert "data folder not found" in capsys.readouterr().err
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # read at import: set it for this test
+    assert main(["--data", str(data), "--model", "no-such-org/no-such-model", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "could not be fetched from the Hugging Face Hub" in err and "HF_HUB_OFFLINE" in err
 
 
 def test_packing_never_attends_across_examples(data_and_model):
@@ -263,8 +293,10 @@ def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
     from transformers import AutoModelForCausalLM
 
     data, model_dir = data_and_model
-    settings = _settings(model_dir, merge=True)
-    metrics = run_training(data, settings, tmp_path / "run", log=lambda _: None)
+    settings = _settings(model_dir, merge=True, eval_every=6)
+    lines: list[str] = []
+    metrics = run_training(data, settings, tmp_path / "run", log=lines.append)
+    assert any("4-bit NF4 with double quantisation" in line for line in lines)
 
     # really 4-bit NF4 with double quantisation
     base = load_4bit(str(model_dir), torch.float32, "cpu")
@@ -274,6 +306,7 @@ def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
 
     # it learned: training loss and eval loss on val.jsonl fall
     losses = metrics["loss"]
+    assert metrics["steps"] == 12 and metrics["loss_steps"] == list(range(1, 13))
     assert len(losses) == 12 and sum(losses[-3:]) < sum(losses[:3])
     assert metrics["eval_loss"] < metrics["eval_loss_before"]
     assert metrics["tokens_per_s"] > 0 and metrics["peak_memory_gib"] > 0 and metrics["wall_s"] > 0
@@ -290,6 +323,29 @@ def test_qlora_nf4_trains_saves_and_reloads(data_and_model, tmp_path):
     assert json.loads((adapter / "train_config.json").read_text())["settings"]["lora"]["r"] == 8
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["loss"] == losses and (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [step for step, _ in saved["evals"]] == [6, 12] and saved["evals"][-1][1] == saved["eval_loss"]
+
+    # TensorBoard: loss, lr, grad norm, tokens/s per step and the evals
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run / "logs")).Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"train/loss", "train/learning_rate", "train/grad_norm", "train/tokens_per_s", "eval/loss"} <= tags
+    assert [e.step for e in events.Scalars("eval/loss")] == [0, 6, 12]
+    assert [e.value for e in events.Scalars("train/loss")] == pytest.approx(losses, abs=1e-4)
+
+    # samples: greedy generations for val prompts beside their references, in samples.jsonl and the report
+    val = [json.loads(x) for x in (data / "val.jsonl").read_text().splitlines()]
+    samples = [json.loads(x) for x in (run / "samples.jsonl").read_text().splitlines()]
+    assert [(s["id"], s["reference"]) for s in samples] == [(r["id"], r["output"]) for r in val[:4]]
+    assert all(0 < s["new_tokens"] <= settings.sample_max_new_tokens for s in samples)
+    report = (run / "report.md").read_text()
+    assert "## Samples" in report and val[0]["output"] in report
+
+    # the model card is filled in: base, data, settings, metrics
+    card = (adapter / "README.md").read_text()
+    assert f"base_model: {model_dir}" in card and "NF4" in card and "LoRA r=8, alpha=16" in card
+    assert f"| eval_loss | {metrics['eval_loss']} |" in card and f"{metrics['train_examples']} training rows" in card
 
     # the adapter reloads onto the 4-bit base and changes its output
     fmt = PromptFormat.from_adapter(adapter)
@@ -385,3 +441,118 @@ def test_pad_equal_to_eos_still_trains_eos(data_and_model):
         # one trained EOS per example, and one per earlier reply where the chat template ends a turn with it
         assert eos_labelled == sum(e.labels.count(tok.eos_token_id) for e in encoded) >= len(encoded)
         assert sum(b.trained_tokens for b in batches) == info["trained_tokens"]
+
+
+def test_a_killed_run_resumes_to_the_same_adapter(data_and_model, tmp_path):
+    """Crash after step 3 (checkpoint at 2), resume: same losses and adapter as the uninterrupted run."""
+    from safetensors.torch import load_file
+
+    from train.trainer import Interrupted, StopAfter
+
+    data, model_dir = data_and_model
+    settings = _quick(model_dir, save_every=2, lora={"r": 8, "alpha": 16, "dropout": 0.1})  # dropout: RNG restored
+    full = run_training(data, settings, tmp_path / "full", log=lambda _: None)
+    with pytest.raises(Interrupted):
+        run_training(data, settings, tmp_path / "cut", log=lambda _: None, callbacks=[StopAfter(3)])
+    checkpoints = sorted(p.name for p in (tmp_path / "cut" / "checkpoints").iterdir())
+    assert checkpoints == ["checkpoint-2"] and not (tmp_path / "cut" / "adapter").exists()
+    resumed = run_training(data, settings, tmp_path / "cut", log=lambda _: None, resume=True)
+    assert resumed["resumed_from"].endswith("checkpoint-2") and resumed["steps"] == full["steps"] == 6
+    assert resumed["loss"] == pytest.approx(full["loss"], abs=1e-5)
+    a = load_file(tmp_path / "full" / "adapter" / "adapter_model.safetensors")
+    b = load_file(tmp_path / "cut" / "adapter" / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and len(a) > 0
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=1e-6, rtol=1e-5)
+    assert main(["--data", str(data), "--model", str(model_dir), "--output", str(tmp_path / "none"),
+                 "--resume"]) == 2  # nothing to resume from: said plainly
+
+
+def _val_loss(model, model_dir: Path, data: Path) -> float:
+    """Mean loss per trained token over val.jsonl, as the trainer computes it."""
+    tok = _tok(model_dir)
+    rows = [json.loads(x) for x in (data / "val.jsonl").read_text().splitlines()]
+    encoded, _ = encode_rows(rows, PromptFormat(tok), 128)
+    total = count = 0.0
+    with torch.no_grad():
+        for row in pack(encoded, 128):
+            inputs = collate_packed([row], tok.pad_token_id).inputs
+            n = int((inputs["labels"][:, 1:] != IGNORE).sum())
+            total += float(model(**inputs, use_cache=False).loss) * n
+            count += n
+    return total / count
+
+
+@pytest.mark.parametrize("lora", [{"method": "dora"}, {"rslora": True}, {"method": "vera", "r": 16},
+                                  {"loraplus_lr_ratio": 16.0}], ids=["dora", "rslora", "vera", "loraplus"])
+def test_adapter_family_trains_and_reloads_on_the_4bit_base(data_and_model, tmp_path, lora):
+    from peft import PeftModel
+
+    data, model_dir = data_and_model
+    settings = _quick(model_dir, max_steps=3, eval=True, save_every=3, lora={"r": 8, "alpha": 16, "dropout": 0.0}
+                      | lora)
+    metrics = run_training(data, settings, tmp_path / "run", log=lambda _: None)
+    adapter = tmp_path / "run" / "adapter"
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    base = load_4bit(str(model_dir), torch.float32, "cpu")
+    before = _val_loss(base, model_dir, data)
+    reloaded = PeftModel.from_pretrained(base, adapter).eval()
+    # the reloaded adapter reproduces the trained model's eval loss, and it is not the base model's
+    assert _val_loss(reloaded, model_dir, data) == pytest.approx(metrics["eval_loss"], abs=1e-4)
+    assert abs(metrics["eval_loss"] - before) > 1e-4
+    if lora.get("method") == "vera":
+        from transformers import AutoConfig
+
+        from train.memory import Shape
+
+        lora_r8 = Shape.from_config(AutoConfig.from_pretrained(model_dir)).lora_params(8)
+        assert config["peft_type"] == "VERA" and metrics["trainable_params"] < lora_r8 / 4  # far fewer than LoRA
+    else:
+        assert config["use_dora"] is (lora.get("method") == "dora")
+        assert config["use_rslora"] is bool(lora.get("rslora"))
+    if "loraplus_lr_ratio" in lora:  # B matrices at 16x the learning rate of A, as saved in the checkpoint
+        state = torch.load(tmp_path / "run" / "checkpoints" / "checkpoint-3" / "optimizer.pt", weights_only=False)
+        lrs = sorted({group["initial_lr"] for group in state["param_groups"] if group["params"]})
+        assert lrs == pytest.approx([settings.learning_rate, 16 * settings.learning_rate])
+
+
+def test_two_process_data_parallel_run_on_cpu_saves_one_adapter(data_and_model, tmp_path):
+    """`accelerate launch` with 2 processes (gloo on the CPU): each loads its own 4-bit base; rank 0 saves."""
+    import os
+    import subprocess
+    import sys
+
+    data, model_dir = data_and_model
+    out = tmp_path / "ddp"
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parent.parent), "OMP_NUM_THREADS": "1"}
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "train.qlora",
+              "--data", str(data), "--model", str(model_dir), "--output", str(out), "--max-steps", "2",
+              "--max-seq-len", "128", "--batch-size", "2", "--threads", "1", "--samples", "0", "--report-to", "none"]
+    done = subprocess.run(launch, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["processes"] == 2 and metrics["steps"] == 2 and metrics["epoch"] == 1.0  # 2 x 2 rows a step
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert done.stdout.count("trained 2 steps") == 1  # one process reports and saves
+
+
+def test_chunked_loss_in_the_trainer_gives_the_same_run(data_and_model, tmp_path):
+    """The Trainer's loss with the chunked cross-entropy (the default for large vocabularies) = the model's own."""
+    data, model_dir = data_and_model
+    plain = run_training(data, _quick(model_dir, max_steps=3, loss_chunk=0), tmp_path / "a", log=lambda _: None)
+    chunked = run_training(data, _quick(model_dir, max_steps=3, loss_chunk=16), tmp_path / "b", log=lambda _: None)
+    assert chunked["loss_chunk"] == 16 and plain["loss_chunk"] == 0
+    assert chunked["loss"] == pytest.approx(plain["loss"], abs=1e-5)
+
+
+def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_and_model, tmp_path):
+    data, model_dir = data_and_model
+    # no improvement can beat a threshold of 1.0 nats: stop after `patience` evals without one
+    settings = _quick(model_dir, max_steps=10, eval=True, eval_every=1, early_stopping_patience=2,
+                      early_stopping_threshold=1.0)
+    metrics = run_training(data, settings, tmp_path / "run", log=lambda _: None)
+    # evals at steps 1-3, then the kept (best) adapter once more
+    assert metrics["steps"] == 3 and [step for step, _ in metrics["evals"]] == [1, 2, 3, 3]
+    best = min(loss for _, loss in metrics["evals"])
+    assert metrics["best_eval_loss"] == best and metrics["eval_loss"] == pytest.approx(best, abs=1e-5)  # kept

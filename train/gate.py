@@ -67,14 +67,15 @@ def gate_problems(stats: dict[str, Any], gates: GateSettings) -> list[str]:
     problems = []
     if stats["rows"] < gates.min_rows:
         problems.append(f"only {stats['rows']} training rows, gate train.gates.min_rows is {gates.min_rows}: "
-                        "curate more data or lower the gate")
+                        "curate more data or lower the gate (--min-rows N)")
     share = stats["training"]["over_max_seq_len_share"]
     if share > gates.max_over_length_share:
         problems.append(f"{share:.1%} of rows are longer than max_seq_len={stats['training']['max_seq_len']} tokens "
                         f"(gate train.gates.max_over_length_share is {gates.max_over_length_share:.1%}): raise "
-                        "max_seq_len, drop long rows in the filters, or raise the gate")
+                        "max_seq_len (--max-seq-len N), drop long rows in the filters, or raise the gate")
     if stats["training"]["train_examples"] == 0:
-        problems.append("no example fits max_seq_len with its whole answer and EOS: raise max_seq_len")
+        problems.append("no example fits max_seq_len with its whole answer and EOS: raise max_seq_len "
+                        "(--max-seq-len N)")
     return problems
 
 

@@ -24,8 +24,9 @@ def supports_chunked_loss(model: Any) -> bool:
             and not getattr(config, "final_logit_softcapping", None) and not getattr(config, "logit_scale", None))
 
 
-def chunked_causal_lm_loss(model: Any, inputs: dict[str, torch.Tensor], chunk: int = 4096) -> torch.Tensor:
-    """Mean next-token loss over labels != -100, as `model(**inputs).loss` computes it."""
+def chunked_causal_lm_loss(model: Any, inputs: dict[str, torch.Tensor], chunk: int = 4096,
+                           reduction: str = "mean") -> torch.Tensor:
+    """Next-token loss over labels != -100, as `model(**inputs).loss` computes it (mean), or its sum."""
     causal = model.get_base_model() if hasattr(model, "get_base_model") else model
     labels = inputs["labels"]
     hidden = causal.model(input_ids=inputs["input_ids"], position_ids=inputs.get("position_ids"),
@@ -41,4 +42,4 @@ def chunked_causal_lm_loss(model: Any, inputs: dict[str, torch.Tensor], chunk: i
     total = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, y.numel(), chunk):
         total = total + checkpoint(piece, h[start:start + chunk], y[start:start + chunk], use_reentrant=False)
-    return total / max(1, y.numel())
+    return total if reduction == "sum" else total / max(1, y.numel())

@@ -6,14 +6,15 @@ from pathlib import Path
 
 
 def loss_curve(losses: list[float], path: Path, eval_points: list[tuple[int, float]] | None = None,
-               title: str = "training loss") -> Path:
+               title: str = "training loss", steps: list[int] | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-    ax.plot(range(1, len(losses) + 1), losses, marker="." if len(losses) < 60 else None, label="train (per step)")
+    ax.plot(steps or range(1, len(losses) + 1), losses, marker="." if len(losses) < 60 else None,
+            label="train (per logged step)")
     if eval_points:
         xs, ys = zip(*eval_points, strict=True)
         ax.scatter(xs, ys, color="tab:red", zorder=3, label="eval (val.jsonl)")
