@@ -11,6 +11,7 @@ from typing import Any
 from formats.example import FIELDS, Example, Reject
 from formats.ledger import Ledger
 from formats.text import CJK
+from report.pii import pii_summary
 
 
 class InvariantError(RuntimeError):
@@ -66,6 +67,7 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
                                      or not ledger.rules[r].hits),
         "examples": rule_examples(ledger, kept),
         "duplicates": duplicate_summary(list(read), kept, ledger),
+        "pii": pii_summary(list(read), kept, ledger),
         **({"lengths": lengths} if lengths is not None else {}),
         "stats": stats,
         "config": config_summary,
