@@ -40,8 +40,16 @@ STAGE = "pii"
 CONTEXT_CHARS = 40  # how far not_before / not_after look
 DEFAULT_SALT = "sftcurate-pii"  # when the config gives none (see PiiSettings.salt)
 
-# A run of 7+ digits (single separators allowed) or a dotted quad: every number detector needs one of these.
-_NUMBER_GATE = re.compile(r"\d(?:[ .\-/()]{0,2}\d){6}|\d\.\d{1,3}\.\d{1,3}\.\d")
+# Every number detector needs a run of 7+ digits (up to two separators between them) or a dotted quad. Searched on the
+# UTF-8 bytes with digits mapped to "0", separators to "." and the rest to "x": a regex that starts with a literal
+# skips ahead like memchr, ~3x faster than the same regex over the text (which starts with a class). ASCII digits only:
+# full-width digits (１３８…) pass no gate.
+_GATE_BYTES = bytes(ord("0") if chr(b).isdigit() else ord(".") if chr(b) in " .-/()" else ord("x")
+                    for b in range(128)) + b"x" * 128
+_NUMBER_GATE = re.compile(rb"0(?:\.{0,2}0){6}|0\.0{1,3}\.0{1,3}\.0")
+# A global unicast IPv6 address starts 2xxx: or 3xxx: (2000::/3) with another colon soon after; colon-led first.
+_COLONS = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_IPV6_GATE = re.compile(r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:")
 _MARKED = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
 
 
@@ -193,12 +201,14 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
 
 
 # ------------------------------------------------------------------------------------------------ detectors
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: detectors are compared in every gate check
 class Detector:
     id: str  # "pii.email": the ledger's rule id
     type: str  # "EMAIL": the placeholder <EMAIL>
     pattern: re.Pattern[str]
     gate: str | tuple[str, ...]  # "at" | "number" | "ipv6" | keywords (any must occur)
+    gate_regex: re.Pattern[str] | None = None  # with keywords: must also match somewhere (a cheap core of the pattern)
+    anchored: bool = False  # with keywords: the pattern is matched only where a keyword starts (no scan)
     group: int = 0
     validator: Callable[[str], str | None] | None = None
     not_before: re.Pattern[str] | None = None
@@ -232,6 +242,8 @@ def _compile(path: Path, entry: dict[str, Any]) -> Detector:
         return Detector(
             pattern=re.compile(entry.pop("pattern")),
             gate=gate if isinstance(gate, str) else tuple(gate["keywords"]),
+            gate_regex=re.compile(gate["regex"]) if isinstance(gate, dict) and gate.get("regex") else None,
+            anchored=bool(isinstance(gate, dict) and gate.get("anchored")),
             validator=VALIDATORS[validator] if validator else None,
             not_before=_any_of(entry.get("not_before")), not_after=_any_of(entry.get("not_after")),
             positive=tuple(examples.get("positive", [])), negative=tuple(examples.get("negative", [])),
@@ -357,6 +369,10 @@ class Scanner:
                     self._keywords.append(word)
                     self._by_keyword.append([])
                 self._by_keyword[self._keywords.index(word)].append(det)
+        # the gate runs on the UTF-8 bytes the number gate needs anyway (a str automaton re-encodes every text);
+        # the str automaton finds keyword positions (in characters) for anchored detectors
+        self._gate_ac = ahocorasick_rs.BytesAhoCorasick([w.encode() for w in self._keywords]) if self._keywords \
+            else None
         self._ac = ahocorasick_rs.AhoCorasick(self._keywords) if self._keywords else None
         self._fixed = {gate: [d for d in self.detectors if d.gate == gate] for gate in ("at", "number", "ipv6")}
 
@@ -365,13 +381,29 @@ class Scanner:
         found: list[Detector] = []
         if "@" in text:
             found += self._fixed["at"]
-        if self._fixed["ipv6"] and ("::" in text or text.count(":") >= 5):
+        if self._fixed["ipv6"] and ":" in text and _COLONS.search(text) and _IPV6_GATE.search(text):
             found += self._fixed["ipv6"]
-        if self._fixed["number"] and _NUMBER_GATE.search(text):
+        raw = text.encode("utf-8", "surrogatepass")
+        if self._fixed["number"] and _NUMBER_GATE.search(raw.translate(_GATE_BYTES)):
             found += self._fixed["number"]
-        if self._ac is not None:
-            for index in set(self._ac.find_matches_as_indexes(text, overlapping=True)):
-                found += [d for d in self._by_keyword[index[0]] if d not in found]
+        if self._gate_ac is not None:
+            for index in {m[0] for m in self._gate_ac.find_matches_as_indexes(raw, overlapping=True)}:
+                found += [d for d in self._by_keyword[index] if d not in found
+                          and (d.gate_regex is None or d.gate_regex.search(text))]
+        return found
+
+    def _matches(self, det: Detector, text: str) -> Iterable[re.Match[str]]:
+        """The pattern's matches: a scan of the text, or for an anchored detector a match at each keyword."""
+        if not det.anchored:
+            return det.pattern.finditer(text)
+        words = det.gate if isinstance(det.gate, tuple) else ()
+        starts = sorted({start for index, start, _ in self._ac.find_matches_as_indexes(text, overlapping=True)
+                         if self._keywords[index] in words}) if self._ac is not None else []
+        found, end = [], -1
+        for start in starts:
+            if start >= end and (m := det.pattern.match(text, start)):
+                found.append(m)
+                end = m.end()
         return found
 
     def _allowed(self, det: Detector, value: str) -> bool:
@@ -392,7 +424,7 @@ class Scanner:
         code: list[tuple[int, int]] | None = None
         hits: list[Hit] = []
         for det in detectors if detectors is not None else self.detectors:
-            for match in det.pattern.finditer(text):
+            for match in self._matches(det, text):
                 start, end = match.span(det.group)
                 value = text[start:end]
                 if det.validator is not None:
