@@ -47,6 +47,7 @@ DEFAULT_SALT = "sftcurate-pii"  # when the config gives none (see PiiSettings.sa
 _GATE_BYTES = bytes(ord("0") if chr(b).isdigit() else ord(".") if chr(b) in " .-/()" else ord("x")
                     for b in range(128)) + b"x" * 128
 _NUMBER_GATE = re.compile(rb"0(?:\.{0,2}0){6}|0\.0{1,3}\.0{1,3}\.0")
+WINDOW_CHARS = 40  # a number detector searches only this far around a gate match (an IBAN's letters come before it)
 # A global unicast IPv6 address starts 2xxx: or 3xxx: (2000::/3) with another colon soon after; colon-led first.
 _COLONS = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _IPV6_GATE = re.compile(r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:")
@@ -152,6 +153,8 @@ def ip(value: str) -> str | None:
         return None
     if address.version == 6 and not 0x2000 <= int(address) >> 112 < 0x4000:
         return None  # global unicast is 2000::/3; "1::2" is a Python slice
+    if address.version == 4 and all(len(octet) == 1 for octet in value.split(".")):
+        return None  # "2.3.4.5" numbers a list (seen in medical Q&A); the real ones (1.1.1.1) are public resolvers
     return value if address.is_global else None
 
 
@@ -349,7 +352,7 @@ class Hit:
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost",
                      "local")
 _ALLOWED_VALUES = {"git@github.com", "git@gitlab.com", "git@bitbucket.org", "078-05-1120", "123-45-6789",
-                   "219-09-9999"}
+                   "219-09-9999", "123.45.67.89"}  # SSNs and an IP printed as examples everywhere
 
 
 class Scanner:
@@ -392,8 +395,28 @@ class Scanner:
                           and (d.gate_regex is None or d.gate_regex.search(text))]
         return found
 
-    def _matches(self, det: Detector, text: str) -> Iterable[re.Match[str]]:
-        """The pattern's matches: a scan of the text, or for an anchored detector a match at each keyword."""
+    @staticmethod
+    def number_windows(text: str) -> list[tuple[int, int]] | None:
+        """Where the number gate matched, widened by WINDOW_CHARS and merged: every number detector's match lies in
+        one, so scanning only these is enough (long code rows with a few numbers cost a few short searches).
+        None for non-ASCII text, whose byte offsets are not character offsets: search it all."""
+        if not text.isascii():
+            return None
+        windows: list[tuple[int, int]] = []
+        for m in _NUMBER_GATE.finditer(text.encode().translate(_GATE_BYTES)):
+            start, end = max(0, m.start() - WINDOW_CHARS), m.end() + WINDOW_CHARS
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+        return windows
+
+    def _matches(self, det: Detector, text: str, windows: list[tuple[int, int]] | None = None,
+                 ) -> Iterable[re.Match[str]]:
+        """The pattern's matches: a scan of the text (or of the number windows), or for an anchored detector a match
+        at each keyword."""
+        if windows is not None:
+            return [m for start, end in windows for m in det.pattern.finditer(text, start, end)]
         if not det.anchored:
             return det.pattern.finditer(text)
         words = det.gate if isinstance(det.gate, tuple) else ()
@@ -423,8 +446,12 @@ class Scanner:
         Code blocks and inline code are skipped for all but secrets, unless `everywhere`."""
         code: list[tuple[int, int]] | None = None
         hits: list[Hit] = []
+        windows: list[tuple[int, int]] | None = None
+        windowed = False
         for det in detectors if detectors is not None else self.detectors:
-            for match in self._matches(det, text):
+            if det.gate == "number" and not windowed:
+                windows, windowed = self.number_windows(text), True
+            for match in self._matches(det, text, windows if det.gate == "number" else None):
                 start, end = match.span(det.group)
                 value = text[start:end]
                 if det.validator is not None:
@@ -545,10 +572,11 @@ class PiiStep:
         kept: list[Example] = []
         touched: set[str] = set()
         for example in rows:
-            joined = f"{example.instruction}\n{example.input}\n{example.output}"
-            open_ = self.scanner.open_detectors(joined)
-            found = {name: self.scanner.find(text, open_) for name in FIELDS
-                     if open_ and (text := getattr(example, name))}
+            open_ = self.scanner.open_detectors(f"{example.instruction}\n{example.input}\n{example.output}")
+            if not open_:  # most rows end here
+                kept.append(example)
+                continue
+            found = {name: self.scanner.find(text, open_) for name in FIELDS if (text := getattr(example, name))}
             if not any(found.values()):
                 kept.append(example)
                 continue
