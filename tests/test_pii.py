@@ -217,3 +217,13 @@ def test_planted_pii_reaches_no_output(prefect_harness, tmp_path):
     edits = [orjson.loads(line) for line in (out / "edits.jsonl").read_bytes().splitlines()]
     assert {e["rule"] for e in edits if e["stage"] == "pii"} >= {"pii.card", "pii.email", "pii.iban", "pii.ssn"}
     assert "Personal data" in blobs["report.html"]
+
+
+@pytest.mark.parametrize("split", ["heldout", "dev"])
+def test_labelled_set_meets_the_targets(split):
+    """The frozen labelled set (bench/pii/labels.jsonl): precision >= 98% and recall >= 95% for every type."""
+    from bench.pii_eval import evaluate
+
+    result = evaluate(split)
+    assert len(result["types"]) == 9 and result["lookalike_rows"] >= 200
+    assert result["all_met"], result["types"]
