@@ -11,7 +11,8 @@ Sections:
    rule patterns) injected into human-written rows; a strip must give back the human text exactly;
 4. false positives: rows of human-written text that the slop rules change or drop (human-closing off),
    and rows the noise checks drop;
-5. throughput of the whole chain (repair → slop → noise) on Alpaca-like rows.
+5. throughput of the whole chain (repair → PII → slop → noise) on Alpaca-like rows (--throughput-only: PII off
+   and on, side by side, per worker count).
 """
 
 from __future__ import annotations
@@ -338,7 +339,8 @@ def throughput(sets: dict[str, list[Example]], settings: FilterSettings, matcher
     else:
         kept = clean_batch(rows, shard_steps(settings, matcher=matcher), ledger)
     seconds = time.perf_counter() - start
-    return {"rows": n, "workers": workers, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds),
+    return {"rows": n, "workers": workers, "pii": settings.pii.enabled, "seconds": round(seconds, 2),
+            "rows_per_s": round(n / seconds),
             "kept": len(kept), "edits": len(ledger.edits), "rejects": len(ledger.rejects)}
 
 
@@ -385,8 +387,10 @@ def main() -> None:
         sets = load_devdata(args.devdata)
         matcher = build_matcher(settings.slop)
         clean_batch(alpaca_like(sets, 200), shard_steps(settings, matcher=matcher), Ledger())  # load langid first
+        no_pii = settings.model_copy(update={"pii": settings.pii.model_copy(update={"enabled": False})})
         for workers in args.throughput_only:
-            print(json.dumps(throughput(sets, settings, matcher, args.rows, workers)), flush=True)
+            for chosen in (no_pii, settings):  # off then on, one after the other: the machine is shared
+                print(json.dumps(throughput(sets, chosen, matcher, args.rows, workers)), flush=True)
         return
     if args.dump_hits:
         print(dump_hits(load_devdata(args.devdata), args.dump_hits), "hits written to", args.dump_hits)

@@ -1,4 +1,4 @@
-"""The cleaning chain run on every shard: repair → slop rules → noise checks, each a Step (formats/step.py).
+"""The cleaning chain run on every shard: repair → PII → slop rules → noise checks, each a Step (formats/step.py).
 
 `shard_steps` is the registry: a new per-row filter is one module with a Step class plus one line there (its
 settings go under `filters:` in FilterSettings). Plain functions, no orchestration."""
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.parallel import map_in_processes
+from filters.pii import PiiSettings, PiiStep
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
 from filters.turns import ConversationSettings, check_exchanges, turn_field
@@ -39,6 +40,7 @@ class SlopSettings(BaseModel):
 class FilterSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    pii: PiiSettings = PiiSettings()
     slop: SlopSettings = SlopSettings()
     noise: NoiseSettings = NoiseSettings()
     conversations: ConversationSettings = ConversationSettings()
@@ -212,9 +214,13 @@ class NoiseStep:
 
 def shard_steps(settings: FilterSettings, base_dir: Path | None = None,
                 matcher: SlopMatcher | None = None) -> list[Step]:
-    """The per-shard chain, in order: the registry of per-row steps (a new one is one line here)."""
+    """The per-shard chain, in order: the registry of per-row steps (a new one is one line here).
+
+    PII runs right after repair (an email split by mojibake or an entity is whole again) and before everything
+    that writes rows or spans to the ledger: a row slop or noise drops later, or a span slop strips, is masked."""
     return [
         RepairStep(),
+        PiiStep(settings.pii),
         SlopStep(settings.slop, matcher or build_matcher(settings.slop, base_dir), settings.conversations),
         NoiseStep(settings.noise, settings.conversations),
     ]

@@ -22,17 +22,23 @@ from pydantic import BaseModel
 PACKAGES = ("formats", "filters", "report", "train", "flows")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_files() -> list[Path]:
+    """Every .py and rule file of the curation packages, rule folders at any depth (filters/rules/pii/)."""
+    return [path for package in PACKAGES for path in sorted((ROOT / package).rglob("*"))
+            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts]
+
+
 @cache
 def code_version() -> str:
     """Hash of every .py and rule file of the packages that shape outputs: new code, new cache keys (a change to
     the CLI also starts afresh: simpler than telling which flows/ modules shape the outputs, and as safe)."""
-    root = Path(__file__).resolve().parent.parent
     digest = hashlib.blake2b(digest_size=8)
-    for package in PACKAGES:
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    for path in code_files():
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

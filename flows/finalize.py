@@ -13,6 +13,7 @@ import orjson
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
 from filters.dedup import prompt_group
+from filters.pii import scrub_reject
 from filters.whatif import what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
@@ -51,12 +52,14 @@ def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
                 yield from map(orjson.loads, handle)
 
 
-def _merge(ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]], ledger: Ledger) -> list[Example]:
-    """The ingest quarantine and every shard's ledger into `ledger`; the cleaned rows in shard order."""
+def _merge(ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]], ledger: Ledger,
+           config: PipelineConfig) -> list[Example]:
+    """The ingest quarantine and every shard's ledger into `ledger`; the cleaned rows in shard order. Rows
+    quarantined at ingest never met the PII step: their personal data is masked here, before the ledger keeps them."""
     for meta in ingested:
         with (Path(meta["folder"]) / "rejects.jsonl").open("rb") as handle:
             for line in handle:
-                ledger.add_reject(Reject(**orjson.loads(line)))
+                ledger.add_reject(scrub_reject(Reject(**orjson.loads(line)), config.filters.pii))
     examples: list[Example] = []
     for part in cleaned:
         ledger.merge(load_ledger(Path(part["folder"])))
@@ -79,7 +82,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     """Merge, run the corpus steps, split, write, report."""
     ledger = Ledger()
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
-    examples = _merge(ingested, cleaned, ledger)
+    examples = _merge(ingested, cleaned, ledger, config)
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(shard_steps(config.filters, base_dir)), len(examples))]

@@ -114,7 +114,10 @@ class Reject:
 
 @dataclass(slots=True)
 class Edit:
-    """One change to a kept row: which rule, which field, and exactly what was removed or replaced."""
+    """One change to a kept row: which rule, which field, and exactly what was removed or replaced.
+
+    `at` is the offset in the field where the change began, for edits that record one (a PII mask, whose
+    `removed` is a typed salted hash, never the value); absent from the JSON otherwise."""
 
     id: str
     source: str
@@ -123,6 +126,10 @@ class Edit:
     field: str
     removed: str
     added: str = ""
+    at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.at is None:
+            del out["at"]
+        return out

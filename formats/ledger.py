@@ -65,12 +65,13 @@ class Ledger:
         self.dropped_per_source[reject.source] += 1
 
     def edit(self, example: Example, stage: str, rule: str, field_name: str, removed: str, added: str = "",
-             category: str = "", action: str = "strip") -> None:
+             category: str = "", action: str = "strip", at: int | None = None, chars: int | None = None) -> None:
+        """`chars`: the characters the edit took out when `removed` is not them (a PII mask records a hash)."""
         entry = self.count(rule, stage, category or stage, action)
         entry.hits += 1
         entry.stripped += 1
-        entry.chars_removed += len(removed)
-        self.edits.append(Edit(example.id, example.source, stage, rule, field_name, removed, added))
+        entry.chars_removed += len(removed) if chars is None else chars
+        self.edits.append(Edit(example.id, example.source, stage, rule, field_name, removed, added, at))
 
     def readmit(self, ids: set[str], stages: tuple[str, ...]) -> list[Example]:
         """Take back the rejected rows with these ids (rejected at one of `stages`) as Examples: a person

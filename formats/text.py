@@ -57,6 +57,11 @@ def prose_segments(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def inline_code(text: str) -> list[tuple[int, int]]:
+    """Spans of `inline code` (the same spans `mask_inline_code` blanks)."""
+    return [m.span() for m in _INLINE_CODE.finditer(text)] if "`" in text else []
+
+
 def mask_inline_code(text: str) -> str:
     """Same length, inline code replaced by spaces, so matchers never look inside it."""
     if "`" not in text:

@@ -11,6 +11,7 @@ from typing import Any
 from formats.example import FIELDS, Example, Reject
 from formats.ledger import Ledger
 from formats.text import CJK
+from report.pii import pii_summary
 
 
 class InvariantError(RuntimeError):
@@ -68,6 +69,7 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
         "duplicates": duplicate_summary(list(read), kept, ledger),
         **({"mix": mix} if (mix := mix_summary(list(read), kept, ledger, enabled_rules)) else {}),
         **({"conversations": turns} if (turns := conversation_summary(kept, ledger)) else {}),
+        "pii": pii_summary(list(read), kept, ledger),
         **({"lengths": lengths} if lengths is not None else {}),
         **({"what_if": what_if} if what_if else {}),
         "stats": stats,

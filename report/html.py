@@ -176,6 +176,22 @@ def _duplicates(dup: dict[str, Any]) -> str:
             f"<h3>Largest clusters</h3>{''.join(shown) or '<p class=muted>none</p>'}")
 
 
+def _pii(pii: dict[str, Any]) -> str:
+    if not pii:
+        return ""
+    if not pii["values_found"]:
+        return "<p class=muted>none found</p>"
+    found = _table(pii["values_found"], "type (values found per source)")
+    actions = _table(pii["by_rule"], "detector")
+    shown = "".join(f"<details><summary>{escape(t)}: {len(items)} example(s), masked</summary>"
+                    + "".join(f"<p><b>{escape(i['id'])}</b> · {escape(i['source'])} · {escape(i['field'])} · "
+                              f"{escape(i['status'])}</p><pre>{escape(i['masked'])}</pre>" for i in items)
+                    + "</details>" for t, items in pii["examples"].items())
+    return (f"<p>Values are never shown: rows and the ledger hold typed placeholders (&lt;EMAIL&gt;), edits a "
+            f"salted hash.</p>{found}{actions}{shown}")
+
+
+
 def _what_if(tables: dict[str, Any]) -> str:
     """One row per threshold-based check: rows it would drop at each value, the configured one in bold."""
     rows = []
@@ -204,6 +220,7 @@ def render_report_html(report: dict[str, Any], title: str = "Curation report",
             f"<h2>Funnel</h2>{_funnel_svg(report['funnel'])}<h2>Sources</h2>{_sources(report)}"
             f"<h2>Rules (click a rule for real examples)</h2>{_rules(report, totals['read'])}"
             f"<h2>Duplicates</h2>{_duplicates(report.get('duplicates', {}))}"
+            f"<h2>Personal data</h2>{_pii(report.get('pii', {}))}"
             + (f"<h2>Source mix (after filters and dedup)</h2>{_table(report['mix'], 'source')}"
                if report.get("mix") else "")
             + (f"<h2>Conversations</h2>{_stats(report['conversations'])}" if report.get("conversations") else "") +

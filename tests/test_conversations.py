@@ -175,3 +175,20 @@ def test_a_bad_middle_turn_cuts_or_drops_the_conversation(policy):
     cut = [e for e in ledger.edits if e.field == "turns[2:]"]
     assert len(cut) == 1 and "hack my neighbour" in cut[0].removed and "Birds can fly" in cut[0].removed
     assert ledger.rules[cut[0].rule].stripped == 1 and ledger.rules[cut[0].rule].dropped == 0
+
+
+def test_personal_data_in_any_turn_is_masked():
+    from filters.clean import FilterSettings, clean_batch, shard_steps
+    from formats.conversation import conversation_example
+    from formats.ledger import Ledger
+
+    row = conversation_example("s", "1", [
+        ("system", "Escalate to ops-lead@acme-corp.net when stuck."),
+        ("user", "My card 4929 1234 5678 9015 was charged twice."), ("assistant", "I will check the charges."),
+        ("user", "Thanks. Reach me at jane.doe@gmail.com"), ("assistant", "Noted, we will email you.")])
+    ledger = Ledger()
+    kept = clean_batch([row], shard_steps(FilterSettings()), ledger)
+    text = "\n".join(t for _, t in kept[0].turns())
+    for value in ("ops-lead@acme-corp.net", "4929 1234 5678 9015", "jane.doe@gmail.com"):
+        assert value not in text and value not in repr([e.to_dict() for e in ledger.edits])
+    assert {e.field for e in ledger.edits if e.stage == "pii"} >= {"system", "turns[0]", "turns[2]"}
