@@ -1,0 +1,111 @@
+"""Dev phrasings for tuning the slop filters (issue 21), written for this project by the filters engineer.
+
+Tune on these; bench/heldout/ (written by someone else, never read while tuning) is the measure. Families as
+in bench/heldout: opener, closer, disclaimer (join: sentence or clause), refusal, identity_only."""
+
+EN = {
+    "opener": [
+        "Sure.", "Sure thing, happy to help.", "Yes, of course!", "Okay, great question.", "Well, that's a good one!",
+        "Oh, interesting question!", "Great, thanks for asking.", "Thank you for your question!",
+        "Thanks so much for the question.", "Awesome question!", "Alright!", "Absolutely, happy to explain.",
+        "Of course, I'd be glad to help you with that.", "Certainly, I can help with this.",
+        "I'd love to help with this one!", "Glad you asked!", "No worries, I can explain.",
+        "Here you go:", "Here you go!", "Here's my answer:", "Here is the information you requested.",
+        "Here are the details:", "Here's the explanation you need.", "Here's a simple breakdown.",
+        "Below is a short explanation:", "Below you will find the details.", "The following explains it:",
+        "Let me explain how this works.", "Let me walk you through it.", "I'll walk you through this.",
+        "I'll explain it step by step:", "Let me give you a quick rundown.", "Let's take a closer look.",
+        "Sure! Here's a quick explanation:", "Great question! Let me explain.", "Okay! Here's the answer.",
+        "Hmm, good question. Here is what I know.", "Ah, I see! Let me break it down for you.",
+        "Sure thing! Below is a summary.", "Of course. Here's the short version:",
+        "Absolutely! I'll walk you through it.", "Yes! Here's what you should know.",
+        "Good question. The answer is below:", "Right, so here's how it works:",
+        "Happy to help! Here's the rundown:", "Thanks for asking! Here is a brief explanation.",
+    ],
+    "closer": [
+        "Hope that helps.", "I hope this answers your question!", "Hope this was useful!",
+        "I hope this gives you a clearer picture.", "I hope the explanation above is helpful.",
+        "Let me know if anything is unclear.", "Let me know if you want more examples!",
+        "Feel free to ask if you need more help.", "Feel free to follow up with more questions!",
+        "If you need anything else, just let me know.", "If you have more questions, I'm happy to help.",
+        "Don't hesitate to reach out if you have other questions.", "Any other questions? Just ask!",
+        "Is there anything else I can help with?", "Would you like me to explain anything further?",
+        "Do you want me to go into more detail?", "I'm always here to help!", "Happy to help further if needed.",
+        "Good luck!", "Best of luck!", "Have fun experimenting!", "Enjoy!", "Happy coding!",
+        "Cheers, and good luck!", "Thanks for asking, and have a great day!",
+        "I hope this helps! Let me know if you have any questions.", "Hope this helps. Good luck!",
+        "Let me know if you need more. Happy learning!", "Hopefully that makes sense!",
+        "I hope this information was useful. Feel free to ask more.",
+        "I'd be happy to explain more if you'd like.", "Just ask if you'd like more details.",
+    ],
+    "disclaimer_sentence": [
+        "As an AI language model, I don't have personal opinions.", "I'm an AI, so I don't have personal experience.",
+        "As an AI, I can't be certain about this.", "Keep in mind I'm just an AI assistant.",
+        "I am not a lawyer, and this is not legal advice.", "As an AI, I have no feelings about this topic.",
+        "As a language model, I don't have personal preferences.",
+        "Please note that I'm an AI and my knowledge may be out of date.",
+    ],
+    "disclaimer_clause": [
+        "As an AI, I don't have personal views, but", "As an AI language model, I don't have opinions; however,",
+        "I don't have personal experiences, but", "While I'm just an AI,", "As an AI assistant, I can't be sure, but",
+        "I don't have personal preferences, but",
+    ],
+    "refusal": [
+        "I'm sorry, but I can't do that.", "Sorry, I can't help you with this.",
+        "I apologize, but I won't be able to provide that.", "I'm afraid that's not something I can help with.",
+        "Unfortunately, I'm not able to answer this question.", "I can't assist with that request.",
+        "I cannot provide assistance with this.", "That's not something I can do.",
+        "I'm sorry, I'm not able to help with that request.", "Sorry, that's outside what I can help with.",
+        "I'm unable to comply with this request.", "This request goes against my guidelines, so I can't help.",
+        "I can't provide that because it violates my usage policies.",
+        "I'm not able to give medical advice. Please consult a doctor.",
+        "I'm not qualified to answer this; please talk to a professional.",
+        "Sorry, I can't answer that. You may want to ask an expert.",
+        "I apologize, but that request is not something I can fulfil.",
+        "I'm sorry, but I must decline this request.",
+    ],
+    "identity_only": [
+        "As an AI, I don't have personal opinions.", "I'm just a language model, so I don't have feelings.",
+        "I am an AI assistant and don't have preferences.", "As an AI, I have no personal experiences to share.",
+        "I'm an AI, I don't have a favourite.", "Being an AI, I don't have emotions.",
+    ],
+}
+
+ZH = {
+    "opener": [
+        "好的。", "好的，没问题。", "当然！", "当然没问题！", "可以的！", "嗯，好问题！", "这个问题问得好！",
+        "很好的问题！", "谢谢你的提问！", "感谢提问！", "很乐意为你解答！", "非常乐意帮忙！", "没问题，我来解释。",
+        "好的，我来帮你。", "以下是答案：", "以下是详细说明。", "下面是我的回答：", "下面为您详细介绍。",
+        "这是你要的答案：", "让我来解释一下。", "我来为你详细解释一下：", "让我一步步为你说明。",
+        "好的！以下是具体内容：", "当然可以！下面是我的解答。", "好问题！让我来解释。", "没问题！以下是回答：",
+        "嗯，这是个好问题。我来说明一下。", "好的，下面为你分析。", "我很高兴回答这个问题！",
+        "当然，以下是相关信息：",
+    ],
+    "closer": [
+        "希望对你有帮助。", "希望这些信息有用！", "希望我的回答能帮到你！", "希望以上内容对您有所启发。",
+        "如果还有问题，欢迎继续提问。", "有其他问题可以随时问我！", "如需更多帮助，请告诉我。",
+        "如果你需要更多例子，请告诉我！", "还需要我解释什么吗？", "需要我进一步说明吗？", "随时欢迎提问！",
+        "祝你好运！", "祝你成功！", "祝您生活愉快！", "加油！", "希望对你有帮助，祝你学习进步！",
+        "希望这能帮到你。如有疑问，欢迎随时提问。", "有问题随时找我哦！", "如果有任何疑问，可以随时联系我。",
+        "我随时乐意为您提供帮助。",
+    ],
+    "disclaimer_sentence": [
+        "作为一个AI语言模型，我没有个人观点。", "我只是一个AI，没有个人经验。", "作为人工智能，我无法确定这一点。",
+        "请注意，我是AI，我的知识可能不是最新的。", "我不是医生，以下内容不构成医疗建议。",
+    ],
+    "disclaimer_clause": [
+        "作为AI，我没有个人观点，但是", "作为一个人工智能助手，我没有个人偏好，不过", "虽然我只是一个AI，但",
+        "我没有个人经历，但",
+    ],
+    "refusal": [
+        "抱歉，我不能这样做。", "对不起，我无法帮你完成这个请求。", "很抱歉，我没有办法回答这个问题。",
+        "不好意思，这超出了我的能力范围。", "抱歉，这个请求我无法满足。", "我无法协助完成此类请求。",
+        "这个问题我不能回答。", "抱歉，该请求违反了我的使用政策，我不能提供帮助。",
+        "很抱歉，我不能提供医疗建议，请咨询医生。", "对不起，这个问题我回答不了，建议咨询专业人士。",
+        "抱歉，我必须拒绝这个请求。", "非常抱歉，我帮不了你。",
+    ],
+    "identity_only": [
+        "作为AI，我没有个人观点。", "我只是一个语言模型，没有情感。", "我是人工智能助手，没有个人喜好。",
+        "作为一个AI，我没有个人经历可以分享。",
+    ],
+}
