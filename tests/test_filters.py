@@ -8,7 +8,7 @@ from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matche
 from filters.dedup import DedupSettings, exact_dedup
 from filters.noise import NoiseSettings, first_problem
 from filters.normalise import normalise_for_dedup
-from filters.repair import fix_encoding, fix_whitespace
+from filters.repair import fix_encoding, fix_whitespace, remove_zero_width, unescape_entities
 from filters.slop import SlopMatcher, load_rules, remove_spans
 from formats.example import Example
 from formats.ledger import Ledger
@@ -90,7 +90,7 @@ def test_repair_keeps_clean_chinese_byte_for_byte_and_fixes_mojibake():
     clean = "你好，世界！这是“引号”和全角：ＡＢＣ。"
     assert fix_encoding(clean) == clean
     assert fix_encoding("Iâ€™m locked out") == "I’m locked out"
-    assert fix_encoding("Tom &amp; Jerry") == "Tom & Jerry"
+    assert unescape_entities("Tom &amp; Jerry") == "Tom & Jerry"  # entities: their own repair since issue 21
     row = ex("Line one.   \r\n\r\n\r\n\r\nLine two.\n```\ncode   \n\n\n\nstill code\n```")
     ledger = Ledger()
     repair(row, ledger)
@@ -369,3 +369,24 @@ def test_cleaning_in_processes_matches_one_process():
     assert [e.to_dict() for e in many.edits] == [e.to_dict() for e in one.edits] and one.edits
     assert {k: vars(v) for k, v in many.rules.items()} == {k: vars(v) for k, v in one.rules.items()}
     assert any(len(k.meta["flags"]) > 1 for k in kept_many)  # flags added in a worker come back
+
+
+# ------------------------------------------------------------------ issue 21: generalisation
+
+
+def test_entities_in_any_case_are_unescaped_outside_code_and_logged():
+    row = ex("Use &#39;&lt;start date&gt;&#39; and say &QUOT;hi&QUOT;; `&lt;b&gt;` is code.\n```\n&amp;\n```")
+    ledger = Ledger()
+    repair(row, ledger)
+    assert row.output == "Use '<start date>' and say \"hi\"; `&lt;b&gt;` is code.\n```\n&amp;\n```"
+    assert [e.rule for e in ledger.edits] == ["repair.html-entities"]
+    assert unescape_entities("AT&T; stays") == "AT&T; stays"
+
+
+def test_zero_width_characters_inside_words_go_but_emoji_joiners_stay():
+    assert remove_zero_width("高\u200b血压 co\u200bde") == "高血压 code"
+    assert remove_zero_width("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"
+    row = ex("高\u200b血压患者要注意饮食。")
+    ledger = Ledger()
+    repair(row, ledger)
+    assert row.output == "高血压患者要注意饮食。" and ledger.edits[0].rule == "repair.zero-width"
