@@ -252,9 +252,13 @@ def test_wrong_language(instruction, output, problem):
 
 
 @pytest.mark.parametrize("output,rule", [
-    ("The main reasons are the cost, the weather and the fact that nobody wanted to travel in", "noise.unfinished"),
-    ("The museum was closed for renovation and visitors were told to come back in the spring", "noise.unfinished"),
-    ("肝硬化患者要注意饮食，多吃蔬菜水果，如苹果，香蕉等，", "noise.unfinished"),
+    ("The main reasons are the cost, the weather and the fact that nobody wanted to travel with the",
+     "noise.unfinished"),
+    ("The museum was closed for renovation and visitors were told to come back in the spring, when", "noise.unfinished"),
+    ('He said "the museum was closed for renovation and visitors were told to come back in the spring and the',
+     "noise.unfinished"),
+    ("肝硬化患者要注意饮食，多吃蔬菜水果，比如苹果、香蕉、", "noise.unfinished"),
+    ("肝硬化患者要注意饮食，多吃蔬菜水果，比如", "noise.unfinished"),
 ])
 def test_unfinished_outputs(output, rule):
     assert first_problem(ex(output), NoiseSettings())[0] == rule
@@ -263,10 +267,31 @@ def test_unfinished_outputs(output, rule):
 @pytest.mark.parametrize("output", [
     "Paris", "apple, banana, cherry", "Get yourself a puppy and experience love like no other. #PuppyLove",
     "\"What! You too?\" - C.S. Lewis", "1. Buy milk\n2. Call mum", "| a | b |\n|---|---|\n| 1 | 2 |",
-    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "find . -type f -name '*.txt' -print",
+    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "期望上述的答案可以协助到你，", "find . -type f -name '*.txt' -print",
+    # issue 21: a missing full stop alone is no evidence of truncation (this row was dropped before)
+    "The museum was closed for renovation and visitors were told to come back in the spring",
+    "The most popular shows this year are: Severance, The Bear, Shogun, Slow Horses",
+    "Yours sincerely,\nDracula", "62.8 cm", "Your new password is Tr0ub4dor and it expires in thirty days",
+    "Die Anmeldung ist bis zum 30. Juni über das Formular auf der Webseite möglich",
 ])
 def test_complete_outputs_are_not_unfinished(output):
     assert first_problem(ex(output), NoiseSettings()) is None
+
+
+def test_a_line_ending_like_its_prompt_is_not_unfinished():
+    row = ex("春眠不觉晓，", instruction="续写下一句诗，保持格式：", input="床前明月光，")
+    assert first_problem(row, NoiseSettings()) is None
+
+
+def test_wrong_language_needs_a_confident_guess_and_says_it():
+    german = ex("Die Anmeldung ist bis zum 30. Juni möglich, danach wird eine Gebühr fällig.",
+                instruction="Bis wann kann man sich anmelden?")
+    assert first_problem(german, NoiseSettings()) is None
+    sql = ex("SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", instruction="写一个查询，统计每个客户的订单数量。")
+    assert first_problem(sql, NoiseSettings()) is None
+    found = first_problem(ex("天空呈蓝色是因为大气分子对短波长的蓝光散射更强，所以我们看到的天空是蓝色的。",
+                             instruction="Explain why the sky is blue in two sentences."), NoiseSettings())
+    assert found[0] == "noise.wrong-language" and "'en' (1.00)" in found[1] and "'zh' (1.00)" in found[1]
 
 
 def test_token_bounds_are_configurable():
