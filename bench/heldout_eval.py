@@ -153,7 +153,8 @@ def summary(report: dict[str, Any]) -> list[str]:
         for fam, s in fams.items():
             target = drop if fam in ("refusal", "identity_only") else strip
             target.update({k: v for k, v in s.items() if isinstance(v, int)})
-        lines.append(f"{lang}: removal recall {strip['removed']}/{strip['rows']} = {_rate(strip['removed'], strip['rows'])}"
+        lines.append(f"{lang}: removal recall {strip['removed']}/{strip['rows']} = "
+                     f"{_rate(strip['removed'], strip['rows'])}"
                      f" | exact restoration {strip['exact']}/{strip['rows']} = {_rate(strip['exact'], strip['rows'])}"
                      f" | dropped (refusal + identity) {drop['dropped']}/{drop['rows']} = "
                      f"{_rate(drop['dropped'], drop['rows'])}")

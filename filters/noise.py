@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.slop import normalise
+from filters.slop import FILLER_ONLY, normalise
 from formats.example import FIELDS, Example
 from formats.language import guess, guess_scored, looks_like_code, plainly_english
 from formats.text import CJK_CHAR, code_blocks, estimate_tokens, without_code_blocks
@@ -35,6 +35,9 @@ class NoiseSettings(BaseModel):
         "(formats.language.guess_scored) before a row is dropped")
     max_repeated_line_share: float = Field(0.5, gt=0, le=1, description="share of lines that are repeats")
     max_repeated_ngram_share: float = Field(0.5, gt=0, le=1, description="share of word 3-grams that repeat")
+    filler: bool = Field(True, description="drop a single-turn answer that is only conversational filler (an "
+                         "acknowledgement, a wish, a request for more input); switch off for multi-turn data, where "
+                         "such a turn is context")
     disable: list[str] = Field(default_factory=list, description="noise rule ids to switch off")
 
 
@@ -49,10 +52,13 @@ _WORD = re.compile(r"\w+")
 # Evidence of truncation at the very end: a comma or an open bracket, or a word that cannot end an English
 # sentence. A missing full stop alone is no evidence: lists, names, titles, numbers and one-line answers are
 # complete without one.
-_DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|of|because|an|whose|whereas|when|while|although))\s*$", re.IGNORECASE)
+_DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|of|because|an|whose|whereas|when|while|although))\s*$",
+                       re.IGNORECASE)
 # Chinese writers (doctors above all) often end a finished answer with "，": only a comma after a word that
 # announces more (如 / 比如 / 包括 / 和 …), an enumeration comma or an open bracket is evidence.
-_DANGLING_CJK = re.compile(r"(?:[、（(]|(?:如|比如|例如|包括|以及|和|及|与|或|或者|但|但是|而|因为|由于|如果|并且|首先|其次)[，,:：]?)\s*$")
+_DANGLING_CJK = re.compile(r"(?:[、（(]|(?:如|比如|例如|包括|以及|和|及|与|或|或者|但|但是|而|因为|由于|如果|并且"
+                           r"|首先|其次)"
+                           r"[，,:：]?)\s*$")
 _OPEN_CLOSE = (("(", ")"), ("（", "）"), ("[", "]"), ("“", "”"), ("「", "」"), ("《", "》"))
 _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"
                     r"const|let|public|SELECT|find|grep)\b[^\n]*[=(\'\"$]", re.MULTILINE)
@@ -269,6 +275,39 @@ def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
     return f"instruction is {inst_lang!r} ({inst_conf:.2f}) but output is {out_lang!r} ({out_conf:.2f})"
 
 
+# A whole answer that only acknowledges or asks for the input ("Sure, please send me chapter 8.", "好的，请发给我。").
+_ACK = (r"(?:sure(?: thing)?|okay|ok|got it|understood|alright|all right|noted|certainly|of course|absolutely|great|"
+        r"perfect|sounds good|will do|no problem|thanks|thank you)")
+_REQUEST = (r"(?:(?:please|kindly|go ahead and|feel free to|just|you can|can you|could you)\s+)*(?:send|share|provide|"
+            r"paste|give|upload|tell|show)(?: it| them| that)?(?: (?:to|over to))?(?: me)?\b[^.!?\n]{0,60}")
+_READY = r"(?:i(?:'m| am) (?:ready|here|waiting|listening)|i(?:'ll| will) wait|go ahead)[^.!?\n]{0,40}"
+_FILLER_EN = re.compile(rf"(?:(?:{_ACK}|{_REQUEST}|{_READY})[\s,.!?:;-]*){{1,4}}", re.IGNORECASE)
+_FILLER_ZH = re.compile(r"(?:(?:好的|好|可以|当然|没问题|收到|明白了?|了解|嗯|行)[，,。！!～~]*"
+                        r"|(?:请|麻烦)?(?:你|您)?(?:把|将)?"
+                        r"[^。！？!?\n]{0,10}(?:发给我|发过来|给我|提供给我|告诉我|贴出来|发一下)[^。！？!?\n]{0,10}[。！!～~]*"
+                        r"|我(?:准备好了|在等|等着)[^。！？!?\n]{0,10}[。！!～~]*){1,4}")
+# addressed to the model: "send me …", "I'm ready", "发给我" (not "Send the form to HR by Friday.", an answer)
+_TO_ME = re.compile(r"\bme\b|\bi(?:'m| am) (?:ready|here|waiting|listening)|\bi(?:'ll| will) wait|go ahead|给我|告诉我|"
+                    r"发过来|准备好|在等|等着", re.IGNORECASE)
+
+
+def _filler(ex: Example, s: NoiseSettings) -> str | None:
+    """A whole answer that is only conversational filler carries nothing to learn from in a single-turn row:
+    an acknowledgement plus a request for more input, or only openers / closers (flagged by the slop step,
+    which keeps such a row rather than empty it). Off with filler: false (multi-turn data)."""
+    if not s.filler:
+        return None
+    if FILLER_ONLY in ex.meta.get("flags", ()):
+        return "output is only acknowledgement / wish / offer sentences"
+    out = ex.output.strip()
+    if len(out) > 160 or not out:
+        return None
+    pattern = _FILLER_ZH if CJK_CHAR.search(out) else _FILLER_EN
+    if pattern.fullmatch(out) and _TO_ME.search(out):
+        return f"output is only a conversational turn: {out[:60]!r}"
+    return None
+
+
 def _repetition(ex: Example, s: NoiseSettings) -> str | None:
     prose = without_code_blocks(ex.output)
     line_share = repeated_line_share(prose)
@@ -295,6 +334,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("noise.unfinished", _unfinished),
     ("noise.repetition", _repetition),
     ("noise.wrong-language", _wrong_language),
+    ("noise.filler", _filler),
 )
 
 

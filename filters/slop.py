@@ -28,7 +28,7 @@ from formats.example import FIELDS
 from formats.text import sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
-Position = Literal["opener", "closer", "anywhere"]
+Position = Literal["opener", "closer", "anywhere", "whole"]
 Action = Literal["strip", "drop", "flag"]
 _CJK_LANGS = {"zh", "ja"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
@@ -54,6 +54,7 @@ _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9
 EDGE_CHARS = 1000
 LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
+WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only look at fields this short
 
 
 def normalise(text: str) -> str:
@@ -87,11 +88,15 @@ class Rule:
     enabled: bool = True
     description: str = ""
     unless: str = ""  # regex over the normalised instruction + input that exempts the row (the user asked for it)
+    unless_answer: str = ""  # regex over the normalised field that exempts it ("let's assume 1 year" answers)
+    needs_more: bool = False  # an edge rule that only hits when more text follows (a lead-in announces something)
+    rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    unless_answer_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +108,7 @@ class Rule:
             raise ValueError(f"rule {self.id!r}: pattern matches the empty string")
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "unless_re", re.compile(self.unless) if self.unless else None)
+        object.__setattr__(self, "unless_answer_re", re.compile(self.unless_answer) if self.unless_answer else None)
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
 
@@ -112,6 +118,8 @@ class Rule:
         alphabetic rules start at a word boundary, and a final `$` (end of sentence) is dropped."""
         body = self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") \
             else self.pattern
+        if self.position == "whole":
+            return rf"\A\s*(?:{body})"
         if self.position != "anywhere":
             # edge rules match whole sentences, so they can only start where a sentence can
             return _SENTENCE_START + rf"\s*(?:{body})"
@@ -120,6 +128,9 @@ class Rule:
     def exempt(self, normalised_prompt: str) -> bool:
         """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
         return self.unless_re is not None and self.unless_re.search(normalised_prompt) is not None
+
+    def exempt_answer(self, normalised_field: str) -> bool:
+        return self.unless_answer_re is not None and self.unless_answer_re.search(normalised_field) is not None
 
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
@@ -135,6 +146,58 @@ class Hit:
     text: str
 
 
+def lexicon_pattern(words: dict[str, list[str]], lang: str) -> str:
+    """A rule written as vocabulary: the sentence is made only of `filler` and `anchor` words (at least one
+    anchor), with punctuation between. This is how a content-free opener or closer is told apart from a
+    sentence that carries content: any word outside the lexicon (a name, a number, a content word of the
+    answer) stops the match, and any new combination of the known words matches without a new literal."""
+    anchor = "|".join(sorted(words["anchor"], key=len, reverse=True))
+    filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=len, reverse=True))
+    if lang in _CJK_LANGS:
+        gap = r"[\s,!?.~…:;、-]*"
+        return rf"(?=.*(?:{anchor}))(?:{filler})(?:{gap}(?:{filler}))*[\s,!?.。~…:;、-]*"
+    gap = r"[\s,!?.…:;—–-]+"
+    return rf"(?=.*\b(?:{anchor})\b)(?:{filler})(?:{gap}(?:{filler}))*\b[\s,!?.…:;—–-]*"
+
+
+PROMPT_FILE = RULES_DIR / "prompt.yaml"
+
+
+@dataclass(frozen=True)
+class PromptPolicy:
+    """A regex over the prompt and the rule categories it switches off for that row (filters/rules/prompt.yaml)."""
+
+    id: str
+    exempts: frozenset[str]
+    pattern: re.Pattern[str]
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+def load_prompt_policies(path: Path = PROMPT_FILE) -> list[PromptPolicy]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [PromptPolicy(p["id"], frozenset(p["exempts"]), re.compile("|".join(f"(?:{x})" for x in p["patterns"])),
+                         tuple(p.get("examples", {}).get("positive", [])),
+                         tuple(p.get("examples", {}).get("negative", [])))
+            for p in data.get("prompt_policies", [])]
+
+
+_POLICIES: list[PromptPolicy] = []
+
+
+def exempt_categories(prompt: str) -> frozenset[str]:
+    """The rule categories this prompt exempts: a scene or persona frees openers, closers and sign-offs; a
+    request to say "I don't know" frees refusals."""
+    if not _POLICIES:
+        _POLICIES.extend(load_prompt_policies())
+    text = normalise(prompt)
+    out: set[str] = set()
+    for policy in _POLICIES:
+        if policy.pattern.search(text):
+            out |= policy.exempts
+    return frozenset(out)
+
+
 def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
     """Every rule from the YAML files; ids must be unique."""
     rules: list[Rule] = []
@@ -146,6 +209,8 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
             examples = entry.pop("examples", {}) or {}
             scope = entry.pop("scope", ["output"])
             keywords = entry.pop("keywords", []) or []
+            if "words" in entry:
+                entry["pattern"] = lexicon_pattern(entry.pop("words"), entry.get("lang", "en"))
             try:
                 rules.append(Rule(**entry, scope=tuple([scope] if isinstance(scope, str) else scope),
                                   keywords=tuple([keywords] if isinstance(keywords, str) else keywords),
@@ -196,6 +261,15 @@ class SlopMatcher:
     def fields(self) -> list[str]:
         return list(self._by_field)
 
+    def content_free(self, text: str) -> bool:
+        """True when every sentence of the text is made only of acknowledgement / wish / offer words (the
+        `*.content-free` vocabulary rules): "Sure! Hope this helps!" carries nothing, while "If you have further
+        questions, use the contact form" carries a pointer and is not filler."""
+        rules = [r for r in self.rules if r.id.endswith(".content-free")]
+        spans = sentences(text)
+        return bool(rules and spans) and all(any(r.compiled.fullmatch(_masked(text[a:b])) for r in rules)
+                                             for a, b in spans)
+
     def candidates(self, fld: str, normalised: str) -> list[Rule]:
         """The rules that can match this normalised field at all (stages one and two). Stage two searches
         each rule's regex only around its keywords: a hit starts at most KEYWORD_BACK characters before its
@@ -214,12 +288,17 @@ class SlopMatcher:
                     continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
                     position = scoped[i].position
-                    if (position == "opener" and start > EDGE_CHARS) or (position == "closer" and start < tail):
+                    if (position in ("opener", "whole") and start > EDGE_CHARS) \
+                            or (position == "closer" and start < tail):
                         continue
                     windows.setdefault(i, []).append(start)
         found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
         for i, starts in windows.items():
             rule, end = scoped[i], -1
+            if rule.position == "whole":
+                if len(normalised) <= WHOLE_CHARS and rule.loose.match(normalised):
+                    found.append(i)
+                continue
             for start in starts:  # in ascending order, as the automaton reports them
                 if start <= end:
                     continue  # already inside the last window searched
@@ -237,7 +316,7 @@ class SlopMatcher:
         the sentence stays. Only before a real sentence (LEAD_IN_MIN_CHARS): "Here is a password: x7Q." and
         "Answer: 42" are answers, not lead-ins."""
         for rule in rules:
-            if rule.category != "opener":
+            if rule.category not in ("opener", "lead-in"):
                 continue
             match = rule.compiled.match(normalised)
             if match is None or not match.group(0).endswith(":"):
@@ -255,8 +334,10 @@ class SlopMatcher:
         return None
 
     @staticmethod
-    def _first(rules: list[Rule], normalised: str) -> Rule | None:
+    def _first(rules: list[Rule], normalised: str, last: bool = False) -> Rule | None:
         for rule in rules:
+            if rule.needs_more and last:
+                continue  # a lead-in with nothing after it is the answer
             if rule.matches(normalised):
                 return rule
         return None
@@ -267,7 +348,7 @@ class SlopMatcher:
         rules = self.candidates(fld, normalise(text))
         if not rules:
             return []
-        groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere")}
+        groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
         spans = sentences(text)
         norm: dict[int, str] = {}
 
@@ -280,7 +361,7 @@ class SlopMatcher:
         taken: set[int] = set()
         if groups["opener"]:
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
-                rule = self._first(groups["opener"], masked(i))
+                rule = self._first(groups["opener"], masked(i), i == len(spans) - 1)
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
@@ -304,8 +385,54 @@ class SlopMatcher:
                 rule = self._first(groups["anywhere"], masked(i))
                 if rule is not None:
                     hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
+        if groups["whole"] and not any(h.rule.action == "drop" for h in hits):  # named rules name a drop first
+            whole = _masked(text)
+            for rule in groups["whole"]:
+                if rule.compiled.fullmatch(whole):
+                    return [Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         return hits
+
+
+KEPT_WHOLE = "slop.kept-whole"  # the flag of a row whose strip would have emptied it: kept as it came
+FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free (noise.filler drops such rows)
+_CUT_EN = re.compile(r"[,;:—–]\s*(?:(?:but|however|though|although|that said|nevertheless|yet|still)\b,?\s*)?"
+                     r"|\s+(?:but|however|though)\b,?\s*")
+_CUT_ZH = re.compile(r"[,，;；:：]\s*(?:(?:但是|但|不过|然而|可是)[,，]?)?|(?:但是|不过|然而|可是)[,，]?")
+_SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which)\b"
+                        r"|我|作为|身为|所以|因此|因而", re.IGNORECASE)
+_CJK_RUN = re.compile("[\u3400-\u9fff]")
+
+
+def _substantive(text: str) -> bool:
+    """Enough left to be an answer: four words, or eight Chinese characters."""
+    return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
+
+
+def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
+    """Strip before drop: the identity clause ("As an AI, I have no views, but …") or sentence goes and the
+    answer after it stays; None when nothing that could be an answer is left (the statement is the answer).
+    Returns the hit for the ledger (what was removed) and the text that remains."""
+    start, end = hit.span
+    sentence = text[start:end]
+    normalised = normalise(sentence)
+    match = hit.rule.compiled.search(_QUOTED.sub(lambda m: "_" * len(m.group(0)), normalised))
+    offset = match.end() if match is not None and len(normalised) == len(sentence) else 0
+    cut_re = _CUT_ZH if hit.rule.lang in _CJK_LANGS else _CUT_EN
+    for cut in cut_re.finditer(sentence, max(0, offset - 1)):
+        rest = sentence[cut.end():]
+        if not rest.strip() or not _substantive(rest):
+            break
+        if _SELF_TALK.match(rest.lstrip()):
+            continue  # "…, I don't have views, but <answer>": the clause goes on about the model
+        if rest[:1].islower() and hit.rule.lang not in _CJK_LANGS:
+            rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the clause was put in
+        removed = Hit(hit.rule, hit.field, (start, start + cut.end()), sentence[:cut.end()])
+        return removed, text[:start] + rest + text[end:]
+    remaining = remove_spans(text, [hit.span])
+    if remaining.strip() and _substantive(remaining):
+        return hit, remaining
+    return None
 
 
 def _strength(whitespace: str) -> tuple[int, int]:

@@ -52,13 +52,15 @@ def test_chinese_closers_stripped_without_touching_punctuation():
     assert row.output == "北京是中国的首都，也是政治中心。"
 
 
-def test_refusal_is_dropped_and_strip_that_would_empty_the_row_drops():
+def test_refusal_is_dropped_and_a_row_of_only_filler_is_noise():
+    """Issue 21: a strip that would empty the row keeps it whole and flags it (the boilerplate-looking sentence
+    may be the answer); when every sentence is content-free, noise.filler drops it (it was a slop drop)."""
     matcher = build_matcher(SlopSettings())
     ledger = Ledger()
     assert not apply_slop(ex("I'm sorry, but I cannot help with that."), matcher, SlopSettings(), ledger)
-    assert not apply_slop(ex("Sure! I hope this helps!"), matcher, SlopSettings(), ledger)
-    assert [r.rule for r in ledger.rejects] == ["en.refusal.cannot-help", "en.opener.certainly"]
-    assert "would leave nothing" in ledger.rejects[1].detail
+    assert [r.rule for r in ledger.rejects] == ["en.refusal.cannot-help"]
+    kept = clean_batch([ex("Sure! I hope this helps!")], shard_steps(FilterSettings(), matcher=matcher), ledger)
+    assert not kept and ledger.rejects[-1].rule == "noise.filler"
 
 
 def test_user_asking_about_ai_is_not_slop_and_code_is_never_matched():
@@ -132,7 +134,9 @@ def test_prompt_key_catches_the_same_question_answered_twice():
 
 
 def test_clean_batch_accounts_for_every_row():
-    rows = [ex("Good answer.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
+    # ("Good answer." alone was the good row here; since issue 21 an answer made only of acknowledgement words is
+    # noise.filler)
+    rows = [ex("Paris is the capital.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
     ledger = Ledger()
     kept = clean_batch(rows, shard_steps(FilterSettings(), matcher=build_matcher(SlopSettings())), ledger)
     assert len(kept) + len(ledger.rejects) == 3 and len(kept) == 1
@@ -254,7 +258,8 @@ def test_wrong_language(instruction, output, problem):
 @pytest.mark.parametrize("output,rule", [
     ("The main reasons are the cost, the weather and the fact that nobody wanted to travel with the",
      "noise.unfinished"),
-    ("The museum was closed for renovation and visitors were told to come back in the spring, when", "noise.unfinished"),
+    ("The museum was closed for renovation and visitors were told to come back in the spring, when",
+     "noise.unfinished"),
     ('He said "the museum was closed for renovation and visitors were told to come back in the spring and the',
      "noise.unfinished"),
     ("肝硬化患者要注意饮食，多吃蔬菜水果，比如苹果、香蕉、", "noise.unfinished"),
@@ -267,7 +272,8 @@ def test_unfinished_outputs(output, rule):
 @pytest.mark.parametrize("output", [
     "Paris", "apple, banana, cherry", "Get yourself a puppy and experience love like no other. #PuppyLove",
     "\"What! You too?\" - C.S. Lewis", "1. Buy milk\n2. Call mum", "| a | b |\n|---|---|\n| 1 | 2 |",
-    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "期望上述的答案可以协助到你，", "find . -type f -name '*.txt' -print",
+    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "期望上述的答案可以协助到你，",
+    "find . -type f -name '*.txt' -print",
     # issue 21: a missing full stop alone is no evidence of truncation (this row was dropped before)
     "The museum was closed for renovation and visitors were told to come back in the spring",
     "The most popular shows this year are: Severance, The Bear, Shogun, Slow Horses",
@@ -287,7 +293,8 @@ def test_wrong_language_needs_a_confident_guess_and_says_it():
     german = ex("Die Anmeldung ist bis zum 30. Juni möglich, danach wird eine Gebühr fällig.",
                 instruction="Bis wann kann man sich anmelden?")
     assert first_problem(german, NoiseSettings()) is None
-    sql = ex("SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;", instruction="写一个查询，统计每个客户的订单数量。")
+    sql = ex("SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;",
+             instruction="写一个查询，统计每个客户的订单数量。")
     assert first_problem(sql, NoiseSettings()) is None
     found = first_problem(ex("天空呈蓝色是因为大气分子对短波长的蓝光散射更强，所以我们看到的天空是蓝色的。",
                              instruction="Explain why the sky is blue in two sentences."), NoiseSettings())
@@ -358,11 +365,12 @@ def test_output_in_the_inputs_language_is_not_wrong_language():
 
 
 def test_strip_reaches_a_fixed_point_in_one_call():
-    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip."""
+    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip. (Since
+    issue 21 a strip that would leave nothing keeps the row whole and flags it.)"""
     ledger = Ledger()
     row = ex("Certainly! Here's the answer:如果您还有其他问题，请随时提问。")
-    assert not apply_slop(row, _MATCHER, SlopSettings(), ledger)
-    assert "would leave nothing" in ledger.rejects[0].detail
+    assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert row.meta["flags"][0] == "slop.kept-whole" and not ledger.edits
 
 
 def test_a_cut_that_would_move_a_code_fence_is_not_made():

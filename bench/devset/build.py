@@ -81,7 +81,7 @@ def build(devdata: Path, out: Path = HERE) -> None:
         cut = min(600, len(pool) // 3)
         human, rest = pool[:cut], pool[cut:]
         slop = []
-        for rep in range(2):
+        for _ in range(2):
             for p in phrases:
                 for _ in range(20):
                     row = rest.pop()
