@@ -59,6 +59,7 @@ _DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|of|because|an|w
 _DANGLING_CJK = re.compile(r"(?:[、（(]|(?:如|比如|例如|包括|以及|和|及|与|或|或者|但|但是|而|因为|由于|如果|并且"
                            r"|首先|其次)"
                            r"[，,:：]?)\s*$")
+_CLOSED_END = frozenset(".!?。！？…\"'”’)）]】》」』>`*_~;；|%°")
 _OPEN_CLOSE = (("(", ")"), ("（", "）"), ("[", "]"), ("“", "”"), ("「", "」"), ("《", "》"))
 _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"
                     r"const|let|public|SELECT|find|grep)\b[^\n]*[=(\'\"$]", re.MULTILINE)
@@ -197,8 +198,8 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
     where the prompt ends the same way (a poem line ending in "，" like its input). Code is left to its own
     checks."""
     out = ex.output.rstrip()
-    if not out:
-        return None
+    if not out or out[-1] in _CLOSED_END:
+        return None  # the common case: nothing at the end to suggest a cut (an open quote is checked below)
     blocks = code_blocks(out)
     if blocks and blocks[-1][1] >= len(out):
         return None  # ends in a code block (an unclosed one is noise.unclosed-fence)

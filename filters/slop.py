@@ -57,6 +57,16 @@ KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before 
 WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only look at fields this short
 
 
+_ENDS = ".!?。\n…"
+
+
+def _last_sentence(normalised: str) -> str:
+    """The field's last sentence, roughly (after the last sentence mark that is not its own end): enough to
+    tell whether an at_edge closer rule can start a run there."""
+    body = normalised.rstrip().rstrip(_ENDS + "\"')]」』~ ")
+    return normalised[max(body.rfind(c) for c in _ENDS) + 1:].strip()
+
+
 def normalise(text: str) -> str:
     """The form every rule is written against (NFKC, straight quotes, case-folded). ASCII text is already
     NFKC and has no curly quotes: lower() is all it needs, and most rows are ASCII."""
@@ -90,6 +100,7 @@ class Rule:
     unless: str = ""  # regex over the normalised instruction + input that exempts the row (the user asked for it)
     unless_answer: str = ""  # regex over the normalised field that exempts it ("let's assume 1 year" answers)
     needs_more: bool = False  # an edge rule that only hits when more text follows (a lead-in announces something)
+    at_edge: bool = False  # prefilter only at the field's very start (opener) / end (closer): see candidates()
     rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
@@ -155,9 +166,9 @@ def lexicon_pattern(words: dict[str, list[str]], lang: str) -> str:
     filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=len, reverse=True))
     if lang in _CJK_LANGS:
         gap = r"[\s,!?.~…:;、-]*"
-        return rf"(?=.*(?:{anchor}))(?:{filler})(?:{gap}(?:{filler}))*[\s,!?.。~…:;、-]*"
+        return rf"(?=[^。!?\n]*(?:{anchor}))(?:{filler})(?:{gap}(?:{filler}))*[\s,!?.。~…:;、-]*"
     gap = r"[\s,!?.…:;—–-]+"
-    return rf"(?=.*\b(?:{anchor})\b)(?:{filler})(?:{gap}(?:{filler}))*\b[\s,!?.…:;—–-]*"
+    return rf"(?=[^.!?\n]*\b(?:{anchor})\b)(?:{filler})(?:{gap}(?:{filler}))*\b[\s,!?.…:;—–-]*"
 
 
 PROMPT_FILE = RULES_DIR / "prompt.yaml"
@@ -211,6 +222,7 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
             keywords = entry.pop("keywords", []) or []
             if "words" in entry:
                 entry["pattern"] = lexicon_pattern(entry.pop("words"), entry.get("lang", "en"))
+                entry.setdefault("at_edge", True)
             try:
                 rules.append(Rule(**entry, scope=tuple([scope] if isinstance(scope, str) else scope),
                                   keywords=tuple([keywords] if isinstance(keywords, str) else keywords),
@@ -297,6 +309,13 @@ class SlopMatcher:
             rule, end = scoped[i], -1
             if rule.position == "whole":
                 if len(normalised) <= WHOLE_CHARS and rule.loose.match(normalised):
+                    found.append(i)
+                continue
+            if rule.at_edge:
+                # A run of openers starts at the field's first sentence and a run of closers ends at its last,
+                # and apply_slop matches again after each cut: the rule can only matter right at the edge.
+                if rule.loose.match(normalised) if rule.position == "opener" \
+                        else rule.compiled.fullmatch(_last_sentence(normalised)):
                     found.append(i)
                 continue
             for start in starts:  # in ascending order, as the automaton reports them
