@@ -109,3 +109,78 @@ ZH = {
         "作为一个AI，我没有个人经历可以分享。",
     ],
 }
+
+# Second round (written after the first dev run, still without reading bench/heldout): more shapes per family.
+EN["opener"] += [
+    "Sure, I can do that.", "Yes, absolutely!", "Of course, here you go.", "Certainly! Let's get started.",
+    "Great question, and a common one.", "That's a really good question.", "Oh, this is a fun one!",
+    "Happy to explain!", "I'd be delighted to help.", "Thanks for the great question!", "Ah, the classic question!",
+    "Good thinking!", "Let me help you with that.", "OK, let's figure this out together.",
+    "No problem, here's the scoop:", "Here's everything you need to know:", "Here's the lowdown.",
+    "Here's a clear explanation for you.", "So, here's the thing:", "To answer your question:", "In short:",
+    "Great, let me clarify.", "Let me clarify this for you.", "Let's unpack this.", "Let's get into it!",
+    "Allow me to explain.", "I'll break it down:", "I'll do my best to explain.",
+    "I can definitely help you understand this.", "Sure! Below is the explanation you asked for.",
+    "Okay, so let me explain it simply.", "Right! Let me walk you through the details.",
+    "Of course! The short answer is below.", "Great question! Here's a breakdown:", "Glad to help! Let me explain.",
+    "Hi there! Happy to help.", "Hello! Thanks for reaching out.",
+]
+EN["closer"] += [
+    "I hope this clarifies things!", "Hope this helps you out!", "Hopefully this answers your question.",
+    "I hope you find this helpful.", "Let me know how it goes!", "Let me know if you'd like more details.",
+    "Feel free to reach out anytime!", "If anything is still unclear, just ask.", "Reach out if you need more help.",
+    "Happy to clarify further!", "Want me to elaborate on any part?", "Shall I go into more detail?",
+    "Would you like some examples?", "I'm glad I could help!", "Always happy to help!", "Thanks for asking!",
+    "Good luck with your studies!", "Wishing you the best!", "Enjoy your coding!", "Have a great day!",
+    "Take care and good luck!", "Happy reading!", "I'm here if you need anything else.",
+    "Don't hesitate to ask more questions!", "That should cover it. Let me know if you need more!",
+    "Hope that clears it up!", "I hope this was helpful. Have a nice day!",
+]
+EN["disclaimer_sentence"] += [
+    "Note: I'm an AI and may make mistakes.", "Disclaimer: I am an AI, not a professional.",
+    "Please keep in mind that I'm an AI.", "I'm an AI, so take this with a grain of salt.",
+]
+EN["disclaimer_clause"] += [
+    "As an AI, I can't browse the web, but", "Being an AI, I don't have opinions, but",
+    "As a language model, I can't verify this, but", "I'm not a medical professional, but",
+    "I don't have real-time data, but",
+]
+EN["refusal"] += [
+    "I'm sorry, but I can't provide that information.", "I won't be able to help with that.",
+    "Unfortunately, that's not something I'm able to do.", "I'm not comfortable helping with this request.",
+    "I can't engage in that kind of discussion.", "Apologies, but I can't fulfill that request.",
+    "I'm sorry, I cannot comply.", "Sorry, but that's beyond my capabilities.",
+    "That falls outside of what I can help with.", "I'm afraid I can't answer that.", "I must respectfully decline.",
+    "I'm not allowed to share that.", "My guidelines don't allow me to answer this.",
+    "I'm unable to provide legal advice; please contact an attorney.",
+    "For medical questions, please consult your doctor.",
+    "It would be best to speak to a licensed professional about this.",
+    "I'd recommend asking a qualified expert instead.",
+]
+EN["identity_only"] += [
+    "I'm an artificial intelligence and don't have a body.", "As a chatbot, I don't experience feelings.",
+    "I don't have personal opinions since I'm an AI.", "I'm an AI language model created to assist you.",
+    "As an AI, I can't have a favorite color.",
+]
+ZH["opener"] += [
+    "当然可以，我来回答。", "好嘞！", "没问题，马上为你解答。", "好的，明白了。", "收到！", "嗯嗯，这个问题很有意思。",
+    "哇，好问题！", "你问得真好！", "很高兴你问这个问题！", "乐意效劳！", "非常感谢你的提问。", "这是个很常见的问题。",
+    "我们来看看这个问题。", "我们一起来分析一下。", "简单来说：", "先说结论：", "答案如下：", "具体如下：",
+    "下面是详细解答：", "以下是我的回答。", "好的，下面我来详细说明。", "当然！让我来为您介绍一下。",
+    "没问题！以下是相关信息。",
+]
+ZH["closer"] += [
+    "希望我的解答对你有帮助！", "希望对您有用。", "希望能帮到您！", "如果还有疑问，欢迎随时问我。", "有任何问题随时联系我！",  # noqa: E501
+    "如需进一步帮助，请随时告诉我。", "如果你还想了解更多，可以继续问我。", "还有别的问题吗？", "还有其他需要帮忙的吗？",  # noqa: E501
+    "有需要随时找我哦～", "祝你一切顺利！", "祝您好运！", "祝学习愉快！", "加油哦！", "以上就是我的回答，希望对你有帮助。",  # noqa: E501
+    "希望这个解释够清楚。", "如有不明白的地方，欢迎继续提问。", "感谢你的提问！", "谢谢你的提问，希望对你有帮助！",
+]
+ZH["disclaimer_sentence"] += ["需要说明的是，我是AI，回答仅供参考。", "作为人工智能，我不能替代医生的诊断。"]
+ZH["disclaimer_clause"] += ["作为一个语言模型，我无法上网，但是", "虽然我是人工智能，但"]
+ZH["refusal"] += [
+    "抱歉，我无法回答这个问题。", "对不起，这超出了我的能力。", "很抱歉，我不能提供这类信息。", "抱歉，我没法帮你做这件事。",  # noqa: E501
+    "这个请求我无法完成，请谅解。", "根据相关规定，我不能回答这个问题。", "抱歉，我不便回答。", "很遗憾，我不能满足你的要求。",  # noqa: E501
+    "对不起，我做不到。", "抱歉，这个问题涉及隐私，我不能回答。", "这个问题建议你咨询专业律师。",
+    "请咨询医生获取专业建议，我无法提供诊断。",
+]
+ZH["identity_only"] += ["我是一个AI程序，没有身体。", "作为聊天机器人，我没有自己的喜好。", "我只是人工智能，没有感情。"]  # noqa: E501
