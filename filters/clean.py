@@ -116,6 +116,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     for name in matcher.fields():
         original = text = getattr(example, name)
         strips: list[Hit] = []
+        rescues: list[Hit] = []
         first_pass = True
         while True:
             hits = matcher.find(name, text)
@@ -145,6 +146,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if rescued:  # one identity sentence or clause at a time: what follows is matched afresh
                 hit, kept = rescued[0]
                 strips.append(hit)
+                rescues.append(hit)
                 text = kept
                 continue
             found = [h for h in hits if h.rule.action == "strip"]
@@ -157,6 +159,12 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             text = kept
             if not text.strip():
                 break
+        if rescues and (not text.strip() or matcher.content_free(text)):
+            # the refusal or identity statement was the answer: what followed it was only offers and wishes
+            rule = rescues[0].rule
+            ledger.drop(example, "slop", rule.id, f"{name}: {rescues[0].text!r} (nothing but boilerplate after it)",
+                        rule.category)
+            return False
         if strips:
             lost = 1 - len(text) / max(1, len(original))
             if not text.strip() or lost > settings.max_strip_share:

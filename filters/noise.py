@@ -46,7 +46,8 @@ PLACEHOLDER_ANSWERS = {"", "n/a", "na", "none", "null", "nil", "-", "--", "...",
 _PLACEHOLDER = re.compile(r"lorem ipsum|<noinput>|<nooutput>|\{\{?\s*(?:name|placeholder|input)\s*\}?\}")
 _TEMPLATE_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>"
                               r"|^#{2,3} ?(?:Response|Instruction|Input):", re.MULTILINE)
-_MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*(?:Instruction|Input|Output)\s*:", re.IGNORECASE)
+# a second numbered example glued on ("2. Instruction: …"); "1. Input: the data is read" is a list item, not that
+_MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*Instruction\s*:", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 # What a finished text may end with: sentence punctuation, closing brackets/quotes, digits, markup, emoji.
 # Evidence of truncation at the very end: a comma or an open bracket, or a word that cannot end an English

@@ -415,11 +415,16 @@ class SlopMatcher:
 
 KEPT_WHOLE = "slop.kept-whole"  # the flag of a row whose strip would have emptied it: kept as it came
 FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free (noise.filler drops such rows)
-_CUT_EN = re.compile(r"[,;:—–]\s*(?:(?:but|however|though|although|that said|nevertheless|yet|still)\b,?\s*)?"
-                     r"|\s+(?:but|however|though)\b,?\s*")
-_CUT_ZH = re.compile(r"[,，;；:：]\s*(?:(?:但是|但|不过|然而|可是)[,，]?)?|(?:但是|不过|然而|可是)[,，]?")
-_SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which)\b"
-                        r"|我|作为|身为|所以|因此|因而", re.IGNORECASE)
+# Where an identity clause may end: a contrast ("…, but <answer>") anywhere after it, or the comma that closes
+# the identity phrase itself ("As an AI, <answer>"); a later plain comma is inside the answer's own list.
+_CUT_EN = re.compile(r"[,;:—–]?\s*\b(?:but|however|though|although|that said|nevertheless|yet|still)\b,?\s*")
+_CUT_ZH = re.compile(r"[,，;；]?\s*(?:但是|但|不过|然而|可是)[,，]?")
+_COMMA = re.compile(r"[,，;；:：]\s*")
+_CONNECTIVE_EN = re.compile(r"(?:however|but|nevertheless|that said|still|instead),?\s+", re.IGNORECASE)
+_CONNECTIVE_ZH = re.compile(r"(?:但是|但|不过|然而|可是)[,，]\s*")
+_SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which|designed|"
+                        r"built|trained|programmed|created|developed)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|以及|来|被",
+                        re.IGNORECASE)
 _CJK_RUN = re.compile("[\u3400-\u9fff]")
 
 
@@ -437,8 +442,13 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
     normalised = normalise(sentence)
     match = hit.rule.compiled.search(_QUOTED.sub(lambda m: "_" * len(m.group(0)), normalised))
     offset = match.end() if match is not None and len(normalised) == len(sentence) else 0
-    cut_re = _CUT_ZH if hit.rule.lang in _CJK_LANGS else _CUT_EN
-    for cut in cut_re.finditer(sentence, max(0, offset - 1)):
+    cjk = hit.rule.lang in _CJK_LANGS
+    cut_re = _CUT_ZH if cjk else _CUT_EN
+    cuts = list(cut_re.finditer(sentence, max(0, offset - 1)))
+    own = (_COMMA.match(sentence, max(0, offset - 1)) or _COMMA.match(sentence, offset)) if offset else None
+    if own is not None and (not cuts or cuts[0].start() > own.start()):
+        cuts.insert(0, own)
+    for cut in cuts:
         rest = sentence[cut.end():]
         if not rest.strip() or not _substantive(rest):
             break
@@ -449,6 +459,11 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         removed = Hit(hit.rule, hit.field, (start, start + cut.end()), sentence[:cut.end()])
         return removed, text[:start] + rest + text[end:]
     remaining = remove_spans(text, [hit.span])
+    if hit.span[0] == 0:  # "However, <answer>" after the statement: the contrast went with it
+        lead = (_CONNECTIVE_ZH if cjk else _CONNECTIVE_EN).match(remaining)
+        if lead is not None and remaining[lead.end():].strip():
+            rest = remaining[lead.end():]
+            remaining = rest if cjk else rest[0].upper() + rest[1:]
     if remaining.strip() and _substantive(remaining):
         return hit, remaining
     return None
