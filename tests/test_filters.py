@@ -423,3 +423,84 @@ def test_zero_width_characters_inside_words_go_but_emoji_joiners_stay():
     ledger = Ledger()
     repair(row, ledger)
     assert row.output == "高血压患者要注意饮食。" and ledger.edits[0].rule == "repair.zero-width"
+
+
+def test_prompt_policies_have_examples_and_they_hold():
+    from filters.slop import load_prompt_policies, normalise
+
+    policies = load_prompt_policies()
+    assert {p.id for p in policies} == {"prompt.scene", "prompt.asks-unknown"}
+    for policy in policies:
+        assert len(policy.positive) >= 2 and len(policy.negative) >= 2
+        for text in policy.positive:
+            assert policy.pattern.search(normalise(text)), (policy.id, text)
+        for text in policy.negative:
+            assert not policy.pattern.search(normalise(text)), (policy.id, text)
+
+
+def test_an_opener_run_is_consumed_whole_in_new_phrasings():
+    """Interjection + presentational lead-in: both sentences go, whatever the words (issue 21)."""
+    for opener in ("Ah, I see! Here's the gist.", "Oh, interesting question! Below you'll find the answer:",
+                   "Great, thanks for asking. I'll walk you through it.", "好的，没问题！下面为你详细说明。"):
+        row = ex(f"{opener}\nThe museum opens at ten and closes at six every day.")
+        assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()), opener
+        assert row.output == "The museum opens at ten and closes at six every day.", (opener, row.output)
+
+
+def test_a_closing_block_goes_whole_but_a_human_pointer_stays():
+    row = ex("Open the billing page. Hope this was useful! Any other questions? Just ask!")
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "Open the billing page."
+    faq = ex("If you have further questions, you can use the contact form on our website.")
+    kept = clean_batch([faq], shard_steps(FilterSettings(), matcher=_MATCHER), Ledger())
+    assert kept and kept[0].output == faq.output
+
+
+def test_lead_ins_are_one_switchable_category():
+    text = "Here are the details you need.\nThe museum opens at ten."
+    row = ex(text)
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "The museum opens at ten."
+    off = SlopSettings(disable_categories=["lead-in"])
+    for sample in (text, "以下是一个简单的Python函数：\n```python\nprint(1)\n```"):
+        row = ex(sample)
+        assert apply_slop(row, build_matcher(off), off, Ledger()) and row.output == sample
+
+
+def test_disclaimer_before_an_answer_is_stripped_and_the_answer_kept():
+    ledger = Ledger()
+    row = ex("As an AI, I don't have personal views, but the evidence favours early treatment.")
+    assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert row.output == "The evidence favours early treatment." and ledger.edits[0].rule == "en.ai-identity.as-an-ai"
+    row = ex("作为AI，我没有个人观点，但是早期治疗效果更好。")
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "早期治疗效果更好。"
+    alone = ex("As an AI, I don't have personal opinions.")
+    assert not apply_slop(alone, _MATCHER, SlopSettings(), Ledger())
+    refusal_then_offer = ex("I'm sorry, but I can't help with that. Is there anything else I can help you with?")
+    assert not apply_slop(refusal_then_offer, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_refusal_families_are_dropped():
+    for text in ("I'm afraid that's not something I can help with.", "My guidelines don't allow me to answer this.",
+                 "I'm not able to give medical advice. Please consult a doctor.", "抱歉，我没法帮你做这件事。",
+                 "抱歉，该请求违反了我的使用政策，我不能提供帮助。"):
+        assert not apply_slop(ex(text), _MATCHER, SlopSettings(), Ledger()), text
+    advice = ex("See a doctor if the fever lasts more than three days.")
+    assert apply_slop(advice, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_rules_read_the_prompt():
+    scene = ex("Certainly, my lord! The gates are open. Good luck!", instruction="Pretend you are a castle guard.")
+    assert apply_slop(scene, _MATCHER, SlopSettings(), Ledger()) and scene.output.startswith("Certainly, my lord!")
+    grounded = ex("I cannot answer that, the context does not say.",
+                  instruction="Answer from the context. If the answer is not in the context, say you cannot answer.",
+                  input="The museum opens at ten.")
+    assert apply_slop(grounded, _MATCHER, SlopSettings(), Ledger())
+    assumed = ex("Since you didn't specify the years, let's assume 1 year: the interest is 5 dollars.",
+                 instruction="Compute the simple interest on 100 dollars at 5%.")
+    assert apply_slop(assumed, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_conversational_filler_is_noise_for_single_turn_rows_only():
+    row = ex("Sure, please send me chapter 8.")
+    assert first_problem(row, NoiseSettings())[0] == "noise.filler"
+    assert first_problem(row, NoiseSettings(filler=False)) is None
+    assert first_problem(ex("Send the form to HR by Friday."), NoiseSettings()) is None
