@@ -380,6 +380,8 @@ class SlopMatcher:
         taken: set[int] = set()
         if groups["opener"]:
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
+                if text[spans[i - 1][1] if i else 0:spans[i][0]].strip():
+                    break  # a code block stands before it: "Output:" after code labels the code's output
                 rule = self._first(groups["opener"], masked(i), i == len(spans) - 1)
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
@@ -390,8 +392,8 @@ class SlopMatcher:
                 taken.add(i)
         if groups["closer"]:
             for i in range(len(spans) - 1, -1, -1):
-                if i in taken:
-                    break
+                if i in taken or text[spans[i][1]:spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip():
+                    break  # a code block stands after it: not the end of the answer
                 rule = self._first(groups["closer"], masked(i))
                 if rule is None:
                     break
@@ -420,6 +422,22 @@ FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free
 _CUT_EN = re.compile(r"[,;:—–]?\s*\b(?:but|however|though|although|that said|nevertheless|yet|still)\b,?\s*")
 _CUT_ZH = re.compile(r"[,，;；]?\s*(?:但是|但|不过|然而|可是)[,，]?")
 _COMMA = re.compile(r"[,，;；:：]\s*")
+# What is left after an identity sentence that only talks about the model is no answer either ("I am here to
+# assist you …", "My capabilities are based on …", "我只能通过文字与您交互。")
+_ABOUT_ITSELF = re.compile(
+    r"(?:i(?:'m| am) (?:here to|programmed|designed|built|trained|only able|not able|unable|just|"
+    r"an? (?:ai|language|virtual|digital|computer|machine))|i can only|i do not have|i don't have|"
+    r"my (?:capabilities|purpose|programming|function|role|knowledge|training|responses|abilities)\b"
+    r"|我(?:只能|仅能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
+    re.IGNORECASE)
+# … nor is what only asks for the missing input or offers to help once it comes ("Could you provide the
+# article?", "如果您能提供诗歌文本，我很乐意为您解答。")
+_ASKS_FOR_INPUT = re.compile(
+    r"(?:(?:so,? )?(?:could|can|would) you(?: please)?|please|kindly|if you(?: can| could)?|once you)"
+    r" (?:provide|share|give|send|paste|specify|tell|describe|clarify)"
+    r"|(?:如果|若|假如)(?:您|你)?(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
+    r"|(?:您|你)(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
+    r"|(?:请|麻烦)(?:您|你)?(?:提供|给出|告诉我|发给我|描述|说明)", re.IGNORECASE)
 _CONNECTIVE_EN = re.compile(r"(?:however|but|nevertheless|that said|still|instead),?\s+", re.IGNORECASE)
 _CONNECTIVE_ZH = re.compile(r"(?:但是|但|不过|然而|可是)[,，]\s*")
 _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which|designed|"
@@ -464,7 +482,10 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         if lead is not None and remaining[lead.end():].strip():
             rest = remaining[lead.end():]
             remaining = rest if cjk else rest[0].upper() + rest[1:]
-    if remaining.strip() and _substantive(remaining):
+    head = remaining.lstrip()
+    if remaining.strip() and _substantive(remaining) and not (len(remaining) < 300 and _ASKS_FOR_INPUT.match(head)) \
+            and not (hit.span[0] == 0 and len(head) < 400 and "\n" not in head.strip()
+                     and _ABOUT_ITSELF.match(head)):
         return hit, remaining
     return None
 
