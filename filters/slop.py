@@ -162,6 +162,11 @@ def lexicon_pattern(words: dict[str, list[str]], lang: str) -> str:
     anchor), with punctuation between. This is how a content-free opener or closer is told apart from a
     sentence that carries content: any word outside the lexicon (a name, a number, a content word of the
     answer) stops the match, and any new combination of the known words matches without a new literal."""
+    odd = [w for w in [*words.get("anchor", []), *words.get("filler", [])] if not isinstance(w, str)]
+    if odd or not words.get("anchor"):
+        # YAML reads a bare yes / no / on / off as a boolean: quote it
+        raise ValueError(f"words: every anchor and filler must be a string, got {odd!r}" if odd
+                         else "words: anchor is empty")
     anchor = "|".join(sorted(words["anchor"], key=len, reverse=True))
     filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=len, reverse=True))
     if lang in _CJK_LANGS:

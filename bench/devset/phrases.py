@@ -184,3 +184,44 @@ ZH["refusal"] += [
     "请咨询医生获取专业建议，我无法提供诊断。",
 ]
 ZH["identity_only"] += ["我是一个AI程序，没有身体。", "作为聊天机器人，我没有自己的喜好。", "我只是人工智能，没有感情。"]  # noqa: E501
+
+# Third round (after the first held-out read-out, which was looked at as totals per family only): shapes with a
+# content word inside the boilerplate ("祝你旅途愉快", "如果你对这个话题还有疑问"), refusals without an apology,
+# identity statements without "AI".
+EN["closer"] += [
+    "Let me know if this works for you!", "Hope you enjoy it!", "Happy to answer any follow-up questions.",
+    "Feel free to ask for clarification.", "Good luck, and have fun!", "I hope this explanation makes things clearer.",
+    "Let me know if there's anything else!", "Don't hesitate to reach out!", "I hope you found this overview useful.",
+    "If you need further assistance, feel free to ask.", "Have a wonderful time on your trip!",
+    "Good luck with the interview!",
+]
+EN["refusal"] += [
+    "I'm not going to help with that.", "That's not something I'm willing to do.", "I'd rather not answer that.",
+    "I don't feel comfortable answering this.", "This isn't something I can assist with.",
+    "Providing that information would be irresponsible, so I won't.",
+    "I can't share personal information about individuals.", "That request is inappropriate, and I must refuse.",
+    "This content may violate our content policy, so I can't continue.",
+]
+EN["identity_only"] += [
+    "I'm not a human, so I don't have a favourite food.", "I don't have a body or feelings.",
+    "I'm just a computer program.", "I am a machine learning model and have no personal life.",
+    "I lack personal experiences.", "Being an artificial intelligence, I have no preferences.",
+]
+ZH["closer"] += [
+    "以上就是关于这个问题的全部内容，希望对你有所帮助。", "以上就是我的解答。", "如果你对这个话题还有疑问，欢迎随时交流。",  # noqa: E501
+    "祝你旅途愉快！", "祝你考试顺利！", "祝您周末愉快！", "有什么不懂的地方可以再问我。", "期待你的反馈！",
+    "欢迎继续探讨！", "有问题可以留言哦。", "如果需要修改，请告诉我。", "感谢阅读！", "祝好！", "我随时在这里为您服务。",  # noqa: E501
+    "很高兴能帮到你！", "不客气！",
+]
+ZH["opener"] += [
+    "好的，针对你的问题，我来解答。", "这个问题可以从以下几个方面来回答：", "关于这个问题，我的回答如下。",
+    "针对您的问题，解答如下：", "嗯，让我想想。", "这是个好问题，值得探讨。",
+]
+ZH["refusal"] += [
+    "这个我不能说。", "我不方便透露。", "抱歉，这不在我的回答范围内。", "出于安全考虑，我不能提供此类信息。",
+    "这个问题不适合回答。", "恕我无法回答。", "我无法就此提供建议。", "这涉及敏感话题，我无法讨论。", "我不会提供这类内容。",  # noqa: E501
+]
+ZH["identity_only"] += [
+    "我是一个由科技公司开发的AI助手。", "我是AI，不能吃东西。", "我没有身体，也没有感情。", "作为一个程序，我没有喜怒哀乐。",  # noqa: E501
+    "我只是一段代码，没有真实的经历。", "我是虚拟助手，无法亲身体验。", "我不是人类，所以没有这样的经历。",
+]
