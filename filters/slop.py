@@ -431,9 +431,10 @@ _COMMA = re.compile(r"[,，;；:：]\s*")
 # assist you …", "My capabilities are based on …", "我只能通过文字与您交互。")
 _ABOUT_ITSELF = re.compile(
     r"(?:i(?:'m| am) (?:here to|programmed|designed|built|trained|only able|not able|unable|just|"
-    r"an? (?:ai|language|virtual|digital|computer|machine))|i can only|i do not have|i don't have|"
+    r"an? (?:ai|language|virtual|digital|computer|machine))|i can only|i do not have|i don't have|i cannot|i can't|"
+    r"i won't|i will not|"
     r"my (?:capabilities|purpose|programming|function|role|knowledge|training|responses|abilities)\b"
-    r"|我(?:只能|仅能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
+    r"|我(?:只能|仅能|无法|不能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
     re.IGNORECASE)
 # … nor is what only asks for the missing input or offers to help once it comes ("Could you provide the
 # article?", "如果您能提供诗歌文本，我很乐意为您解答。")
@@ -475,8 +476,11 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         rest = sentence[cut.end():]
         if not rest.strip() or not _substantive(rest):
             break
-        if _SELF_TALK.match(rest.lstrip()):
-            continue  # "…, I don't have views, but <answer>": the clause goes on about the model
+        # After the identity phrase's own comma, anything in the first person still belongs to the clause ("As an AI,
+        # I don't have views, but <answer>"); after a contrast, only talk about the model does ("…, but I think …"
+        # is the answer).
+        if (_SELF_TALK if cut is own else _ABOUT_ITSELF).match(rest.lstrip()):
+            continue
         if rest[:1].islower() and hit.rule.lang not in _CJK_LANGS:
             rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the clause was put in
         removed = Hit(hit.rule, hit.field, (start, start + cut.end()), sentence[:cut.end()])
