@@ -447,7 +447,8 @@ _ASKS_FOR_INPUT = re.compile(
 _CONNECTIVE_EN = re.compile(r"(?:however|but|nevertheless|that said|still|instead),?\s+", re.IGNORECASE)
 _CONNECTIVE_ZH = re.compile(r"(?:但是|但|不过|然而|可是)[,，]\s*")
 _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which|designed|"
-                        r"built|trained|programmed|created|developed)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|以及|来|被",
+                        r"built|trained|programmed|created|developed|not|cannot|can't|unable)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|"
+                        r"以及|来|被|无法|不能|没有|不具备|并非|只能|仅能|不是",
                         re.IGNORECASE)
 _CJK_RUN = re.compile("[\u3400-\u9fff]")
 
@@ -468,22 +469,36 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
     offset = match.end() if match is not None and len(normalised) == len(sentence) else 0
     cjk = hit.rule.lang in _CJK_LANGS
     cut_re = _CUT_ZH if cjk else _CUT_EN
-    cuts = list(cut_re.finditer(sentence, max(0, offset - 1)))
+    contrasts = list(cut_re.finditer(sentence, max(0, offset - 1)))
     own = (_COMMA.match(sentence, max(0, offset - 1)) or _COMMA.match(sentence, offset)) if offset else None
-    if own is not None and (not cuts or cuts[0].start() > own.start()):
-        cuts.insert(0, own)
-    for cut in cuts:
+    plain = [own] if own is not None and (not contrasts or contrasts[0].start() > own.start()) else []
+    tried: set[int] = set()
+    while True:
+        candidates = [c for c in plain + contrasts if c.end() not in tried]
+        if not candidates:
+            break
+        cut = min(candidates, key=lambda c: (c.start(), c in plain))  # at one comma, the contrast cuts further
+        tried.add(cut.end())
         rest = sentence[cut.end():]
         if not rest.strip() or not _substantive(rest):
             break
-        # After the identity phrase's own comma, anything in the first person still belongs to the clause ("As an AI,
-        # I don't have views, but <answer>"); after a contrast, only talk about the model does ("…, but I think …"
-        # is the answer).
-        if (_SELF_TALK if cut is own else _ABOUT_ITSELF).match(rest.lstrip()):
+        # After a plain comma, anything in the first person or about what the model cannot do still belongs to the
+        # clause ("As an AI, I don't have views, but <answer>", "我只是一个AI，无法替代医生的诊断，<answer>"): the next
+        # comma may end it. After a contrast, only talk about the model does ("…, but I think …" is the answer).
+        if cut in plain:
+            if _SELF_TALK.match(rest.lstrip()):
+                following = _COMMA.search(sentence, cut.end())
+                if following is not None and len(plain) < 3:
+                    plain.append(following)
+                continue
+        elif _ABOUT_ITSELF.match(rest.lstrip()):
             continue
+        removed_part = sentence[:cut.end()]
+        if cut in plain and len(rest) < len(removed_part) and rest.rstrip()[-1:] in "。.!！?？":
+            break  # a short tail after a long statement ends its own sentence: it is part of the statement
         if rest[:1].islower() and hit.rule.lang not in _CJK_LANGS:
             rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the clause was put in
-        removed = Hit(hit.rule, hit.field, (start, start + cut.end()), sentence[:cut.end()])
+        removed = Hit(hit.rule, hit.field, (start, start + cut.end()), removed_part)
         return removed, text[:start] + rest + text[end:]
     remaining = remove_spans(text, [hit.span])
     if hit.span[0] == 0:  # "However, <answer>" after the statement: the contrast went with it

@@ -225,3 +225,17 @@ ZH["identity_only"] += [
     "我是一个由科技公司开发的AI助手。", "我是AI，不能吃东西。", "我没有身体，也没有感情。", "作为一个程序，我没有喜怒哀乐。",  # noqa: E501
     "我只是一段代码，没有真实的经历。", "我是虚拟助手，无法亲身体验。", "我不是人类，所以没有这样的经历。",
 ]
+
+# Fourth round: more register (casual, forum-style) in both languages; clause disclaimers that go on without a
+# subject ("我只是一个AI，无法替代医生的诊断，").
+EN["opener"] += ["Hey there!", "Ooh, good one!", "Understood!", "Got it!", "Hmm, let me think about that.",
+                 "That's a tricky one!", "Here we go!", "Hi! Thanks for your message."]
+EN["closer"] += ["I trust this answers your question.", "Let me know your thoughts!",
+                 "Please let me know if you require further clarification.", "Keep up the great work!",
+                 "Your feedback is welcome!", "That's it!", "And there you have it!", "Stay curious!"]
+EN["disclaimer_clause"] += ["I'm just an AI, not a doctor, so", "As an AI, I can't be sure; however,"]
+ZH["opener"] += ["哈喽！", "嗨，这个问题很有代表性。", "好滴！", "明白了！我来看看。", "首先，感谢您的信任。", "这是一个很有意思的问题。"]  # noqa: E501
+ZH["closer"] += ["希望我的回答能解决你的疑惑。", "有任何疑问欢迎在评论区留言。", "期待与你进一步交流！", "愿你一切顺利！",  # noqa: E501
+                 "加油，你可以的！", "如果觉得有用，记得收藏哦！", "希望能给你一些启发。", "祝你早日达成目标！"]
+ZH["disclaimer_clause"] += ["我只是一个AI，无法替代医生的诊断，", "作为人工智能，我不具备行医资格，但是"]
+ZH["disclaimer_sentence"] += ["温馨提示：我不是专业医生，建议以医生诊断为准。"]
