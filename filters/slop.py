@@ -436,10 +436,14 @@ _ABOUT_ITSELF = re.compile(
     r"my (?:capabilities|purpose|programming|function|role|knowledge|training|responses|abilities)\b"
     r"|我(?:只能|仅能|无法|不能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
     re.IGNORECASE)
-# … nor is what only asks for the missing input or offers to help once it comes ("Could you provide the
-# article?", "如果您能提供诗歌文本，我很乐意为您解答。")
+# … nor is what only asks for the missing input, offers to help once it comes, or sends the user elsewhere
+# ("Could you provide the article?", "如果您能提供诗歌文本，我很乐意为您解答。", "Please contact your bank.")
 _ASKS_FOR_INPUT = re.compile(
-    r"(?:(?:so,? )?(?:could|can|would) you(?: please)?|please|kindly|if you(?: can| could)?|once you)"
+    r"(?:please |you (?:should|may want to|might want to|can|could) "
+    r"|i (?:would )?(?:recommend|suggest) (?:that )?(?:you )?)"
+    r"(?:contact|consult|see|speak|talk|reach out|call|visit|ask|check with)\b"
+    r"|(?:请|建议|最好)(?:您|你)?(?:联系|咨询|去|到|询问|致电)"
+    r"|(?:(?:so,? )?(?:could|can|would) you(?: please)?|please|kindly|if you(?: can| could)?|once you)"
     r" (?:provide|share|give|send|paste|specify|tell|describe|clarify)"
     r"|(?:如果|若|假如)(?:您|你)?(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
     r"|(?:您|你)(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
