@@ -15,7 +15,18 @@ from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.parallel import map_in_processes
 from filters.pii import PiiSettings, PiiStep
 from filters.repair import REPAIRS, changed_span, is_clean
-from filters.slop import RULES_DIR, Hit, SlopMatcher, load_rules, normalise, remove_spans
+from filters.slop import (
+    FILLER_ONLY,
+    KEPT_WHOLE,
+    RULES_DIR,
+    Hit,
+    SlopMatcher,
+    exempt_categories,
+    load_rules,
+    normalise,
+    remove_spans,
+    rescue,
+)
 from filters.turns import ConversationSettings, check_exchanges, turn_field
 from formats.example import FIELDS, Example
 from formats.ledger import Ledger
@@ -33,8 +44,9 @@ class SlopSettings(BaseModel):
                                          description="off-by-default categories to switch on (human-closing)")
     disable_rules: list[str] = Field(default_factory=list)
     rule_files: list[str] = Field(default_factory=list, description="extra rule YAML files")
-    max_strip_share: float = Field(0.8, gt=0, le=1,
-                                   description="strip may remove at most this share of a field, else drop")
+    max_strip_share: float = Field(1.0, gt=0, le=1,
+                                   description="strip may remove at most this share of a field, else the field is "
+                                   "kept as it came and flagged slop.kept-whole")
 
 
 class FilterSettings(BaseModel):
@@ -107,30 +119,51 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
 
     Stripping runs to a fixed point: removing a lead-in or a stack of openers can expose boilerplate that
     was inside a longer sentence ("Here's the answer:如果您还有其他问题…"), so the field is matched again
-    until nothing more goes. That makes stripping idempotent: a cleaned row passes through unchanged."""
+    until nothing more goes. That makes stripping idempotent: a cleaned row passes through unchanged.
+
+    Strip before drop: a rule marked `rescue` (an AI-identity sentence) drops the row only when the statement
+    *is* the answer; followed by a real answer, its sentence or clause is stripped and the answer kept. A strip
+    that would empty the field keeps the row as it came and flags it (`slop.kept-whole`): the
+    boilerplate-looking sentence is the answer (noise.filler judges rows that are only filler). Rules the prompt
+    exempts (filters/rules/prompt.yaml: a scene, a request to say "I don't know") do not apply to the row."""
     planned: list[tuple[str, str, list[Hit]]] = []
-    prompt: str | None = None
+    exempt: frozenset[str] | None = None
     for name in matcher.fields():
         original = text = getattr(example, name)
         strips: list[Hit] = []
+        rescues: list[Hit] = []
         first_pass = True
         while True:
             hits = matcher.find(name, text)
-            if hits and any(h.rule.unless_re is not None for h in hits):
-                if prompt is None:
-                    prompt = normalise(f"{example.instruction}\n{example.input}")
-                hits = [h for h in hits if not h.rule.exempt(prompt)]
+            if hits:
+                if exempt is None:
+                    exempt = exempt_categories(f"{example.instruction}\n{example.input}")
+                hits = [h for h in hits if h.rule.category not in exempt]
+            if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
+                prompt = normalise(f"{example.instruction}\n{example.input}")
+                field_norm = normalise(text)
+                hits = [h for h in hits if not h.rule.exempt(prompt) and not h.rule.exempt_answer(field_norm)]
             if not hits:
                 break
+            rescued: list[tuple[Hit, str]] = []
             for hit in hits:
                 if hit.rule.action == "drop":
-                    ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
-                    return False
+                    cut = rescue(text, hit) if hit.rule.rescue else None
+                    if cut is None:
+                        ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                        return False
+                    rescued.append(cut)
             if first_pass:  # flags are facts about the text as it came; count them once
                 for hit in hits:
                     if hit.rule.action == "flag":
                         ledger.flag(example, "slop", hit.rule.id, hit.rule.category)
             first_pass = False
+            if rescued:  # one identity sentence or clause at a time: what follows is matched afresh
+                hit, kept = rescued[0]
+                strips.append(hit)
+                rescues.append(hit)
+                text = kept
+                continue
             found = [h for h in hits if h.rule.action == "strip"]
             if not found:
                 break
@@ -141,14 +174,19 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             text = kept
             if not text.strip():
                 break
+        if rescues and (not text.strip() or matcher.content_free(text)):
+            # the refusal or identity statement was the answer: what followed it was only offers and wishes
+            rule = rescues[0].rule
+            ledger.drop(example, "slop", rule.id, f"{name}: {rescues[0].text!r} (nothing but boilerplate after it)",
+                        rule.category)
+            return False
         if strips:
             lost = 1 - len(text) / max(1, len(original))
             if not text.strip() or lost > settings.max_strip_share:
-                rule = strips[0].rule
-                ledger.drop(example, "slop", rule.id,
-                            f"{name}: stripping {[h.text for h in strips]} would leave "
-                            f"{'nothing' if not text.strip() else f'{1 - lost:.0%} of the text'}", rule.category)
-                return False
+                ledger.flag(example, "slop", KEPT_WHOLE, "slop")
+                if name == "output" and matcher.content_free(original):
+                    ledger.flag(example, "slop", FILLER_ONLY, "slop")
+                continue
             planned.append((name, text, strips))
     for name, kept, stripped in planned:
         for hit in stripped:
@@ -197,18 +235,23 @@ class NoiseStep:
 
     def __init__(self, settings: NoiseSettings, conversations: ConversationSettings) -> None:
         self.settings, self.policy = settings, conversations.bad_turn
+        # in a conversation an acknowledgement ("Sure, send me chapter 8.") is context, not noise
+        self.in_conversation = settings.model_copy(update={"filler": False})
 
     def rule_ids(self) -> list[str]:
         return [name for name, _ in CHECKS if name not in self.settings.disable]
 
-    def _check(self, example: Example, ledger: Ledger) -> bool:
-        problem = first_problem(example, self.settings)
+    def _check(self, example: Example, ledger: Ledger, settings: NoiseSettings | None = None) -> bool:
+        problem = first_problem(example, settings or self.settings)
         if problem:
             ledger.drop(example, self.name, problem[0], problem[1], "noise")
         return problem is None
 
+    def _check_turn(self, example: Example, ledger: Ledger) -> bool:
+        return self._check(example, ledger, self.in_conversation)
+
     def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
-        return [ex for ex in rows if (check_exchanges(ex, self._check, ledger, self.name, self.policy)
+        return [ex for ex in rows if (check_exchanges(ex, self._check_turn, ledger, self.name, self.policy)
                                       if ex.history else self._check(ex, ledger))]
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.slop import normalise
+from filters.slop import FILLER_ONLY, normalise
 from formats.example import FIELDS, Example
-from formats.language import guess, looks_like_code, plainly_english
+from formats.language import guess, guess_scored, looks_like_code, plainly_english
 from formats.text import CJK_CHAR, code_blocks, estimate_tokens, without_code_blocks
 
 
@@ -27,14 +27,17 @@ class NoiseSettings(BaseModel):
     min_output_tokens: int = Field(1, ge=0, description="estimated tokens (formats.text.estimate_tokens)")
     max_output_tokens: int = Field(6_000, gt=0)
     max_prompt_tokens: int = Field(6_000, gt=0, description="instruction + input, estimated tokens")
-    unfinished_min_tokens: int = Field(
-        12, ge=1, description="an output ending mid-sentence is only judged unfinished from this many estimated "
-        "tokens in its last line (short answers like 'Paris' or a list of names are complete)")
     language_min_letters: int = Field(
         24, ge=1, description="wrong-language check: letters of prose (code removed) needed on both sides before a "
         "language is guessed; CJK characters count 3 each")
+    language_min_confidence: float = Field(
+        0.9, gt=0, le=1, description="wrong-language check: both guesses must be at least this sure "
+        "(formats.language.guess_scored) before a row is dropped")
     max_repeated_line_share: float = Field(0.5, gt=0, le=1, description="share of lines that are repeats")
     max_repeated_ngram_share: float = Field(0.5, gt=0, le=1, description="share of word 3-grams that repeat")
+    filler: bool = Field(True, description="drop a single-turn answer that is only conversational filler (an "
+                         "acknowledgement, a wish, a request for more input); switch off for multi-turn data, where "
+                         "such a turn is context")
     disable: list[str] = Field(default_factory=list, description="noise rule ids to switch off")
 
 
@@ -43,15 +46,22 @@ PLACEHOLDER_ANSWERS = {"", "n/a", "na", "none", "null", "nil", "-", "--", "...",
 _PLACEHOLDER = re.compile(r"lorem ipsum|<noinput>|<nooutput>|\{\{?\s*(?:name|placeholder|input)\s*\}?\}")
 _TEMPLATE_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>"
                               r"|^#{2,3} ?(?:Response|Instruction|Input):", re.MULTILINE)
-_MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*(?:Instruction|Input|Output)\s*:", re.IGNORECASE)
+# a second numbered example glued on ("2. Instruction: …"); "1. Input: the data is read" is a list item, not that
+_MERGED = re.compile(r"(?:^|\n)\s*\d{1,3}\s*[.)]\s*Instruction\s*:", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 # What a finished text may end with: sentence punctuation, closing brackets/quotes, digits, markup, emoji.
-_FINISHED_END = re.compile(r"[.!?。！？…\"'”’)）\]】》」』>`*_~:;：；|\d%°]\s*$"
-                           r"|[\U0001f300-\U0001faff\u2600-\u27bf]\s*$")
-_DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|that|which|because|is|are))"
-                       r"\s*$", re.IGNORECASE)
-# Ends that are complete although unpunctuated: a hashtag, a mention, a URL, an attribution ("- C.S. Lewis").
-_FREE_END = re.compile(r"(?:[#@]\w+|https?://\S+|\s[-–—]\s?[A-Z][\w. ]{1,40})$")
+# Evidence of truncation at the very end: a comma or an open bracket, or a word that cannot end an English
+# sentence. A missing full stop alone is no evidence: lists, names, titles, numbers and one-line answers are
+# complete without one.
+_DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|of|because|an|whose|whereas|when|while|although))\s*$",
+                       re.IGNORECASE)
+# Chinese writers (doctors above all) often end a finished answer with "，": only a comma after a word that
+# announces more (如 / 比如 / 包括 / 和 …), an enumeration comma or an open bracket is evidence.
+_DANGLING_CJK = re.compile(r"(?:[、（(]|(?:如|比如|例如|包括|以及|和|及|与|或|或者|但|但是|而|因为|由于|如果|并且"
+                           r"|首先|其次)"
+                           r"[，,:：]?)\s*$")
+_CLOSED_END = frozenset(".!?。！？…\"'”’)）]】》」』>`*_~;；|%°")
+_OPEN_CLOSE = (("(", ")"), ("（", "）"), ("[", "]"), ("“", "”"), ("「", "」"), ("《", "》"))
 _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"
                     r"const|let|public|SELECT|find|grep)\b[^\n]*[=(\'\"$]", re.MULTILINE)
 _STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、]|#|\||[A-Za-z]\)|[（(]?\d{1,3}[)）])")
@@ -184,31 +194,53 @@ def _unclosed_fence(ex: Example, s: NoiseSettings) -> str | None:
 
 
 def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
-    """Output cut mid-sentence: it ends without closing punctuation after a long prose line, or on a comma or
-    a word that cannot end a sentence ("and", "the"). Short answers, list items, table rows and code are
-    complete as they are."""
+    """Output cut off: it ends on a comma, an open bracket or a word that cannot end a sentence ("and", "the"),
+    leaves a quote or bracket open, or stops at the length cap. Never on a missing full stop alone, and never
+    where the prompt ends the same way (a poem line ending in "，" like its input). Code is left to its own
+    checks."""
     out = ex.output.rstrip()
-    if not out or _FINISHED_END.search(out[-3:]):
-        return None
+    if not out or out[-1] in _CLOSED_END:
+        return None  # the common case: nothing at the end to suggest a cut (an open quote is checked below)
     blocks = code_blocks(out)
     if blocks and blocks[-1][1] >= len(out):
         return None  # ends in a code block (an unclosed one is noise.unclosed-fence)
     last_line = out[out.rfind("\n") + 1:]
-    if _STRUCTURED_LINE.match(last_line) or _FREE_END.search(last_line) or looks_like_code(out) \
-            or _CODEY.search(out):
+    if _STRUCTURED_LINE.match(last_line) or looks_like_code(out) or _CODEY.search(out):
         return None
-    tokens = estimate_tokens(last_line)
-    if _DANGLING.search(last_line) and tokens >= 4:
+    prompt_end = f"{ex.instruction}\n{ex.input}".rstrip()[-1:]
+    if prompt_end and prompt_end == out[-1]:
+        return None
+    if CJK_CHAR.search(last_line[-20:]):
+        if _DANGLING_CJK.search(last_line) and len(last_line) >= 8:
+            return f"output ends mid-sentence: ...{last_line[-40:]!r}"
+        return None
+    if _DANGLING.search(last_line) and estimate_tokens(last_line) >= 4:
         return f"output ends mid-sentence: ...{last_line[-40:]!r}"
-    # Chinese writers often leave the final 。 out: only a dangling comma counts there (above).
-    if tokens >= s.unfinished_min_tokens and not CJK_CHAR.search(last_line[-20:]):
-        return f"output ends without closing punctuation after {tokens} tokens: ...{last_line[-40:]!r}"
+    prose = without_code_blocks(out)
+    for left, right in _OPEN_CLOSE:
+        if left in prose and prose.count(left) > prose.count(right) and prose.rfind(left) > prose.rfind(right) \
+                and len(prose) - prose.rfind(left) > 40:
+            return f"output leaves {left!r} open: ...{last_line[-40:]!r}"
     return None
 
 
+_CODE_ANSWER = re.compile(r"^\s*(?:select|insert|update|delete|create|alter|drop|with|from)\b|^\s*[\[{]",
+                          re.IGNORECASE)
+
+
+def _code_answer(text: str) -> bool:
+    """SQL, JSON and other code answers belong to no natural language: "SELECT …" answers a Chinese prompt."""
+    stripped = text.strip()
+    if _CODE_ANSWER.match(stripped) or looks_like_code(stripped):
+        return True
+    return "\n" not in stripped and bool(_CODEY.search(stripped))
+
+
 def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
-    """Instruction and output in different languages, unless the task is about language (translation …) or
-    the output follows the input's language. Rows with too little prose on either side are not judged."""
+    """Instruction and output in different languages, unless the task is about language (translation …), the
+    output follows the input's language or is code. Only where both guesses are confident
+    (language_min_confidence) on enough prose (language_min_letters): a one-sentence German answer is not
+    judged by its few English-looking words. The reject says both guesses and how sure each was."""
     if len(ex.output) * 3 < s.language_min_letters:
         return None  # not even as Han text (3 per character) would it be long enough to judge
     if ex.output.isascii() and ex.instruction.isascii() and (not ex.input or ex.input.isascii()):
@@ -235,7 +267,47 @@ def _wrong_language(ex: Example, s: NoiseSettings) -> str | None:
     prompt = f"{ex.instruction}\n{ex.input}"
     if _LANGUAGE_TASK.search(prompt.casefold()) or (out_lang == "en" and _QUOTED_LATIN.search(prompt)):
         return None
-    return f"instruction is {inst_lang!r} but output is {out_lang!r}"
+    if _code_answer(ex.output):
+        return None
+    out_lang, out_conf = guess_scored(ex.output, s.language_min_letters)
+    inst_lang, inst_conf = guess_scored(ex.instruction, s.language_min_letters)
+    if out_lang is None or inst_lang is None or out_lang == inst_lang \
+            or min(out_conf, inst_conf) < s.language_min_confidence:
+        return None
+    return f"instruction is {inst_lang!r} ({inst_conf:.2f}) but output is {out_lang!r} ({out_conf:.2f})"
+
+
+# A whole answer that only acknowledges or asks for the input ("Sure, please send me chapter 8.", "好的，请发给我。").
+_ACK = (r"(?:sure(?: thing)?|okay|ok|got it|understood|alright|all right|noted|certainly|of course|absolutely|great|"
+        r"perfect|sounds good|will do|no problem|thanks|thank you)")
+_REQUEST = (r"(?:(?:please|kindly|go ahead and|feel free to|just|you can|can you|could you)\s+)*(?:send|share|provide|"
+            r"paste|give|upload|tell|show)(?: it| them| that)?(?: (?:to|over to))?(?: me)?\b[^.!?\n]{0,60}")
+_READY = r"(?:i(?:'m| am) (?:ready|here|waiting|listening)|i(?:'ll| will) wait|go ahead)[^.!?\n]{0,40}"
+_FILLER_EN = re.compile(rf"(?:(?:{_ACK}|{_REQUEST}|{_READY})[\s,.!?:;-]*){{1,4}}", re.IGNORECASE)
+_FILLER_ZH = re.compile(r"(?:(?:好的|好|可以|当然|没问题|收到|明白了?|了解|嗯|行)[，,。！!～~]*"
+                        r"|(?:请|麻烦)?(?:你|您)?(?:把|将)?"
+                        r"[^。！？!?\n]{0,10}(?:发给我|发过来|给我|提供给我|告诉我|贴出来|发一下)[^。！？!?\n]{0,10}[。！!～~]*"
+                        r"|我(?:准备好了|在等|等着)[^。！？!?\n]{0,10}[。！!～~]*){1,4}")
+# addressed to the model: "send me …", "I'm ready", "发给我" (not "Send the form to HR by Friday.", an answer)
+_TO_ME = re.compile(r"\bme\b|\bi(?:'m| am) (?:ready|here|waiting|listening)|\bi(?:'ll| will) wait|go ahead|给我|告诉我|"
+                    r"发过来|准备好|在等|等着", re.IGNORECASE)
+
+
+def _filler(ex: Example, s: NoiseSettings) -> str | None:
+    """A whole answer that is only conversational filler carries nothing to learn from in a single-turn row:
+    an acknowledgement plus a request for more input, or only openers / closers (flagged by the slop step,
+    which keeps such a row rather than empty it). Off with filler: false (multi-turn data)."""
+    if not s.filler:
+        return None
+    if FILLER_ONLY in ex.meta.get("flags", ()):
+        return "output is only acknowledgement / wish / offer sentences"
+    out = ex.output.strip()
+    if len(out) > 160 or not out:
+        return None
+    pattern = _FILLER_ZH if CJK_CHAR.search(out) else _FILLER_EN
+    if pattern.fullmatch(out) and _TO_ME.search(out):
+        return f"output is only a conversational turn: {out[:60]!r}"
+    return None
 
 
 def _repetition(ex: Example, s: NoiseSettings) -> str | None:
@@ -264,6 +336,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("noise.unfinished", _unfinished),
     ("noise.repetition", _repetition),
     ("noise.wrong-language", _wrong_language),
+    ("noise.filler", _filler),
 )
 
 

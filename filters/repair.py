@@ -6,15 +6,16 @@ would turn Chinese full-width punctuation (，。：) and curly quotes into ASCI
 
 from __future__ import annotations
 
+import html
 import re
 
 import ftfy
 from ftfy.badness import is_bad
 
-from formats.text import prose_segments
+from formats.text import mask_inline_code, prose_segments
 
 FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html="auto", fix_character_width=False, uncurl_quotes=False, fix_latin_ligatures=False,
+    unescape_html=False, fix_character_width=False, uncurl_quotes=False, fix_latin_ligatures=False,
     normalization="NFC", explain=False)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -32,7 +33,12 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 
 
 # Any character that one of the repairs below could act on; a field without one is left alone at once.
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\u257f\ud800-\udfff\ufffd&<\r]")
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\u257f\ud800-\udfff\ufffd&<\r"
+                      "\u200b-\u200d\u2060\ufeff]")
+# Zero-width characters: a space or joiner nobody sees splits a word for every matcher, tokenizer and dedup key.
+# U+200B / U+2060 / U+FEFF go everywhere; the joiners U+200C / U+200D only between letters (they build emoji
+# sequences like 👨‍👩‍👧, which stay).
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]|(?<=[^\\W\\d_])[\u200c\u200d](?=[^\\W\\d_])")
 # Half of a UTF-16 pair with no other half: no encoding can write it, and it hides sentence boundaries.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -47,10 +53,8 @@ def _whitespace_ok(text: str) -> bool:
 
 
 def needs_ftfy(text: str) -> bool:
-    """Cheap check first: most rows are clean, and ftfy is the slowest thing in the chain ("&&" in code is
-    no reason to call it; an entity is)."""
-    if "&" in text and _ENTITY.search(text):
-        return True
+    """Cheap check first: most rows are clean, and ftfy is the slowest thing in the chain (entities are
+    unescape_entities' job, outside code only)."""
     if text.isascii():
         return bool(_CONTROL.search(text))
     # ftfy's badness check is a large regex: only text with characters mojibake is made of needs it
@@ -62,6 +66,40 @@ def fix_encoding(text: str) -> str:
     if not text.isascii() and _LONE_SURROGATE.search(text):
         text = _LONE_SURROGATE.sub("", text)
     return ftfy.fix_text(text, FTFY_CONFIG) if needs_ftfy(text) else text
+
+
+def unescape_entities(text: str) -> str:
+    """HTML entities (&lt; &#39; &QUOT; …, any case) in prose become the characters they name; code blocks and
+    inline code keep theirs (`&lt;` in a snippet about HTML is the content). ftfy does not do this where the
+    text also holds a '<', so it is done here for every row, with its own rule id in the ledger."""
+    if "&" not in text or not _ENTITY.search(text):
+        return text
+    parts, last = [], 0
+    for start, end in prose_segments(text):
+        parts.append(text[last:start])
+        prose = text[start:end]
+        masked = mask_inline_code(prose)
+        out, pos = [], 0
+        for m in _ENTITY.finditer(masked):
+            entity = m.group(0)
+            char = html.unescape(entity)
+            if char == entity and not entity.startswith("&#"):
+                char = html.unescape(entity.lower())  # &QUOT; &Amp; … : named entities in the wrong case
+            out.append(prose[pos:m.start()])
+            out.append(char if char != entity.lower() else entity)
+            pos = m.end()
+        out.append(prose[pos:])
+        parts.append("".join(out))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def remove_zero_width(text: str) -> str:
+    """Zero-width spaces and joiners inside words removed (emoji sequences keep their joiners)."""
+    if text.isascii():
+        return text
+    return _ZERO_WIDTH.sub("", text)
 
 
 def fix_whitespace(text: str) -> str:
@@ -96,7 +134,8 @@ def strip_leftover_tags(text: str) -> str:
     return "".join(parts) if changed else text
 
 
-REPAIRS = (("repair.encoding", fix_encoding), ("repair.html-tags", strip_leftover_tags),
+REPAIRS = (("repair.html-entities", unescape_entities), ("repair.zero-width", remove_zero_width),
+           ("repair.encoding", fix_encoding), ("repair.html-tags", strip_leftover_tags),
            ("repair.whitespace", fix_whitespace))
 
 

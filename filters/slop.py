@@ -28,7 +28,7 @@ from formats.example import FIELDS
 from formats.text import sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
-Position = Literal["opener", "closer", "anywhere"]
+Position = Literal["opener", "closer", "anywhere", "whole"]
 Action = Literal["strip", "drop", "flag"]
 _CJK_LANGS = {"zh", "ja"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
@@ -54,6 +54,17 @@ _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9
 EDGE_CHARS = 1000
 LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
+WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only look at fields this short
+
+
+_ENDS = ".!?。\n…"
+
+
+def _last_sentence(normalised: str) -> str:
+    """The field's last sentence, roughly (after the last sentence mark that is not its own end): enough to
+    tell whether an at_edge closer rule can start a run there."""
+    body = normalised.rstrip().rstrip(_ENDS + "\"')]」』~ ")
+    return normalised[max(body.rfind(c) for c in _ENDS) + 1:].strip()
 
 
 def normalise(text: str) -> str:
@@ -87,11 +98,16 @@ class Rule:
     enabled: bool = True
     description: str = ""
     unless: str = ""  # regex over the normalised instruction + input that exempts the row (the user asked for it)
+    unless_answer: str = ""  # regex over the normalised field that exempts it ("let's assume 1 year" answers)
+    needs_more: bool = False  # an edge rule that only hits when more text follows (a lead-in announces something)
+    at_edge: bool = False  # prefilter only at the field's very start (opener) / end (closer): see candidates()
+    rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    unless_answer_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +119,7 @@ class Rule:
             raise ValueError(f"rule {self.id!r}: pattern matches the empty string")
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "unless_re", re.compile(self.unless) if self.unless else None)
+        object.__setattr__(self, "unless_answer_re", re.compile(self.unless_answer) if self.unless_answer else None)
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
 
@@ -112,6 +129,8 @@ class Rule:
         alphabetic rules start at a word boundary, and a final `$` (end of sentence) is dropped."""
         body = self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") \
             else self.pattern
+        if self.position == "whole":
+            return rf"\A\s*(?:{body})"
         if self.position != "anywhere":
             # edge rules match whole sentences, so they can only start where a sentence can
             return _SENTENCE_START + rf"\s*(?:{body})"
@@ -120,6 +139,9 @@ class Rule:
     def exempt(self, normalised_prompt: str) -> bool:
         """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
         return self.unless_re is not None and self.unless_re.search(normalised_prompt) is not None
+
+    def exempt_answer(self, normalised_field: str) -> bool:
+        return self.unless_answer_re is not None and self.unless_answer_re.search(normalised_field) is not None
 
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
@@ -135,6 +157,63 @@ class Hit:
     text: str
 
 
+def lexicon_pattern(words: dict[str, list[str]], lang: str) -> str:
+    """A rule written as vocabulary: the sentence is made only of `filler` and `anchor` words (at least one
+    anchor), with punctuation between. This is how a content-free opener or closer is told apart from a
+    sentence that carries content: any word outside the lexicon (a name, a number, a content word of the
+    answer) stops the match, and any new combination of the known words matches without a new literal."""
+    odd = [w for w in [*words.get("anchor", []), *words.get("filler", [])] if not isinstance(w, str)]
+    if odd or not words.get("anchor"):
+        # YAML reads a bare yes / no / on / off as a boolean: quote it
+        raise ValueError(f"words: every anchor and filler must be a string, got {odd!r}" if odd
+                         else "words: anchor is empty")
+    anchor = "|".join(sorted(words["anchor"], key=len, reverse=True))
+    filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=len, reverse=True))
+    if lang in _CJK_LANGS:
+        gap = r"[\s,!?.~…:;、-]*"
+        return rf"(?=[^。!?\n]*(?:{anchor}))(?:{filler})(?:{gap}(?:{filler}))*[\s,!?.。~…:;、-]*"
+    gap = r"[\s,!?.…:;—–-]+"
+    return rf"(?=[^.!?\n]*\b(?:{anchor})\b)(?:{filler})(?:{gap}(?:{filler}))*\b[\s,!?.…:;—–-]*"
+
+
+PROMPT_FILE = RULES_DIR / "prompt.yaml"
+
+
+@dataclass(frozen=True)
+class PromptPolicy:
+    """A regex over the prompt and the rule categories it switches off for that row (filters/rules/prompt.yaml)."""
+
+    id: str
+    exempts: frozenset[str]
+    pattern: re.Pattern[str]
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+def load_prompt_policies(path: Path = PROMPT_FILE) -> list[PromptPolicy]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [PromptPolicy(p["id"], frozenset(p["exempts"]), re.compile("|".join(f"(?:{x})" for x in p["patterns"])),
+                         tuple(p.get("examples", {}).get("positive", [])),
+                         tuple(p.get("examples", {}).get("negative", [])))
+            for p in data.get("prompt_policies", [])]
+
+
+_POLICIES: list[PromptPolicy] = []
+
+
+def exempt_categories(prompt: str) -> frozenset[str]:
+    """The rule categories this prompt exempts: a scene or persona frees openers, closers and sign-offs; a
+    request to say "I don't know" frees refusals."""
+    if not _POLICIES:
+        _POLICIES.extend(load_prompt_policies())
+    text = normalise(prompt)
+    out: set[str] = set()
+    for policy in _POLICIES:
+        if policy.pattern.search(text):
+            out |= policy.exempts
+    return frozenset(out)
+
+
 def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
     """Every rule from the YAML files; ids must be unique."""
     rules: list[Rule] = []
@@ -146,6 +225,9 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
             examples = entry.pop("examples", {}) or {}
             scope = entry.pop("scope", ["output"])
             keywords = entry.pop("keywords", []) or []
+            if "words" in entry:
+                entry["pattern"] = lexicon_pattern(entry.pop("words"), entry.get("lang", "en"))
+                entry.setdefault("at_edge", True)
             try:
                 rules.append(Rule(**entry, scope=tuple([scope] if isinstance(scope, str) else scope),
                                   keywords=tuple([keywords] if isinstance(keywords, str) else keywords),
@@ -196,6 +278,15 @@ class SlopMatcher:
     def fields(self) -> list[str]:
         return list(self._by_field)
 
+    def content_free(self, text: str) -> bool:
+        """True when every sentence of the text is made only of acknowledgement / wish / offer words (the
+        `*.content-free` vocabulary rules): "Sure! Hope this helps!" carries nothing, while "If you have further
+        questions, use the contact form" carries a pointer and is not filler."""
+        rules = [r for r in self.rules if r.id.endswith(".content-free")]
+        spans = sentences(text)
+        return bool(rules and spans) and all(any(r.compiled.fullmatch(_masked(text[a:b])) for r in rules)
+                                             for a, b in spans)
+
     def candidates(self, fld: str, normalised: str) -> list[Rule]:
         """The rules that can match this normalised field at all (stages one and two). Stage two searches
         each rule's regex only around its keywords: a hit starts at most KEYWORD_BACK characters before its
@@ -214,12 +305,24 @@ class SlopMatcher:
                     continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
                     position = scoped[i].position
-                    if (position == "opener" and start > EDGE_CHARS) or (position == "closer" and start < tail):
+                    if (position in ("opener", "whole") and start > EDGE_CHARS) \
+                            or (position == "closer" and start < tail):
                         continue
                     windows.setdefault(i, []).append(start)
         found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
         for i, starts in windows.items():
             rule, end = scoped[i], -1
+            if rule.position == "whole":
+                if len(normalised) <= WHOLE_CHARS and rule.loose.match(normalised):
+                    found.append(i)
+                continue
+            if rule.at_edge:
+                # A run of openers starts at the field's first sentence and a run of closers ends at its last,
+                # and apply_slop matches again after each cut: the rule can only matter right at the edge.
+                if rule.loose.match(normalised) if rule.position == "opener" \
+                        else rule.compiled.fullmatch(_last_sentence(normalised)):
+                    found.append(i)
+                continue
             for start in starts:  # in ascending order, as the automaton reports them
                 if start <= end:
                     continue  # already inside the last window searched
@@ -237,7 +340,7 @@ class SlopMatcher:
         the sentence stays. Only before a real sentence (LEAD_IN_MIN_CHARS): "Here is a password: x7Q." and
         "Answer: 42" are answers, not lead-ins."""
         for rule in rules:
-            if rule.category != "opener":
+            if rule.category not in ("opener", "lead-in"):
                 continue
             match = rule.compiled.match(normalised)
             if match is None or not match.group(0).endswith(":"):
@@ -255,8 +358,10 @@ class SlopMatcher:
         return None
 
     @staticmethod
-    def _first(rules: list[Rule], normalised: str) -> Rule | None:
+    def _first(rules: list[Rule], normalised: str, last: bool = False) -> Rule | None:
         for rule in rules:
+            if rule.needs_more and last:
+                continue  # a lead-in with nothing after it is the answer
             if rule.matches(normalised):
                 return rule
         return None
@@ -267,7 +372,7 @@ class SlopMatcher:
         rules = self.candidates(fld, normalise(text))
         if not rules:
             return []
-        groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere")}
+        groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
         spans = sentences(text)
         norm: dict[int, str] = {}
 
@@ -280,7 +385,9 @@ class SlopMatcher:
         taken: set[int] = set()
         if groups["opener"]:
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
-                rule = self._first(groups["opener"], masked(i))
+                if text[spans[i - 1][1] if i else 0:spans[i][0]].strip():
+                    break  # a code block stands before it: "Output:" after code labels the code's output
+                rule = self._first(groups["opener"], masked(i), i == len(spans) - 1)
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
@@ -290,8 +397,8 @@ class SlopMatcher:
                 taken.add(i)
         if groups["closer"]:
             for i in range(len(spans) - 1, -1, -1):
-                if i in taken:
-                    break
+                if i in taken or text[spans[i][1]:spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip():
+                    break  # a code block stands after it: not the end of the answer
                 rule = self._first(groups["closer"], masked(i))
                 if rule is None:
                     break
@@ -304,8 +411,111 @@ class SlopMatcher:
                 rule = self._first(groups["anywhere"], masked(i))
                 if rule is not None:
                     hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
+        if groups["whole"] and not any(h.rule.action == "drop" for h in hits):  # named rules name a drop first
+            whole = _masked(text)
+            for rule in groups["whole"]:
+                if rule.compiled.fullmatch(whole):
+                    return [Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         return hits
+
+
+KEPT_WHOLE = "slop.kept-whole"  # the flag of a row whose strip would have emptied it: kept as it came
+FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free (noise.filler drops such rows)
+# Where an identity clause may end: a contrast ("…, but <answer>") anywhere after it, or the comma that closes
+# the identity phrase itself ("As an AI, <answer>"); a later plain comma is inside the answer's own list.
+_CUT_EN = re.compile(r"[,;:—–]?\s*\b(?:but|however|though|although|that said|nevertheless|yet|still)\b,?\s*")
+_CUT_ZH = re.compile(r"[,，;；]?\s*(?:但是|但|不过|然而|可是)[,，]?")
+_COMMA = re.compile(r"[,，;；:：]\s*")
+# What is left after an identity sentence that only talks about the model is no answer either ("I am here to
+# assist you …", "My capabilities are based on …", "我只能通过文字与您交互。")
+_ABOUT_ITSELF = re.compile(
+    r"(?:i(?:'m| am) (?:here to|programmed|designed|built|trained|only able|not able|unable|just|"
+    r"an? (?:ai|language|virtual|digital|computer|machine))|i can only|i do not have|i don't have|i cannot|i can't|"
+    r"i won't|i will not|"
+    r"my (?:capabilities|purpose|programming|function|role|knowledge|training|responses|abilities)\b"
+    r"|我(?:只能|仅能|无法|不能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
+    re.IGNORECASE)
+# … nor is what only asks for the missing input, offers to help once it comes, or sends the user elsewhere
+# ("Could you provide the article?", "如果您能提供诗歌文本，我很乐意为您解答。", "Please contact your bank.")
+_ASKS_FOR_INPUT = re.compile(
+    r"(?:please |you (?:should|may want to|might want to|can|could) "
+    r"|i (?:would )?(?:recommend|suggest) (?:that )?(?:you )?)"
+    r"(?:contact|consult|see|speak|talk|reach out|call|visit|ask|check with)\b"
+    r"|(?:请|建议|最好)(?:您|你)?(?:联系|咨询|去|到|询问|致电)"
+    r"|(?:(?:so,? )?(?:could|can|would) you(?: please)?|please|kindly|if you(?: can| could)?|once you)"
+    r" (?:provide|share|give|send|paste|specify|tell|describe|clarify)"
+    r"|(?:如果|若|假如)(?:您|你)?(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
+    r"|(?:您|你)(?:能|可以|愿意)?(?:提供|给出|告诉我|发给我|描述|说明)"
+    r"|(?:请|麻烦)(?:您|你)?(?:提供|给出|告诉我|发给我|描述|说明)", re.IGNORECASE)
+_CONNECTIVE_EN = re.compile(r"(?:however|but|nevertheless|that said|still|instead),?\s+", re.IGNORECASE)
+_CONNECTIVE_ZH = re.compile(r"(?:但是|但|不过|然而|可是)[,，]\s*")
+_SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|therefore|thus|hence|which|designed|"
+                        r"built|trained|programmed|created|developed|not|cannot|can't|unable)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|"
+                        r"以及|来|被|无法|不能|没有|不具备|并非|只能|仅能|不是",
+                        re.IGNORECASE)
+_CJK_RUN = re.compile("[\u3400-\u9fff]")
+
+
+def _substantive(text: str) -> bool:
+    """Enough left to be an answer: four words, or eight Chinese characters."""
+    return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
+
+
+def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
+    """Strip before drop: the identity clause ("As an AI, I have no views, but …") or sentence goes and the
+    answer after it stays; None when nothing that could be an answer is left (the statement is the answer).
+    Returns the hit for the ledger (what was removed) and the text that remains."""
+    start, end = hit.span
+    sentence = text[start:end]
+    normalised = normalise(sentence)
+    match = hit.rule.compiled.search(_QUOTED.sub(lambda m: "_" * len(m.group(0)), normalised))
+    offset = match.end() if match is not None and len(normalised) == len(sentence) else 0
+    cjk = hit.rule.lang in _CJK_LANGS
+    cut_re = _CUT_ZH if cjk else _CUT_EN
+    contrasts = list(cut_re.finditer(sentence, max(0, offset - 1)))
+    own = (_COMMA.match(sentence, max(0, offset - 1)) or _COMMA.match(sentence, offset)) if offset else None
+    plain = [own] if own is not None and (not contrasts or contrasts[0].start() > own.start()) else []
+    tried: set[int] = set()
+    while True:
+        candidates = [c for c in plain + contrasts if c.end() not in tried]
+        if not candidates:
+            break
+        cut = min(candidates, key=lambda c: (c.start(), c in plain))  # at one comma, the contrast cuts further
+        tried.add(cut.end())
+        rest = sentence[cut.end():]
+        if not rest.strip() or not _substantive(rest):
+            break
+        # After a plain comma, anything in the first person or about what the model cannot do still belongs to the
+        # clause ("As an AI, I don't have views, but <answer>", "我只是一个AI，无法替代医生的诊断，<answer>"): the next
+        # comma may end it. After a contrast, only talk about the model does ("…, but I think …" is the answer).
+        if cut in plain:
+            if _SELF_TALK.match(rest.lstrip()):
+                following = _COMMA.search(sentence, cut.end())
+                if following is not None and len(plain) < 3:
+                    plain.append(following)
+                continue
+        elif _ABOUT_ITSELF.match(rest.lstrip()):
+            continue
+        removed_part = sentence[:cut.end()]
+        if cut in plain and len(rest) < len(removed_part) and rest.rstrip()[-1:] in "。.!！?？":
+            break  # a short tail after a long statement ends its own sentence: it is part of the statement
+        if rest[:1].islower() and hit.rule.lang not in _CJK_LANGS:
+            rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the clause was put in
+        removed = Hit(hit.rule, hit.field, (start, start + cut.end()), removed_part)
+        return removed, text[:start] + rest + text[end:]
+    remaining = remove_spans(text, [hit.span])
+    if hit.span[0] == 0:  # "However, <answer>" after the statement: the contrast went with it
+        lead = (_CONNECTIVE_ZH if cjk else _CONNECTIVE_EN).match(remaining)
+        if lead is not None and remaining[lead.end():].strip():
+            rest = remaining[lead.end():]
+            remaining = rest if cjk else rest[0].upper() + rest[1:]
+    head = remaining.lstrip()
+    if remaining.strip() and _substantive(remaining) and not (len(remaining) < 300 and _ASKS_FOR_INPUT.match(head)) \
+            and not (hit.span[0] == 0 and len(head) < 400 and "\n" not in head.strip()
+                     and _ABOUT_ITSELF.match(head)):
+        return hit, remaining
+    return None
 
 
 def _strength(whitespace: str) -> tuple[int, int]:

@@ -100,9 +100,31 @@ def _identifier():  # noqa: ANN202 - py3langid is untyped
 
 
 @lru_cache(maxsize=4096)
-def _langid(text: str) -> str | None:
+def _langid_scored(text: str) -> tuple[str, float]:
     lang, confidence = _identifier().classify(text)
-    return str(lang) if confidence >= MIN_CONFIDENCE else None
+    return str(lang), float(confidence)
+
+
+def _langid(text: str) -> str | None:
+    lang, confidence = _langid_scored(text)
+    return lang if confidence >= MIN_CONFIDENCE else None
+
+
+def guess_scored(text: str, min_letters: int = 24) -> tuple[str | None, float]:
+    """`guess` with a confidence in [0, 1], for checks that must only act on a sure guess (and say how sure):
+    script evidence (Han, Kana, Hangul against Latin) is certain; English by function words scores by their
+    share (a third of English words, almost none elsewhere); anything else is py3langid's probability."""
+    lang = guess(text, min_letters)
+    if lang is None:
+        return None, 0.0
+    sample = prose(text[:SAMPLE_CHARS])
+    if lang in ("zh", "ja", "ko"):
+        return lang, 1.0
+    if lang == "en":
+        share = _english_share(sample)
+        return lang, round(min(1.0, share / 0.25), 3)  # 25% function words and up: certain
+    _, confidence = _langid_scored(sample)
+    return lang, round(confidence, 3)
 
 
 def guess(text: str, min_letters: int = 24) -> str | None:

@@ -8,7 +8,7 @@ from filters.clean import FilterSettings, SlopSettings, apply_slop, build_matche
 from filters.dedup import DedupSettings, exact_dedup
 from filters.noise import NoiseSettings, first_problem
 from filters.normalise import normalise_for_dedup
-from filters.repair import fix_encoding, fix_whitespace
+from filters.repair import fix_encoding, fix_whitespace, remove_zero_width, unescape_entities
 from filters.slop import SlopMatcher, load_rules, remove_spans
 from formats.example import Example
 from formats.ledger import Ledger
@@ -52,13 +52,15 @@ def test_chinese_closers_stripped_without_touching_punctuation():
     assert row.output == "北京是中国的首都，也是政治中心。"
 
 
-def test_refusal_is_dropped_and_strip_that_would_empty_the_row_drops():
+def test_refusal_is_dropped_and_a_row_of_only_filler_is_noise():
+    """Issue 21: a strip that would empty the row keeps it whole and flags it (the boilerplate-looking sentence
+    may be the answer); when every sentence is content-free, noise.filler drops it (it was a slop drop)."""
     matcher = build_matcher(SlopSettings())
     ledger = Ledger()
     assert not apply_slop(ex("I'm sorry, but I cannot help with that."), matcher, SlopSettings(), ledger)
-    assert not apply_slop(ex("Sure! I hope this helps!"), matcher, SlopSettings(), ledger)
-    assert [r.rule for r in ledger.rejects] == ["en.refusal.cannot-help", "en.opener.certainly"]
-    assert "would leave nothing" in ledger.rejects[1].detail
+    assert [r.rule for r in ledger.rejects] == ["en.refusal.cannot-help"]
+    kept = clean_batch([ex("Sure! I hope this helps!")], shard_steps(FilterSettings(), matcher=matcher), ledger)
+    assert not kept and ledger.rejects[-1].rule == "noise.filler"
 
 
 def test_user_asking_about_ai_is_not_slop_and_code_is_never_matched():
@@ -90,7 +92,7 @@ def test_repair_keeps_clean_chinese_byte_for_byte_and_fixes_mojibake():
     clean = "你好，世界！这是“引号”和全角：ＡＢＣ。"
     assert fix_encoding(clean) == clean
     assert fix_encoding("Iâ€™m locked out") == "I’m locked out"
-    assert fix_encoding("Tom &amp; Jerry") == "Tom & Jerry"
+    assert unescape_entities("Tom &amp; Jerry") == "Tom & Jerry"  # entities: their own repair since issue 21
     row = ex("Line one.   \r\n\r\n\r\n\r\nLine two.\n```\ncode   \n\n\n\nstill code\n```")
     ledger = Ledger()
     repair(row, ledger)
@@ -132,7 +134,9 @@ def test_prompt_key_catches_the_same_question_answered_twice():
 
 
 def test_clean_batch_accounts_for_every_row():
-    rows = [ex("Good answer.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
+    # ("Good answer." alone was the good row here; since issue 21 an answer made only of acknowledgement words is
+    # noise.filler)
+    rows = [ex("Paris is the capital.", locator="1"), ex("N/A", locator="2"), ex("As an AI, I can't.", locator="3")]
     ledger = Ledger()
     kept = clean_batch(rows, shard_steps(FilterSettings(), matcher=build_matcher(SlopSettings())), ledger)
     assert len(kept) + len(ledger.rejects) == 3 and len(kept) == 1
@@ -252,9 +256,14 @@ def test_wrong_language(instruction, output, problem):
 
 
 @pytest.mark.parametrize("output,rule", [
-    ("The main reasons are the cost, the weather and the fact that nobody wanted to travel in", "noise.unfinished"),
-    ("The museum was closed for renovation and visitors were told to come back in the spring", "noise.unfinished"),
-    ("肝硬化患者要注意饮食，多吃蔬菜水果，如苹果，香蕉等，", "noise.unfinished"),
+    ("The main reasons are the cost, the weather and the fact that nobody wanted to travel with the",
+     "noise.unfinished"),
+    ("The museum was closed for renovation and visitors were told to come back in the spring, when",
+     "noise.unfinished"),
+    ('He said "the museum was closed for renovation and visitors were told to come back in the spring and the',
+     "noise.unfinished"),
+    ("肝硬化患者要注意饮食，多吃蔬菜水果，比如苹果、香蕉、", "noise.unfinished"),
+    ("肝硬化患者要注意饮食，多吃蔬菜水果，比如", "noise.unfinished"),
 ])
 def test_unfinished_outputs(output, rule):
     assert first_problem(ex(output), NoiseSettings())[0] == rule
@@ -263,10 +272,33 @@ def test_unfinished_outputs(output, rule):
 @pytest.mark.parametrize("output", [
     "Paris", "apple, banana, cherry", "Get yourself a puppy and experience love like no other. #PuppyLove",
     "\"What! You too?\" - C.S. Lewis", "1. Buy milk\n2. Call mum", "| a | b |\n|---|---|\n| 1 | 2 |",
-    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "find . -type f -name '*.txt' -print",
+    "注意休息，多喝水，饮食清淡，避免辛辣刺激的食物，定期复查肝功能", "期望上述的答案可以协助到你，",
+    "find . -type f -name '*.txt' -print",
+    # issue 21: a missing full stop alone is no evidence of truncation (this row was dropped before)
+    "The museum was closed for renovation and visitors were told to come back in the spring",
+    "The most popular shows this year are: Severance, The Bear, Shogun, Slow Horses",
+    "Yours sincerely,\nDracula", "62.8 cm", "Your new password is Tr0ub4dor and it expires in thirty days",
+    "Die Anmeldung ist bis zum 30. Juni über das Formular auf der Webseite möglich",
 ])
 def test_complete_outputs_are_not_unfinished(output):
     assert first_problem(ex(output), NoiseSettings()) is None
+
+
+def test_a_line_ending_like_its_prompt_is_not_unfinished():
+    row = ex("春眠不觉晓，", instruction="续写下一句诗，保持格式：", input="床前明月光，")
+    assert first_problem(row, NoiseSettings()) is None
+
+
+def test_wrong_language_needs_a_confident_guess_and_says_it():
+    german = ex("Die Anmeldung ist bis zum 30. Juni möglich, danach wird eine Gebühr fällig.",
+                instruction="Bis wann kann man sich anmelden?")
+    assert first_problem(german, NoiseSettings()) is None
+    sql = ex("SELECT name, COUNT(*) FROM orders GROUP BY name ORDER BY 2 DESC;",
+             instruction="写一个查询，统计每个客户的订单数量。")
+    assert first_problem(sql, NoiseSettings()) is None
+    found = first_problem(ex("天空呈蓝色是因为大气分子对短波长的蓝光散射更强，所以我们看到的天空是蓝色的。",
+                             instruction="Explain why the sky is blue in two sentences."), NoiseSettings())
+    assert found[0] == "noise.wrong-language" and "'en' (1.00)" in found[1] and "'zh' (1.00)" in found[1]
 
 
 def test_token_bounds_are_configurable():
@@ -333,11 +365,12 @@ def test_output_in_the_inputs_language_is_not_wrong_language():
 
 
 def test_strip_reaches_a_fixed_point_in_one_call():
-    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip."""
+    """Found by hypothesis: the lead-in's rest was itself a closer, left for a second call to strip. (Since
+    issue 21 a strip that would leave nothing keeps the row whole and flags it.)"""
     ledger = Ledger()
     row = ex("Certainly! Here's the answer:如果您还有其他问题，请随时提问。")
-    assert not apply_slop(row, _MATCHER, SlopSettings(), ledger)
-    assert "would leave nothing" in ledger.rejects[0].detail
+    assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert row.meta["flags"][0] == "slop.kept-whole" and not ledger.edits
 
 
 def test_a_cut_that_would_move_a_code_fence_is_not_made():
@@ -369,3 +402,105 @@ def test_cleaning_in_processes_matches_one_process():
     assert [e.to_dict() for e in many.edits] == [e.to_dict() for e in one.edits] and one.edits
     assert {k: vars(v) for k, v in many.rules.items()} == {k: vars(v) for k, v in one.rules.items()}
     assert any(len(k.meta["flags"]) > 1 for k in kept_many)  # flags added in a worker come back
+
+
+# ------------------------------------------------------------------ issue 21: generalisation
+
+
+def test_entities_in_any_case_are_unescaped_outside_code_and_logged():
+    row = ex("Use &#39;&lt;start date&gt;&#39; and say &QUOT;hi&QUOT;; `&lt;b&gt;` is code.\n```\n&amp;\n```")
+    ledger = Ledger()
+    repair(row, ledger)
+    assert row.output == "Use '<start date>' and say \"hi\"; `&lt;b&gt;` is code.\n```\n&amp;\n```"
+    assert [e.rule for e in ledger.edits] == ["repair.html-entities"]
+    assert unescape_entities("AT&T; stays") == "AT&T; stays"
+
+
+def test_zero_width_characters_inside_words_go_but_emoji_joiners_stay():
+    assert remove_zero_width("高\u200b血压 co\u200bde") == "高血压 code"
+    assert remove_zero_width("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"
+    row = ex("高\u200b血压患者要注意饮食。")
+    ledger = Ledger()
+    repair(row, ledger)
+    assert row.output == "高血压患者要注意饮食。" and ledger.edits[0].rule == "repair.zero-width"
+
+
+def test_prompt_policies_have_examples_and_they_hold():
+    from filters.slop import load_prompt_policies, normalise
+
+    policies = load_prompt_policies()
+    assert {p.id for p in policies} == {"prompt.scene", "prompt.asks-unknown"}
+    for policy in policies:
+        assert len(policy.positive) >= 2 and len(policy.negative) >= 2
+        for text in policy.positive:
+            assert policy.pattern.search(normalise(text)), (policy.id, text)
+        for text in policy.negative:
+            assert not policy.pattern.search(normalise(text)), (policy.id, text)
+
+
+def test_an_opener_run_is_consumed_whole_in_new_phrasings():
+    """Interjection + presentational lead-in: both sentences go, whatever the words (issue 21)."""
+    for opener in ("Ah, I see! Here's the gist.", "Oh, interesting question! Below you'll find the answer:",
+                   "Great, thanks for asking. I'll walk you through it.", "好的，没问题！下面为你详细说明。"):
+        row = ex(f"{opener}\nThe museum opens at ten and closes at six every day.")
+        assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()), opener
+        assert row.output == "The museum opens at ten and closes at six every day.", (opener, row.output)
+
+
+def test_a_closing_block_goes_whole_but_a_human_pointer_stays():
+    row = ex("Open the billing page. Hope this was useful! Any other questions? Just ask!")
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "Open the billing page."
+    faq = ex("If you have further questions, you can use the contact form on our website.")
+    kept = clean_batch([faq], shard_steps(FilterSettings(), matcher=_MATCHER), Ledger())
+    assert kept and kept[0].output == faq.output
+
+
+def test_lead_ins_are_one_switchable_category():
+    text = "Here are the details you need.\nThe museum opens at ten."
+    row = ex(text)
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "The museum opens at ten."
+    off = SlopSettings(disable_categories=["lead-in"])
+    for sample in (text, "以下是一个简单的Python函数：\n```python\nprint(1)\n```"):
+        row = ex(sample)
+        assert apply_slop(row, build_matcher(off), off, Ledger()) and row.output == sample
+
+
+def test_disclaimer_before_an_answer_is_stripped_and_the_answer_kept():
+    ledger = Ledger()
+    row = ex("As an AI, I don't have personal views, but the evidence favours early treatment.")
+    assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert row.output == "The evidence favours early treatment." and ledger.edits[0].rule == "en.ai-identity.as-an-ai"
+    row = ex("作为AI，我没有个人观点，但是早期治疗效果更好。")
+    assert apply_slop(row, _MATCHER, SlopSettings(), Ledger()) and row.output == "早期治疗效果更好。"
+    alone = ex("As an AI, I don't have personal opinions.")
+    assert not apply_slop(alone, _MATCHER, SlopSettings(), Ledger())
+    refusal_then_offer = ex("I'm sorry, but I can't help with that. Is there anything else I can help you with?")
+    assert not apply_slop(refusal_then_offer, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_refusal_families_are_dropped():
+    for text in ("I'm afraid that's not something I can help with.", "My guidelines don't allow me to answer this.",
+                 "I'm not able to give medical advice. Please consult a doctor.", "抱歉，我没法帮你做这件事。",
+                 "抱歉，该请求违反了我的使用政策，我不能提供帮助。"):
+        assert not apply_slop(ex(text), _MATCHER, SlopSettings(), Ledger()), text
+    advice = ex("See a doctor if the fever lasts more than three days.")
+    assert apply_slop(advice, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_rules_read_the_prompt():
+    scene = ex("Certainly, my lord! The gates are open. Good luck!", instruction="Pretend you are a castle guard.")
+    assert apply_slop(scene, _MATCHER, SlopSettings(), Ledger()) and scene.output.startswith("Certainly, my lord!")
+    grounded = ex("I cannot answer that, the context does not say.",
+                  instruction="Answer from the context. If the answer is not in the context, say you cannot answer.",
+                  input="The museum opens at ten.")
+    assert apply_slop(grounded, _MATCHER, SlopSettings(), Ledger())
+    assumed = ex("Since you didn't specify the years, let's assume 1 year: the interest is 5 dollars.",
+                 instruction="Compute the simple interest on 100 dollars at 5%.")
+    assert apply_slop(assumed, _MATCHER, SlopSettings(), Ledger())
+
+
+def test_conversational_filler_is_noise_for_single_turn_rows_only():
+    row = ex("Sure, please send me chapter 8.")
+    assert first_problem(row, NoiseSettings())[0] == "noise.filler"
+    assert first_problem(row, NoiseSettings(filler=False)) is None
+    assert first_problem(ex("Send the form to HR by Friday."), NoiseSettings()) is None
