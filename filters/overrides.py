@@ -52,11 +52,6 @@ def load_overrides(settings: OverrideSettings, base_dir: Path) -> OverrideIds:
     return ids
 
 
-def protected(row: Example) -> bool:
-    """A row a person chose to keep: later steps must not drop it."""
-    return row.meta.get("override") == "keep"
-
-
 class OverrideStep:
     """First of the corpus steps: re-admit `keep` rows from the ledger, drop `drop` rows."""
 
@@ -81,7 +76,7 @@ class OverrideStep:
                             "instruction or no output: a trainer cannot use it", "override")
                 continue
             if row.id in self.keep:
-                row.meta["override"] = "keep"
+                row.meta["override"] = "keep"  # formats.step.run_steps holds it out of every later step
                 ledger.flag(row, self.name, "override.keep", "override")
             kept.append(row)
         return kept

@@ -39,11 +39,6 @@ from report.stats import LENGTH_EDGES, dataset_stats, length_histograms
 from train.tokens import token_counter
 
 
-def enabled_rules(config: PipelineConfig, base_dir: Path) -> list[str]:
-    """Every rule the run switches on, from the step lists: the report names those that fired on nothing."""
-    return rule_ids(shard_steps(config.filters, base_dir)) + rule_ids(corpus_steps(config, base_dir))
-
-
 def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """The rows as ingested, before any filter, streamed from the ingest shards."""
     for meta in ingested:
@@ -84,10 +79,10 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
     examples = _merge(ingested, cleaned, ledger, config)
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
+    chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir)
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
-              (chain_label(shard_steps(config.filters, base_dir)), len(examples))]
+              (chain_label(chain), len(examples))]
     seen_by_noise = examples + [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"]
-    steps = corpus_steps(config, base_dir)
     examples, corpus_funnel = run_steps(steps, examples, ledger)
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
     thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near, seed=config.output.seed)
@@ -133,7 +128,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
                           stats=stats, config_summary=summary, lengths=lengths,
-                          enabled_rules=enabled_rules(config, base_dir), what_if=thresholds)
+                          enabled_rules=rule_ids(chain) + rule_ids(steps), what_if=thresholds)
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)

@@ -15,6 +15,12 @@ def make_id(source: str, locator: str) -> str:
     return f"{source}-{digest}"
 
 
+def context_of(system: str, history: list[list[str]]) -> str:
+    """A conversation's system prompt and earlier turns, without role labels ("" for a single-turn row): what
+    dedup, decontamination and the size stats count besides the last exchange."""
+    return "\n".join([system, *(text for pair in history for text in pair)]) if system or history else ""
+
+
 @dataclass(slots=True)
 class Example:
     """One instruction/input/output example with its provenance; a conversation is one Example too.
@@ -81,10 +87,7 @@ class Example:
         return str(getattr(self, field_name, ""))
 
     def context_text(self) -> str:
-        """The system prompt and earlier turns, without role labels: what dedup and decontamination compare
-        besides the last exchange."""
-        return "\n".join([self.system, *(text for pair in self.history for text in pair)]) if self.is_conversation \
-            else ""
+        return context_of(self.system, self.history)
 
 
 @dataclass(slots=True)

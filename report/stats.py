@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from formats.example import FIELDS
+from formats.example import FIELDS, context_of
 from formats.language import guess
 from formats.text import TOKENS_ESTIMATE, estimate_tokens, words
 
@@ -200,18 +200,12 @@ def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) ->
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
 
 
-def _context(row: dict[str, Any]) -> str:
-    history = row.get("history") or []
-    return "\n".join([row.get("system") or "", *(text for pair in history for text in pair)]) \
-        if history or row.get("system") else ""
-
-
 def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], int] | None = None,
                   max_seq_len: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Size, lengths and diversity of instruction/input/output rows."""
     tokens_of = count_tokens or estimate_tokens
     lengths = {f: [len(r.get(f, "")) for r in rows] for f in FIELDS}
-    context = [_context(r) for r in rows]  # a conversation's system prompt and earlier turns
+    context = [context_of(r.get("system") or "", r.get("history") or []) for r in rows]  # conversations only
     row_chars = [sum(c) + len(extra) for *c, extra in zip(*lengths.values(), context, strict=True)]
     row_tokens = [tokens_of(f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"
                             if extra else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
