@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from report.browse import CLIP
+
 CSS = """
 #browse .controls{display:flex;gap:.5em;flex-wrap:wrap;margin:.5em 0}#browse input[type=search]{flex:1;min-width:16em}
 #browse table{table-layout:fixed}#browse td{overflow-wrap:anywhere}#browse .st{width:6em}#browse .src{width:7em}
@@ -16,15 +18,46 @@ CSS = """
 SCRIPT = r"""
 (function () {
   const data = JSON.parse(document.getElementById('browse-data').textContent);
-  const rows = data.rows, size = 50, ticks = {};
-  let page = 0, shown = [];
+  const size = 50, ticks = {};
+  let rows = data.rows, page = 0, shown = [], typing = null;
   const $ = (id) => document.getElementById(id);
-  const options = (id, values) => { for (const v of [...new Set(values)].filter(Boolean).sort()) {
-    const o = document.createElement('option'); o.value = o.textContent = v; $(id).appendChild(o); } };
-  options('b-status', rows.map(r => r.status)); options('b-source', rows.map(r => r.source));
-  options('b-stage', rows.map(r => r.stage)); options('b-rule', rows.map(r => r.rule));
-  const text = (r) => [r.instruction, r.input, r.output, r.detail, r.locator, r.id,
-                       ...(r.history || []).flat(), ...r.edits.map(e => e.removed)].join('\n').toLowerCase();
+  const options = (id, values) => { $(id).length = 1;
+    for (const v of [...new Set(values)].filter(Boolean).sort()) {
+      const o = document.createElement('option'); o.value = o.textContent = v; $(id).appendChild(o); } };
+  const allOptions = () => { options('b-status', rows.map(r => r.status)); options('b-source', rows.map(r => r.source));
+    options('b-stage', rows.map(r => r.stage)); options('b-rule', rows.map(r => r.rule)); };
+  allOptions();
+  // lower-cased search text, built once per row on the first search that needs it
+  const text = (r) => r._t || (r._t = [r.instruction, r.input, r.output, r.detail, r.locator, r.id,
+                       ...(r.history || []).flat(), ...r.edits.map(e => e.removed)].join('\n').toLowerCase());
+  const CLIP = __CLIP__;  // characters kept of each text, as for the embedded rows
+  const clip = (v) => { const t = v == null ? '' : (typeof v === 'string' ? v : JSON.stringify(v));
+                        return t.length <= CLIP ? t : t.slice(0, CLIP) + ' …'; };
+  function fromReject(j) {  // one line of rejects.jsonl as a browsable row (the same fields as the embedded ones)
+    const row = j.row || {}, meta = row.meta || {};
+    return {id: j.id, status: 'rejected', source: j.source, stage: j.stage, rule: j.rule, detail: clip(j.detail),
+            locator: meta.locator || row.locator || '', instruction: clip(row.instruction ?? row.raw ?? ''),
+            input: clip(row.input), output: clip(row.output), edits: []};
+  }
+  async function loadRejects(file) {  // every rejected row, streamed line by line: the embedded ones are a sample
+    const edits = {}, loaded = [], decoder = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+    for (const r of rows) if (r.status === 'rejected') edits[r.id] = r.edits;
+    let rest = '', done = false, bad = 0;
+    const take = (line) => { if (!line.trim()) return;
+      try { const r = fromReject(JSON.parse(line)); r.edits = edits[r.id] || []; loaded.push(r); }
+      catch (e) { bad++; } };
+    while (!done) {
+      const chunk = await decoder.read(); done = chunk.done;
+      const lines = (rest + (chunk.value || '')).split('\n'); rest = done ? '' : lines.pop();
+      lines.forEach(take);
+      $('b-loaded').textContent = `reading… ${loaded.length.toLocaleString('en')} rejected rows`;
+    }
+    take(rest);
+    rows = rows.filter(r => r.status !== 'rejected').concat(loaded); allOptions();
+    $('b-loaded').textContent = `all ${loaded.length.toLocaleString('en')} rejected rows loaded from ${file.name}` +
+                                (bad ? ` (${bad} unreadable lines skipped)` : '');
+    filter();
+  }
   const cell = (tr, value, cls) => { const td = tr.insertCell(); td.textContent = value; if (cls) td.className = cls;
                                      return td; };
   function filter() {
@@ -81,10 +114,13 @@ SCRIPT = r"""
     a.href = URL.createObjectURL(new Blob([window.overridesYaml()], {type: 'text/yaml'}));
     a.download = 'overrides.yaml'; a.click(); });
   for (const id of ['b-status', 'b-source', 'b-stage', 'b-rule']) $(id).addEventListener('change', filter);
-  $('b-q').addEventListener('input', filter);
+  $('b-q').addEventListener('input', () => {  // past 20,000 rows, search when the typing pauses
+    clearTimeout(typing); if (rows.length > 20000) typing = setTimeout(filter, 150); else filter(); });
+  $('b-file').addEventListener('change', (ev) => { if (ev.target.files.length) loadRejects(ev.target.files[0]); });
   $('b-prev').addEventListener('click', () => { if (page > 0) { page--; render(); } });
   $('b-next').addEventListener('click', () => { if ((page + 1) * size < shown.length) { page++; render(); } });
   filter();
+  performance.mark('browse-ready');  // the page is usable: bench/report_open.py times this
 })();
 """
 
@@ -93,7 +129,8 @@ def browse_section(browse: dict[str, Any]) -> str:
     """The section's HTML; the rows travel as JSON in a script element that is data, not code."""
     payload = json.dumps(browse, ensure_ascii=False).replace("</", "<\\/")
     sampled = "" if browse["embedded"] == browse["total"] else \
-        f" (a sample of {browse['embedded']:,} of {browse['total']:,} rows is embedded)"
+        f" (a sample of {browse['embedded']:,} of {browse['total']:,} rows is embedded; to search every rejected " \
+        "row, open rejects.jsonl from this folder with the button below)"
     selects = "".join(f'<select id="b-{name}"><option value="">any {name}</option></select>'
                       for name in ("status", "source", "stage", "rule"))
     return (f'<div id="browse"><p>Every kept and rejected row{sampled}: search by any word, filter, click a row for '
@@ -103,7 +140,11 @@ def browse_section(browse: dict[str, Any]) -> str:
             '</div><div class="controls"><button id="b-prev">◀ previous</button><button id="b-next">next ▶</button>'
             '<span id="b-count"></span><span class="muted">ticked: <span id="b-ticked">0</span></span>'
             '<button id="b-download">download overrides.yaml</button></div>'
+            '<div class="controls"><label>search every rejected row: open <code>rejects.jsonl</code> '
+            '<input type="file" id="b-file" accept=".jsonl,application/json"></label>'
+            '<span id="b-loaded" class="muted"></span></div>'
             '<table><thead><tr><th class="st">status</th><th class="src">source</th><th class="why">stage: rule</th>'
             '<th class="loc">locator</th><th>text</th><th class="tick">override</th></tr></thead>'
             f'<tbody id="b-rows"></tbody></table></div>'
-            f'<script type="application/json" id="browse-data">{payload}</script><script>{SCRIPT}</script>')
+            f'<script type="application/json" id="browse-data">{payload}</script>'
+            f'<script>{SCRIPT.replace("__CLIP__", str(CLIP))}</script>')

@@ -25,8 +25,13 @@ details{margin:.2em 0}summary{cursor:pointer}.bar{fill:#4a78c2}.muted{color:#777
 """
 
 
+def _number(value: Any) -> str:
+    """Big numbers with thousands separators; other values as they are."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def _n(value: Any) -> str:
-    return f'<td class="n">{escape(f"{value:,}" if isinstance(value, int) else str(value))}</td>'
+    return f'<td class="n">{escape(_number(value))}</td>'
 
 
 def _funnel_svg(funnel: list[dict[str, Any]]) -> str:
@@ -104,8 +109,8 @@ def _stats(stats: dict[str, Any]) -> str:
         if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             rows.append(f"<tr><td>{escape(str(key))}</td><td>{_table(value, '')}</td></tr>")
             continue
-        shown = value if not isinstance(value, dict | list) else ", ".join(
-            f"{k}: {v}" for k, v in (value.items() if isinstance(value, dict) else value))
+        shown = _number(value) if not isinstance(value, dict | list) else ", ".join(
+            f"{k}: {_number(v)}" for k, v in (value.items() if isinstance(value, dict) else value))
         rows.append(f"<tr><td>{escape(str(key))}</td><td>{escape(str(shown))}</td></tr>")
     return f"<table>{''.join(rows)}</table>"
 
@@ -115,21 +120,26 @@ def _edge(value: int) -> str:
 
 
 def _histogram_svg(title: str, edges: list[int], before: list[int], after: list[int]) -> str:
-    """Before (grey) and after (blue) counts per bucket, side by side, on one scale."""
-    top, step, height = max([*before, *after, 1]), 34, 110
-    bars = []
+    """Before (grey) and after (blue) counts per bucket, side by side, on one scale, with a labelled row axis."""
+    top, step, height, left = max([*before, *after, 1]), 34, 110, 62
+    bars = [f'<line x1="{left - 4}" y1="15" x2="{left - 4}" y2="{height + 15}" stroke="#999"/>',
+            f'<line x1="{left - 4}" y1="{height + 15}" x2="{left + step * len(edges)}" y2="{height + 15}" '
+            'stroke="#999"/>']
+    for value in (top, top // 2, 0):  # row-count ticks on the left axis
+        y = height - height * value / top + 15
+        bars.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{value:,}</text>')
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
-        x = 30 + i * step
+        x = left + i * step
         last = edges[i + 1] - 1 if i + 1 < len(edges) else None
         label = f"{edges[i]:,}+" if last is None else f"{edges[i]:,}" + (f"–{last:,}" if last > edges[i] else "")
         for dx, cls, value in ((0, "before", b), (14, "after", a)):
             h = height * value / top
             bars.append(f'<rect class="{cls}" x="{x + dx}" y="{height - h + 15:.1f}" width="13" height="{h:.1f}">'
-                        f"<title>{escape(label)}: {cls} {value:,}</title></rect>")
+                        f"<title>{escape(label)}: {cls} {value:,} rows</title></rect>")
         bars.append(f'<text x="{x}" y="{height + 28}">{escape(_edge(edges[i]))}</text>')
-    return (f'<svg class="hist" width="{40 + step * len(edges)}" height="{height + 35}" role="img" '
+    return (f'<svg class="hist" width="{left + 10 + step * len(edges)}" height="{height + 35}" role="img" '
             f'aria-label="{escape(title)}"><text x="0" y="11"><tspan font-weight="600">{escape(title)}</tspan> '
-            f"(max {top:,})</text>{''.join(bars)}</svg>")
+            f"(rows per bucket; hover a bar for its count)</text>{''.join(bars)}</svg>")
 
 
 def _lengths(lengths: dict[str, Any]) -> str:

@@ -148,7 +148,9 @@ def test_report_html_shows_histograms_silent_rules_and_duplicate_diffs(report):
     assert f"before filtering ({funnel['ingested']} rows" in page
     edges, before = data["lengths"]["edges"], data["lengths"]["before"]["chars"]["instruction"]
     bucket = edges.index(20)  # instruction characters as ingested, the bucket the page draws as 20–49
-    assert f"<title>20–49: before {before[bucket]}</title>" in page
+    assert f"<title>20–49: before {before[bucket]:,} rows</title>" in page
+    top = max(before + data["lengths"]["after"]["chars"]["instruction"])
+    assert f'text-anchor="end">{top:,}</text>' in page  # that chart's row axis is labelled
     assert f"{len(data['rules_with_no_hits'])} enabled rules fired on nothing" in page and "noise.echo" in page
     assert "<del>typically</del><ins>usually</ins>" in page  # the near-duplicate's word diff
     assert "<td>all sources</td>" in page and "size_by_language" in page

@@ -4,67 +4,16 @@ re-run: the row is kept, the invariant holds, and the cleaned shards are reused.
 
 import json
 import shutil
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from formats.writers import read_jsonl
+from tests.cdp import CHROMIUM, Page
 from tests.conftest import SAMPLE
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (.ci/run installs Debian's chromium)")
-
-
-class Page:
-    """One tab of a headless Chromium driven over the DevTools protocol (websockets, already a Prefect dependency)."""
-
-    def __init__(self, url: str, profile: Path) -> None:
-        from websockets.sync.client import connect
-
-        self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--remote-debugging-port=0", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = profile / "DevToolsActivePort"
-        for _ in range(300):
-            if port_file.is_file() and port_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        for _ in range(100):
-            targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json").read())
-            pages = [t for t in targets if t["type"] == "page" and t["url"].startswith("file:")]
-            if pages:
-                break
-            time.sleep(0.1)
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None)
-        self.next_id = 0
-        for _ in range(100):  # wait until the page's script has drawn the first rows
-            if self.eval("document.querySelectorAll('#b-rows tr').length") > 0:
-                break
-            time.sleep(0.1)
-
-    def call(self, method: str, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self.next_id:
-                assert "error" not in message, message
-                return message["result"]
-
-    def eval(self, expression: str):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def close(self) -> None:
-        self.ws.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
 
 
 def test_find_a_dropped_row_by_a_word_tick_it_and_keep_it_on_rerun(prefect_harness, tmp_path):
@@ -90,9 +39,11 @@ def test_find_a_dropped_row_by_a_word_tick_it_and_keep_it_on_rerun(prefect_harne
         assert len(found) == 1 and target["rule"] in found[0] and target["row"]["meta"]["locator"] in found[0]
         page.eval(f"document.querySelector('#b-rows tr[data-id={json.dumps(target['id'])}] input').click()")
         overrides = page.eval("window.overridesYaml()")
+        browse = json.loads(page.eval("document.getElementById('browse-data').textContent"))
     finally:
         page.close()
     assert json.dumps(target["id"]) in overrides and "keep:" in overrides
+    _find_in_rejects_file_when_not_embedded(out, browse, target, word, tmp_path / "profile2")
 
     cleaned_before = sorted(p.name for p in (out / ".cache").glob("clean-*"))
     (data / "overrides.yaml").write_text(overrides, encoding="utf-8")
@@ -106,3 +57,34 @@ def test_find_a_dropped_row_by_a_word_tick_it_and_keep_it_on_rerun(prefect_harne
     provenance = {p["id"]: p for p in read_jsonl(out / "provenance.jsonl")}
     assert provenance[target["id"]]["meta"]["override"] == "keep"
     assert sorted(p.name for p in (out / ".cache").glob("clean-*")) == cleaned_before  # shards reused
+
+
+def _find_in_rejects_file_when_not_embedded(out: Path, browse: dict, target: dict, word: str, profile: Path) -> None:
+    """Past the embedding limit the page holds a sample; a dropped row left out of it is still found, by opening
+    rejects.jsonl in the page (a file input: the page fetches nothing)."""
+    from report.html import render_report_html
+
+    sampled = {**browse, "rows": [r for r in browse["rows"] if r["id"] != target["id"]]}
+    sampled["embedded"] = len(sampled["rows"])
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    page_file = out / "sampled-report.html"
+    page_file.write_text(render_report_html(report, browse=sampled), encoding="utf-8")
+    page = Page(page_file.as_uri(), profile)
+    row_ids = "[...document.querySelectorAll('#b-rows tr.row')].map(tr => tr.dataset.id)"
+    try:
+        page.eval("document.getElementById('b-q').focus()")
+        page.call("Input.insertText", text=word)
+        assert target["id"] not in page.eval(row_ids)  # not embedded, so not found yet
+        box = page.call("Runtime.evaluate", expression="document.getElementById('b-file')")["result"]["objectId"]
+        page.call("DOM.setFileInputFiles", files=[str(out / "rejects.jsonl")], objectId=box)
+        for _ in range(100):
+            if page.eval("document.getElementById('b-loaded').textContent").startswith("all"):
+                break
+            time.sleep(0.1)
+        loaded = page.eval("document.getElementById('b-loaded').textContent")
+        assert loaded.startswith(f"all {len(read_jsonl(out / 'rejects.jsonl'))} rejected rows"), loaded
+        found = page.eval(f"[...document.querySelectorAll('#b-rows tr.row')].filter(tr => tr.dataset.id === "
+                          f"{json.dumps(target['id'])}).map(tr => tr.textContent)")
+        assert len(found) == 1 and target["rule"] in found[0] and target["row"]["meta"]["locator"] in found[0]
+    finally:
+        page.close()
