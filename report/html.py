@@ -121,12 +121,12 @@ def _edge(value: int) -> str:
 
 def _histogram_svg(title: str, edges: list[int], before: list[int], after: list[int]) -> str:
     """Before (grey) and after (blue) counts per bucket, side by side, on one scale, with a labelled row axis."""
-    top, step, height, left = max([*before, *after, 1]), 34, 110, 62
-    bars = [f'<line x1="{left - 4}" y1="15" x2="{left - 4}" y2="{height + 15}" stroke="#999"/>',
-            f'<line x1="{left - 4}" y1="{height + 15}" x2="{left + step * len(edges)}" y2="{height + 15}" '
+    top, step, height, left, pad = max([*before, *after, 1]), 34, 110, 62, 26
+    bars = [f'<line x1="{left - 4}" y1="{pad}" x2="{left - 4}" y2="{height + pad}" stroke="#999"/>',
+            f'<line x1="{left - 4}" y1="{height + pad}" x2="{left + step * len(edges)}" y2="{height + pad}" '
             'stroke="#999"/>']
     for value in (top, top // 2, 0):  # row-count ticks on the left axis
-        y = height - height * value / top + 15
+        y = height - height * value / top + pad
         bars.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{value:,}</text>')
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
         x = left + i * step
@@ -134,10 +134,10 @@ def _histogram_svg(title: str, edges: list[int], before: list[int], after: list[
         label = f"{edges[i]:,}+" if last is None else f"{edges[i]:,}" + (f"–{last:,}" if last > edges[i] else "")
         for dx, cls, value in ((0, "before", b), (14, "after", a)):
             h = height * value / top
-            bars.append(f'<rect class="{cls}" x="{x + dx}" y="{height - h + 15:.1f}" width="13" height="{h:.1f}">'
+            bars.append(f'<rect class="{cls}" x="{x + dx}" y="{height - h + pad:.1f}" width="13" height="{h:.1f}">'
                         f"<title>{escape(label)}: {cls} {value:,} rows</title></rect>")
-        bars.append(f'<text x="{x}" y="{height + 28}">{escape(_edge(edges[i]))}</text>')
-    return (f'<svg class="hist" width="{left + 10 + step * len(edges)}" height="{height + 35}" role="img" '
+        bars.append(f'<text x="{x}" y="{height + pad + 13}">{escape(_edge(edges[i]))}</text>')
+    return (f'<svg class="hist" width="{left + 10 + step * len(edges)}" height="{height + pad + 20}" role="img" '
             f'aria-label="{escape(title)}"><text x="0" y="11"><tspan font-weight="600">{escape(title)}</tspan> '
             f"(rows per bucket; hover a bar for its count)</text>{''.join(bars)}</svg>")
 
