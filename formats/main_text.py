@@ -2,7 +2,10 @@
 
 readability-lxml and trafilatura fail differently: readability keeps whole article bodies but sometimes settles on a
 confident wrong block (a teaser, a cookie banner, a list of other stories); trafilatura is precise but sometimes
-drops half an article. `main_text` runs both on one parse of the page and picks per page (see `choose`); neither
+drops half an article. `main_text` runs both on one parse of the page and picks per page (see `choose`);
+trafilatura runs its fast pass, and its full cascade (which re-runs readability and justext) only where the fast
+result is thin next to readability's (`precise_candidate`), which keeps the merge well under twice the time of
+readability alone. Neither
 alone is best on pages it was not tuned on (bench/RESULTS.md, issue 18). Image alt text is never output (gallery
 captions repeat it); code blocks, lists and tables stay as text.
 """
@@ -55,13 +58,19 @@ class Readable:
 
 
 def readability_candidate(html: str | _Element) -> Readable:
+    """readability's summary of a page; a tree is copied first (readability drops hidden elements in place)."""
+    return _readable(_as_input(html))
+
+
+def _readable(page: str | _Element) -> Readable:
+    """readability on `page`, which it may change: hidden elements go (each retry deep-copies before cleaning)."""
     from readability import Document
     from readability.readability import Unparseable
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            summary = Document(_as_input(html)).summary(html_partial=True)
+            summary = Document(page).summary(html_partial=True)
         except Unparseable:
             return Readable("", 0.0)
     body = BeautifulSoup(summary, "lxml").body
@@ -128,14 +137,39 @@ def xml_text(body: _Element | None) -> str:
     return "\n\n".join(piece.strip("\n") for piece in pieces if piece.strip()).strip()
 
 
-def by_trafilatura(html: str | _Element, favor_precision: bool = True) -> str:
-    """trafilatura without comments, tables kept; favour precision: readability is the recall-heavy partner."""
+def _trafilatura_body(html: str | _Element, favor_precision: bool, fast: bool) -> _Element | None:
+    """trafilatura without comments, tables kept. It copies a tree it is given, so `html` stays as it was."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(_as_input(html), include_comments=False, include_tables=True,
-                                           include_images=False, favor_precision=favor_precision,
-                                           with_metadata=False)
-    return xml_text(document.body) if document is not None and document.body is not None else ""
+    document = trafilatura.bare_extraction(html, include_comments=False, include_tables=True, include_images=False,
+                                           favor_precision=favor_precision, with_metadata=False, fast=fast)
+    return document.body if document is not None else None
+
+
+def by_trafilatura(html: str | _Element, favor_precision: bool = True) -> str:
+    """trafilatura's full cascade; favour precision: readability is the recall-heavy partner."""
+    return xml_text(_trafilatura_body(html, favor_precision, fast=False))
+
+
+# trafilatura's own threshold (settings.cfg MIN_EXTRACTED_SIZE): shorter output sends it to its fallbacks
+_MIN_EXTRACTED_CHARS = 250
+
+
+def _thin(body: _Element | None, text: str, readable: str) -> bool:
+    """Whether trafilatura's full cascade could differ from its fast pass: the cases in which its compare_extraction
+    swaps in readability or justext (own text short, readability's over twice as long, no paragraph text, more
+    tables than paragraphs). Tested against our own readability text, which that comparison would recompute."""
+    if body is None or len(text) < _MIN_EXTRACTED_CHARS or 2 * len(text) < len(readable):
+        return True
+    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+
+
+def precise_candidate(html: str | _Element, readable: str) -> str:
+    """trafilatura's text at the cost of its fast pass on most pages: the full cascade (which runs readability
+    and justext again) only when the fast result is thin next to `readable`."""
+    body = _trafilatura_body(html, True, fast=True)
+    text = xml_text(body)
+    return by_trafilatura(html) if _thin(body, text, readable) else text
 
 
 # --- resiliparse (optional fast path) -------------------------------------------------------------------------------
@@ -323,6 +357,19 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     return "\n\n".join(out)
 
 
+def merged(html: str) -> str:
+    """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
+    readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`."""
+    import trafilatura
+
+    tree = trafilatura.load_html(html)
+    if tree is None:  # not HTML to trafilatura: each extractor parses the string its own way
+        readable = _readable(html)
+        return choose(readable, precise_candidate(html, readable.text))
+    readable = _readable(copy.deepcopy(tree))
+    return choose(readable, precise_candidate(tree, readable.text))
+
+
 def main_text(html: str, extractor: str = "auto") -> str:
     """The page's main content as text; plain page text only when every extractor comes back empty."""
     if extractor == "readability":
@@ -333,7 +380,7 @@ def main_text(html: str, extractor: str = "auto") -> str:
         _installed("resiliparse")
         text = by_resiliparse(html)
     elif extractor == "auto":
-        text = choose(readability_candidate(html), by_trafilatura(html))
+        text = merged(html)
     else:
         raise ValueError(f"extractor: unknown {extractor!r}; expected one of {list(EXTRACTORS)}")
     return text or by_get_text(html)

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from formats.example import Example
-from formats.main_text import Readable, choose, main_text
+from formats.main_text import Readable, by_trafilatura, choose, main_text, precise_candidate, readability_candidate
 from formats.readers import read_source
 from formats.readers.html_reader import HtmlSource
 from tests.conftest import ROOT
@@ -63,6 +63,39 @@ def test_article_text_keeps_code_lists_tables_and_drops_alt_text_and_furniture(e
 def test_auto_keeps_code_block_fenced():
     text = main_text(_page())
     assert "```" in text and "def height(m):\n    return m + 3" in text
+
+
+HIDDEN = '<div hidden><p>{}</p></div><div style="display: none"><p>{}</p></div>'.format(
+    "Hidden paragraph that readability drops from the tree it is given. " * 3,
+    "A second hidden paragraph, styled out of view and never meant to be read. " * 3)
+
+
+@pytest.mark.parametrize("page", [_page(), _page().replace("<article>", "<article>" + HIDDEN)])
+def test_one_parse_gives_what_two_parses_gave(page):
+    """The shared tree (readability drops hidden elements from its copy) changes nothing against parsing twice."""
+    assert main_text(page) == choose(readability_candidate(page), by_trafilatura(page))
+
+
+def test_trafilatura_full_cascade_runs_only_when_its_fast_pass_is_thin(monkeypatch):
+    import formats.main_text as main_text_module
+
+    full_runs: list[str] = []
+
+    def full(html, favor_precision=True):
+        full_runs.append(html)
+        return by_trafilatura(html, favor_precision)
+
+    monkeypatch.setattr(main_text_module, "by_trafilatura", full)
+    page = _page()
+    readable = readability_candidate(page).text
+    assert "Paragraph 7 of the report" in precise_candidate(page, readable) and not full_runs  # fast pass enough
+    short = "<html><body><article><p>One short line of text.</p></article></body></html>"
+    assert precise_candidate(short, readable) == by_trafilatura(short) and full_runs == [short]  # under 250 chars
+    assert precise_candidate(page, readable * 3) and len(full_runs) == 2  # readability's text over twice as long
+
+
+def test_text_that_is_not_html_still_comes_back():
+    assert "just a line of words" in main_text("just a line of words")
 
 
 def _texts(*blocks: str) -> str:
