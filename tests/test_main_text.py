@@ -124,6 +124,40 @@ def test_choose_drops_bylines_credits_and_repeated_captions_only_readability_kep
     assert [b for b in merged if b.startswith("Paragraph")] == body
 
 
+def test_choose_drops_a_caption_with_its_credit_but_not_a_paragraph_beside_a_credit():
+    body = [_paragraph(i) for i in range(6)]
+    caption = ("Engineers inspect the damaged harbour wall in the rain on Monday morning, two days after the "
+               "second storm of the winter broke through the old sea defences")
+    extra = " ".join([PROSE] * 3)  # a paragraph of prose (over 60 words) only readability kept
+    merged = choose(Readable(_texts(*body[:3], caption, "Photo: John Roe, AP", *body[3:]), 0.0), _texts(*body))
+    assert caption not in merged  # the credit marks the caption beside it as furniture too
+    merged = choose(Readable(_texts(*body[:3], extra, "Photo: John Roe, AP", *body[3:]), 0.0), _texts(*body))
+    assert extra.strip() in merged and "Photo: John Roe" not in merged
+
+
+def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
+    body = [_paragraph(i) for i in range(6)]
+    readable = Readable(_texts("Harbour wall to be rebuilt", "Jane Doe, Harbour News Staff Writer",
+                               "Updated 5:27 am, Wednesday, November 20, 2019", *body), 0.0)
+    merged = choose(readable, _texts("Harbour wall to be rebuilt", *body)).split("\n\n")
+    assert merged == ["Harbour wall to be rebuilt", *body]
+
+
+def test_choose_drops_a_list_of_teasers_after_the_article_but_keeps_a_last_paragraph():
+    body = [_paragraph(i) for i in range(6)]
+    teasers = [f"Story {n}: the council plans {n} new things for the town" for n in range(8)]  # 10 words each
+    merged = choose(Readable(_texts(*body, *teasers), 0.0), _texts(*body))
+    assert merged == _texts(*body)
+    last = " ".join([PROSE] * 3)
+    assert choose(Readable(_texts(*body, last), 0.0), _texts(*body)).endswith(last.strip())
+
+
+def test_choose_keeps_short_repeated_list_items():
+    body = [_paragraph(i) for i in range(4)]
+    readable = Readable(_texts(*body[:2], "Links", *["link"] * 5, *body[2:]), 0.0)
+    assert choose(readable, _texts(*body[:2], "Links", *body[2:])).split("\n\n").count("link") == 5
+
+
 def test_choose_keeps_readability_when_trafilatura_found_a_fragment():
     body = [_paragraph(i) for i in range(10)]
     assert choose(Readable(_texts(*body), 0.0), body[0] + " tiny") == _texts(*body)
