@@ -12,7 +12,8 @@ Scores:
   prediction, recall over pages with any reference; a page with fp = fn = 0 scores 1); F1 = 2PR / (P + R) of those
   means.
 - "bag F1": case-folded bag-of-words F1 per page, macro-averaged (the figure this project quoted before, 0.981).
-- ms/page: median wall time of one extractor on one page, all extractors timed in the same loop over pages.
+- ms/page: median wall time of one extractor on one page, all extractors timed in the same loop over pages (the
+  order rotates from page to page).
 
     python bench/html_extract.py [--sets heldout,dev,readability] [--skip-resiliparse]
 """
@@ -114,8 +115,10 @@ def main() -> None:
         rows: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
         bags: dict[str, list[float]] = {m: [] for m in methods}
         times: dict[str, list[float]] = {m: [] for m in methods}
-        for _, html, reference in pages:
-            for name, extract in methods.items():
+        names = list(methods)
+        for i, (_, html, reference) in enumerate(pages):
+            for name in names[i % len(names):] + names[:i % len(names)]:  # rotate: no method always runs first
+                extract = methods[name]
                 start = time.perf_counter()
                 text = extract(html)
                 times[name].append((time.perf_counter() - start) * 1000)

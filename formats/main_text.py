@@ -2,9 +2,11 @@
 
 readability-lxml and trafilatura fail differently: readability keeps whole article bodies but sometimes settles on a
 confident wrong block (a teaser, a cookie banner, a list of other stories); trafilatura is precise but sometimes
-drops half an article. `main_text` runs both on one parse of the page and picks per page (see `choose`); neither
-alone is best on pages it was not tuned on (bench/RESULTS.md, issue 18). Image alt text is never output (gallery
-captions repeat it); code blocks, lists and tables stay as text.
+drops half an article. `main_text` runs both on one parse of the page and picks per page (see `choose`);
+trafilatura runs its fast pass, and its full cascade (which re-runs readability and justext) only where the fast
+result is thin next to readability's (`precise_candidate`), which keeps the merge well under twice the time of
+readability alone. Neither alone is best on pages it was not tuned on (bench/RESULTS.md, issue 18). Image alt text
+is never output (gallery captions repeat it); code blocks, lists and tables stay as text.
 """
 
 from __future__ import annotations
@@ -55,13 +57,19 @@ class Readable:
 
 
 def readability_candidate(html: str | _Element) -> Readable:
+    """readability's summary of a page; a tree is copied first (readability drops hidden elements in place)."""
+    return _readable(_as_input(html))
+
+
+def _readable(page: str | _Element) -> Readable:
+    """readability on `page`, which it may change: hidden elements go (each retry deep-copies before cleaning)."""
     from readability import Document
     from readability.readability import Unparseable
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            summary = Document(_as_input(html)).summary(html_partial=True)
+            summary = Document(page).summary(html_partial=True)
         except Unparseable:
             return Readable("", 0.0)
     body = BeautifulSoup(summary, "lxml").body
@@ -128,14 +136,39 @@ def xml_text(body: _Element | None) -> str:
     return "\n\n".join(piece.strip("\n") for piece in pieces if piece.strip()).strip()
 
 
-def by_trafilatura(html: str | _Element, favor_precision: bool = True) -> str:
-    """trafilatura without comments, tables kept; favour precision: readability is the recall-heavy partner."""
+def _trafilatura_body(html: str | _Element, favor_precision: bool, fast: bool) -> _Element | None:
+    """trafilatura without comments, tables kept. It copies a tree it is given, so `html` stays as it was."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(_as_input(html), include_comments=False, include_tables=True,
-                                           include_images=False, favor_precision=favor_precision,
-                                           with_metadata=False)
-    return xml_text(document.body) if document is not None and document.body is not None else ""
+    document = trafilatura.bare_extraction(html, include_comments=False, include_tables=True, include_images=False,
+                                           favor_precision=favor_precision, with_metadata=False, fast=fast)
+    return document.body if document is not None else None
+
+
+def by_trafilatura(html: str | _Element, favor_precision: bool = True) -> str:
+    """trafilatura's full cascade; favour precision: readability is the recall-heavy partner."""
+    return xml_text(_trafilatura_body(html, favor_precision, fast=False))
+
+
+# trafilatura's own threshold (settings.cfg MIN_EXTRACTED_SIZE): shorter output sends it to its fallbacks
+_MIN_EXTRACTED_CHARS = 250
+
+
+def _thin(body: _Element | None, text: str, readable: str) -> bool:
+    """Whether trafilatura's full cascade could differ from its fast pass: the cases in which its compare_extraction
+    swaps in readability or justext (own text short, readability's over twice as long, no paragraph text, more
+    tables than paragraphs). Tested against our own readability text, which that comparison would recompute."""
+    if body is None or len(text) < _MIN_EXTRACTED_CHARS or 2 * len(text) < len(readable):
+        return True
+    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+
+
+def precise_candidate(html: str | _Element, readable: str) -> str:
+    """trafilatura's text at the cost of its fast pass on most pages: the full cascade (which runs readability
+    and justext again) only when the fast result is thin next to `readable`."""
+    body = _trafilatura_body(html, True, fast=True)
+    text = xml_text(body)
+    return by_trafilatura(html) if _thin(body, text, readable) else text
 
 
 # --- resiliparse (optional fast path) -------------------------------------------------------------------------------
@@ -189,10 +222,16 @@ class Knobs:
     t_mid: int = 10
     t_edge: int = 60
     drop_markers: bool = True  # an unagreed block with a boilerplate marker goes
-    marker_drops_run: bool = False  # a credit or share bar drops its whole run of unagreed blocks
+    # A credit or share line drops its whole run of unagreed blocks (the caption beside a 'Photo: X, AP'), unless the
+    # run holds a table or a block of prose_words or more.
+    marker_drops_run: bool = True
     drop_caps: bool = True  # an unagreed all-capitals block is a teaser headline or a section label
     keep_tables: bool = True  # an unagreed table between agreed blocks stays, however short
     repeat_words: int = 50  # a repeated block this long is content (a repeated paragraph), not a caption
+    prose_words: int = 60
+    title_words: int = 20  # a first agreed block shorter than this is a title: blocks after it are not 'mid' yet
+    edge_block: int = 20  # a run of unagreed edge blocks needs one block this long (not a list of teasers)
+    repeat_min: int = 5  # a repeat of a block shorter than this is kept (a list of 'link' items, not a caption)
 
 
 def _shingles_of(tokens: list[str]) -> set[tuple[str, ...]]:
@@ -229,14 +268,19 @@ def _agreement(blocks: list[_Block], other: set[tuple[str, ...]]) -> float:
     return agreed / total if total else 0.0
 
 
-def _span(ok: list[bool]) -> tuple[int, int]:
-    return ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+def _span(ok: list[bool], blocks: list[_Block] | None = None, title_words: int = 0) -> tuple[int, int]:
+    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+    if blocks is not None and blocks[first].words < title_words and first < last:
+        first = ok.index(True, first + 1)  # a short first agreed block is a title: the body starts after it
+    return first, last
 
 
 def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     """Merge readability's and trafilatura's texts: blocks both keep, in readability's order, plus the blocks only
     one of them keeps when they are long enough for where they sit and carry no boilerplate marker. A block repeated
-    more often than the other extractor repeats it (a caption under every photo) is kept once."""
+    more often than the other extractor repeats it (a caption under every photo) is kept once, unless it is under
+    `repeat_min` words (list items, labels). Thresholds: `Knobs`, tuned on the article benchmark's dev half and the
+    37 readability pages (bench/RESULTS.md, issue 18)."""
     knobs = knobs or Knobs()
     r_text = readable.text
     rb, tb = _blocks(r_text), _blocks(precise)
@@ -250,8 +294,8 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     t_ok = [b.agreed >= knobs.agree for b in tb]
     if max(r_in_t, t_in_r) < knobs.agree or not any(r_ok) or not any(t_ok):  # different blocks: pick one
         return precise if readable.link_share > 0.3 or t_words > r_words else r_text
-    r_first, r_last = _span(r_ok)
-    t_first, t_last = _span(t_ok)
+    r_first, r_last = _span(r_ok, rb, knobs.title_words)
+    t_first, t_last = _span(t_ok, tb, knobs.title_words)
     # trafilatura-only blocks go after the readability block that holds the agreed block before them
     inserts: dict[int, list[tuple[_Block, bool]]] = {}
     where: dict[tuple[str, ...], int] = {}  # shingle -> the first readability block that holds it
@@ -277,6 +321,8 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     def fresh(block: _Block, other_counts: Counter[str], agreed: bool) -> bool:
         """False for a repeat beyond what the other extractor has (a caption under every photo)."""
         seen[block.key] += 1
+        if block.words < knobs.repeat_min:
+            return True
         if not agreed and block.shingles and len(block.shingles & emitted) >= 0.5 * len(block.shingles):
             return False  # a near-copy of what is already out: the same caption rendered twice
         return block.words >= knobs.repeat_words or seen[block.key] <= max(1, other_counts[block.key])
@@ -288,9 +334,14 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     def flush() -> None:
         nonlocal run
         marked = [furniture(b) for b in run]
-        kept = [] if knobs.marker_drops_run and any(marked) else [b for b, m in zip(run, marked, strict=True) if not m]
+        kept = [b for b, m in zip(run, marked, strict=True) if not m]
         table = knobs.keep_tables and run_mid and any(" | " in b.text for b in kept)
-        if table or sum(b.words for b in kept) >= run_need:
+        # a credit or share line marks its run as furniture (a caption beside its credit), unless the run holds a
+        # table or a paragraph of prose
+        if knobs.marker_drops_run and any(marked) and not table and max(b.words for b in run) < knobs.prose_words:
+            kept = []
+        teasers = not run_mid and kept and max(b.words for b in kept) < knobs.edge_block
+        if table or (sum(b.words for b in kept) >= run_need and not teasers):
             out.extend(b.text for b in kept)
             emitted.update(*(b.shingles for b in kept))
         run = []
@@ -323,6 +374,19 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     return "\n\n".join(out)
 
 
+def merged(html: str) -> str:
+    """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
+    readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`."""
+    import trafilatura
+
+    tree = trafilatura.load_html(html)
+    if tree is None:  # not HTML to trafilatura: each extractor parses the string its own way
+        readable = _readable(html)
+        return choose(readable, precise_candidate(html, readable.text))
+    readable = _readable(copy.deepcopy(tree))
+    return choose(readable, precise_candidate(tree, readable.text))
+
+
 def main_text(html: str, extractor: str = "auto") -> str:
     """The page's main content as text; plain page text only when every extractor comes back empty."""
     if extractor == "readability":
@@ -333,7 +397,7 @@ def main_text(html: str, extractor: str = "auto") -> str:
         _installed("resiliparse")
         text = by_resiliparse(html)
     elif extractor == "auto":
-        text = choose(readability_candidate(html), by_trafilatura(html))
+        text = merged(html)
     else:
         raise ValueError(f"extractor: unknown {extractor!r}; expected one of {list(EXTRACTORS)}")
     return text or by_get_text(html)

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from formats.example import Example
-from formats.main_text import Readable, choose, main_text
+from formats.main_text import Readable, by_trafilatura, choose, main_text, precise_candidate, readability_candidate
 from formats.readers import read_source
 from formats.readers.html_reader import HtmlSource
 from tests.conftest import ROOT
@@ -65,6 +65,39 @@ def test_auto_keeps_code_block_fenced():
     assert "```" in text and "def height(m):\n    return m + 3" in text
 
 
+HIDDEN = '<div hidden><p>{}</p></div><div style="display: none"><p>{}</p></div>'.format(
+    "Hidden paragraph that readability drops from the tree it is given. " * 3,
+    "A second hidden paragraph, styled out of view and never meant to be read. " * 3)
+
+
+@pytest.mark.parametrize("page", [_page(), _page().replace("<article>", "<article>" + HIDDEN)])
+def test_one_parse_gives_what_two_parses_gave(page):
+    """The shared tree (readability drops hidden elements from its copy) changes nothing against parsing twice."""
+    assert main_text(page) == choose(readability_candidate(page), by_trafilatura(page))
+
+
+def test_trafilatura_full_cascade_runs_only_when_its_fast_pass_is_thin(monkeypatch):
+    import formats.main_text as main_text_module
+
+    full_runs: list[str] = []
+
+    def full(html, favor_precision=True):
+        full_runs.append(html)
+        return by_trafilatura(html, favor_precision)
+
+    monkeypatch.setattr(main_text_module, "by_trafilatura", full)
+    page = _page()
+    readable = readability_candidate(page).text
+    assert "Paragraph 7 of the report" in precise_candidate(page, readable) and not full_runs  # fast pass enough
+    short = "<html><body><article><p>One short line of text.</p></article></body></html>"
+    assert precise_candidate(short, readable) == by_trafilatura(short) and full_runs == [short]  # under 250 chars
+    assert precise_candidate(page, readable * 3) and len(full_runs) == 2  # readability's text over twice as long
+
+
+def test_text_that_is_not_html_still_comes_back():
+    assert "just a line of words" in main_text("just a line of words")
+
+
 def _texts(*blocks: str) -> str:
     return "\n\n".join(blocks)
 
@@ -89,6 +122,40 @@ def test_choose_drops_bylines_credits_and_repeated_captions_only_readability_kep
     assert "Photo: John Roe, AP" not in merged and "Share this article" not in merged
     assert "Jane Doe, Ap Staff Writer" not in merged  # short, before the first agreed block
     assert [b for b in merged if b.startswith("Paragraph")] == body
+
+
+def test_choose_drops_a_caption_with_its_credit_but_not_a_paragraph_beside_a_credit():
+    body = [_paragraph(i) for i in range(6)]
+    caption = ("Engineers inspect the damaged harbour wall in the rain on Monday morning, two days after the "
+               "second storm of the winter broke through the old sea defences")
+    extra = " ".join([PROSE] * 3)  # a paragraph of prose (over 60 words) only readability kept
+    merged = choose(Readable(_texts(*body[:3], caption, "Photo: John Roe, AP", *body[3:]), 0.0), _texts(*body))
+    assert caption not in merged  # the credit marks the caption beside it as furniture too
+    merged = choose(Readable(_texts(*body[:3], extra, "Photo: John Roe, AP", *body[3:]), 0.0), _texts(*body))
+    assert extra.strip() in merged and "Photo: John Roe" not in merged
+
+
+def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
+    body = [_paragraph(i) for i in range(6)]
+    readable = Readable(_texts("Harbour wall to be rebuilt", "Jane Doe, Harbour News Staff Writer",
+                               "Updated 5:27 am, Wednesday, November 20, 2019", *body), 0.0)
+    merged = choose(readable, _texts("Harbour wall to be rebuilt", *body)).split("\n\n")
+    assert merged == ["Harbour wall to be rebuilt", *body]
+
+
+def test_choose_drops_a_list_of_teasers_after_the_article_but_keeps_a_last_paragraph():
+    body = [_paragraph(i) for i in range(6)]
+    teasers = [f"Story {n}: the council plans {n} new things for the town" for n in range(8)]  # 10 words each
+    merged = choose(Readable(_texts(*body, *teasers), 0.0), _texts(*body))
+    assert merged == _texts(*body)
+    last = " ".join([PROSE] * 3)
+    assert choose(Readable(_texts(*body, last), 0.0), _texts(*body)).endswith(last.strip())
+
+
+def test_choose_keeps_short_repeated_list_items():
+    body = [_paragraph(i) for i in range(4)]
+    readable = Readable(_texts(*body[:2], "Links", *["link"] * 5, *body[2:]), 0.0)
+    assert choose(readable, _texts(*body[:2], "Links", *body[2:])).split("\n\n").count("link") == 5
 
 
 def test_choose_keeps_readability_when_trafilatura_found_a_fragment():
