@@ -82,8 +82,24 @@ def normalise(text: str) -> str:
     return text.casefold()
 
 
+# Decoration a model puts around an edge sentence ("**Sure!**", "Hope that helps! 😊", "Certainly :)", "好的～"):
+# it carries no words, so edge rules are matched with it read as a comma (and dashes too).
+_DECORATION = re.compile("(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#]+"
+                         "|(?<!\\w)[:;]-?[)(DPp](?!\\w)|\\^_?\\^|\\s*[—–]+\\s*|\\s+-\\s+|\\s*~+\\s*)+")
+_MARK = "\x00"
+_TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), ""),
+         (re.compile(r"(?<=[,.!?:;。])\x00(?=[\u3400-\u9fff])|\x00(?=[,.!?:;。])"), ""),
+         (re.compile(r"(?<=[,.!?:;。])\x00"), " "),
+         (re.compile(r"(?<=[\u3400-\u9fff])\x00|\x00(?=[\u3400-\u9fff])"), ","), (re.compile(r"\x00"), ", ")]
+
+
 def _masked(sentence: str) -> str:
-    return _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
+    masked = _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
+    if _DECORATION.search(masked):
+        masked = _DECORATION.sub(_MARK, masked)
+        for pattern, repl in _TIDY:
+            masked = pattern.sub(repl, masked)
+    return masked.strip()
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ class Rule:
     needs_more: bool = False  # an edge rule that only hits when more text follows (a lead-in announces something)
     at_edge: bool = False  # prefilter only at the field's very start (opener) / end (closer): see candidates()
     rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
+    joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -147,6 +164,10 @@ class Rule:
         if self.position == "anywhere":
             return self.compiled.search(normalised_sentence)
         return self.compiled.fullmatch(normalised_sentence)
+
+
+_GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
+GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
 
 @dataclass(frozen=True)
@@ -348,22 +369,50 @@ class SlopMatcher:
             rest = normalised[match.end():]
             if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
                 continue
-            colons = match.group(0).count(":")
+            after = rest.count(":")  # counted from the end: decoration (":)") may hide a colon before it
             start, end = span
-            for pos in range(start, end):  # the same colon in the original text (NFKC maps ： to :)
+            for pos in range(end - 1, start - 1, -1):  # the same colon in the original text (NFKC maps ： to :)
                 if text[pos] in ":：":
-                    colons -= 1
-                    if colons == 0:
+                    if after == 0:
                         return rule, (start, pos + 1)
+                    after -= 1
         return None
 
     @staticmethod
     def _first(rules: list[Rule], normalised: str, last: bool = False) -> Rule | None:
+        joined = None
         for rule in rules:
             if rule.needs_more and last:
                 continue  # a lead-in with nothing after it is the answer
-            if rule.matches(normalised):
-                return rule
+            if (joined is None or not rule.joins_run) and rule.matches(normalised):
+                if not rule.joins_run:
+                    return rule  # a model rule names the sentence before a human formula does
+                joined = rule
+        return joined
+
+    @staticmethod
+    def _close_run(run: list[tuple[int, Hit]], hits: list[Hit], taken: set[int]) -> None:
+        """Keep an edge run only as far as it holds boilerplate of its own: decoration ("😊") and human formulae
+        (`joins_run` rules: "Best regards," "祝您身体健康") go only outside a model sentence of the run, never alone."""
+        while run and run[-1][1].rule.joins_run:
+            run.pop()  # innermost: a formula right by the answer ("…早日康复。" + model closer) is the author's own
+        for i, hit in run:
+            hits.append(hit)
+            taken.add(i)
+
+    @staticmethod
+    def _glued_closer(rules: list[Rule], text: str, span: tuple[int, int]) -> tuple[Rule, tuple[int, int]] | None:
+        """A closer glued to a last line that has no full stop ("Return the file path Hope this helps!"): the tail
+        from a capitalised word after a plain space, at most GLUED_WORDS words, matched as a sentence of its own."""
+        start, end = span
+        sentence = text[start:end]
+        for match in _GLUED.finditer(sentence):
+            tail = sentence[match.end():]
+            if len(tail.split()) > GLUED_WORDS:
+                continue
+            rule = SlopMatcher._first(rules, _masked(tail))
+            if rule is not None and not rule.joins_run:
+                return rule, (start + match.end(), end)
         return None
 
     def find(self, fld: str, text: str) -> list[Hit]:
@@ -384,26 +433,37 @@ class SlopMatcher:
         hits: list[Hit] = []
         taken: set[int] = set()
         if groups["opener"]:
+            run: list[tuple[int, Hit]] = []
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
                 if text[spans[i - 1][1] if i else 0:spans[i][0]].strip():
                     break  # a code block stands before it: "Output:" after code labels the code's output
+                if not masked(i) and i < len(spans) - 1:  # "🙌" alone: decoration, part of the run around it
+                    run.append((i, Hit(_DECOR_RULE, fld, spans[i], text[slice(*spans[i])])))
+                    continue
                 rule = self._first(groups["opener"], masked(i), i == len(spans) - 1)
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
-                        hits.append(Hit(lead[0], fld, lead[1], text[slice(*lead[1])]))
+                        run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                     break
-                hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-                taken.add(i)
+                run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
+            self._close_run(run, hits, taken)
         if groups["closer"]:
+            run = []
             for i in range(len(spans) - 1, -1, -1):
                 if i in taken or text[spans[i][1]:spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip():
                     break  # a code block stands after it: not the end of the answer
+                if not masked(i):  # "😊" alone after "Hope that helps!": decoration
+                    run.append((i, Hit(_DECOR_RULE, fld, spans[i], text[slice(*spans[i])])))
+                    continue
                 rule = self._first(groups["closer"], masked(i))
                 if rule is None:
+                    glued = self._glued_closer(groups["closer"], text, spans[i])
+                    if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
+                        run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
                     break
-                hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-                taken.add(i)
+                run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
+            self._close_run(run, hits, taken)
         if groups["anywhere"]:
             for i in range(len(spans)):
                 if i in taken:
@@ -420,6 +480,8 @@ class SlopMatcher:
         return hits
 
 
+_DECOR_RULE = Rule("slop.decoration", "decoration", "\\x00", position="anywhere", joins_run=True,
+                   description="an emoji or emoticon alone between boilerplate sentences")
 KEPT_WHOLE = "slop.kept-whole"  # the flag of a row whose strip would have emptied it: kept as it came
 FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free (noise.filler drops such rows)
 # Where an identity clause may end: a contrast ("…, but <answer>") anywhere after it, or the comma that closes
@@ -457,6 +519,39 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
 _CJK_RUN = re.compile("[\u3400-\u9fff]")
 
 
+# The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell you
+# that", "generally speaking,", "Based on my training data:", "不过据我所知，", "一般来说，"): it goes with the disclaimer.
+_BRIDGE_EN = re.compile(
+    r"\s*(?:(?:but|however|that said|still|yet)\b,?\s*)?(?:(?:(?:from|based on) (?:what i (?:know|understand|can tell)|"
+    r"(?:my |general |common |public(?:ly available)? )?(?:knowledge|understanding|training(?: data)?|information|"
+    r"documentation)(?: available)?)|as far as i (?:know|can tell|am aware|'m aware)|to (?:the best of )?my knowledge|"
+    r"generally(?: speaking)?|in general|typically|usually|broadly speaking|"
+    r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|i can (?:only |still )?(?:explain|share) that|"
+    r"i(?:'ll| will| would| can) (?:note|say|mention|point out|add) that|i can (?:only |still )?(?:tell|say) you that|"
+    r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
+    re.IGNORECASE)
+_BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|一般(?:来说|而言|情况下)|"
+                        r"通常(?:来说|而言)?|总体(?:来说|而言)|我可以(?:告诉你|告诉您|说)|从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))"
+                        r"[,，:：]?)+")
+# what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
+_CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}|[^,;:.!?\n]{0,3})"
+                          r"(?=[,，;；])")
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A cut point made by hand (identity clause plus its bridge), shaped like the re.Match the loop uses."""
+
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+
 def _substantive(text: str) -> bool:
     """Enough left to be an answer: four words, or eight Chinese characters."""
     return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
@@ -475,6 +570,11 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
     cut_re = _CUT_ZH if cjk else _CUT_EN
     contrasts = list(cut_re.finditer(sentence, max(0, offset - 1)))
     own = (_COMMA.match(sentence, max(0, offset - 1)) or _COMMA.match(sentence, offset)) if offset else None
+    if own is None and offset:
+        # "While I am an AI and cannot give opinions, <answer>": the clause runs on to its own comma
+        tail = _CLAUSE_TAIL.match(sentence, offset)
+        if tail is not None:
+            own = _COMMA.match(sentence, tail.end())
     plain = [own] if own is not None and (not contrasts or contrasts[0].start() > own.start()) else []
     tried: set[int] = set()
     while True:
@@ -484,6 +584,12 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         cut = min(candidates, key=lambda c: (c.start(), c in plain))  # at one comma, the contrast cuts further
         tried.add(cut.end())
         rest = sentence[cut.end():]
+        bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(rest)
+        if bridge is not None and _substantive(rest[bridge.end():]):
+            # "…, but from what I know, <answer>" / "…，不过据我所知，<answer>": the hedge bridges to the answer
+            cut = _Cut(cut.start(), cut.end() + bridge.end())
+            rest = rest[bridge.end():]
+            plain, contrasts = [], []
         if not rest.strip() or not _substantive(rest):
             break
         # After a plain comma, anything in the first person or about what the model cannot do still belongs to the
