@@ -166,6 +166,7 @@ class Rule:
         return self.compiled.fullmatch(normalised_sentence)
 
 
+_SPACES = re.compile(r" +")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -334,14 +335,20 @@ class SlopMatcher:
         for i, starts in windows.items():
             rule, end = scoped[i], -1
             if rule.position == "whole":
-                if len(normalised) <= WHOLE_CHARS and rule.loose.match(normalised):
+                if len(normalised) <= WHOLE_CHARS and (rule.loose.match(normalised)
+                                                       or rule.loose.match(_masked(normalised))):
                     found.append(i)
                 continue
             if rule.at_edge:
                 # A run of openers starts at the field's first sentence and a run of closers ends at its last,
                 # and apply_slop matches again after each cut: the rule can only matter right at the edge.
-                if rule.loose.match(normalised) if rule.position == "opener" \
-                        else rule.compiled.fullmatch(_last_sentence(normalised)):
+                if rule.position == "opener":
+                    hit = rule.loose.match(normalised) or rule.loose.match(_masked(normalised[:EDGE_CHARS]))
+                else:
+                    last = _masked(_last_sentence(normalised))
+                    hit = rule.compiled.fullmatch(last) or any(  # or a closer glued to an unpunctuated last line
+                        rule.compiled.fullmatch(last[m.end():]) for m in _SPACES.finditer(last, max(0, len(last) - 120)))
+                if hit:
                     found.append(i)
                 continue
             for start in starts:  # in ascending order, as the automaton reports them
@@ -395,6 +402,8 @@ class SlopMatcher:
         """Keep an edge run only as far as it holds boilerplate of its own: decoration ("😊") and human formulae
         (`joins_run` rules: "Best regards," "祝您身体健康") go only outside a model sentence of the run, never alone."""
         while run and run[-1][1].rule.joins_run:
+            if len(run) > 1 and run[-2][1].rule.id.endswith(".signature"):
+                break  # "Best regards,\nYour AI Assistant": the sign-off goes with the model's signature
             run.pop()  # innermost: a formula right by the answer ("…早日康复。" + model closer) is the author's own
         for i, hit in run:
             hits.append(hit)
@@ -471,11 +480,14 @@ class SlopMatcher:
                 rule = self._first(groups["anywhere"], masked(i))
                 if rule is not None:
                     hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-        if groups["whole"] and not any(h.rule.action == "drop" for h in hits):  # named rules name a drop first
-            whole = _masked(text)
-            for rule in groups["whole"]:
-                if rule.compiled.fullmatch(whole):
-                    return [Hit(rule, fld, (0, len(text)), text)]
+        if groups["whole"]:
+            # the whole answer is a refusal: dropped, even where a rescuable rule named its first sentence (what
+            # follows it is more refusal, not an answer); a named drop that is not rescued names the drop first
+            if not any(h.rule.action == "drop" and not h.rule.rescue for h in hits):
+                whole = _masked(text)
+                for rule in groups["whole"]:
+                    if rule.compiled.fullmatch(whole):
+                        return [Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         return hits
 
@@ -519,23 +531,25 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
 _CJK_RUN = re.compile("[\u3400-\u9fff]")
 
 
-# The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell you
-# that", "generally speaking,", "Based on my training data:", "不过据我所知，", "一般来说，"): it goes with the disclaimer.
+# The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell
+# you that", "generally speaking,", "Based on my training data:", "不过据我所知，", "一般来说，"): it goes with the
+# disclaimer.
 _BRIDGE_EN = re.compile(
     r"\s*(?:(?:but|however|that said|still|yet)\b,?\s*)?(?:(?:(?:from|based on) (?:what i (?:know|understand|can tell)|"
     r"(?:my |general |common |public(?:ly available)? )?(?:knowledge|understanding|training(?: data)?|information|"
     r"documentation)(?: available)?)|as far as i (?:know|can tell|am aware|'m aware)|to (?:the best of )?my knowledge|"
     r"generally(?: speaking)?|in general|typically|usually|broadly speaking|"
-    r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|i can (?:only |still )?(?:explain|share) that|"
+    r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|"
+    r"i can (?:only |still )?(?:explain|share) that|"
     r"i(?:'ll| will| would| can) (?:note|say|mention|point out|add) that|i can (?:only |still )?(?:tell|say) you that|"
     r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
     re.IGNORECASE)
-_BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|一般(?:来说|而言|情况下)|"
-                        r"通常(?:来说|而言)?|总体(?:来说|而言)|我可以(?:告诉你|告诉您|说)|从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))"
-                        r"[,，:：]?)+")
+_BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
+                        r"一般(?:来说|而言|情况下)|通常(?:来说|而言)?|总体(?:来说|而言)|我可以(?:告诉你|告诉您|说)|"
+                        r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")
 # what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
-_CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}|[^,;:.!?\n]{0,3})"
-                          r"(?=[,，;；])")
+_CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}"
+                          r"|[^,;:.!?\n]{0,3})(?=[,，;；])")
 
 
 @dataclass(frozen=True)
