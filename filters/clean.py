@@ -152,6 +152,10 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if not hits:
                 break
             rescued: list[tuple[Hit, str]] = []
+            if any(h.rule.position == "whole" and h.rule.action == "drop" for h in hits):
+                hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal: no rescue
+                ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                return False
             for hit in hits:
                 if hit.rule.action == "drop":
                     cut = rescue(text, hit) if hit.rule.rescue else None

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import ahocorasick_rs
 import yaml
@@ -52,6 +52,7 @@ _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9
 # Opener/closer keywords only count within this many characters of the start/end, so a long answer's middle
 # cannot wake up an edge rule. (More than this much stacked boilerplate at one edge is not peeled in one pass.)
 EDGE_CHARS = 1000
+AT_EDGE_CHARS = 300  # an at_edge rule matches the first / last sentence only: its keyword lies this near the edge
 LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
 WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only look at fields this short
@@ -84,8 +85,8 @@ def normalise(text: str) -> str:
 
 # Decoration a model puts around an edge sentence ("**Sure!**", "Hope that helps! 😊", "Certainly :)", "好的～"):
 # it carries no words, so edge rules are matched with it read as a comma (and dashes too).
-_DECORATION = re.compile("(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#]+"
-                         "|(?<!\\w)[:;]-?[)(DPp](?!\\w)|\\^_?\\^|\\s*[—–]+\\s*|\\s+-\\s+|\\s*~+\\s*)+")
+_DECORATION = re.compile("(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#—–~]"
+                         "|(?<!\\w)[:;]-?[)(DPp](?!\\w)|\\^_?\\^| - )+")
 _MARK = "\x00"
 _TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), ""),
          (re.compile(r"(?<=[,.!?:;。])\x00(?=[\u3400-\u9fff])|\x00(?=[,.!?:;。])"), ""),
@@ -93,9 +94,17 @@ _TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), 
          (re.compile(r"(?<=[\u3400-\u9fff])\x00|\x00(?=[\u3400-\u9fff])"), ","), (re.compile(r"\x00"), ", ")]
 
 
+def _decorated(text: str) -> bool:
+    """Cheap test first: ASCII text can only hold the ASCII decorations."""
+    if text.isascii() and not ("*" in text or ":" in text or ";" in text or "#" in text or "^" in text
+                               or " - " in text):
+        return False
+    return _DECORATION.search(text) is not None
+
+
 def _masked(sentence: str) -> str:
     masked = _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
-    if _DECORATION.search(masked):
+    if _decorated(masked):
         masked = _DECORATION.sub(_MARK, masked)
         for pattern, repl in _TIDY:
             masked = pattern.sub(repl, masked)
@@ -166,7 +175,6 @@ class Rule:
         return self.compiled.fullmatch(normalised_sentence)
 
 
-_SPACES = re.compile(r" +")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -316,8 +324,8 @@ class SlopMatcher:
         automaton, owners, always, word_start = self._automaton[fld]
         scoped = self._by_field[fld]
         windows: dict[int, list[int]] = {}
+        edges: dict[str, Any] = {}  # the masked head / last sentence / glued tails, computed once per field
         if automaton is not None:
-            tail = len(normalised) - EDGE_CHARS
             try:
                 matches = automaton.find_matches_as_indexes(normalised, overlapping=True)
             except UnicodeEncodeError:  # lone surrogates: same length with U+FFFD, so positions still hold
@@ -327,27 +335,42 @@ class SlopMatcher:
                     continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
                     position = scoped[i].position
-                    if (position in ("opener", "whole") and start > EDGE_CHARS) \
-                            or (position == "closer" and start < tail):
+                    reach = AT_EDGE_CHARS if scoped[i].at_edge else EDGE_CHARS
+                    if (position in ("opener", "whole") and start > reach) \
+                            or (position == "closer" and start < len(normalised) - reach):
                         continue
                     windows.setdefault(i, []).append(start)
         found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
         for i, starts in windows.items():
             rule, end = scoped[i], -1
             if rule.position == "whole":
-                if len(normalised) <= WHOLE_CHARS and (rule.loose.match(normalised)
-                                                       or rule.loose.match(_masked(normalised))):
+                if len(normalised) > WHOLE_CHARS:
+                    continue
+                if "whole" not in edges:  # decoration ("Apologies — I can't …") read as commas, as find() does
+                    edges["whole"] = _masked(normalised) if _decorated(normalised) else normalised
+                if rule.loose.match(normalised) or rule.loose.match(edges["whole"]):
                     found.append(i)
                 continue
             if rule.at_edge:
                 # A run of openers starts at the field's first sentence and a run of closers ends at its last,
                 # and apply_slop matches again after each cut: the rule can only matter right at the edge.
                 if rule.position == "opener":
-                    hit = rule.loose.match(normalised) or rule.loose.match(_masked(normalised[:EDGE_CHARS]))
+                    hit = rule.loose.match(normalised)
+                    if not hit:
+                        if "head" not in edges:
+                            head = normalised[:AT_EDGE_CHARS]
+                            edges["head"] = _masked(head) if _decorated(head) else None
+                        hit = edges["head"] is not None and rule.loose.match(edges["head"])
                 else:
-                    last = _masked(_last_sentence(normalised))
-                    hit = rule.compiled.fullmatch(last) or any(  # or a closer glued to an unpunctuated last line
-                        rule.compiled.fullmatch(last[m.end():]) for m in _SPACES.finditer(last, max(0, len(last) - 120)))
+                    if "last" not in edges:
+                        last = _last_sentence(normalised)
+                        last = edges["last"] = _masked(last) if _decorated(last) else last
+                        # a closer glued to an unpunctuated last line: the tails after each of its last spaces
+                        words = last.split(" ")
+                        edges["tails"] = [" ".join(words[-n:]) for n in range(min(GLUED_WORDS, len(words) - 1), 0, -1)
+                                          if words[-n][:1].isalpha()]
+                    hit = rule.compiled.fullmatch(edges["last"]) \
+                        or any(rule.compiled.fullmatch(t) for t in edges["tails"])
                 if hit:
                     found.append(i)
                 continue
@@ -415,12 +438,12 @@ class SlopMatcher:
         from a capitalised word after a plain space, at most GLUED_WORDS words, matched as a sentence of its own."""
         start, end = span
         sentence = text[start:end]
-        for match in _GLUED.finditer(sentence):
+        for match in _GLUED.finditer(sentence, max(0, len(sentence) - 12 * GLUED_WORDS)):
             tail = sentence[match.end():]
-            if len(tail.split()) > GLUED_WORDS:
-                continue
+            if tail.count(" ") >= GLUED_WORDS or " " not in tail.strip():
+                continue  # one glued word ("… is called Assistant") is the sentence's own
             rule = SlopMatcher._first(rules, _masked(tail))
-            if rule is not None and not rule.joins_run:
+            if rule is not None and not rule.joins_run and not rule.id.endswith(".signature"):
                 return rule, (start + match.end(), end)
         return None
 
@@ -486,8 +509,9 @@ class SlopMatcher:
             if not any(h.rule.action == "drop" and not h.rule.rescue for h in hits):
                 whole = _masked(text)
                 for rule in groups["whole"]:
-                    if rule.compiled.fullmatch(whole):
-                        return [Hit(rule, fld, (0, len(text)), text)]
+                    if rule.compiled.fullmatch(whole):  # a named drop first, so the ledger names the family
+                        named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
+                        return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         return hits
 

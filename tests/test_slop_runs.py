@@ -109,4 +109,20 @@ def test_whole_refusal_dropped(refusal):
 
 def test_human_formula_alone_is_kept_but_goes_inside_a_model_block():
     assert run("多喝水。祝您身体健康！")[0] == "多喝水。祝您身体健康！"
-    assert run("多喝水。祝您身体健康！希望对您有帮助！")[0] == "多喝水。祝您身体健康！"  # next to the answer: the doctor's
+    # right by the answer, the formula is the doctor's own; after the model's closer, it is the model's
+    assert run("多喝水。祝您身体健康！希望对您有帮助！")[0] == "多喝水。祝您身体健康！"
+
+
+@pytest.mark.parametrize(("instruction", "output"), [
+    ("Calculate the simple interest on a $1,000 deposit at 5% per year.",
+     "Since you didn't specify the number of years, let's assume 1 year. Simple interest = $50."),
+    ("Extract the invoice number from the email. If there is none, output N/A.", "N/A"),
+    ("计算每月还款额。", "你没有提供贷款期限，这里假设为30年：月供约为2445元。"),
+])
+def test_answers_the_prompt_asked_for_are_kept(instruction, output):
+    assert run(output, instruction)[0] == output
+
+
+def test_placeholder_and_missing_input_still_drop_without_the_prompt_asking():
+    assert run("N/A", "Summarise the article.")[0] is None
+    assert run("You didn't provide the text to summarise.", "Summarise the text.")[0] is None
