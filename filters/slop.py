@@ -394,9 +394,12 @@ class SlopMatcher:
             if rule.category not in ("opener", "lead-in"):
                 continue
             match = rule.compiled.match(normalised)
-            if match is None or not match.group(0).endswith(":"):
+            if match is None or ":" not in match.group(0):
                 continue
-            rest = normalised[match.end():]
+            colon = match.group(0).rindex(":") + 1  # a vocabulary rule may run on past the colon ("解答:你…")
+            if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
+                continue
+            rest = normalised[colon:]
             if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
                 continue
             after = rest.count(":")  # counted from the end: decoration (":)") may hide a colon before it
@@ -569,6 +572,8 @@ _BRIDGE_EN = re.compile(
     r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
     re.IGNORECASE)
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
+                        r"(?:根据|基于)(?:常识|已有(?:的)?知识|一般(?:的)?(?:医学)?(?:知识|常识))|"
+                        r"从一般(?:的)?(?:医学)?(?:知识|常识|角度)(?:来看|来说|上讲)|"
                         r"一般(?:来说|而言|情况下)|通常(?:来说|而言)?|总体(?:来说|而言)|我可以(?:告诉你|告诉您|说)|"
                         r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")
 # what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
