@@ -364,6 +364,8 @@ class SlopMatcher:
                 else:
                     if "last" not in edges:
                         last = _last_sentence(normalised)
+                        if last and not _masked(last):  # "Hope that helps! 😊": the sentence before the emoji
+                            last = _last_sentence(normalised[:normalised.rstrip().rfind(last)])
                         last = edges["last"] = _masked(last) if _decorated(last) else last
                         # a closer glued to an unpunctuated last line: the tails after each of its last spaces
                         words = last.split(" ")
@@ -399,10 +401,10 @@ class SlopMatcher:
             colon = match.group(0).rindex(":") + 1  # a vocabulary rule may run on past the colon ("解答:你…")
             if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
-            rest = normalised[colon:]
-            if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
+            rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
+            if len(rest.strip()) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
                 continue
-            after = rest.count(":")  # counted from the end: decoration (":)") may hide a colon before it
+            after = normalised[colon:].count(":")  # counted from the end: decoration (":)") may hide a colon
             start, end = span
             for pos in range(end - 1, start - 1, -1):  # the same colon in the original text (NFKC maps ： to :)
                 if text[pos] in ":：":
