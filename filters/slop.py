@@ -175,6 +175,7 @@ class Rule:
         return self.compiled.fullmatch(normalised_sentence)
 
 
+_FIRST_END = re.compile(r"[.!?。\n]+")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -356,6 +357,12 @@ class SlopMatcher:
                 # and apply_slop matches again after each cut: the rule can only matter right at the edge.
                 if rule.position == "opener":
                     hit = rule.loose.match(normalised)
+                    if not hit and "second" not in edges:
+                        # after a short first sentence ("好！", "Yes!", "你好呀！") that may join the run
+                        end = _FIRST_END.search(normalised, 0, 40)
+                        edges["second"] = normalised[end.end():].lstrip() if end else ""
+                    if not hit and edges["second"]:
+                        hit = rule.loose.match(edges["second"])
                     if not hit:
                         if "head" not in edges:
                             head = normalised[:AT_EDGE_CHARS]
@@ -368,11 +375,15 @@ class SlopMatcher:
                             last = _last_sentence(normalised[:normalised.rstrip().rfind(last)])
                         last = edges["last"] = _masked(last) if _decorated(last) else last
                         # a closer glued to an unpunctuated last line: the tails after each of its last spaces
+                        # a human formula as the last sentence ("…有帮助。祝您健康！"): the model closer before it
+                        head = normalised.rstrip()[:len(normalised.rstrip()) - len(last)] if last else ""
+                        edges["prev"] = _last_sentence(head) if head.strip() else ""
                         words = last.split(" ")
                         edges["tails"] = [" ".join(words[-n:]) for n in range(min(GLUED_WORDS, len(words) - 1), 0, -1)
                                           if words[-n][:1].isalpha()]
                     hit = rule.compiled.fullmatch(edges["last"]) \
-                        or any(rule.compiled.fullmatch(t) for t in edges["tails"])
+                        or any(rule.compiled.fullmatch(t) for t in edges["tails"]) \
+                        or (edges["prev"] and rule.compiled.fullmatch(edges["prev"]))
                 if hit:
                     found.append(i)
                 continue
@@ -576,7 +587,7 @@ _BRIDGE_EN = re.compile(
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
                         r"(?:根据|基于)(?:常识|已有(?:的)?知识|一般(?:的)?(?:医学)?(?:知识|常识))|"
                         r"从一般(?:的)?(?:医学)?(?:知识|常识|角度)(?:来看|来说|上讲)|"
-                        r"一般(?:来说|而言|情况下)|通常(?:来说|而言)?|总体(?:来说|而言)|我可以(?:告诉你|告诉您|说)|"
+                        r"我可以(?:告诉你|告诉您|说)|"
                         r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")
 # what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
 _CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}"
