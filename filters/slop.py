@@ -286,6 +286,7 @@ class SlopMatcher:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._by_field: dict[str, list[Rule]] = {}
+        self._edges: dict[str, list[tuple[int, int]]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
                                          list[bool]]] = {}
         for fld in FIELDS:
@@ -305,6 +306,9 @@ class SlopMatcher:
             word_start = [k[:1].isascii() and k[:1].isalnum() and all(scoped[i].lang not in _CJK_LANGS for i in owner)
                           for k, owner in literals.items()]
             self._automaton[fld] = (automaton, list(literals.values()), always, word_start)
+            # per rule: 1 opener/whole, 2 closer, 0 anywhere; and how near the edge its keyword must lie
+            self._edges[fld] = [(1 if r.position in ("opener", "whole") else 2 if r.position == "closer" else 0,
+                                 AT_EDGE_CHARS if r.at_edge else EDGE_CHARS) for r in scoped]
 
     def fields(self) -> list[str]:
         return list(self._by_field)
@@ -324,6 +328,7 @@ class SlopMatcher:
         keyword and ends at most KEYWORD_AHEAD after it (the rule tests hold every rule to that)."""
         automaton, owners, always, word_start = self._automaton[fld]
         scoped = self._by_field[fld]
+        edge_of, size = self._edges[fld], len(normalised)
         windows: dict[int, list[int]] = {}
         edges: dict[str, Any] = {}  # the masked head / last sentence / glued tails, computed once per field
         if automaton is not None:
@@ -335,10 +340,8 @@ class SlopMatcher:
                 if start and word_start[index] and normalised[start - 1].isalnum():
                     continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
-                    position = scoped[i].position
-                    reach = AT_EDGE_CHARS if scoped[i].at_edge else EDGE_CHARS
-                    if (position in ("opener", "whole") and start > reach) \
-                            or (position == "closer" and start < len(normalised) - reach):
+                    position, reach = edge_of[i]
+                    if (position == 1 and start > reach) or (position == 2 and start < size - reach):
                         continue
                     windows.setdefault(i, []).append(start)
         found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
@@ -360,9 +363,9 @@ class SlopMatcher:
                     if not hit and "second" not in edges:
                         # after a short first sentence ("好！", "Yes!", "你好呀！") that may join the run
                         end = _FIRST_END.search(normalised, 0, 40)
-                        edges["second"] = normalised[end.end():].lstrip() if end else ""
+                        edges["second"] = end.end() if end else 0
                     if not hit and edges["second"]:
-                        hit = rule.loose.match(edges["second"])
+                        hit = rule.loose.match(normalised, edges["second"])
                     if not hit:
                         if "head" not in edges:
                             head = normalised[:AT_EDGE_CHARS]
@@ -376,7 +379,8 @@ class SlopMatcher:
                         last = edges["last"] = _masked(last) if _decorated(last) else last
                         # a closer glued to an unpunctuated last line: the tails after each of its last spaces
                         # a human formula as the last sentence ("…有帮助。祝您健康！"): the model closer before it
-                        head = normalised.rstrip()[:len(normalised.rstrip()) - len(last)] if last else ""
+                        bound = len(normalised.rstrip()) - len(last)
+                        head = normalised[max(0, bound - AT_EDGE_CHARS):bound] if last else ""
                         edges["prev"] = _last_sentence(head) if head.strip() else ""
                         words = last.split(" ")
                         edges["tails"] = [" ".join(words[-n:]) for n in range(min(GLUED_WORDS, len(words) - 1), 0, -1)
