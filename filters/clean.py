@@ -77,6 +77,10 @@ def _build_matcher(settings: SlopSettings, base_dir: Path | None) -> SlopMatcher
             on = False
         if on:
             chosen.append(rule if rule.enabled else dataclasses.replace(rule, enabled=True))
+        elif rule.category == "human-closing" and rule.category not in settings.disable_categories \
+                and rule.id not in settings.disable_rules:
+            # off on its own (people write "Best regards" and "祝您早日康复"), but part of a model closing block
+            chosen.append(dataclasses.replace(rule, enabled=True, joins_run=True))
     return SlopMatcher(chosen)
 
 
@@ -139,6 +143,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 if exempt is None:
                     exempt = exempt_categories(f"{example.instruction}\n{example.input}")
                 hits = [h for h in hits if h.rule.category not in exempt]
+                if not any(not h.rule.joins_run for h in hits):
+                    hits = []  # decoration or a human formula is only stripped with the model block around it
             if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
                 prompt = normalise(f"{example.instruction}\n{example.input}")
                 field_norm = normalise(text)
@@ -146,6 +152,10 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if not hits:
                 break
             rescued: list[tuple[Hit, str]] = []
+            if any(h.rule.position == "whole" and h.rule.action == "drop" for h in hits):
+                hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal: no rescue
+                ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                return False
             for hit in hits:
                 if hit.rule.action == "drop":
                     cut = rescue(text, hit) if hit.rule.rescue else None

@@ -111,7 +111,12 @@ _LONGEST_PLACEHOLDER = max(map(len, PLACEHOLDER_ANSWERS)) + 8
 def _empty(ex: Example, s: NoiseSettings) -> str | None:
     if len(ex.output) > _LONGEST_PLACEHOLDER:
         return None
-    return "output is empty or a placeholder" if normalise(ex.output).strip(" .。") in PLACEHOLDER_ANSWERS else None
+    answer = normalise(ex.output).strip(" .。")
+    if answer not in PLACEHOLDER_ANSWERS:
+        return None
+    if answer and re.search(rf"(?<!\w){re.escape(answer)}(?!\w)", normalise(f"{ex.instruction}\n{ex.input}")):
+        return None  # "If there is none, output N/A.": the prompt asked for exactly this answer
+    return "output is empty or a placeholder"
 
 
 def _too_short(ex: Example, s: NoiseSettings) -> str | None:

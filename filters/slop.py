@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import ahocorasick_rs
 import yaml
@@ -52,6 +52,7 @@ _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9
 # Opener/closer keywords only count within this many characters of the start/end, so a long answer's middle
 # cannot wake up an edge rule. (More than this much stacked boilerplate at one edge is not peeled in one pass.)
 EDGE_CHARS = 1000
+AT_EDGE_CHARS = 300  # an at_edge rule matches the first / last sentence only: its keyword lies this near the edge
 LEAD_IN_MIN_CHARS = 40  # what must follow a "Here's …:" lead-in inside one sentence for it to be stripped alone
 KEYWORD_BACK, KEYWORD_AHEAD = 160, 400  # how far a rule's hit may reach before / after its keyword
 WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only look at fields this short
@@ -82,8 +83,32 @@ def normalise(text: str) -> str:
     return text.casefold()
 
 
+# Decoration a model puts around an edge sentence ("**Sure!**", "Hope that helps! 😊", "Certainly :)", "好的～"):
+# it carries no words, so edge rules are matched with it read as a comma (and dashes too).
+_DECORATION = re.compile("(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#—–~]"
+                         "|(?<!\\w)[:;]-?[)(DPp](?!\\w)|\\^_?\\^| - )+")
+_MARK = "\x00"
+_TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), ""),
+         (re.compile(r"(?<=[,.!?:;。])\x00(?=[\u3400-\u9fff])|\x00(?=[,.!?:;。])"), ""),
+         (re.compile(r"(?<=[,.!?:;。])\x00"), " "),
+         (re.compile(r"(?<=[\u3400-\u9fff])\x00|\x00(?=[\u3400-\u9fff])"), ","), (re.compile(r"\x00"), ", ")]
+
+
+def _decorated(text: str) -> bool:
+    """Cheap test first: ASCII text can only hold the ASCII decorations."""
+    if text.isascii() and not ("*" in text or ":" in text or ";" in text or "#" in text or "^" in text
+                               or " - " in text):
+        return False
+    return _DECORATION.search(text) is not None
+
+
 def _masked(sentence: str) -> str:
-    return _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
+    masked = _QUOTED.sub(lambda m: "_" * len(m.group(0)), normalise(sentence)).strip()
+    if _decorated(masked):
+        masked = _DECORATION.sub(_MARK, masked)
+        for pattern, repl in _TIDY:
+            masked = pattern.sub(repl, masked)
+    return masked.strip()
 
 
 @dataclass(frozen=True)
@@ -102,6 +127,7 @@ class Rule:
     needs_more: bool = False  # an edge rule that only hits when more text follows (a lead-in announces something)
     at_edge: bool = False  # prefilter only at the field's very start (opener) / end (closer): see candidates()
     rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
+    joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -147,6 +173,11 @@ class Rule:
         if self.position == "anywhere":
             return self.compiled.search(normalised_sentence)
         return self.compiled.fullmatch(normalised_sentence)
+
+
+_FIRST_END = re.compile(r"[.!?。\n]+")
+_GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
+GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
 
 @dataclass(frozen=True)
@@ -255,6 +286,7 @@ class SlopMatcher:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._by_field: dict[str, list[Rule]] = {}
+        self._edges: dict[str, list[tuple[int, int]]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
                                          list[bool]]] = {}
         for fld in FIELDS:
@@ -274,6 +306,9 @@ class SlopMatcher:
             word_start = [k[:1].isascii() and k[:1].isalnum() and all(scoped[i].lang not in _CJK_LANGS for i in owner)
                           for k, owner in literals.items()]
             self._automaton[fld] = (automaton, list(literals.values()), always, word_start)
+            # per rule: 1 opener/whole, 2 closer, 0 anywhere; and how near the edge its keyword must lie
+            self._edges[fld] = [(1 if r.position in ("opener", "whole") else 2 if r.position == "closer" else 0,
+                                 AT_EDGE_CHARS if r.at_edge else EDGE_CHARS) for r in scoped]
 
     def fields(self) -> list[str]:
         return list(self._by_field)
@@ -293,9 +328,10 @@ class SlopMatcher:
         keyword and ends at most KEYWORD_AHEAD after it (the rule tests hold every rule to that)."""
         automaton, owners, always, word_start = self._automaton[fld]
         scoped = self._by_field[fld]
+        edge_of, size = self._edges[fld], len(normalised)
         windows: dict[int, list[int]] = {}
+        edges: dict[str, Any] = {}  # the masked head / last sentence / glued tails, computed once per field
         if automaton is not None:
-            tail = len(normalised) - EDGE_CHARS
             try:
                 matches = automaton.find_matches_as_indexes(normalised, overlapping=True)
             except UnicodeEncodeError:  # lone surrogates: same length with U+FFFD, so positions still hold
@@ -304,23 +340,55 @@ class SlopMatcher:
                 if start and word_start[index] and normalised[start - 1].isalnum():
                     continue  # "sure" inside "ensure", "personal" inside "impersonal": no rule starts there
                 for i in owners[index]:
-                    position = scoped[i].position
-                    if (position in ("opener", "whole") and start > EDGE_CHARS) \
-                            or (position == "closer" and start < tail):
+                    position, reach = edge_of[i]
+                    if (position == 1 and start > reach) or (position == 2 and start < size - reach):
                         continue
                     windows.setdefault(i, []).append(start)
         found = [i for i in always if i not in windows and scoped[i].loose.search(normalised)]
         for i, starts in windows.items():
             rule, end = scoped[i], -1
             if rule.position == "whole":
-                if len(normalised) <= WHOLE_CHARS and rule.loose.match(normalised):
+                if len(normalised) > WHOLE_CHARS:
+                    continue
+                if "whole" not in edges:  # decoration ("Apologies — I can't …") read as commas, as find() does
+                    edges["whole"] = _masked(normalised) if _decorated(normalised) else normalised
+                if rule.loose.match(normalised) or rule.loose.match(edges["whole"]):
                     found.append(i)
                 continue
             if rule.at_edge:
                 # A run of openers starts at the field's first sentence and a run of closers ends at its last,
                 # and apply_slop matches again after each cut: the rule can only matter right at the edge.
-                if rule.loose.match(normalised) if rule.position == "opener" \
-                        else rule.compiled.fullmatch(_last_sentence(normalised)):
+                if rule.position == "opener":
+                    hit = rule.loose.match(normalised)
+                    if not hit and "second" not in edges:
+                        # after a short first sentence ("好！", "Yes!", "你好呀！") that may join the run
+                        end = _FIRST_END.search(normalised, 0, 40)
+                        edges["second"] = end.end() if end else 0
+                    if not hit and edges["second"]:
+                        hit = rule.loose.match(normalised, edges["second"])
+                    if not hit:
+                        if "head" not in edges:
+                            head = normalised[:AT_EDGE_CHARS]
+                            edges["head"] = _masked(head) if _decorated(head) else None
+                        hit = edges["head"] is not None and rule.loose.match(edges["head"])
+                else:
+                    if "last" not in edges:
+                        last = _last_sentence(normalised)
+                        if last and not _masked(last):  # "Hope that helps! 😊": the sentence before the emoji
+                            last = _last_sentence(normalised[:normalised.rstrip().rfind(last)])
+                        last = edges["last"] = _masked(last) if _decorated(last) else last
+                        # a closer glued to an unpunctuated last line: the tails after each of its last spaces
+                        # a human formula as the last sentence ("…有帮助。祝您健康！"): the model closer before it
+                        bound = len(normalised.rstrip()) - len(last)
+                        head = normalised[max(0, bound - AT_EDGE_CHARS):bound] if last else ""
+                        edges["prev"] = _last_sentence(head) if head.strip() else ""
+                        words = last.split(" ")
+                        edges["tails"] = [" ".join(words[-n:]) for n in range(min(GLUED_WORDS, len(words) - 1), 0, -1)
+                                          if words[-n][:1].isalpha()]
+                    hit = rule.compiled.fullmatch(edges["last"]) \
+                        or any(rule.compiled.fullmatch(t) for t in edges["tails"]) \
+                        or (edges["prev"] and rule.compiled.fullmatch(edges["prev"]))
+                if hit:
                     found.append(i)
                 continue
             for start in starts:  # in ascending order, as the automaton reports them
@@ -343,27 +411,60 @@ class SlopMatcher:
             if rule.category not in ("opener", "lead-in"):
                 continue
             match = rule.compiled.match(normalised)
-            if match is None or not match.group(0).endswith(":"):
+            if match is None or ":" not in match.group(0):
                 continue
-            rest = normalised[match.end():]
-            if len(rest) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as three
+            colon = match.group(0).rindex(":") + 1  # a vocabulary rule may run on past the colon ("解答:你…")
+            if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
-            colons = match.group(0).count(":")
+            rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
+            if len(rest.strip()) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
+                continue
+            after = normalised[colon:].count(":")  # counted from the end: decoration (":)") may hide a colon
             start, end = span
-            for pos in range(start, end):  # the same colon in the original text (NFKC maps ： to :)
+            for pos in range(end - 1, start - 1, -1):  # the same colon in the original text (NFKC maps ： to :)
                 if text[pos] in ":：":
-                    colons -= 1
-                    if colons == 0:
+                    if after == 0:
                         return rule, (start, pos + 1)
+                    after -= 1
         return None
 
     @staticmethod
     def _first(rules: list[Rule], normalised: str, last: bool = False) -> Rule | None:
+        joined = None
         for rule in rules:
             if rule.needs_more and last:
                 continue  # a lead-in with nothing after it is the answer
-            if rule.matches(normalised):
-                return rule
+            if (joined is None or not rule.joins_run) and rule.matches(normalised):
+                if not rule.joins_run:
+                    return rule  # a model rule names the sentence before a human formula does
+                joined = rule
+        return joined
+
+    @staticmethod
+    def _close_run(run: list[tuple[int, Hit]], hits: list[Hit], taken: set[int]) -> None:
+        """Keep an edge run only as far as it holds boilerplate of its own: decoration ("😊") and human formulae
+        (`joins_run` rules: "Best regards," "祝您身体健康") go only outside a model sentence of the run, never alone."""
+        while run and run[-1][1].rule.joins_run:
+            if len(run) > 1 and run[-2][1].rule.id.endswith(".signature"):
+                break  # "Best regards,\nYour AI Assistant": the sign-off goes with the model's signature
+            run.pop()  # innermost: a formula right by the answer ("…早日康复。" + model closer) is the author's own
+        for i, hit in run:
+            hits.append(hit)
+            taken.add(i)
+
+    @staticmethod
+    def _glued_closer(rules: list[Rule], text: str, span: tuple[int, int]) -> tuple[Rule, tuple[int, int]] | None:
+        """A closer glued to a last line that has no full stop ("Return the file path Hope this helps!"): the tail
+        from a capitalised word after a plain space, at most GLUED_WORDS words, matched as a sentence of its own."""
+        start, end = span
+        sentence = text[start:end]
+        for match in _GLUED.finditer(sentence, max(0, len(sentence) - 12 * GLUED_WORDS)):
+            tail = sentence[match.end():]
+            if tail.count(" ") >= GLUED_WORDS or " " not in tail.strip():
+                continue  # one glued word ("… is called Assistant") is the sentence's own
+            rule = SlopMatcher._first(rules, _masked(tail))
+            if rule is not None and not rule.joins_run and not rule.id.endswith(".signature"):
+                return rule, (start + match.end(), end)
         return None
 
     def find(self, fld: str, text: str) -> list[Hit]:
@@ -384,26 +485,37 @@ class SlopMatcher:
         hits: list[Hit] = []
         taken: set[int] = set()
         if groups["opener"]:
+            run: list[tuple[int, Hit]] = []
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
                 if text[spans[i - 1][1] if i else 0:spans[i][0]].strip():
                     break  # a code block stands before it: "Output:" after code labels the code's output
+                if not masked(i) and i < len(spans) - 1:  # "🙌" alone: decoration, part of the run around it
+                    run.append((i, Hit(_DECOR_RULE, fld, spans[i], text[slice(*spans[i])])))
+                    continue
                 rule = self._first(groups["opener"], masked(i), i == len(spans) - 1)
                 if rule is None:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
-                        hits.append(Hit(lead[0], fld, lead[1], text[slice(*lead[1])]))
+                        run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                     break
-                hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-                taken.add(i)
+                run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
+            self._close_run(run, hits, taken)
         if groups["closer"]:
+            run = []
             for i in range(len(spans) - 1, -1, -1):
                 if i in taken or text[spans[i][1]:spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip():
                     break  # a code block stands after it: not the end of the answer
+                if not masked(i):  # "😊" alone after "Hope that helps!": decoration
+                    run.append((i, Hit(_DECOR_RULE, fld, spans[i], text[slice(*spans[i])])))
+                    continue
                 rule = self._first(groups["closer"], masked(i))
                 if rule is None:
+                    glued = self._glued_closer(groups["closer"], text, spans[i])
+                    if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
+                        run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
                     break
-                hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-                taken.add(i)
+                run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
+            self._close_run(run, hits, taken)
         if groups["anywhere"]:
             for i in range(len(spans)):
                 if i in taken:
@@ -411,15 +523,21 @@ class SlopMatcher:
                 rule = self._first(groups["anywhere"], masked(i))
                 if rule is not None:
                     hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
-        if groups["whole"] and not any(h.rule.action == "drop" for h in hits):  # named rules name a drop first
-            whole = _masked(text)
-            for rule in groups["whole"]:
-                if rule.compiled.fullmatch(whole):
-                    return [Hit(rule, fld, (0, len(text)), text)]
+        if groups["whole"]:
+            # the whole answer is a refusal: dropped, even where a rescuable rule named its first sentence (what
+            # follows it is more refusal, not an answer); a named drop that is not rescued names the drop first
+            if not any(h.rule.action == "drop" and not h.rule.rescue for h in hits):
+                whole = _masked(text)
+                for rule in groups["whole"]:
+                    if rule.compiled.fullmatch(whole):  # a named drop first, so the ledger names the family
+                        named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
+                        return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         return hits
 
 
+_DECOR_RULE = Rule("slop.decoration", "decoration", "\\x00", position="anywhere", joins_run=True,
+                   description="an emoji or emoticon alone between boilerplate sentences")
 KEPT_WHOLE = "slop.kept-whole"  # the flag of a row whose strip would have emptied it: kept as it came
 FILLER_ONLY = "slop.filler-only"  # … and every sentence of it is content-free (noise.filler drops such rows)
 # Where an identity clause may end: a contrast ("…, but <answer>") anywhere after it, or the comma that closes
@@ -457,6 +575,43 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
 _CJK_RUN = re.compile("[\u3400-\u9fff]")
 
 
+# The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell
+# you that", "generally speaking,", "Based on my training data:", "不过据我所知，", "一般来说，"): it goes with the
+# disclaimer.
+_BRIDGE_EN = re.compile(
+    r"\s*(?:(?:but|however|that said|still|yet)\b,?\s*)?(?:(?:(?:from|based on) (?:what i (?:know|understand|can tell)|"
+    r"(?:my |general |common |public(?:ly available)? )?(?:knowledge|understanding|training(?: data)?|information|"
+    r"documentation)(?: available)?)|as far as i (?:know|can tell|am aware|'m aware)|to (?:the best of )?my knowledge|"
+    r"generally(?: speaking)?|in general|typically|usually|broadly speaking|"
+    r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|"
+    r"i can (?:only |still )?(?:explain|share) that|"
+    r"i(?:'ll| will| would| can) (?:note|say|mention|point out|add) that|i can (?:only |still )?(?:tell|say) you that|"
+    r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
+    re.IGNORECASE)
+_BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
+                        r"(?:根据|基于)(?:常识|已有(?:的)?知识|一般(?:的)?(?:医学)?(?:知识|常识))|"
+                        r"从一般(?:的)?(?:医学)?(?:知识|常识|角度)(?:来看|来说|上讲)|"
+                        r"我可以(?:告诉你|告诉您|说)|"
+                        r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")
+# what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
+_CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}"
+                          r"|[^,;:.!?\n]{0,3})(?=[,，;；])")
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A cut point made by hand (identity clause plus its bridge), shaped like the re.Match the loop uses."""
+
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+
 def _substantive(text: str) -> bool:
     """Enough left to be an answer: four words, or eight Chinese characters."""
     return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
@@ -475,6 +630,11 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
     cut_re = _CUT_ZH if cjk else _CUT_EN
     contrasts = list(cut_re.finditer(sentence, max(0, offset - 1)))
     own = (_COMMA.match(sentence, max(0, offset - 1)) or _COMMA.match(sentence, offset)) if offset else None
+    if own is None and offset:
+        # "While I am an AI and cannot give opinions, <answer>": the clause runs on to its own comma
+        tail = _CLAUSE_TAIL.match(sentence, offset)
+        if tail is not None:
+            own = _COMMA.match(sentence, tail.end())
     plain = [own] if own is not None and (not contrasts or contrasts[0].start() > own.start()) else []
     tried: set[int] = set()
     while True:
@@ -484,6 +644,12 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         cut = min(candidates, key=lambda c: (c.start(), c in plain))  # at one comma, the contrast cuts further
         tried.add(cut.end())
         rest = sentence[cut.end():]
+        bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(rest)
+        if bridge is not None and _substantive(rest[bridge.end():]):
+            # "…, but from what I know, <answer>" / "…，不过据我所知，<answer>": the hedge bridges to the answer
+            cut = _Cut(cut.start(), cut.end() + bridge.end())
+            rest = rest[bridge.end():]
+            plain, contrasts = [], []
         if not rest.strip() or not _substantive(rest):
             break
         # After a plain comma, anything in the first person or about what the model cannot do still belongs to the

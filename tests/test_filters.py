@@ -24,6 +24,14 @@ def ex(output: str, instruction: str = "Question?", source: str = "s", locator: 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_every_rule_has_examples_and_they_hold(rule):
     assert len(rule.positive) >= 2 and len(rule.negative) >= 2, "each rule needs 2 positive and 2 negative examples"
+    if rule.joins_run:  # it only ever hits inside a run of other openers/closers: try it with all the rules
+        matcher = build_matcher(SlopSettings())
+        for field in rule.scope:
+            for text in rule.positive:
+                assert any(h.rule.id == rule.id for h in matcher.find(field, text)), f"{rule.id} should join {text!r}"
+            for text in rule.negative:
+                assert not any(h.rule.id == rule.id for h in matcher.find(field, text)), f"{rule.id} alone: {text!r}"
+        return
     matcher = SlopMatcher([dataclasses.replace(rule, enabled=True)])
     for field in rule.scope:
         for text in rule.positive:

@@ -1,0 +1,128 @@
+"""Issue 21, round 2: edge runs, strip-before-drop bridges and whole-answer refusals, with human-text probes.
+
+The probes are human answers that look like boilerplate at an edge ("Yes!", "Good luck!", "Best regards", a doctor's
+"祝您早日康复", a survey's "Your feedback is valuable to us."): each must come through the chain unchanged."""
+
+import pytest
+
+from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
+from formats.example import Example
+from formats.ledger import Ledger
+
+SETTINGS = FilterSettings()
+
+
+def run(output: str, instruction: str = "Explain this.") -> tuple[str | None, Ledger]:
+    row = Example.from_fields("t", "1", instruction, "", output)
+    ledger = Ledger()
+    kept = clean_batch([row], shard_steps(SETTINGS, matcher=build_matcher(SETTINGS.slop)), ledger)
+    return (kept[0].output if kept else None), ledger
+
+
+HUMAN = [
+    "Yes! The file is closed when the block exits.",
+    "Yes. You can call it twice; the second call is a no-op.",
+    "Sure, the capital of France is Paris.",
+    "Good morning is said before noon. Good evening after six.",
+    "Well, the function returns None when the key is missing.",
+    "Here is where the river meets the sea. It is wide and slow.",
+    "Return the loader for the specified module. Good luck finding it in the docs is not needed.",
+    "Close the valve first, then open the drain. Good luck!",
+    "The parcel ships on Monday.\n\nBest regards,\nAnna",
+    "Thanks for the clarification. The meeting is at ten.",
+    "Thank you for your question. Rest for a week and drink fluids.",
+    "Rest for a week and drink fluids. Thank you for your question.",
+    "Please rate each feature from 1 to 5.\n\nThank you for taking the time to complete this survey. Your feedback is "
+    "valuable to us.",
+    "This is a common point of failure in pumps: the seal wears out after about 2,000 hours.",
+    "I can help you with that only if you bring the receipt, said the clerk. Then she closed the window.",
+    "I can explain the rules to the new players on Saturday at the club house.",
+    "Let me know the date and I will book the hall for forty guests.",
+    "Does this help the plants grow faster? Yes, nitrogen does.",
+    "If you'd like to visit, the museum opens at ten and closes at six.",
+    "Take care when lifting heavy boxes, or you may hurt your back.",
+    "All the best students passed the exam in June.",
+    "Hope Street is the main road through the old town.",
+    "Happy Valley is a racecourse in Hong Kong.",
+    "Great Britain is an island in the North Atlantic.",
+    "The answer is 42.",
+    "Interesting fact: octopuses have three hearts.",
+    "No, I can't come on Friday, but Saturday works.",
+    "I cannot and will not sign a contract I have not read, she told the agent, and left.",
+    "As requested by the board, the report covers 2019 to 2023.",
+    "Apples, pears, plums, cherries",
+    "你好，根据你的描述，可能是胃炎，建议做胃镜检查。",
+    "很高兴为你解惑。高血压患者可以吃党参。",
+    "建议复查肝功能。以上意见仅供参考。",
+    "注意多喝水，按时服药。祝您早日康复！",
+    "多休息，清淡饮食。希望上述的答案可以帮助到你，谢谢。",
+    "好的心态对康复很重要，要多休息。",
+    "没问题，可以吃，但要少量。",
+    "这个问题很常见的原因是饮食不规律，建议三餐定时。",
+    "如果需要手术，建议去三甲医院。",
+]
+
+
+# Human text the chain still changes, as main (a7fd934) did: known false positives, left for a later round.
+KNOWN = {
+    "Close the valve first, then open the drain. Good luck!": "en.closer.let-me-know strips a lone 'Good luck!'",
+    "Thank you for your question. Rest for a week and drink fluids.": "en.opener.happy-to-help: a doctor's thanks",
+    "This is a common point of failure in pumps: the seal wears out after about 2,000 hours.":
+        "en.opener.here-is takes 'This is …:' with content words for a lead-in",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN[t], strict=True))
+                                  if t in KNOWN else t for t in HUMAN])
+def test_human_probe_unchanged(text):
+    out, ledger = run(text)
+    assert out == text, (out, [(e.rule, e.removed) for e in ledger.edits], [r.rule for r in ledger.rejects])
+
+
+@pytest.mark.parametrize(("polluted", "original"), [
+    ("Good morning! Happy to help with your question.\n\nThe file is closed on exit.", "The file is closed on exit."),
+    ("**Sure!** Here's the answer.\n\nThe file is closed on exit.", "The file is closed on exit."),
+    ("Certainly :) Here's the explanation.\nThe file is closed on exit.", "The file is closed on exit."),
+    ("The file is closed on exit.\n\nHope that helps! 😊", "The file is closed on exit."),
+    ("The file is closed on exit.\n\nBest regards,\nYour AI Assistant", "The file is closed on exit."),
+    ("Return the file path Hope this helps!", "Return the file path"),
+    ("While I am an AI and cannot give opinions, the file is closed on exit and the lock is released before the "
+     "handler runs.", "The file is closed on exit and the lock is released before the handler runs."),
+    ("As an AI, I can't run code, but from what I know, the file is closed on exit.", "The file is closed on exit."),
+    ("多喝水，按时服药。希望对您有帮助！祝您身体健康！", "多喝水，按时服药。"),
+    ("我理解你的担忧，下面为你解答。建议去医院做个胃镜检查。", "建议去医院做个胃镜检查。"),
+])
+def test_whole_block_goes(polluted, original):
+    out, _ = run(polluted)
+    assert out == original
+
+
+@pytest.mark.parametrize("refusal", [
+    "Sorry, I can't do that. Let's talk about something else!",
+    "Apologies — I can't assist with this. Is there anything else you'd like to ask?",
+    "抱歉，我只是一个AI，无法给你医疗方面的建议。如果身体不适，请及时去医院。",
+])
+def test_whole_refusal_dropped(refusal):
+    out, ledger = run(refusal)
+    assert out is None and ledger.rejects[0].stage == "slop"
+
+
+def test_human_formula_alone_is_kept_but_goes_inside_a_model_block():
+    assert run("多喝水。祝您身体健康！")[0] == "多喝水。祝您身体健康！"
+    # right by the answer, the formula is the doctor's own; after the model's closer, it is the model's
+    assert run("多喝水。祝您身体健康！希望对您有帮助！")[0] == "多喝水。祝您身体健康！"
+
+
+@pytest.mark.parametrize(("instruction", "output"), [
+    ("Calculate the simple interest on a $1,000 deposit at 5% per year.",
+     "Since you didn't specify the number of years, let's assume 1 year. Simple interest = $50."),
+    ("Extract the invoice number from the email. If there is none, output N/A.", "N/A"),
+    ("计算每月还款额。", "你没有提供贷款期限，这里假设为30年：月供约为2445元。"),
+])
+def test_answers_the_prompt_asked_for_are_kept(instruction, output):
+    assert run(output, instruction)[0] == output
+
+
+def test_placeholder_and_missing_input_still_drop_without_the_prompt_asking():
+    assert run("N/A", "Summarise the article.")[0] is None
+    assert run("You didn't provide the text to summarise.", "Summarise the text.")[0] is None
