@@ -44,7 +44,7 @@ DEFAULT_SALT = "sftcurate-pii"  # when the config gives none (see PiiSettings.sa
 # Every number detector needs a run of 7+ digits (up to two separators between them) or a dotted quad. Searched on the
 # UTF-8 bytes with digits mapped to "0", separators to "." and the rest to "x": a regex that starts with a literal
 # skips ahead like memchr, ~3x faster than the same regex over the text (which starts with a class). ASCII digits only:
-# full-width digits (１３８…) pass no gate.
+# full-width digits (１３８…) are folded to ASCII first (fold_width).
 _GATE_BYTES = bytes(ord("0") if chr(b).isdigit() else ord(".") if chr(b) in " .-/()" else ord("x")
                     for b in range(128)) + b"x" * 128
 _NUMBER_GATE = re.compile(rb"0(?:\.{0,2}0){6}|0\.0{1,3}\.0{1,3}\.0")
@@ -53,6 +53,20 @@ WINDOW_CHARS = 40  # a number detector searches only this far around a gate matc
 _COLONS = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _IPV6_GATE = re.compile(r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:")
 _MARKED = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
+# Full-width forms (１３８…, ｚｈａｎｇ＠１６３．ｃｏｍ) are folded to ASCII for matching only, one character
+# for one: a hit's offsets are the original text's, and the original span is masked. Digits, letters and the
+# symbols values are written with; not the prose punctuation of Chinese text (，：；（）！？), whose folding
+# would change the context checks (a "，" before a number is not the "," of "1,234").
+_FULLWIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                      *(ord(ch) for ch in "＠．－＋＿＝＊／＃％＆"))} | {0x3000: ord(" ")}
+_HAS_FULLWIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ＠]")
+
+
+def fold_width(text: str) -> str:
+    """The text with full-width digits, letters and value symbols as ASCII (the same length), when it has any."""
+    if text.isascii() or not _HAS_FULLWIDTH.search(text):
+        return text
+    return text.translate(_FULLWIDTH)
 
 
 # ------------------------------------------------------------------------------------------------ validators
@@ -382,6 +396,7 @@ class Scanner:
 
     def open_detectors(self, text: str) -> list[Detector]:
         """The detectors whose gate the text passes: most rows pass none, and the cost stops here."""
+        text = fold_width(text)
         found: list[Detector] = []
         if "@" in text:
             found += self._fixed["at"]
@@ -444,7 +459,9 @@ class Scanner:
 
     def find(self, text: str, detectors: Iterable[Detector] | None = None, everywhere: bool = False) -> list[Hit]:
         """Non-overlapping hits in text order (on overlap the lower priority number wins, then the longer).
-        Code blocks and inline code are skipped for all but secrets, unless `everywhere`."""
+        Code blocks and inline code are skipped for all but secrets, unless `everywhere`. Full-width forms are
+        matched as ASCII: a hit's value is the folded one, its offsets are the text's own."""
+        text = fold_width(text)
         code: list[tuple[int, int]] | None = None
         hits: list[Hit] = []
         windows: list[tuple[int, int]] | None = None

@@ -89,6 +89,16 @@ def test_mask_is_consistent_in_a_row_and_the_edit_keeps_no_value():
     assert PiiStep(PiiSettings()).apply([row], again) == [row] and not again.edits  # masked text stays as it is
 
 
+def test_full_width_values_are_found_and_their_original_span_masked():
+    row = _row("核对", "手机１３８１２３４５６７８，邮箱ｌｉ＿ｎａ＠ｑｑ．ｃｏｍ；另一个号码13812345678。")
+    ledger = Ledger()
+    PiiStep(PiiSettings()).apply([row], ledger)
+    assert row.output == "手机<PHONE>，邮箱<EMAIL>；另一个号码<PHONE>。"  # the same number, full-width or not
+    phones = [e.to_dict() for e in ledger.edits if e.rule == "pii.cn_mobile"]
+    assert phones[0]["removed"] == phones[1]["removed"]  # one salted hash for both forms
+    assert "１３８" not in orjson.dumps([e.to_dict() for e in ledger.edits]).decode()
+
+
 def test_code_blocks_are_skipped_except_for_secrets():
     text = "Run this:\n```\ncurl -u ann@corp.io https://x\nTOKEN=ghp_7Hq2LmN9xR4tZ1vB8kW3yC6dF0gJ5aSe2PqX\n```\n"
     row = _row("q", text + "Mail `bob@corp.io` too.")
