@@ -346,13 +346,16 @@ class PiiSettings(BaseModel):
         return value
 
 
-def project_salt(folder: Path) -> str:
+def project_salt(folder: Path, create: bool = True) -> str:
     """The project's salt: random, made once and kept in `folder`/.sftcurate/pii-salt, so re-runs hash a value
     alike (edits stay comparable across runs) while another project, or anyone reading this code, cannot. Kept
     beside the config, not in the output folder or its cache, so neither shipping the outputs nor clearing the
-    cache gives it away or changes it; the folder ignores itself in git."""
+    cache gives it away or changes it; the folder ignores itself in git. Without `create`, "" when there is none
+    yet (reading a config writes nothing: a run refused before it starts leaves no file behind)."""
     path = folder / SALT_FILE
     if not path.is_file():
+        if not create:
+            return ""
         path.parent.mkdir(parents=True, exist_ok=True)
         ignore = path.parent / ".gitignore"
         if not ignore.exists():

@@ -106,8 +106,9 @@ def test_each_project_makes_its_own_salt_once(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()
     two.mkdir()
+    assert project_salt(one, create=False) == "" and not (one / SALT_FILE).parent.exists()  # reading writes nothing
     salt = project_salt(one)
-    assert project_salt(one) == salt != project_salt(two)  # stable across runs, different across projects
+    assert project_salt(one) == salt == project_salt(one, create=False) != project_salt(two)  # stable; per project
     assert len(salt) == 32 and salt != DEFAULT_SALT
     assert (one / SALT_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
     assert (one / SALT_FILE).parent.joinpath(".gitignore").read_text(encoding="utf-8").endswith("*\n")
