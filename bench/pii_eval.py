@@ -20,13 +20,16 @@ import orjson
 from filters.pii import PiiSettings, scanner_for
 
 LABELS = Path(__file__).parent / "pii" / "labels.jsonl"
+# hand-written dev rows added after the set was frozen (full-width digits and @ in Chinese text): dev only
+DEV_EXTRA = Path(__file__).parent / "pii" / "dev_extra.jsonl"
 TARGETS = {"precision": 0.98, "recall": 0.95}
 
 
 def evaluate(split: str, show_misses: bool = False) -> dict[str, Any]:
     scanner = scanner_for(PiiSettings())
     tp, fp, found, gold, exact = Counter(), Counter(), Counter(), Counter(), Counter()
-    rows = [orjson.loads(line) for line in LABELS.read_bytes().splitlines()]
+    rows = [orjson.loads(line) for path in (LABELS, DEV_EXTRA) for line in path.read_bytes().splitlines()]
+    assert all(r["split"] == "dev" for r in rows[-len(DEV_EXTRA.read_bytes().splitlines()):]), "extra rows are dev"
     for row in (r for r in rows if r["split"] == split):
         text, spans = row["text"], row["spans"]
         hits = scanner.find(text, scanner.open_detectors(text))

@@ -19,6 +19,7 @@ import hashlib
 import ipaddress
 import math
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,12 +40,13 @@ PII_RULES_DIR = Path(__file__).parent / "rules" / "pii"
 Action = Literal["mask", "drop", "flag"]
 STAGE = "pii"
 CONTEXT_CHARS = 40  # how far not_before / not_after look
-DEFAULT_SALT = "sftcurate-pii"  # when the config gives none (see PiiSettings.salt)
+DEFAULT_SALT = "sftcurate-pii"  # library use without a project only: a pipeline run uses project_salt
+SALT_FILE = Path(".sftcurate") / "pii-salt"  # beside the pipeline config; never in the output folder
 
 # Every number detector needs a run of 7+ digits (up to two separators between them) or a dotted quad. Searched on the
 # UTF-8 bytes with digits mapped to "0", separators to "." and the rest to "x": a regex that starts with a literal
 # skips ahead like memchr, ~3x faster than the same regex over the text (which starts with a class). ASCII digits only:
-# full-width digits (１３８…) pass no gate.
+# full-width digits (１３８…) are folded to ASCII first (fold_width).
 _GATE_BYTES = bytes(ord("0") if chr(b).isdigit() else ord(".") if chr(b) in " .-/()" else ord("x")
                     for b in range(128)) + b"x" * 128
 _NUMBER_GATE = re.compile(rb"0(?:\.{0,2}0){6}|0\.0{1,3}\.0{1,3}\.0")
@@ -53,6 +55,23 @@ WINDOW_CHARS = 40  # a number detector searches only this far around a gate matc
 _COLONS = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _IPV6_GATE = re.compile(r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:")
 _MARKED = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
+# Full-width forms (１３８…, ｚｈａｎｇ＠１６３．ｃｏｍ) are folded to ASCII for matching only, one character
+# for one: a hit's offsets are the original text's, and the original span is masked. Digits, letters and the
+# symbols values are written with; not the prose punctuation of Chinese text (，：；（）！？), whose folding
+# would change the context checks (a "，" before a number is not the "," of "1,234").
+_FULLWIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                      *(ord(ch) for ch in "＠．－＋＿＝＊／＃％＆"))} | {0x3000: ord(" ")}
+_HAS_FULLWIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ＠]")
+# the same test on UTF-8 (EF BC 90-99 A0-BA, EF BD 81-9A): led by a literal byte that CJK text rarely holds, so it
+# skips ahead fast where the str class test would look at every character of every Chinese row
+_HAS_FULLWIDTH_UTF8 = re.compile(rb"\xef(?:\xbc[\x90-\x99\xa0-\xba]|\xbd[\x81-\x9a])")
+
+
+def fold_width(text: str) -> str:
+    """The text with full-width digits, letters and value symbols as ASCII (the same length), when it has any."""
+    if text.isascii() or not _HAS_FULLWIDTH.search(text):
+        return text
+    return text.translate(_FULLWIDTH)
 
 
 # ------------------------------------------------------------------------------------------------ validators
@@ -302,9 +321,10 @@ class PiiSettings(BaseModel):
     allow_networks: list[str] = Field(default_factory=list,
                                       description="IP networks (CIDR) never masked; private, loopback and "
                                                   "documentation ranges never are")
-    salt: str = Field("", description="salt of the hashes the ledger keeps instead of values; empty: a built-in "
-                                      "one (anyone with this code could then test guesses of a value against "
-                                      "a hash: set a secret salt where the ledger leaves your hands)")
+    salt: str = Field("", description="salt of the hashes the ledger keeps instead of values; empty: the "
+                                      "project's own random salt, made on the first run in .sftcurate/pii-salt "
+                                      "beside the config (a public salt would let anyone test guesses of a "
+                                      "phone number against its hash)")
 
     @field_validator("detectors")
     @classmethod
@@ -324,6 +344,32 @@ class PiiSettings(BaseModel):
             except ValueError as err:
                 raise ValueError(f"not an IP network: {net!r} ({err})") from None
         return value
+
+
+def project_salt(folder: Path, create: bool = True) -> str:
+    """The project's salt: random, made once and kept in `folder`/.sftcurate/pii-salt, so re-runs hash a value
+    alike (edits stay comparable across runs) while another project, or anyone reading this code, cannot. Kept
+    beside the config, not in the output folder or its cache, so neither shipping the outputs nor clearing the
+    cache gives it away or changes it; the folder ignores itself in git. Without `create`, "" when there is none
+    yet (reading a config writes nothing: a run refused before it starts leaves no file behind)."""
+    path = folder / SALT_FILE
+    if not path.is_file():
+        if not create:
+            return ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# made by sftcurate: secrets, never commit\n*\n", encoding="utf-8")
+        try:  # exclusive create: two runs starting together keep one salt
+            with path.open("x", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(16) + "\n")
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    salt = path.read_text(encoding="utf-8").strip()
+    if not salt:
+        raise ValueError(f"{path} is empty: delete it to make a new salt, or set filters.pii.salt")
+    return salt
 
 
 def configured(settings: PiiSettings) -> list[Detector]:
@@ -382,12 +428,15 @@ class Scanner:
 
     def open_detectors(self, text: str) -> list[Detector]:
         """The detectors whose gate the text passes: most rows pass none, and the cost stops here."""
+        raw = text.encode("utf-8", "surrogatepass")
+        if not text.isascii() and _HAS_FULLWIDTH_UTF8.search(raw):
+            text = text.translate(_FULLWIDTH)
+            raw = text.encode("utf-8", "surrogatepass")
         found: list[Detector] = []
         if "@" in text:
             found += self._fixed["at"]
         if self._fixed["ipv6"] and ":" in text and _COLONS.search(text) and _IPV6_GATE.search(text):
             found += self._fixed["ipv6"]
-        raw = text.encode("utf-8", "surrogatepass")
         if self._fixed["number"] and _NUMBER_GATE.search(raw.translate(_GATE_BYTES)):
             found += self._fixed["number"]
         if self._gate_ac is not None:
@@ -444,7 +493,9 @@ class Scanner:
 
     def find(self, text: str, detectors: Iterable[Detector] | None = None, everywhere: bool = False) -> list[Hit]:
         """Non-overlapping hits in text order (on overlap the lower priority number wins, then the longer).
-        Code blocks and inline code are skipped for all but secrets, unless `everywhere`."""
+        Code blocks and inline code are skipped for all but secrets, unless `everywhere`. Full-width forms are
+        matched as ASCII: a hit's value is the folded one, its offsets are the text's own."""
+        text = fold_width(text)
         code: list[tuple[int, int]] | None = None
         hits: list[Hit] = []
         windows: list[tuple[int, int]] | None = None
@@ -604,7 +655,7 @@ class PiiStep:
         kept = [example for example in rows
                 if (self._conversation(example, ledger) if example.is_conversation else self._one(example, ledger))]
         if self._touched:
-            self._scrub_earlier_edits(ledger, self._touched)
+            self.scrub_edits(ledger)
         return kept
 
     def _handle(self, example: Example, found: dict[str, list[Hit]], ledger: Ledger) -> bool:
@@ -630,9 +681,12 @@ class PiiStep:
             ledger.flag(example, STAGE, rule, STAGE)
         return True
 
-    def _scrub_earlier_edits(self, ledger: Ledger, ids: set[str]) -> None:
-        """Edits made before this step (repair spans) of rows that hold PII: their text must not keep a value."""
-        for edit in ledger.edits:
+    def scrub_edits(self, ledger: Ledger) -> None:
+        """Other steps' edits of the rows this step found PII in: their text must not keep a value. Run here for
+        the edits made before (repair spans), and again once the chain has run (clean_batch) for those made after:
+        a flagged value stays in the row, so a slop strip can cut a sentence holding it."""
+        ids = getattr(self, "_touched", set())
+        for edit in ledger.edits if ids else ():
             if edit.id in ids and edit.stage != STAGE:
                 edit.removed, edit.added = self.scanner.scrub(edit.removed), self.scanner.scrub(edit.added)
 

@@ -18,6 +18,7 @@ from filters.clean import FilterSettings
 from filters.decontaminate import DecontaminationSettings
 from filters.dedup import DedupSettings
 from filters.overrides import OverrideSettings, load_overrides
+from filters.pii import project_salt
 from formats.limits import Limits
 from formats.readers import SOURCE_KINDS, Source, kind_of
 from formats.writers import OutputSettings
@@ -173,4 +174,15 @@ def load_config(path: str | Path) -> tuple[PipelineConfig, Path]:
     problems = _check_files(config, base_dir)
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+    if config.filters.pii.enabled and not config.filters.pii.salt:  # the project's own, made by prepare()
+        config.filters.pii.salt = project_salt_of(base_dir, create=False)
     return config, base_dir
+
+
+def project_salt_of(base_dir: Path, create: bool) -> str:
+    """The project's PII salt (filters/pii.py: project_salt), a bad salt file as a config error."""
+    try:
+        return project_salt(base_dir, create)
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"filters.pii.salt: none given and none can be kept beside the config ({err}); set "
+                          "filters.pii.salt to a secret string") from None

@@ -20,6 +20,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from flows.config import project_salt_of
 from flows.outputs import output_files
 from formats.readers import kind_of
 
@@ -132,4 +133,6 @@ def prepare(cfg: Any, base_dir: Path, config_file: Path | None, override: str | 
         raise OutputDirError(f"output folder {out} lies where the input pattern(s) {patterns} would read this run's "
                              "own outputs on the next run; give a folder outside them")
     claim(out)
+    if cfg.filters.pii.enabled and not cfg.filters.pii.salt:  # first run: the project's salt, beside the config
+        cfg.filters.pii.salt = project_salt_of(base_dir, create=True)
     return out

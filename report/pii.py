@@ -26,6 +26,10 @@ def _snippet(text: str, pii_type: str, context: int = 60) -> str | None:
     return f"{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}"
 
 
+def _flagged(meta: dict[str, Any]) -> bool:
+    return any(str(rule).startswith(f"{STAGE}.") for rule in meta.get("flags") or ())
+
+
 def pii_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
                 per_type: int = 3) -> dict[str, Any]:
     """Values found per type and source (rows kept and rows rejected later alike), rows per action, and a few
@@ -34,12 +38,14 @@ def pii_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger
     rows: dict[str, Counter[str]] = {}
     examples: dict[str, list[dict[str, str]]] = {}
 
-    def add(source: str, counts: dict[str, int], row_id: str, status: str, texts: dict[str, str]) -> None:
+    def add(source: str, counts: dict[str, int], row_id: str, status: str, texts: dict[str, str],
+            flagged: bool) -> None:
+        """A row flagged by a detector still holds that value, maybe right beside a placeholder: no example."""
         for pii_type, n in counts.items():
             found.setdefault(pii_type, Counter())[source] += n
             rows.setdefault(pii_type, Counter())[source] += 1
             shown = examples.setdefault(pii_type, [])
-            if len(shown) < per_type:
+            if len(shown) < per_type and not flagged:
                 for name, text in texts.items():
                     if snippet := _snippet(text, pii_type):
                         shown.append({"id": row_id, "source": source, "status": status, "field": name,
@@ -49,12 +55,12 @@ def pii_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger
     for example in kept.values():
         if example.meta.get("pii"):
             add(example.source, example.meta["pii"], example.id, "kept",
-                {f: getattr(example, f) for f in FIELDS})
+                {f: getattr(example, f) for f in FIELDS}, _flagged(example.meta))
     for reject in ledger.rejects:
-        counts = (reject.row.get("meta") or {}).get("pii")
-        if counts:
-            add(reject.source, counts, reject.id, f"rejected ({reject.stage}: {reject.rule})",
-                {f: str(reject.row.get(f) or "") for f in FIELDS})
+        meta = reject.row.get("meta") or {}
+        if meta.get("pii"):
+            add(reject.source, meta["pii"], reject.id, f"rejected ({reject.stage}: {reject.rule})",
+                {f: str(reject.row.get(f) or "") for f in FIELDS}, _flagged(meta))
     actions = {rule: {"masked": c.stripped, "dropped": c.dropped, "flagged": c.flagged}
                for rule, c in sorted(ledger.rules.items()) if c.stage == STAGE}
     return {

@@ -11,6 +11,8 @@ import pytest
 
 from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
 from filters.pii import (
+    DEFAULT_SALT,
+    SALT_FILE,
     PiiSettings,
     PiiStep,
     cn_id,
@@ -18,6 +20,7 @@ from filters.pii import (
     load_detectors,
     luhn,
     marked_spans,
+    project_salt,
     scanner_for,
     scrub_reject,
 )
@@ -89,6 +92,31 @@ def test_mask_is_consistent_in_a_row_and_the_edit_keeps_no_value():
     assert PiiStep(PiiSettings()).apply([row], again) == [row] and not again.edits  # masked text stays as it is
 
 
+def test_full_width_values_are_found_and_their_original_span_masked():
+    row = _row("核对", "手机１３８１２３４５６７８，邮箱ｌｉ＿ｎａ＠ｑｑ．ｃｏｍ；另一个号码13812345678。")
+    ledger = Ledger()
+    PiiStep(PiiSettings()).apply([row], ledger)
+    assert row.output == "手机<PHONE>，邮箱<EMAIL>；另一个号码<PHONE>。"  # the same number, full-width or not
+    phones = [e.to_dict() for e in ledger.edits if e.rule == "pii.cn_mobile"]
+    assert phones[0]["removed"] == phones[1]["removed"]  # one salted hash for both forms
+    assert "１３８" not in orjson.dumps([e.to_dict() for e in ledger.edits]).decode()
+
+
+def test_each_project_makes_its_own_salt_once(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    assert project_salt(one, create=False) == "" and not (one / SALT_FILE).parent.exists()  # reading writes nothing
+    salt = project_salt(one)
+    assert project_salt(one) == salt == project_salt(one, create=False) != project_salt(two)  # stable; per project
+    assert len(salt) == 32 and salt != DEFAULT_SALT
+    assert (one / SALT_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert (one / SALT_FILE).parent.joinpath(".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    email = next(d for d in DETECTORS if d.id == "pii.email")
+    tokens = {scanner_for(PiiSettings(salt=s)).token(email, "ann@corp.io") for s in (salt, project_salt(two), "")}
+    assert len(tokens) == 3
+
+
 def test_code_blocks_are_skipped_except_for_secrets():
     text = "Run this:\n```\ncurl -u ann@corp.io https://x\nTOKEN=ghp_7Hq2LmN9xR4tZ1vB8kW3yC6dF0gJ5aSe2PqX\n```\n"
     row = _row("q", text + "Mail `bob@corp.io` too.")
@@ -110,6 +138,23 @@ def test_drop_masks_the_row_the_ledger_keeps_and_flag_keeps_the_row():
     assert flagged.output == "mail ann@corp.io" and flagged.meta["flags"] == ["pii.email"]
     assert ledger.rules["pii.email"].flagged == 1 and ledger.rules["pii.card"].dropped == 1
     assert PiiStep(PiiSettings()).label == ""  # masking only: no funnel line
+
+
+def test_a_flagged_value_stays_in_the_row_but_reaches_no_edit_and_no_report_example():
+    from report.pii import pii_summary
+
+    settings = FilterSettings(pii=PiiSettings(detectors={"phone": {"action": "flag"}}))
+    stripped = _row("How do I reset my router?", "Hold the reset button for ten seconds, then wait two minutes. "
+                    "I hope this helps! If you have any other questions, call me at +44 20 7946 0958.")
+    beside = _row("Where do I send it?", "Mail ann@corp.io or call +44 20 7946 0958 today, we are open until six.")
+    ledger = Ledger()
+    kept = clean_batch([stripped, beside], shard_steps(settings), ledger)
+    assert "+44 20 7946 0958" in beside.output and beside.meta["flags"] == ["pii.phone_intl"]  # the user's choice
+    assert any(e.stage == "slop" and "<PHONE>" in e.removed for e in ledger.edits)  # the strip took the sentence
+    summary = pii_summary(["src"], {r.id: r for r in kept}, ledger)
+    assert summary["values_found"]["PHONE"] == {"src": 2}
+    dumped = orjson.dumps([e.to_dict() for e in ledger.edits]).decode() + orjson.dumps(summary).decode()
+    assert "7946" not in dumped
 
 
 def test_allow_lists_and_switches():
@@ -207,6 +252,11 @@ def test_planted_pii_reaches_no_output(prefect_harness, tmp_path):
         for variant in {value, value.replace(" ", ""), orjson.dumps(value).decode()[1:-1]}:
             leaks = [f for f, text in blobs.items() if variant in text]
             assert not leaks, f"{name} {variant!r} found in {leaks}"
+    salt = (data / SALT_FILE).read_text(encoding="utf-8").strip()  # made by this run, beside the config
+    assert not [f for f, text in blobs.items() if salt in text]
+    email = next(d for d in DETECTORS if d.id == "pii.email")
+    assert scanner_for(PiiSettings(salt=salt)).token(email, PLANTED["email"]) in blobs["edits.jsonl"]
+    assert scanner_for(PiiSettings()).token(email, PLANTED["email"]) not in blobs["edits.jsonl"]  # not the public one
     pii = report["pii"]
     assert pii["values_found"]["EMAIL"] == {"tickets": 2} and pii["values_found"]["CARD"] == {"tickets": 2}
     assert set(pii["values_found"]) >= {"EMAIL", "PHONE", "CARD", "IBAN", "CN_ID", "SSN", "IP", "SECRET", "ADDRESS"}
