@@ -22,6 +22,7 @@ from types import FrameType
 
 from flows.config import ConfigError, PipelineConfig, load_config
 from flows.failures import describe, hint
+from flows.local_server import LocalServer, start_unless_configured
 from flows.outdir import OutputDirError, output_lock, prepare
 from flows.outputs import output_files
 from formats import cancel
@@ -119,10 +120,24 @@ def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir:
     # The first flow in a fresh PREFECT_HOME builds its database for ~19 s; the default limit is 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    server = start_unless_configured()  # boots on one core while this process imports Prefect on the other
+    try:
+        return _run_flow(args, cfg, out_dir, started, server)
+    finally:
+        if server:
+            server.stop()
+            os.environ.pop("PREFECT_API_URL", None)
+            os.environ.pop("PREFECT_UI_URL", None)
+
+
+def _run_flow(args: argparse.Namespace, cfg: PipelineConfig, out_dir: Path, started: float,
+              server: LocalServer | None) -> int:
     from flows.pipeline import SourcesFailed, build
 
     _route_logs(out_dir / LOG_FILE, args.verbose)
     try:
+        if server:
+            server.wait_healthy(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         report = build(config=args.config, out=str(out_dir))
     except SourcesFailed as err:
         for name, message in err.failed.items():

@@ -169,8 +169,10 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
         cleaned_or_futures[i] = _run(clean_shard, pooled, str(path), label, cfg.filters, str(base_dir), str(folders[i]))
     rows_of = {id(cleaned_or_futures[i]): shards[i][2] or 0 for i in todo}
     clean_futures = [cleaned_or_futures[i] for i in todo]
-    artifact = create_progress_artifact(progress=0.0, description="shards cleaned") if len(clean_futures) > 1 else None
-    rows = Progress(log, "clean (all shards)", total=sum(rows_of.values()) or None, every=0)
+    # a progress artifact costs API calls: worth it for shards on workers, not for shards cleaned here in a second
+    pooled_many = pooled and len(clean_futures) > 1
+    artifact = create_progress_artifact(progress=0.0, description="shards cleaned") if pooled_many else None
+    rows = Progress(log, "clean (all shards)", total=sum(rows_of.values()) or None, every=float("inf"))
     for done, future in enumerate(as_completed(clean_futures) if pooled else clean_futures, 1):
         rows.add(rows_of[id(future)])
         if len(clean_futures) > 1:
