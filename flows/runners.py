@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.config import RunSettings
+from formats import cancel
 
 TRANSIENT_WORDS = ("could not connect", "connection refused", "connection reset", "timeout", "timed out",
                    "server closed the connection", "terminating connection", "too many connections",
@@ -29,7 +32,8 @@ def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
     if kind == "threads":
         return ThreadPoolTaskRunner(max_workers=max(4, workers(run)))
     if kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=workers(run))
+        # workers end their reads cleanly on SIGTERM, which `stop_workers` sends when this run is stopped
+        return ProcessPoolTaskRunner(max_workers=workers(run), initializer=cancel.stop_on_sigterm)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -38,6 +42,14 @@ def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers(run), "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
     raise ValueError(f"run.task_runner: unknown runner {kind!r}; expected threads, processes or dask")
+
+
+def stop_workers() -> None:
+    """Pass a stop on to this process's worker processes (a process pool's): the flag in this process does not
+    reach them, a SIGTERM does (see `formats.cancel.stop_on_sigterm`)."""
+    for child in multiprocessing.active_children():
+        if child.pid:
+            os.kill(child.pid, signal.SIGTERM)
 
 
 @contextmanager
