@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -64,6 +65,9 @@ def _stop_on_sigterm() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C, and both tell running readers to stop at their next record or chunk."""
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.request_stop()
+        for worker in multiprocessing.active_children():  # a process pool's workers: now, not after Prefect unwinds
+            if worker.pid:
+                os.kill(worker.pid, signal.SIGTERM)
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, on_signal)
