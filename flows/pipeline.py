@@ -95,15 +95,16 @@ def _input_bytes(spec: Any, base_dir: Path) -> int | None:
     return _bytes([Path(name) for pattern in patterns for name in glob.glob(str(base_dir / pattern), recursive=True)])
 
 
-def _pooled(total_bytes: int | None, cfg: Any) -> bool:
+def _pooled(tasks: int, total_bytes: int | None, cfg: Any) -> bool:
     """Whether work goes to the task runner's workers, or runs here in the flow's own process.
 
     A thread pool costs nothing to start; a process pool or a Dask cluster costs a worker start-up (seconds: each
-    imports Prefect and the pipeline) that a small input never earns back, so small work stays here."""
+    imports Prefect and the pipeline) that a small input, or a single task (nothing to run side by side), never earns
+    back, so such work stays here."""
     runner = FlowRunContext.get().task_runner
     if isinstance(runner, ThreadPoolTaskRunner):
         return True
-    return total_bytes is None or total_bytes >= cfg.run.local_below_kb * 1024
+    return tasks > 1 and (total_bytes is None or total_bytes >= cfg.run.local_below_kb * 1024)
 
 
 def _run(task_fn: Any, pooled: bool, *args: Any) -> Any:
@@ -145,7 +146,7 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
     ingested, failed, pending = [], {}, []
     cached = [cached_ingest(folder) if cfg.run.cache else None for folder in folders]
     sizes = [_input_bytes(spec, base_dir) for spec, meta in zip(cfg.sources, cached, strict=True) if not meta]
-    pooled = _pooled(None if None in sizes else sum(s or 0 for s in sizes), cfg)
+    pooled = _pooled(len(sizes), None if None in sizes else sum(s or 0 for s in sizes), cfg)
     for spec, folder, meta in zip(cfg.sources, folders, cached, strict=True):
         if meta:
             log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
@@ -163,7 +164,7 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
               for m in ingested for i, s in enumerate(m["shards"])]
     folders = [clean_folder(path, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache) for path, _, _ in shards]
     todo = [i for i, folder in enumerate(folders) if not (cfg.run.cache and (folder / "rules.json").is_file())]
-    pooled = _pooled(_bytes([shards[i][0] for i in todo]), cfg)
+    pooled = _pooled(len(todo), _bytes([shards[i][0] for i in todo]), cfg)
     cleaned_or_futures: list[Any] = [{"folder": str(folder), "cached": True} for folder in folders]
     for i in todo:
         path, label, _ = shards[i]
