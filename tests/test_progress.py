@@ -52,6 +52,8 @@ def test_a_run_logs_progress_for_every_stage(prefect_harness, tmp_path, monkeypa
     finally:
         logging.getLogger("prefect").removeHandler(collect)
     said = collect.said
-    for stage in ("ingest faq", "ingest kb", "clean faq/0", "clean (all shards)", "decontaminate", "dedup", "write"):
+    for stage in ("ingest faq", "ingest kb", "clean faq/0", "decontaminate", "dedup", "write"):
         assert any(re.match(rf"{re.escape(stage)}: .*rows.*rows/s", line) for line in said), (stage, said)
     assert any(re.match(r"write: \d+/\d+ rows \(\d+%\), [0-9,]+ rows/s, ETA", line) for line in said)
+    assert any(re.match(r"clean \[#+-*\] \d+/4 shards; \d+/\d+ rows \(\d+%\), [0-9,]+ rows/s, ETA", line)
+               for line in said)  # across shards
