@@ -21,12 +21,15 @@ import argparse
 import copy
 import gzip
 import json
+import multiprocessing
 import platform
 import random
 import re
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,6 @@ from filters.clean import (
     apply_slop,
     build_matcher,
     clean_batch,
-    clean_in_processes,
     repair,
     shard_steps,
 )
@@ -327,15 +329,38 @@ def alpaca_like(sets: dict[str, list[Example]], n: int) -> list[Example]:
             for i, p in enumerate(pool[j % len(pool)] for j in range(n))]
 
 
+def _in_processes(rows: list[Example], settings: FilterSettings, ledger: Ledger, workers: int) -> list[Example]:
+    """The chain as the flow's default runner applies it: shards on disk, `flows.stages.clean_shard_into` on each,
+    in `workers` spawned processes (their start-up, reading and writing timed too)."""
+    import orjson
+
+    from flows.stages import clean_shard_into
+    from formats.ledger import load_ledger
+
+    with tempfile.TemporaryDirectory() as tmp:
+        size = -(-len(rows) // workers)
+        shards = []
+        for i in range(0, len(rows), size):
+            shards.append(Path(tmp) / f"part-{i}.jsonl")
+            shards[-1].write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in rows[i:i + size]))
+        folders = [shard.with_suffix(".out") for shard in shards]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            list(pool.map(clean_shard_into, shards, [settings] * len(shards), [None] * len(shards), folders))
+        kept = []
+        for folder in folders:
+            ledger.merge(load_ledger(folder))
+            kept += [Example.from_dict(orjson.loads(line)) for line in (folder / "examples.jsonl").open("rb")]
+    return kept
+
+
 def throughput(sets: dict[str, list[Example]], settings: FilterSettings, matcher: SlopMatcher,
                n: int = 100_000, workers: int = 1) -> dict[str, Any]:
-    """The whole chain on n rows: in this process, or in `workers` processes (clean_in_processes, whose start-up
-    and pickling are timed too)."""
+    """The whole chain on n rows: in this process, or in `workers` processes as the flow's process runner runs it."""
     rows = alpaca_like(sets, n)
     ledger = Ledger()
     start = time.perf_counter()
     if workers > 1:
-        kept = clean_in_processes(rows, settings, ledger, workers)
+        kept = _in_processes(rows, settings, ledger, workers)
     else:
         kept = clean_batch(rows, shard_steps(settings, matcher=matcher), ledger)
     seconds = time.perf_counter() - start

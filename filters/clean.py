@@ -5,14 +5,12 @@ settings go under `filters:` in FilterSettings). Plain functions, no orchestrati
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from filters.noise import CHECKS, NoiseSettings, first_problem
-from filters.parallel import map_in_processes
 from filters.pii import PiiSettings, PiiStep
 from filters.repair import REPAIRS, changed_span, is_clean
 from filters.slop import (
@@ -288,45 +286,4 @@ def clean_batch(examples: list[Example], steps: list[Step], ledger: Ledger) -> l
         if isinstance(step, PiiStep):
             step.scrub_edits(ledger)  # edits after it (a strip) of a row whose flagged value stayed in the text
     ledger.in_row_order(examples, start)
-    return kept
-
-
-Row = tuple  # an Example's fields in slot order: cheaper to pickle than the dataclass
-
-
-def _row(example: Example) -> Row:
-    return tuple(getattr(example, name) for name in Example.__slots__)
-
-
-def _clean_chunk(rows: list[Row], settings: FilterSettings, base_dir: Path | None,
-                 ) -> tuple[list[int], dict[int, Row], Ledger]:
-    """One chunk in a worker process: the kept positions, the kept rows that changed, the ledger.
-
-    Only changes travel back (most rows pass untouched), and the matcher is built once per process."""
-    # the chain may append to meta lists (flags): give each row its own copies, so `rows` stays the original
-    examples = [Example(*row[:5], {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row[5].items()},
-                        row[6], [list(pair) for pair in row[7]]) for row in rows]
-    ledger = Ledger()
-    kept = {id(ex) for ex in clean_batch(examples, shard_steps(settings, base_dir), ledger)}
-    positions = [i for i, ex in enumerate(examples) if id(ex) in kept]
-    changed = {i: after for i in positions if (after := _row(examples[i])) != rows[i]}
-    return positions, changed, ledger
-
-
-def clean_in_processes(examples: list[Example], settings: FilterSettings, ledger: Ledger, workers: int,
-                       base_dir: Path | None = None, chunk_rows: int = 5_000) -> list[Example]:
-    """`clean_batch` on `workers` processes, chunk by chunk: the same kept rows, in the same order, changed the
-    same way, and the same ledger as one process (the cleaning chain is per-row, so chunks are independent)."""
-    chunks = [examples[s:s + chunk_rows] for s in range(0, len(examples), chunk_rows)]
-    rows = [[_row(ex) for ex in chunk] for chunk in chunks]
-    results = map_in_processes(_clean_chunk, rows, workers, settings, base_dir)
-    kept: list[Example] = []
-    for chunk, (positions, changed, chunk_ledger) in zip(chunks, results, strict=True):
-        for i in positions:
-            example = chunk[i]
-            if i in changed:
-                for name, value in zip(Example.__slots__, changed[i], strict=True):
-                    setattr(example, name, value)
-            kept.append(example)
-        ledger.merge(chunk_ledger)
     return kept

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from types import FrameType
 
 from flows.config import ConfigError, PipelineConfig, load_config
 from flows.failures import describe, hint
+from flows.local_server import LocalServer, start_unless_configured
 from flows.outdir import OutputDirError, output_lock, prepare
 from flows.outputs import output_files
 from formats import cancel
@@ -63,6 +65,9 @@ def _stop_on_sigterm() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C, and both tell running readers to stop at their next record or chunk."""
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.request_stop()
+        for worker in multiprocessing.active_children():  # a process pool's workers: now, not after Prefect unwinds
+            if worker.pid:
+                os.kill(worker.pid, signal.SIGTERM)
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, on_signal)
@@ -119,10 +124,24 @@ def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir:
     # The first flow in a fresh PREFECT_HOME builds its database for ~19 s; the default limit is 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    server = start_unless_configured()  # boots on one core while this process imports Prefect on the other
+    try:
+        return _run_flow(args, cfg, out_dir, started, server)
+    finally:
+        if server:
+            server.stop()
+            os.environ.pop("PREFECT_API_URL", None)
+            os.environ.pop("PREFECT_UI_URL", None)
+
+
+def _run_flow(args: argparse.Namespace, cfg: PipelineConfig, out_dir: Path, started: float,
+              server: LocalServer | None) -> int:
     from flows.pipeline import SourcesFailed, build
 
     _route_logs(out_dir / LOG_FILE, args.verbose)
     try:
+        if server:
+            server.wait_healthy(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         report = build(config=args.config, out=str(out_dir))
     except SourcesFailed as err:
         for name, message in err.failed.items():

@@ -37,8 +37,12 @@ class RunSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_runner: Literal["threads", "processes", "dask"] = "threads"
-    workers: int = Field(2, ge=1, description="workers for processes / a local Dask cluster")
+    task_runner: Literal["threads", "processes", "dask"] = Field(
+        "processes", description="processes (default: every core cleans shards), threads (one core) or dask")
+    workers: int | None = Field(None, ge=1, description="worker processes (processes, local Dask); default: every core")
+    local_below_kb: int = Field(
+        1024, ge=0, description="sources and shards smaller than this are read and cleaned in the flow's own "
+        "process: starting a worker process costs more than it saves on them")
     dask_address: str | None = Field(None, description="scheduler address of an existing Dask cluster")
     chunk_rows: int = Field(20_000, gt=0, description="rows per shard: the unit of parallel work and caching")
     cache: bool = Field(True, description="reuse work from earlier runs whose inputs, config and code match")

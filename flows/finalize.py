@@ -20,6 +20,7 @@ from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
 from formats.example import Example, Reject
 from formats.ledger import Ledger, load_ledger
+from formats.progress import Progress, heartbeat
 from formats.readers import kind_of
 from formats.step import chain_label, rule_ids, run_steps
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
@@ -77,15 +78,18 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     """Merge, run the corpus steps, split, write, report."""
     ledger = Ledger()
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
-    examples = _merge(ingested, cleaned, ledger, config)
+    with heartbeat(log, "merge shards", sum(read.values())):
+        examples = _merge(ingested, cleaned, ledger, config)
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
     chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir)
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(chain), len(examples))]
     seen_by_noise = examples + [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"]
-    examples, corpus_funnel = run_steps(steps, examples, ledger)
+    examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(log, step.name, n))
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
-    thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near, seed=config.output.seed)
+    with heartbeat(log, "what-if tables", len(seen_by_noise)):
+        thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near,
+                             seed=config.output.seed)
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):
         log.info("%s: %d rows kept", step.name, rows)
@@ -95,17 +99,22 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     train, val = split_train_val(examples, out.val_fraction, out.seed, group_of=prompt_group)
     funnel += [("train", len(train)), ("val", len(val))]
     conversations = any(ex.is_conversation for ex in train + val)
-    for fmt, folder in format_folders(out, out_dir):
+    formats = format_folders(out, out_dir)
+    kept = len(train) + len(val)
+    writing = Progress(log, "write", total=kept * (len(formats) + 1) + len(ledger.rejects) + len(ledger.edits))
+    for fmt, folder in formats:
         if not train and not val:  # nothing to train on: no data files and no trainer entries (old ones go too)
             for name in PER_FORMAT:
                 (folder / name).unlink(missing_ok=True)
             continue
-        atomic_write_jsonl(folder / "train.jsonl", converted(train, fmt, out.system_prompt, conversations))
-        atomic_write_jsonl(folder / "val.jsonl", converted(val, fmt, out.system_prompt, conversations))
+        atomic_write_jsonl(folder / "train.jsonl", writing.iterate(converted(train, fmt, out.system_prompt,
+                                                                             conversations)))
+        atomic_write_jsonl(folder / "val.jsonl", writing.iterate(converted(val, fmt, out.system_prompt, conversations)))
     atomic_write_jsonl(out_dir / "provenance.jsonl",
-                       ({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
-    atomic_write_jsonl(out_dir / "rejects.jsonl", (r.to_dict() for r in ledger.rejects))
-    atomic_write_jsonl(out_dir / "edits.jsonl", (e.to_dict() for e in ledger.edits))
+                       writing.iterate({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
+    atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
+    atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
+    writing.finish()
 
     ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
     for row in [*ledger.rejects, *train, *val]:
@@ -118,12 +127,13 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     if model and (base_dir / model).exists():  # a local folder named relative to the config file
         model = str(base_dir / model)
     count, method = token_counter(model) if model else (None, "")
-    stats = dataset_stats(rows, count_tokens=count, seed=out.seed)
-    if method:
-        stats["tokens_method"] = method
-    lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
-               "before": length_histograms(_ingested_rows(ingested), count),
-               "after": length_histograms(rows, count)}
+    with heartbeat(log, "stats", len(rows)):
+        stats = dataset_stats(rows, count_tokens=count, seed=out.seed)
+        if method:
+            stats["tokens_method"] = method
+        lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
+                   "before": length_histograms(_ingested_rows(ingested), count),
+                   "after": length_histograms(rows, count)}
     summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
@@ -132,8 +142,9 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)
-    browse = browse_rows(train, val, ledger, seed=out.seed)
-    atomic_write_bytes(out_dir / "report.html", render_report_html(report, browse=browse).encode())
+    with heartbeat(log, "report.html", kept + len(ledger.rejects)):
+        browse = browse_rows(train, val, ledger, seed=out.seed)
+        atomic_write_bytes(out_dir / "report.html", render_report_html(report, browse=browse).encode())
     _write_trainer_files(config, report, out_dir, conversations)
     return report
 

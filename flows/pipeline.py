@@ -7,6 +7,7 @@ flow runs on threads, processes or a Dask cluster and writes the same bytes.
 
 from __future__ import annotations
 
+import glob
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +20,9 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.context import FlowRunContext
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from filters.clean import FilterSettings
 from flows.config import load_config
@@ -34,10 +37,12 @@ from flows.incremental import (
     unchanged_outputs,
 )
 from flows.outdir import output_lock, prepare
-from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
+from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient, stop_workers
 from flows.stages import clean_shard_into, ingest_source
 from formats import cancel
 from formats.limits import Limits
+from formats.progress import Progress
+from formats.readers import kind_of
 from report.prefect import markdown, rules_table
 
 
@@ -54,15 +59,16 @@ class SourcesFailed(RuntimeError):
       retry_condition_fn=retry_if_transient)
 def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int, limits: Limits) -> dict[str, Any]:
     """Stream one source into shards of Examples plus its quarantined rows."""
-    meta = ingest_source(spec, Path(base_dir), Path(folder), chunk_rows, limits)
-    get_run_logger().info("%s: %d rows read into %d shard(s)", spec.name, meta["read"], len(meta["shards"]))
+    log = get_run_logger()
+    meta = ingest_source(spec, Path(base_dir), Path(folder), chunk_rows, limits, log)
+    log.info("%s: %d rows read into %d shard(s)", spec.name, meta["read"], len(meta["shards"]))
     return meta
 
 
 @task(name="clean", task_run_name="clean {label}")
 def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str) -> dict[str, Any]:
     """Repair, slop rules and noise checks on one shard."""
-    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder))
+    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder), get_run_logger(), label)
 
 
 @task(name="finalize")
@@ -75,6 +81,35 @@ def finalize(config: Any, ingested: list[dict[str, Any]], cleaned: list[dict[str
 def _bar(done: int, total: int, width: int = 20) -> str:
     filled = width * done // max(1, total)
     return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
+
+
+def _bytes(paths: list[Path]) -> int:
+    return sum(path.stat().st_size for path in paths if path.is_file())
+
+
+def _input_bytes(spec: Any, base_dir: Path) -> int | None:
+    """What a source's files weigh; None for a source that is not files (a database server): size unknown."""
+    patterns = kind_of(spec).input_files(spec)
+    if patterns is None:
+        return None
+    return _bytes([Path(name) for pattern in patterns for name in glob.glob(str(base_dir / pattern), recursive=True)])
+
+
+def _pooled(tasks: int, total_bytes: int | None, cfg: Any) -> bool:
+    """Whether work goes to the task runner's workers, or runs here in the flow's own process.
+
+    A thread pool costs nothing to start; a process pool or a Dask cluster costs a worker start-up (seconds: each
+    imports Prefect and the pipeline) that a small input, or a single task (nothing to run side by side), never earns
+    back, so such work stays here."""
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, ThreadPoolTaskRunner):
+        return True
+    return tasks > 1 and (total_bytes is None or total_bytes >= cfg.run.local_below_kb * 1024)
+
+
+def _run(task_fn: Any, pooled: bool, *args: Any) -> Any:
+    """A future from the runner, or the final state of the task run here and now (both answer `.result()`)."""
+    return task_fn.submit(*args) if pooled else task_fn(*args, return_state=True)
 
 
 @flow(name="curate", log_prints=True)
@@ -94,6 +129,7 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
                 # SIGTERM (Prefect raises TerminationSignal here) or Ctrl-C: tell the readers in worker threads now;
                 # the task runner waits for them before the flow can end, and they stop at their next chunk.
                 cancel.request_stop()
+                stop_workers()
             raise
         finally:
             shutil.rmtree(work, ignore_errors=True)  # also when a source, a step or a signal ended the run
@@ -108,11 +144,14 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
     # Cache hits are found here, before anything is submitted: an unchanged re-run starts no task at all.
     folders = [ingest_folder(spec, str(base_dir), cfg.run, str(cache_dir), str(work)) for spec in cfg.sources]
     ingested, failed, pending = [], {}, []
-    for spec, folder in zip(cfg.sources, folders, strict=True):
-        meta = cached_ingest(folder) if cfg.run.cache else None
+    cached = [cached_ingest(folder) if cfg.run.cache else None for folder in folders]
+    sizes = [_input_bytes(spec, base_dir) for spec, meta in zip(cfg.sources, cached, strict=True) if not meta]
+    pooled = _pooled(len(sizes), None if None in sizes else sum(s or 0 for s in sizes), cfg)
+    for spec, folder, meta in zip(cfg.sources, folders, cached, strict=True):
         if meta:
             log.info("%s: unchanged since the last run, %d rows reused from the cache", spec.name, meta["read"])
-        pending.append(meta or ingest.submit(spec, str(base_dir), str(folder), cfg.run.chunk_rows, cfg.limits))
+        pending.append(meta or _run(ingest, pooled, spec, str(base_dir), str(folder), cfg.run.chunk_rows,
+                                    cfg.limits))
     for spec, item in zip(cfg.sources, pending, strict=True):
         result = item if isinstance(item, dict) else item.result(raise_on_failure=False)
         if isinstance(result, BaseException):
@@ -121,20 +160,27 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
         else:
             ingested.append(result)
 
-    shards = [(Path(m["folder"]) / s, f"{m['name']}/{i}") for m in ingested for i, s in enumerate(m["shards"])]
-    cleaned_or_futures: list[Any] = []
-    for path, label in shards:
-        folder = clean_folder(path, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache)
-        if cfg.run.cache and (folder / "rules.json").is_file():
-            cleaned_or_futures.append({"folder": str(folder), "cached": True})
-        else:
-            cleaned_or_futures.append(clean_shard.submit(str(path), label, cfg.filters, str(base_dir), str(folder)))
-    clean_futures = [f for f in cleaned_or_futures if not isinstance(f, dict)]
-    progress = create_progress_artifact(progress=0.0, description="shards cleaned") if len(clean_futures) > 1 else None
-    for done, _ in enumerate(as_completed(clean_futures), 1):
-        log.info("clean %s", _bar(done, len(clean_futures)))
-        if progress:
-            update_progress_artifact(progress, progress=100.0 * done / len(clean_futures))
+    shards = [(Path(m["folder"]) / s, f"{m['name']}/{i}", (m.get("rows") or [None] * len(m["shards"]))[i])
+              for m in ingested for i, s in enumerate(m["shards"])]
+    folders = [clean_folder(path, cfg.filters, str(base_dir), str(cache_dir), cfg.run.cache) for path, _, _ in shards]
+    todo = [i for i, folder in enumerate(folders) if not (cfg.run.cache and (folder / "rules.json").is_file())]
+    pooled = _pooled(len(todo), _bytes([shards[i][0] for i in todo]), cfg)
+    cleaned_or_futures: list[Any] = [{"folder": str(folder), "cached": True} for folder in folders]
+    for i in todo:
+        path, label, _ = shards[i]
+        cleaned_or_futures[i] = _run(clean_shard, pooled, str(path), label, cfg.filters, str(base_dir), str(folders[i]))
+    rows_of = {id(cleaned_or_futures[i]): shards[i][2] or 0 for i in todo}
+    clean_futures = [cleaned_or_futures[i] for i in todo]
+    # a progress artifact costs API calls: worth it for shards on workers, not for shards cleaned here in a second
+    pooled_many = pooled and len(clean_futures) > 1
+    artifact = create_progress_artifact(progress=0.0, description="shards cleaned") if pooled_many else None
+    rows = Progress(log, "clean (all shards)", total=sum(rows_of.values()) or None, every=float("inf"))
+    for done, future in enumerate(as_completed(clean_futures) if pooled else clean_futures, 1):
+        rows.add(rows_of[id(future)])
+        if len(clean_futures) > 1:
+            log.info("clean %s shards; %s", _bar(done, len(clean_futures)), rows.line().split(": ", 1)[1])
+        if artifact:
+            update_progress_artifact(artifact, progress=100.0 * done / len(clean_futures))
     # in shard order: the outputs never depend on timing
     cleaned = [f if isinstance(f, dict) else f.result() for f in cleaned_or_futures]
     hits = sum(c["cached"] for c in cleaned) + sum(m["cached"] for m in ingested)

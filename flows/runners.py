@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,26 +12,44 @@ from typing import Any
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.config import RunSettings
+from formats import cancel
 
 TRANSIENT_WORDS = ("could not connect", "connection refused", "connection reset", "timeout", "timed out",
                    "server closed the connection", "terminating connection", "too many connections",
                    "database is locked", "temporarily unavailable")
 
 
+def workers(run: RunSettings) -> int:
+    """The configured worker count, else every core this process may use."""
+    if run.workers:
+        return run.workers
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
-    """threads (default, in-process), processes (all local cores), or Dask (a local cluster or `dask_address`)."""
+    """processes (default: one worker per core), threads (in-process: one core for the CPU-bound cleaning, as the
+    GIL allows), or Dask (a local cluster or `dask_address`)."""
     if kind == "threads":
-        return ThreadPoolTaskRunner(max_workers=max(4, run.workers))
+        return ThreadPoolTaskRunner(max_workers=max(4, workers(run)))
     if kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=run.workers)
+        # workers end their reads cleanly on SIGTERM, which `stop_workers` sends when this run is stopped
+        return ProcessPoolTaskRunner(max_workers=workers(run), initializer=cancel.stop_on_sigterm)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if run.dask_address:
             return DaskTaskRunner(address=run.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": run.workers, "threads_per_worker": 1,
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers(run), "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
     raise ValueError(f"run.task_runner: unknown runner {kind!r}; expected threads, processes or dask")
+
+
+def stop_workers() -> None:
+    """Pass a stop on to this process's worker processes (a process pool's): the flag in this process does not
+    reach them, a SIGTERM does (see `formats.cancel.stop_on_sigterm`)."""
+    for child in multiprocessing.active_children():
+        if child.pid:
+            os.kill(child.pid, signal.SIGTERM)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ so a crashed or stopped task leaves no half result, and the temp folder goes on 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,7 +19,11 @@ from formats import cancel
 from formats.example import Example, Reject
 from formats.ledger import Ledger, dump_ledger
 from formats.limits import Limits
+from formats.progress import Progress
 from formats.readers import read_source
+
+CLEAN_BATCH_ROWS = 2_000  # rows per call of the chain inside a shard: progress between batches, same bytes
+_QUIET = logging.getLogger(__name__)
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -27,9 +32,12 @@ def publish(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
-def write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int) -> tuple[int, list[str]]:
-    """Examples into shards of `chunk_rows`, quarantined rows into rejects.jsonl; returns (records read, shards)."""
+def write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: int,
+                 progress: Progress | None = None) -> tuple[int, list[str], list[int]]:
+    """Examples into shards of `chunk_rows`, quarantined rows into rejects.jsonl; returns (records read, shards,
+    rows per shard)."""
     shards: list[str] = []
+    sizes: list[int] = []
     read = rows_in_shard = 0
     with ExitStack() as files:
         bad = files.enter_context((folder / "rejects.jsonl").open("wb"))
@@ -37,6 +45,8 @@ def write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: 
         for record in records:
             cancel.check()
             read += 1
+            if progress:
+                progress.add()
             if isinstance(record, Reject):
                 bad.write(orjson.dumps(record.to_dict()) + b"\n")
                 continue
@@ -44,21 +54,28 @@ def write_shards(records: Iterator[Example | Reject], folder: Path, chunk_rows: 
                 if handle:
                     handle.close()
                 shards.append(f"part-{len(shards):05d}.jsonl")
+                sizes.append(0)
                 handle = files.enter_context((folder / shards[-1]).open("wb"))
                 rows_in_shard = 0
             handle.write(orjson.dumps(record.to_dict()) + b"\n")
             rows_in_shard += 1
-    return read, shards
+            sizes[-1] += 1
+    return read, shards, sizes
 
 
-def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limits: Limits) -> dict[str, Any]:
-    """Stream one source into shards of Examples plus its quarantined rows (meta.json says what is there)."""
+def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limits: Limits,
+                  log: Any = _QUIET) -> dict[str, Any]:
+    """Stream one source into shards of Examples plus its quarantined rows (meta.json says what is there, with the
+    rows of each shard)."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        read, shards = write_shards(read_source(spec, base_dir, limits), tmp, chunk_rows)
-        meta = {"name": spec.name, "read": read, "folder": str(folder), "shards": shards, "cached": False}
+        progress = Progress(log, f"ingest {spec.name}")
+        read, shards, sizes = write_shards(read_source(spec, base_dir, limits), tmp, chunk_rows, progress)
+        progress.finish()
+        meta = {"name": spec.name, "read": read, "folder": str(folder), "shards": shards, "rows": sizes,
+                "cached": False}
         (tmp / "meta.json").write_bytes(orjson.dumps(meta))
         publish(tmp, folder)
     finally:
@@ -66,12 +83,23 @@ def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limi
     return meta
 
 
-def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folder: Path) -> dict[str, Any]:
-    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`."""
+def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folder: Path, log: Any = _QUIET,
+                     label: str = "") -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`.
+
+    The chain is per row, so the shard goes through it in batches (the same kept rows and ledger bytes as in one
+    call): progress can be reported between them."""
     with shard.open("rb") as handle:
         examples = [Example.from_dict(orjson.loads(line)) for line in handle]
     ledger = Ledger()
-    kept = clean_batch(examples, shard_steps(filters, base_dir), ledger)
+    steps = shard_steps(filters, base_dir)
+    progress = Progress(log, f"clean {label or shard.name}", total=len(examples))
+    kept: list[Example] = []
+    for start in range(0, len(examples), CLEAN_BATCH_ROWS):
+        batch = examples[start:start + CLEAN_BATCH_ROWS]
+        kept += clean_batch(batch, steps, ledger)
+        progress.add(len(batch))
+    progress.finish()
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

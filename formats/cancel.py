@@ -6,6 +6,7 @@ go on reading after the flow gave up. Loops that may run long call `check()` so 
 
 from __future__ import annotations
 
+import signal
 import threading
 
 _STOP = threading.Event()
@@ -13,6 +14,12 @@ _STOP = threading.Event()
 
 class Stopped(RuntimeError):
     """The run was asked to stop (SIGTERM / Ctrl-C)."""
+
+
+def stop_on_sigterm() -> None:
+    """For a worker process (a process pool's initializer): SIGTERM sets the flag, so the reader or shard writer it
+    runs ends at its next row and removes its temp folder, instead of the process dying mid-write."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: request_stop())
 
 
 def request_stop() -> None:

@@ -6,7 +6,8 @@ dedup) are plain lists of steps; the funnel and the rule tables of the report de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from formats.example import Example
@@ -26,17 +27,21 @@ class Step(Protocol):
         ...
 
 
-def run_steps(steps: Sequence[Step], rows: list[Example], ledger: Ledger
+def run_steps(steps: Sequence[Step], rows: list[Example], ledger: Ledger,
+              around: Callable[[Step, int], AbstractContextManager[object]] | None = None,
               ) -> tuple[list[Example], list[tuple[str, int]]]:
-    """Apply the steps in order; also the funnel: ("after <label>", rows left) after each step that can drop."""
+    """Apply the steps in order; also the funnel: ("after <label>", rows left) after each step that can drop.
+
+    `around(step, rows)`, when given, wraps each step (the flow reports progress with it)."""
     funnel = []
     for step in steps:
         held = {id(row) for row in rows if row.meta.get("override") == "keep"}  # a person's keep outranks any rule
-        if held:
-            left = {id(row) for row in step.apply([r for r in rows if id(r) not in held], ledger)}
-            rows = [row for row in rows if id(row) in held or id(row) in left]
-        else:
-            rows = step.apply(rows, ledger)
+        with around(step, len(rows)) if around else nullcontext():
+            if held:
+                left = {id(row) for row in step.apply([r for r in rows if id(r) not in held], ledger)}
+                rows = [row for row in rows if id(row) in held or id(row) in left]
+            else:
+                rows = step.apply(rows, ledger)
         if step.label:
             funnel.append((f"after {step.label}", len(rows)))
     return rows, funnel

@@ -389,8 +389,13 @@ def test_a_cut_that_would_move_a_code_fence_is_not_made():
     assert "``````\nI hope this helps!\n```" in row.output
 
 
-def test_cleaning_in_processes_matches_one_process():
-    from filters.clean import FilterSettings, build_matcher, clean_batch, clean_in_processes, shard_steps
+def test_cleaning_a_shard_in_batches_matches_one_call(tmp_path, monkeypatch):
+    """The shard task runs the chain batch by batch (progress in between): the same rows and ledger as one call."""
+    import orjson
+
+    from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
+    from flows import stages
+    from formats.ledger import load_ledger
 
     texts = ["Certainly! Here's how to reset it: open Settings.", "As an AI language model, I cannot do that.",
              "作为一个AI语言模型，我无法回答。", "Open the billing page and click download. I hope this helps!",
@@ -402,14 +407,18 @@ def test_cleaning_in_processes_matches_one_process():
                 for i in range(60)]
 
     settings = FilterSettings()
-    one, many = Ledger(), Ledger()
+    one = Ledger()
     kept_one = clean_batch(rows(), shard_steps(settings, matcher=build_matcher(settings.slop)), one)
-    kept_many = clean_in_processes(rows(), settings, many, workers=2, chunk_rows=7)
-    assert [k.to_dict() for k in kept_many] == [k.to_dict() for k in kept_one]
+    shard = tmp_path / "part-00000.jsonl"
+    shard.write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in rows()))
+    monkeypatch.setattr(stages, "CLEAN_BATCH_ROWS", 7)
+    stages.clean_shard_into(shard, settings, tmp_path, tmp_path / "clean")
+    many = load_ledger(tmp_path / "clean")
+    kept_many = [orjson.loads(line) for line in (tmp_path / "clean" / "examples.jsonl").read_bytes().splitlines()]
+    assert kept_many == [k.to_dict() for k in kept_one]
     assert [r.to_dict() for r in many.rejects] == [r.to_dict() for r in one.rejects] and one.rejects
     assert [e.to_dict() for e in many.edits] == [e.to_dict() for e in one.edits] and one.edits
     assert {k: vars(v) for k, v in many.rules.items()} == {k: vars(v) for k, v in one.rules.items()}
-    assert any(len(k.meta["flags"]) > 1 for k in kept_many)  # flags added in a worker come back
 
 
 # ------------------------------------------------------------------ issue 21: generalisation

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 
 import pytest
@@ -5,7 +6,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from flows.config import RunSettings
-from flows.runners import is_transient, make_task_runner
+from flows.runners import is_transient, make_task_runner, workers
 
 
 def _error(db, query: str, **connect_args) -> OperationalError:
@@ -32,6 +33,8 @@ def test_locked_database_is_transient_but_a_missing_column_is_not(tmp_path):
 
 
 def test_runner_choice():
+    assert RunSettings().task_runner == "processes"  # every core cleans shards unless the config says otherwise
+    assert workers(RunSettings()) == len(os.sched_getaffinity(0)) and workers(RunSettings(workers=3)) == 3
     assert type(make_task_runner("threads", RunSettings())).__name__ == "ThreadPoolTaskRunner"
     assert type(make_task_runner("processes", RunSettings(workers=3))).__name__ == "ProcessPoolTaskRunner"
     assert type(make_task_runner("dask", RunSettings(dask_address="tcp://127.0.0.1:8786"))).__name__ == "DaskTaskRunner"
