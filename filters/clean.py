@@ -168,6 +168,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             first_pass = False
             if rescued:  # one identity sentence or clause at a time: what follows is matched afresh
                 hit, kept = rescued[0]
+                if not same_code(text, kept):
+                    break  # as for strips: a cut must not move where code blocks start or end
                 strips.append(hit)
                 rescues.append(hit)
                 text = kept
