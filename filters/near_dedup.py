@@ -103,7 +103,7 @@ def shingle_hashes(texts: Sequence[str], word_ngram: int = 3, char_ngram: int = 
     first = boundary[is_start]
     last = boundary[1:][is_start[:-1]] - 1  # the byte before the next boundary (the final NUL always follows)
     token_hash = _mix((prefix[last] - prefix[first] + weighted[first]) * down[first])
-    token_row = np.searchsorted(row_end, first)
+    token_row = np.cumsum(is_sep[boundary])[is_start]  # NULs before each token (a token never starts on one)
 
     counts = np.bincount(token_row, minlength=n)  # tokens per row
     per_token_count = counts[token_row]
