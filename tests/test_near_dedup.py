@@ -165,7 +165,7 @@ def test_worker_processes_give_the_same_keys_as_one_process():
     two = DedupSettings(workers=2, parallel_from_rows=0)
     from filters.dedup import dedup_keys
     keys_one, keys_two = dedup_keys(rows, one), dedup_keys(rows, two)
-    assert keys_one.exact == keys_two.exact and np.array_equal(keys_one.bands, keys_two.bands)
+    assert np.array_equal(keys_one.exact, keys_two.exact) and np.array_equal(keys_one.bands, keys_two.bands)
     assert np.array_equal(keys_one.prompts, keys_two.prompts)
     assert np.array_equal(keys_one.output_chars, keys_two.output_chars)
     assert [k.id for k in deduplicate(rows, two, {}, Ledger())] == [k.id for k in deduplicate(rows, one, {}, Ledger())]
