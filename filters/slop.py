@@ -94,12 +94,20 @@ _TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), 
          (re.compile(r"(?<=[\u3400-\u9fff])\x00|\x00(?=[\u3400-\u9fff])"), ","), (re.compile(r"\x00"), ", ")]
 
 
+# _DECORATION's branches one by one, each led by a character class or a literal so that re searches them with its
+# fast prefix scan (the alternation as a whole is tried at every position: 40 µs on a long answer). The emoticon's
+# (?<!\w) is checked after its [:;], the same condition.
+_DECORATION_PARTS = (re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#—–~]"),
+                     re.compile("[:;](?<!\\w[:;])-?[)(DPp](?!\\w)"), re.compile("\\^_?\\^"), re.compile(" - "))
+
+
 def _decorated(text: str) -> bool:
-    """Cheap test first: ASCII text can only hold the ASCII decorations."""
+    """Whether _DECORATION.search(text) finds anything; cheap tests first: ASCII text can only hold the ASCII
+    decorations."""
     if text.isascii() and not ("*" in text or ":" in text or ";" in text or "#" in text or "^" in text
                                or " - " in text):
         return False
-    return _DECORATION.search(text) is not None
+    return any(part.search(text) is not None for part in _DECORATION_PARTS)
 
 
 def _masked(sentence: str) -> str:
