@@ -25,7 +25,7 @@ import ahocorasick_rs
 import yaml
 
 from formats.example import FIELDS
-from formats.text import sentences
+from formats.text import chars, sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere", "whole"]
@@ -41,7 +41,7 @@ def _halfwidth(match: re.Match[str]) -> str:
     return match.group(0).translate(_HALFWIDTH)
 
 
-_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _CURLY = re.compile("[“”„‘’「」『』]")
 _SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -425,7 +425,7 @@ class SlopMatcher:
             if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
             rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
-            if len(rest.strip()) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
+            if len(rest.strip()) + 2 * chars(_WIDE, rest) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
                 continue
             after = normalised[colon:].count(":")  # counted from the end: decoration (":)") may hide a colon
             start, end = span
@@ -580,7 +580,7 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
                         r"built|trained|programmed|created|developed|not|cannot|can't|unable)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|"
                         r"以及|来|被|无法|不能|没有|不具备|并非|只能|仅能|不是",
                         re.IGNORECASE)
-_CJK_RUN = re.compile("[\u3400-\u9fff]")
+_CJK_RUN = re.compile("[\u3400-\u9fff]+")
 
 
 # The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell
@@ -622,7 +622,7 @@ class _Cut:
 
 def _substantive(text: str) -> bool:
     """Enough left to be an answer: four words, or eight Chinese characters."""
-    return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
+    return len(text.split()) >= 4 or chars(_CJK_RUN, text) >= 8
 
 
 def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
