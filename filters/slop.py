@@ -25,7 +25,7 @@ import ahocorasick_rs
 import yaml
 
 from formats.example import FIELDS
-from formats.text import chars, sentences
+from formats.text import chars, run_of, sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere", "whole"]
@@ -33,7 +33,7 @@ Action = Literal["strip", "drop", "flag"]
 _CJK_LANGS = {"zh", "ja"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
                          "『": '"', "』": '"'})
-_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]+")
+_FULLWIDTH = run_of("[\uff01-\uff5e\u3000]")
 _HALFWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 
 
@@ -41,7 +41,7 @@ def _halfwidth(match: re.Match[str]) -> str:
     return match.group(0).translate(_HALFWIDTH)
 
 
-_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_WIDE = run_of("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CURLY = re.compile("[“”„‘’「」『』]")
 _SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -185,7 +185,7 @@ class Rule:
         return self.compiled.fullmatch(normalised_sentence)
 
 
-_FIRST_END = re.compile(r"[.!?。\n]+")
+_FIRST_END = run_of(r"[.!?。\n]")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -582,7 +582,7 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
                         r"built|trained|programmed|created|developed|not|cannot|can't|unable)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|"
                         r"以及|来|被|无法|不能|没有|不具备|并非|只能|仅能|不是",
                         re.IGNORECASE)
-_CJK_RUN = re.compile("[\u3400-\u9fff]+")
+_CJK_RUN = run_of("[\u3400-\u9fff]")
 
 
 # The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell

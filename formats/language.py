@@ -12,17 +12,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from formats.text import chars, without_code_blocks
+from formats.text import chars, run_of, without_code_blocks
 
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _URLISH = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
 # Character classes as runs (counted by chars(): one match per run, not a new string per character)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]+")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]+")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]+")
-_ASCII_LETTER = re.compile(r"[A-Za-z]+")
-_LETTER = re.compile(r"[^\W\d_]+")
+_HAN = run_of(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_KANA = run_of(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = run_of(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_LATIN = run_of(r"[A-Za-z\u00c0-\u024f]")
+_ASCII_LETTER = run_of(r"[A-Za-z]")
+_LETTER = run_of(r"[^\W\d_]")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
 # Frequent English function words: in English prose they are a third of the words, in other Latin-script
 # languages (fr, de, es, pt, it, nl …) almost none of them occur.
@@ -35,7 +35,7 @@ _CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
 _ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
 
-_CODE_CHARS = re.compile(r"[{}()\[\];=<>_/\\#*$|&^%+]+")
+_CODE_CHARS = run_of(r"[{}()\[\];=<>_/\\#*$|&^%+]")
 EN_SHARE = 0.08  # share of English function words from which Latin text is English without asking the model
 CJK_WEIGHT = 3  # a Han character carries about as much as three Latin letters
 CODE_SHARE = 0.07  # share of code punctuation among non-space characters above which text is code, not prose

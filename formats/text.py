@@ -10,7 +10,15 @@ import re
 # spaces between words, counted per character.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 CJK_CHAR = re.compile(f"[{CJK}]")
-CJK_RUN = re.compile(f"[{CJK}]+")
+
+
+def run_of(char_class: str, flags: int = 0) -> re.Pattern[str]:
+    """`[class]+` compiled as `[class][class]*`: the same matches, but a pattern led by a class is searched with
+    re's fast scan for that class, where `[class]+` is tried as a pattern at every position."""
+    return re.compile(f"{char_class}{char_class}*", flags)
+
+
+CJK_RUN = run_of(f"[{CJK}]")
 _WORD = re.compile(f"[{CJK}]|[^\\W_]+")
 TOKENS_ESTIMATE = "estimate (CJK chars + other chars / 4)"
 
