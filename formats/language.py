@@ -26,11 +26,28 @@ _LETTER = run_of(r"[^\W\d_]")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
 # Frequent English function words: in English prose they are a third of the words, in other Latin-script
 # languages (fr, de, es, pt, it, nl …) almost none of them occur.
-_EN_FUNCTION = re.compile(
-    r"\b(?:the|and|of|to|is|are|was|were|in|that|for|it|with|as|on|be|this|you|your|an|or|by|from|at|what|how|"
-    r"which|can|not|have|has|will|if|do|does|they|their|there|these|those|its|about|into|than|then|should|would|"
-    r"could|been|being|we|our|my|me|he|she|his|her|them|who|when|where|why|all|any|each|some|more|most|also|"
-    r"only|but|so|such|no|yes|give|write|list|describe|explain|name|make|find|create|generate)\b")
+_EN_FUNCTION_WORDS = (
+    "the and of to is are was were in that for it with as on be this you your an or by from at what how which "
+    "can not have has will if do does they their there these those its about into than then should would could "
+    "been being we our my me he she his her them who when where why all any each some more most also only but "
+    "so such no yes give write list describe explain name make find create generate").split()
+
+
+def word_trie(words: list[str]) -> str:
+    """A regex for exactly these words, as a trie (alternatives grouped by their first letter, recursively): re
+    tries a flat alternation's every word at each word start, the trie only the words that share a prefix."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        if word:
+            groups.setdefault(word[0], []).append(word[1:])
+    branches = [re.escape(first) + word_trie(rest) for first, rest in sorted(groups.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in words else body
+
+
+_EN_FUNCTION = re.compile(rf"\b{word_trie(_EN_FUNCTION_WORDS)}\b")
 _CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
 _ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
