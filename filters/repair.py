@@ -38,7 +38,9 @@ _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0400-\u045f\u2500-\
 # Zero-width characters: a space or joiner nobody sees splits a word for every matcher, tokenizer and dedup key.
 # U+200B / U+2060 / U+FEFF go everywhere; the joiners U+200C / U+200D only between letters (they build emoji
 # sequences like 👨‍👩‍👧, which stay).
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]|(?<=[^\\W\\d_])[\u200c\u200d](?=[^\\W\\d_])")
+# (Written led by one class of all five, so re scans for them: a joiner is then checked to stand between letters.)
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u200c\u200d]"
+                         "(?:(?<=[\u200b\u2060\ufeff])|(?<=[^\\W\\d_][\u200c\u200d])(?=[^\\W\\d_]))")
 # Half of a UTF-16 pair with no other half: no encoding can write it, and it hides sentence boundaries.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
