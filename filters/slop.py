@@ -43,7 +43,8 @@ def _halfwidth(match: re.Match[str]) -> str:
 
 _WIDE = run_of("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CURLY = re.compile("[“”„‘’「」『』]")
-_SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
+_SENTENCE_END_CHAR = r"""[.!?。\n"')\]…」』]"""
+_SENTENCE_START = rf"(?:^|(?<={_SENTENCE_END_CHAR}))"  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Quoted material (double quotes, 'single quotes' that are not apostrophes) and inline code: blanked with
 # a same-length run of "_" so rules never match inside them, while an opener/closer sentence holding a quote
@@ -145,6 +146,10 @@ class Rule:
     unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     unless_answer_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # an edge rule's `loose` without its leading sentence start: at the text's start, and led by the character that
+    # ends the sentence before (re scans for that character; `loose` is tried at every position): see loose_in()
+    at_start: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    after_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         body = self.pattern
@@ -158,19 +163,36 @@ class Rule:
         object.__setattr__(self, "unless_answer_re", re.compile(self.unless_answer) if self.unless_answer else None)
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
+        edge, body = self.position in ("opener", "closer"), self._loose_body
+        object.__setattr__(self, "at_start", re.compile(rf"\s*(?:{body})", re.MULTILINE) if edge else None)
+        object.__setattr__(self, "after_end",
+                           re.compile(rf"{_SENTENCE_END_CHAR}\s*(?:{body})", re.MULTILINE) if edge else None)
+
+    @property
+    def _loose_body(self) -> str:
+        """The pattern without a final `$` (end of sentence)."""
+        return self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") else self.pattern
 
     @property
     def prefilter_pattern(self) -> str:
         """A superset of what the rule can match in a sentence, searched over the whole normalised field:
         alphabetic rules start at a word boundary, and a final `$` (end of sentence) is dropped."""
-        body = self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") \
-            else self.pattern
+        body = self._loose_body
         if self.position == "whole":
             return rf"\A\s*(?:{body})"
         if self.position != "anywhere":
             # edge rules match whole sentences, so they can only start where a sentence can
             return _SENTENCE_START + rf"\s*(?:{body})"
         return body if self.lang in _CJK_LANGS else rf"(?<!\w)(?:{body})"
+
+    def loose_in(self, normalised: str, start: int, end: int) -> bool:
+        """`loose.search(normalised, start, end) is not None`, for an edge rule without trying every position: a
+        sentence starts at the text's start or right after a sentence-ending character (`^` in MULTILINE is after
+        a newline, one of them), so the hit is at_start's at 0 or after_end's from the character before `start`."""
+        if self.at_start is None or self.after_end is None:
+            return self.loose.search(normalised, start, end) is not None
+        return (start == 0 and self.at_start.match(normalised, 0, end) is not None) \
+            or self.after_end.search(normalised, max(0, start - 1), end) is not None
 
     def exempt(self, normalised_prompt: str) -> bool:
         """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
@@ -405,7 +427,7 @@ class SlopMatcher:
                 if start <= end:
                     continue  # already inside the last window searched
                 end = start + KEYWORD_AHEAD
-                if rule.loose.search(normalised, max(0, start - KEYWORD_BACK), end):
+                if rule.loose_in(normalised, max(0, start - KEYWORD_BACK), end):
                     found.append(i)
                     break
         return [scoped[i] for i in sorted(found)]  # file order decides which rule names a sentence
