@@ -25,7 +25,7 @@ import ahocorasick_rs
 import yaml
 
 from formats.example import FIELDS
-from formats.text import sentences
+from formats.text import chars, run_of, sentences
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere", "whole"]
@@ -33,7 +33,7 @@ Action = Literal["strip", "drop", "flag"]
 _CJK_LANGS = {"zh", "ja"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
                          "『": '"', "』": '"'})
-_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]+")
+_FULLWIDTH = run_of("[\uff01-\uff5e\u3000]")
 _HALFWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 
 
@@ -41,14 +41,17 @@ def _halfwidth(match: re.Match[str]) -> str:
     return match.group(0).translate(_HALFWIDTH)
 
 
-_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WIDE = run_of("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CURLY = re.compile("[“”„‘’「」『』]")
-_SENTENCE_START = r"""(?:^|(?<=[.!?。\n"')\]…」』]))"""  # where textspans.sentences() can start one
+_SENTENCE_END_CHAR = r"""[.!?。\n"')\]…」』]"""
+_SENTENCE_START = rf"(?:^|(?<={_SENTENCE_END_CHAR}))"  # where textspans.sentences() can start one
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Quoted material (double quotes, 'single quotes' that are not apostrophes) and inline code: blanked with
 # a same-length run of "_" so rules never match inside them, while an opener/closer sentence holding a quote
 # still has content and is not taken for an empty lead-in.
-_QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|(?<![a-z0-9])'[^'\n]{1,200}'(?![a-z0-9])|`[^`\n]+`")
+# (Each branch led by its quote, the single quote's (?<![a-z0-9]) checked after it: re then scans for the three
+# characters instead of trying the alternation at every position.)
+_QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|'(?<![a-z0-9]')[^'\n]{1,200}'(?![a-z0-9])|`[^`\n]+`")
 # Opener/closer keywords only count within this many characters of the start/end, so a long answer's middle
 # cannot wake up an edge rule. (More than this much stacked boilerplate at one edge is not peeled in one pass.)
 EDGE_CHARS = 1000
@@ -73,9 +76,9 @@ def normalise(text: str) -> str:
     NFKC and has no curly quotes: lower() is all it needs, and most rows are ASCII."""
     if text.isascii():
         return text.lower()
-    if _FULLWIDTH.search(text):
-        # full-width ，。：！ are most of what NFKC changes in Chinese text; mapping them directly is 3× faster
-        text = _FULLWIDTH.sub(_halfwidth, text)
+    # full-width ，。：！ are most of what NFKC changes in Chinese text; mapping them directly is 3× faster (one
+    # scan: sub returns the text as it was where there is none)
+    text = _FULLWIDTH.sub(_halfwidth, text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if _CURLY.search(text):
@@ -94,12 +97,20 @@ _TIDY = [(re.compile(r"\s*\x00[\s\x00]*"), _MARK), (re.compile(r"^\x00|\x00$"), 
          (re.compile(r"(?<=[\u3400-\u9fff])\x00|\x00(?=[\u3400-\u9fff])"), ","), (re.compile(r"\x00"), ", ")]
 
 
+# _DECORATION's branches one by one, each led by a character class or a literal so that re searches them with its
+# fast prefix scan (the alternation as a whole is tried at every position: 40 µs on a long answer). The emoticon's
+# (?<!\w) is checked after its [:;], the same condition.
+_DECORATION_PARTS = (re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D*#—–~]"),
+                     re.compile("[:;](?<!\\w[:;])-?[)(DPp](?!\\w)"), re.compile("\\^_?\\^"), re.compile(" - "))
+
+
 def _decorated(text: str) -> bool:
-    """Cheap test first: ASCII text can only hold the ASCII decorations."""
+    """Whether _DECORATION.search(text) finds anything; cheap tests first: ASCII text can only hold the ASCII
+    decorations."""
     if text.isascii() and not ("*" in text or ":" in text or ";" in text or "#" in text or "^" in text
                                or " - " in text):
         return False
-    return _DECORATION.search(text) is not None
+    return any(part.search(text) is not None for part in _DECORATION_PARTS)
 
 
 def _masked(sentence: str) -> str:
@@ -135,6 +146,10 @@ class Rule:
     unless_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     unless_answer_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # an edge rule's `loose` without its leading sentence start: at the text's start, and led by the character that
+    # ends the sentence before (re scans for that character; `loose` is tried at every position): see loose_in()
+    at_start: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    after_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         body = self.pattern
@@ -148,19 +163,36 @@ class Rule:
         object.__setattr__(self, "unless_answer_re", re.compile(self.unless_answer) if self.unless_answer else None)
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
+        edge, body = self.position in ("opener", "closer"), self._loose_body
+        object.__setattr__(self, "at_start", re.compile(rf"\s*(?:{body})", re.MULTILINE) if edge else None)
+        object.__setattr__(self, "after_end",
+                           re.compile(rf"{_SENTENCE_END_CHAR}\s*(?:{body})", re.MULTILINE) if edge else None)
+
+    @property
+    def _loose_body(self) -> str:
+        """The pattern without a final `$` (end of sentence)."""
+        return self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") else self.pattern
 
     @property
     def prefilter_pattern(self) -> str:
         """A superset of what the rule can match in a sentence, searched over the whole normalised field:
         alphabetic rules start at a word boundary, and a final `$` (end of sentence) is dropped."""
-        body = self.pattern[:-1] if self.pattern.endswith("$") and not self.pattern.endswith("\\$") \
-            else self.pattern
+        body = self._loose_body
         if self.position == "whole":
             return rf"\A\s*(?:{body})"
         if self.position != "anywhere":
             # edge rules match whole sentences, so they can only start where a sentence can
             return _SENTENCE_START + rf"\s*(?:{body})"
         return body if self.lang in _CJK_LANGS else rf"(?<!\w)(?:{body})"
+
+    def loose_in(self, normalised: str, start: int, end: int) -> bool:
+        """`loose.search(normalised, start, end) is not None`, for an edge rule without trying every position: a
+        sentence starts at the text's start or right after a sentence-ending character (`^` in MULTILINE is after
+        a newline, one of them), so the hit is at_start's at 0 or after_end's from the character before `start`."""
+        if self.at_start is None or self.after_end is None:
+            return self.loose.search(normalised, start, end) is not None
+        return (start == 0 and self.at_start.match(normalised, 0, end) is not None) \
+            or self.after_end.search(normalised, max(0, start - 1), end) is not None
 
     def exempt(self, normalised_prompt: str) -> bool:
         """True when the instruction/input asks for exactly this (a user asking the model about itself)."""
@@ -175,7 +207,7 @@ class Rule:
         return self.compiled.fullmatch(normalised_sentence)
 
 
-_FIRST_END = re.compile(r"[.!?。\n]+")
+_FIRST_END = run_of(r"[.!?。\n]")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -395,7 +427,7 @@ class SlopMatcher:
                 if start <= end:
                     continue  # already inside the last window searched
                 end = start + KEYWORD_AHEAD
-                if rule.loose.search(normalised, max(0, start - KEYWORD_BACK), end):
+                if rule.loose_in(normalised, max(0, start - KEYWORD_BACK), end):
                     found.append(i)
                     break
         return [scoped[i] for i in sorted(found)]  # file order decides which rule names a sentence
@@ -417,7 +449,7 @@ class SlopMatcher:
             if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
             rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
-            if len(rest.strip()) + 2 * len(_WIDE.findall(rest)) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
+            if len(rest.strip()) + 2 * chars(_WIDE, rest) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
                 continue
             after = normalised[colon:].count(":")  # counted from the end: decoration (":)") may hide a colon
             start, end = span
@@ -572,7 +604,7 @@ _SELF_TALK = re.compile(r"(?:i|i'm|i am|i've|i'd|i'll|my|me|being|as an?|so|and|
                         r"built|trained|programmed|created|developed|not|cannot|can't|unable)\b|我|作为|身为|所以|因此|因而|而|旨在|并且|"
                         r"以及|来|被|无法|不能|没有|不具备|并非|只能|仅能|不是",
                         re.IGNORECASE)
-_CJK_RUN = re.compile("[\u3400-\u9fff]")
+_CJK_RUN = run_of("[\u3400-\u9fff]")
 
 
 # The hedge that leads from a disclaimer to the answer, a family of its own ("but from what I know,", "I can tell
@@ -614,7 +646,7 @@ class _Cut:
 
 def _substantive(text: str) -> bool:
     """Enough left to be an answer: four words, or eight Chinese characters."""
-    return len(text.split()) >= 4 or len(_CJK_RUN.findall(text)) >= 8
+    return len(text.split()) >= 4 or chars(_CJK_RUN, text) >= 8
 
 
 def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:

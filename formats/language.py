@@ -12,29 +12,47 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from formats.text import without_code_blocks
+from formats.text import chars, run_of, without_code_blocks
 
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _URLISH = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
-_LETTER = re.compile(r"[^\W\d_]")
+# Character classes as runs (counted by chars(): one match per run, not a new string per character)
+_HAN = run_of(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_KANA = run_of(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = run_of(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_LATIN = run_of(r"[A-Za-z\u00c0-\u024f]")
+_ASCII_LETTER = run_of(r"[A-Za-z]")
+_LETTER = run_of(r"[^\W\d_]")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
 # Frequent English function words: in English prose they are a third of the words, in other Latin-script
 # languages (fr, de, es, pt, it, nl …) almost none of them occur.
-_EN_FUNCTION = re.compile(
-    r"\b(?:the|and|of|to|is|are|was|were|in|that|for|it|with|as|on|be|this|you|your|an|or|by|from|at|what|how|"
-    r"which|can|not|have|has|will|if|do|does|they|their|there|these|those|its|about|into|than|then|should|would|"
-    r"could|been|being|we|our|my|me|he|she|his|her|them|who|when|where|why|all|any|each|some|more|most|also|"
-    r"only|but|so|such|no|yes|give|write|list|describe|explain|name|make|find|create|generate)\b")
+_EN_FUNCTION_WORDS = (
+    "the and of to is are was were in that for it with as on be this you your an or by from at what how which "
+    "can not have has will if do does they their there these those its about into than then should would could "
+    "been being we our my me he she his her them who when where why all any each some more most also only but "
+    "so such no yes give write list describe explain name make find create generate").split()
+
+
+def word_trie(words: list[str]) -> str:
+    """A regex for exactly these words, as a trie (alternatives grouped by their first letter, recursively): re
+    tries a flat alternation's every word at each word start, the trie only the words that share a prefix."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        if word:
+            groups.setdefault(word[0], []).append(word[1:])
+    branches = [re.escape(first) + word_trie(rest) for first, rest in sorted(groups.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in words else body
+
+
+_EN_FUNCTION = re.compile(rf"\b{word_trie(_EN_FUNCTION_WORDS)}\b")
 _CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
 _ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
 
-_CODE_CHARS = re.compile(r"[{}()\[\];=<>_/\\#*$|&^%+]")
+_CODE_CHARS = run_of(r"[{}()\[\];=<>_/\\#*$|&^%+]")
 EN_SHARE = 0.08  # share of English function words from which Latin text is English without asking the model
 CJK_WEIGHT = 3  # a Han character carries about as much as three Latin letters
 CODE_SHARE = 0.07  # share of code punctuation among non-space characters above which text is code, not prose
@@ -46,7 +64,7 @@ def _count(text: str, ascii_bytes: bytes, pattern: re.Pattern[str], keep: bool =
         raw = text.encode("ascii")
         removed = len(raw) - len(raw.translate(None, ascii_bytes))
         return removed if keep else len(raw) - removed
-    return len(pattern.findall(text))
+    return chars(pattern, text)
 
 
 def looks_like_code(text: str) -> bool:
@@ -140,13 +158,13 @@ def guess(text: str, min_letters: int = 24) -> str | None:
             return "en"
         # Without script evidence the model needs more text: twice the floor.
         return _langid(text) if letters >= 2 * min_letters else None
-    han = len(_HAN.findall(text))
+    han = chars(_HAN, text)
     if han * CJK_WEIGHT >= 0.5 * CJK_WEIGHT * len(text):
         return "zh"  # at least half of all characters are Han: nothing else to count
-    kana = len(_KANA.findall(text))
-    hangul = len(_HANGUL.findall(text))
-    latin = len(_LATIN.findall(text))
-    letters = len(_LETTER.findall(text))
+    kana = chars(_KANA, text)
+    hangul = chars(_HANGUL, text)
+    latin = chars(_LATIN, text)
+    letters = chars(_LETTER, text)
     other = max(0, letters - han - kana - hangul - latin)
     weighted = CJK_WEIGHT * (han + kana + hangul) + latin + other
     if weighted < min_letters:
