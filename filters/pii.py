@@ -614,6 +614,7 @@ class PiiStep:
         self.scanner = scanner_for(settings)
         # it drops rows only when some detector's action is drop: otherwise no funnel line of its own
         self.label = STAGE if any(d.action == "drop" for d in self.scanner.detectors) else ""
+        self._touched: set[str] = set()  # ids of the rows the last apply() found PII in
 
     def rule_ids(self) -> list[str]:
         return [d.id for d in self.scanner.detectors]
@@ -651,7 +652,7 @@ class PiiStep:
     def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
         if not self.scanner.detectors:
             return rows
-        self._touched: set[str] = set()
+        self._touched = set()
         kept = [example for example in rows
                 if (self._conversation(example, ledger) if example.is_conversation else self._one(example, ledger))]
         if self._touched:
@@ -685,9 +686,8 @@ class PiiStep:
         """Other steps' edits of the rows this step found PII in: their text must not keep a value. Run here for
         the edits made before (repair spans), and again once the chain has run (clean_batch) for those made after:
         a flagged value stays in the row, so a slop strip can cut a sentence holding it."""
-        ids = getattr(self, "_touched", set())
-        for edit in ledger.edits if ids else ():
-            if edit.id in ids and edit.stage != STAGE:
+        for edit in ledger.edits if self._touched else ():
+            if edit.id in self._touched and edit.stage != STAGE:
                 edit.removed, edit.added = self.scanner.scrub(edit.removed), self.scanner.scrub(edit.added)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -65,9 +64,7 @@ def _stop_on_sigterm() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C, and both tell running readers to stop at their next record or chunk."""
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.request_stop()
-        for worker in multiprocessing.active_children():  # a process pool's workers: now, not after Prefect unwinds
-            if worker.pid:
-                os.kill(worker.pid, signal.SIGTERM)
+        cancel.stop_workers()  # a process pool's workers: now, not after Prefect unwinds
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, on_signal)

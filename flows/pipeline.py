@@ -37,7 +37,7 @@ from flows.incremental import (
     unchanged_outputs,
 )
 from flows.outdir import output_lock, prepare
-from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient, stop_workers
+from flows.runners import api_shared_with_workers, make_task_runner, retry_if_transient
 from flows.stages import clean_shard_into, ingest_source
 from formats import cancel
 from formats.limits import Limits
@@ -129,7 +129,7 @@ def curate(config: str, out: str | None = None) -> dict[str, Any]:
                 # SIGTERM (Prefect raises TerminationSignal here) or Ctrl-C: tell the readers in worker threads now;
                 # the task runner waits for them before the flow can end, and they stop at their next chunk.
                 cancel.request_stop()
-                stop_workers()
+                cancel.stop_workers()
             raise
         finally:
             shutil.rmtree(work, ignore_errors=True)  # also when a source, a step or a signal ended the run

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,7 +30,7 @@ def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
     if kind == "threads":
         return ThreadPoolTaskRunner(max_workers=max(4, workers(run)))
     if kind == "processes":
-        # workers end their reads cleanly on SIGTERM, which `stop_workers` sends when this run is stopped
+        # workers end their reads cleanly on SIGTERM, which `cancel.stop_workers` sends when this run is stopped
         return ProcessPoolTaskRunner(max_workers=workers(run), initializer=cancel.stop_on_sigterm)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
@@ -42,14 +40,6 @@ def make_task_runner(kind: str, run: RunSettings) -> TaskRunner:
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers(run), "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
     raise ValueError(f"run.task_runner: unknown runner {kind!r}; expected threads, processes or dask")
-
-
-def stop_workers() -> None:
-    """Pass a stop on to this process's worker processes (a process pool's): the flag in this process does not
-    reach them, a SIGTERM does (see `formats.cancel.stop_on_sigterm`)."""
-    for child in multiprocessing.active_children():
-        if child.pid:
-            os.kill(child.pid, signal.SIGTERM)
 
 
 @contextmanager

@@ -6,6 +6,8 @@ go on reading after the flow gave up. Loops that may run long call `check()` so 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import threading
 
@@ -24,6 +26,14 @@ def stop_on_sigterm() -> None:
 
 def request_stop() -> None:
     _STOP.set()
+
+
+def stop_workers() -> None:
+    """Pass a stop on to this process's worker processes (a process pool's): the flag in this process does not
+    reach them, a SIGTERM does (`stop_on_sigterm` is their initializer)."""
+    for child in multiprocessing.active_children():
+        if child.pid:
+            os.kill(child.pid, signal.SIGTERM)
 
 
 def reset() -> None:
