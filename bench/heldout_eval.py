@@ -1,7 +1,8 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout2 # the held-out split (written blind; totals only)
-    python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a second dev split
+    python -m bench.heldout_eval --dir bench/heldout3 # the held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout2 # held out in round 2, demoted to dev in round 3
+    python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a dev split
     python -m bench.heldout_eval --dir bench/devset   # the dev split built the same way (tune on this one)
     python -m bench.heldout_eval --json out.json
 
@@ -12,7 +13,7 @@ gets it. Figures:
   `drop` rows (refusal, identity_only): the share dropped;
 - human_*: rows changed or dropped (target ≤ 0.5%), with the rules responsible;
 - faq_lists, roleplay, grounded: rows lost (target 0) and rows changed.
-`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout2).
+`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout3).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from formats.text import sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21, round 2): tuned on
-HELDOUT2 = ROOT / "bench" / "heldout2"  # the held-out split now: totals only, never --misses
+# held out in round 2; demoted to dev in round 3, after its totals were recorded
+HELDOUT2 = ROOT / "bench" / "heldout2"
+HELDOUT3 = ROOT / "bench" / "heldout3"  # the held-out split now: totals only, never --misses
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
@@ -182,9 +185,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--misses", type=int, default=0, help="print failing rows (dev split only)")
     args = parser.parse_args()
-    if args.misses and args.dir.resolve() == HELDOUT2:
-        parser.error(f"--misses prints rows: never on the held-out split {HELDOUT2.relative_to(ROOT)} "
-                     "(its totals only; bench/heldout and bench/devset are the dev splits)")
+    if args.misses and args.dir.resolve() == HELDOUT3:
+        parser.error(f"--misses prints rows: never on the held-out split {HELDOUT3.relative_to(ROOT)} "
+                     "(its totals only; bench/heldout2, bench/heldout and bench/devset are the dev splits)")
     report = evaluate(args.dir.resolve(), args.misses)
     print("\n".join(summary(report)))
     if args.misses:

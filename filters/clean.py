@@ -130,13 +130,14 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     exempts (filters/rules/prompt.yaml: a scene, a request to say "I don't know") do not apply to the row."""
     planned: list[tuple[str, str, list[Hit]]] = []
     exempt: frozenset[str] | None = None
+    prompt = f"{example.instruction}\n{example.input}"
     for name in matcher.fields():
         original = text = getattr(example, name)
         strips: list[Hit] = []
         rescues: list[Hit] = []
         first_pass = True
         while True:
-            hits = matcher.find(name, text)
+            hits = matcher.find(name, text, prompt=prompt if name == "output" else "")
             if hits:
                 if exempt is None:
                     exempt = exempt_categories(f"{example.instruction}\n{example.input}")

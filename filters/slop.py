@@ -18,12 +18,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import ahocorasick_rs
 import yaml
 
+from filters.discourse import SELF_TALK_CHARS, is_discourse, self_talk
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
 
@@ -139,6 +141,7 @@ class Rule:
     at_edge: bool = False  # prefilter only at the field's very start (opener) / end (closer): see candidates()
     rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
     joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
+    structural: bool = False  # no pattern: an edge sentence about the exchange, not the subject (filters/discourse.py)
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -208,6 +211,21 @@ class Rule:
 
 
 _FIRST_END = run_of(r"[.!?。\n]")
+_ROUGH_FIRST = re.compile(r"[^.!?。！？\n]{1,300}[.!?。！？:：]*")
+_ROUGH_ENDS = ".!?。！？\n"
+# the shape of a presentational lead-in, whatever its words: it announces what follows
+_LEAD_IN_EN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|sure|alright|well|now|great|absolutely|certainly)\W+)*"
+                         r"(?:here(?:'s|’s| is| are)|below|the following|what follows|following (?:is|are)|"
+                         r"i(?:'ll|’ll| will|'ve|’ve| have)? (?:walk|go|take|run|put together|summari[sz]ed|outlined|"
+                         r"listed|laid out|broken down)|let me (?:walk|go|take|run|give|show|explain|break|lay))\b"
+                         r"|[:：]\W*$", re.IGNORECASE)
+_LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
+_LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
+_TRAILING_DECORATION = re.compile(r"[^\w.!?。！？:：]+$")
+
+
+def _nowhere(_: str) -> bool:
+    return False
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -306,6 +324,12 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
     return rules
 
 
+@lru_cache(maxsize=1)
+def _human_formulae() -> tuple[Rule, ...]:
+    """The human closing formulae (filters/rules/human.yaml, off by default): the structural rules leave them be."""
+    return tuple(load_rules([RULES_DIR / "human.yaml"]))
+
+
 class SlopMatcher:
     """Finds rule hits in one field of text. Built once; cheap to call per row.
 
@@ -317,12 +341,24 @@ class SlopMatcher:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = [r for r in rules if r.enabled]
+        # the structural rules by field, edge, script and category ("opener", True, "lead-in": a Chinese lead-in);
+        # they have no pattern. The whole-answer ones by category and script ("refusal", True).
+        self._structural: dict[str, dict[tuple[str, bool, str], Rule]] = {}
+        self._self_talk: dict[str, dict[tuple[str, bool], Rule]] = {}
+        for rule in self.rules:
+            if rule.structural:
+                for fld in rule.scope:
+                    if rule.position == "whole":
+                        self._self_talk.setdefault(fld, {})[(rule.category, rule.lang in _CJK_LANGS)] = rule
+                    else:
+                        key = (rule.position, rule.lang in _CJK_LANGS, rule.category)
+                        self._structural.setdefault(fld, {})[key] = rule
         self._by_field: dict[str, list[Rule]] = {}
         self._edges: dict[str, list[tuple[int, int]]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
                                          list[bool]]] = {}
         for fld in FIELDS:
-            scoped = [r for r in self.rules if fld in r.scope]
+            scoped = [r for r in self.rules if fld in r.scope and not r.structural]
             if not scoped:
                 continue
             self._by_field[fld] = scoped
@@ -343,7 +379,7 @@ class SlopMatcher:
                                  AT_EDGE_CHARS if r.at_edge else EDGE_CHARS) for r in scoped]
 
     def fields(self) -> list[str]:
-        return list(self._by_field)
+        return [f for f in FIELDS if f in self._by_field or f in self._structural or f in self._self_talk]
 
     def content_free(self, text: str) -> bool:
         """True when every sentence of the text is made only of acknowledgement / wish / offer words (the
@@ -499,11 +535,64 @@ class SlopMatcher:
                 return rule, (start + match.end(), end)
         return None
 
-    def find(self, fld: str, text: str) -> list[Hit]:
-        if not text or fld not in self._by_field:
-            return []
-        rules = self.candidates(fld, normalise(text))
+    def _structural_edges(self, fld: str, text: str, named: list[Rule]) -> dict[str, dict[tuple[bool, str], Rule]]:
+        """The structural rules worth trying on this field: at an edge where a named rule may hit (a run may go
+        on past it), or whose first / last sentence, roughly cut, could be talk about the exchange (a cheap test that
+        spares sentence splitting on most rows)."""
+        rules = self._structural.get(fld)
         if not rules:
+            return {}
+        out: dict[str, dict[tuple[bool, str], Rule]] = {}
+        head = _ROUGH_FIRST.match(text.lstrip())
+        if any(r.position == "opener" for r in named) \
+                or (head is not None and is_discourse(head.group(0), _nowhere)):
+            out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
+        body = _TRAILING_DECORATION.sub("", text.rstrip())
+        tail = body[max(body[:-1].rfind(c) for c in _ROUGH_ENDS) + 1:]
+        if any(r.position == "closer" for r in named) or (tail and is_discourse(tail, _nowhere)):
+            out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
+        return out
+
+    @staticmethod
+    def _discourse(rules: dict[tuple[bool, str], Rule] | None, text: str, span: tuple[int, int],
+                   prompt: str) -> Rule | None:
+        """The structural rule for this sentence when it is talk about the exchange (filters/discourse.py); a word of
+        it found in the prompt or elsewhere in the answer makes it content. A presentational lead-in ("Here are the
+        details you need.", "以下为您整理：") is the lead-in rule's: the lead-in policy switches it with the others."""
+        if not rules:
+            return None
+        sentence = text[slice(*span)]
+        line_start = text.rfind("\n", 0, span[0]) + 1
+        if _LIST_LINE.match(text, line_start):
+            return None  # a list item or a heading is the answer's own
+        cjk = _WIDE.search(sentence) is not None
+        lead_in = (_LEAD_IN_ZH if cjk else _LEAD_IN_EN).search(sentence) is not None
+        rule = rules.get((cjk, "lead-in" if lead_in else "opener")) or rules.get((cjk, "closer"))
+        if rule is None or (lead_in and rule.category != "lead-in"):
+            return None
+        rest: list[str] = []
+
+        def elsewhere(stem: str) -> bool:
+            if not rest:
+                rest.append(f"{prompt}\n{text[:span[0]]}\n{text[span[1]:]}".lower())
+            return (stem in rest[0]) if cjk else re.search(rf"\b{re.escape(stem)}", rest[0]) is not None
+
+        if not is_discourse(sentence, elsewhere):
+            return None
+        masked = _masked(sentence)
+        if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
+            return None  # a doctor's or support agent's own formula (human.yaml): never stripped as model talk
+        return rule
+
+    def find(self, fld: str, text: str, prompt: str = "") -> list[Hit]:
+        """Every hit in one field. `prompt` (instruction and input) tells the structural rules which words are the
+        subject's."""
+        if not text or (fld not in self._by_field and fld not in self._structural and fld not in self._self_talk):
+            return []
+        rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
+        structural = self._structural_edges(fld, text, rules)
+        talk_rule = self._self_talk_rule(fld, text)
+        if not rules and not structural and talk_rule is None:
             return []
         groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
         spans = sentences(text)
@@ -516,7 +605,7 @@ class SlopMatcher:
 
         hits: list[Hit] = []
         taken: set[int] = set()
-        if groups["opener"]:
+        if groups["opener"] or "opener" in structural:
             run: list[tuple[int, Hit]] = []
             for i in range(len(spans)):  # every leading boilerplate sentence: a cap would leave the next one
                 if text[spans[i - 1][1] if i else 0:spans[i][0]].strip():
@@ -529,10 +618,13 @@ class SlopMatcher:
                     lead = self._lead_in(groups["opener"], masked(i), text, spans[i])
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
                         run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
-                    break
+                        break
+                    rule = self._discourse(structural.get("opener"), text, spans[i], prompt)
+                    if rule is None:
+                        break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
-        if groups["closer"]:
+        if groups["closer"] or "closer" in structural:
             run = []
             for i in range(len(spans) - 1, -1, -1):
                 if i in taken or text[spans[i][1]:spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip():
@@ -545,7 +637,10 @@ class SlopMatcher:
                     glued = self._glued_closer(groups["closer"], text, spans[i])
                     if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
                         run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
-                    break
+                        break
+                    rule = self._discourse(structural.get("closer"), text, spans[i], prompt)
+                    if rule is None:
+                        break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
         if groups["anywhere"]:
@@ -565,7 +660,20 @@ class SlopMatcher:
                         named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
                         return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
+        if talk_rule is not None:  # after the named hits: a named drop names the row first
+            hits.append(Hit(talk_rule, fld, (0, len(text)), text))
         return hits
+
+    def _self_talk_rule(self, fld: str, text: str) -> Rule | None:
+        """The structural whole-answer rule when the answer is only the model talking about itself: a refusal or an
+        identity statement with nothing else but talk around it (filters/discourse.py)."""
+        rules = self._self_talk.get(fld)
+        if not rules or len(text) > SELF_TALK_CHARS:
+            return None
+        kind = self_talk(text)
+        if kind is None:
+            return None
+        return rules.get(("refusal" if kind == "refusal" else "ai-identity", _WIDE.search(text) is not None))
 
 
 _DECOR_RULE = Rule("slop.decoration", "decoration", "\\x00", position="anywhere", joins_run=True,

@@ -1,0 +1,285 @@
+"""Sentences about the conversation, not the subject: the structural half of the opener / closer rules.
+
+A named rule catches a phrasing it was written for. A model writes new ones every day ("Let me shed some light
+on this.", "You've touched on something genuinely interesting here.", "Best wishes with your work!"), and what
+they share is structure, not words: they stand at an edge of the answer, they speak to the reader or about the
+exchange (I / you / let's, a greeting, thanks, praise of the question, an offer, a wish), and they hold no word of
+the subject. So a sentence counts as boilerplate here when:
+
+- it is short, has no digits, code, quotes, links or proper names;
+- every word is a function word or a discourse word (filters/rules/discourse.yaml: the vocabulary of talking
+  about the talk: asking, answering, explaining, helping, praise, thanks, wishes, greetings), with at least one
+  discourse word, and it speaks (a first- or second-person word, an interjection, a greeting, thanks or a wish);
+- at most one word is neither, and only when the sentence is otherwise plainly discourse (two discourse
+  words) and that word occurs nowhere else in the row (instruction, input or the rest of the answer): a word
+  of the subject is content, however the sentence around it looks.
+
+Chinese has no spaces: a sentence counts when it holds a person (我/你/您), a greeting, thanks or a wish, and a
+word about the talk itself (问题, 解答, 帮助 …), and what is left after the vocabulary is taken out is at most one
+character that occurs nowhere else. A doctor's own formula (filters/rules/human.yaml) is never this rule's.
+
+The matcher (filters/slop.py) asks this only for the sentences at the edges, after the named rules, so a named
+rule still names a sentence it knows; the structural rule names the rest `en.opener.discourse` and so on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from formats.text import CJK_CHAR
+
+DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
+MAX_WORDS = 18  # a longer sentence says something
+MIN_WORDS = 3  # … and a shorter one is a heading, a list item or a word of the text
+MAX_CJK = 24  # … in Chinese characters
+_WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+_BLOCKERS = re.compile(r"\d|`|https?:|www\.|\"|[<>=(){}\[\]/\\|@#$%&+]")
+_HAN = re.compile("[\u3400-\u9fff]")
+_ZH_BLOCKERS = re.compile(r"\d|[a-zA-Z]{2,}|`|[\"“”《》<>=(){}\[\]（）/\\|@#$%&+]")
+_I = re.compile(r"\bI\b")
+_THIRD_PERSON = frozenset(("he", "she", "they", "them", "him", "her", "his", "hers", "their", "theirs", "he's", "she's",
+                           "they're", "they've", "they'll", "themselves", "himself", "herself"))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    function: frozenset[str]
+    persons: frozenset[str]  # I / you / let's …: a sentence with one of them speaks to the reader
+    exchange: frozenset[str]  # asking, answering, thanks, wishes: a sentence with one of them is about the exchange
+    discourse: frozenset[str]
+    zh_discourse: tuple[str, ...]  # longest first: removed from a sentence in that order
+    zh_speaking: tuple[str, ...]
+    zh_anchors: tuple[str, ...]  # talk about the talk itself: a greeting or "of course" alone is not enough
+
+
+@lru_cache(maxsize=1)
+def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    en, zh = data["en"], data["zh"]
+
+    def words(part: dict[str, list[str]], key: str) -> list[str]:
+        bad = [w for w in part[key] if not isinstance(w, str)]
+        if bad:
+            raise ValueError(f"{path.name}: {key}: every word must be a string, got {bad!r} (quote yes/no/on/off)")
+        return [w.lower() for w in part[key]]
+
+    persons = frozenset(words(en, "persons"))
+    exchange = frozenset(words(en, "exchange"))
+    return Vocabulary(frozenset(words(en, "function")) | persons, persons, exchange,
+                      frozenset(words(en, "discourse")) | exchange,
+                      tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
+                      tuple(sorted(words(zh, "speaking"), key=len, reverse=True)),
+                      tuple(words(zh, "anchors")))
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to tell whether a word of the sentence occurs elsewhere in the row."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _kind(word: str, vocab: Vocabulary) -> str:
+    """'d' discourse word, 'f' function word, '' neither (a word in both lists counts as discourse)."""
+    if word in vocab.discourse:
+        return "d"
+    if word in vocab.function:
+        return "f"
+    for suffix in ("s", "es", "ed", "d", "ing", "ly"):  # plural / tense / adverb of a listed word
+        if word.endswith(suffix) and word[: -len(suffix)] in vocab.discourse:
+            return "d"
+    return ""
+
+
+def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: int = MIN_WORDS) -> bool:
+    """True when the English sentence only talks about the exchange (see the module docstring). `elsewhere(stem)`
+    tells whether a word occurs in the rest of the row (prompt and answer): then it is the subject's."""
+    text = sentence.strip()
+    if not text or _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", text)):
+        return False
+    found = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    if len(found) < min_words or len(found) > MAX_WORDS:
+        return False  # "Goods:", "Love", "Oh no!": a heading, a list item, a word of a story
+    vocab = vocabulary()
+    kinds = [_kind(w, vocab) for w in found]
+    discourse = kinds.count("d")
+    if discourse == 0:
+        return False
+    if any(w in _THIRD_PERSON for w in found):
+        return False  # "Then let them respond": talk about people in the subject, not about this exchange
+    person = any(w in vocab.persons for w in found)
+    speaks = person or kinds[0] == "d" or text[-1] in "!:?" or any(w in vocab.exchange for w in found)
+    if not speaks or (found[0] in ("yes", "no", "yeah", "nope") and discourse < 2):
+        return False  # "Yes, you can." answers the question
+    unknown = [w for w, k in zip(found, kinds, strict=True) if not k]
+    if not unknown:
+        return True
+    # one word of its own, in a sentence that is otherwise plainly talk ("Best wishes with your work!")
+    if len(unknown) > 1 or discourse < 2 or len(found) < 4:
+        return False
+    return not elsewhere(_stem(unknown[0]))
+
+
+def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
+    """The Chinese counterpart: the sentence holds a person or greeting, and after the discourse vocabulary is
+    taken out at most one Han character is left, found nowhere else in the row."""
+    text = sentence.strip()
+    if not text or _ZH_BLOCKERS.search(text) or len(_HAN.findall(text)) > MAX_CJK:
+        return False
+    vocab = vocabulary()
+    if not any(w in text for w in vocab.zh_speaking) or not any(w in text for w in vocab.zh_anchors):
+        return False
+    rest = text
+    for word in vocab.zh_discourse:
+        if word in rest:
+            rest = rest.replace(word, " ")
+    left = _HAN.findall(rest)
+    if not left:
+        return True
+    return len(left) == 1 and not elsewhere(left[0])
+
+
+def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
+    """Either language, by the sentence's script."""
+    if CJK_CHAR.search(sentence):
+        return is_discourse_zh(sentence, elsewhere)
+    return is_discourse_en(sentence, elsewhere)
+
+
+# ---------------------------------------------------------------- answers that are only the model talking about itself
+# A whole answer is dropped as a refusal or an identity statement when every sentence of it is the model talking
+# about itself (who it is, what it will not or cannot do, where to go instead) or talk about the exchange, and one
+# of them at least is a refusal or an identity statement. A sentence with a word of the subject in it ("I can't
+# refund opened items") is an answer, not a refusal: a refusal's verb is a verb of answering or helping.
+_TASK_EN = (r"(?:help|assist|answer|respond|reply|comply|fulfil+|provide|give|offer|share|generate|create|write|"
+            r"produce|draw|discuss|engage|talk about|comment|advise|recommend|continue|proceed|go (?:there|further|on)|"
+            r"do (?:that|this|so)|support|complete|process|participate|elaborate|go along|make|providing|helping|"
+            r"assisting|answering|responding|sharing|generating|creating|writing|producing|discussing|engaging|"
+            r"commenting|advising|continuing|proceeding|giving|offering|making|doing (?:that|this|so))")
+_REFUSAL_EN = re.compile(
+    r"\bi(?:'m| am)? (?:(?:really|truly|simply|just|afraid i|sorry,? but i) )?"
+    r"(?:can(?:no|')t|cannot|won't|will not|"
+    r"(?:am |'m )?(?:not able|unable|not allowed|not permitted|not in a position)|"
+    r"must|have to|need to|(?:am |'m )?going to have to|(?:do not|don't) (?:feel comfortable|think i can)|"
+    r"(?:am |'m )?not comfortable|would (?:rather|prefer) not|prefer not)"
+    rf"(?: to)?(?: (?:really|be able to|be of))? (?:(?:decline|refuse)\b|{_TASK_EN}\b(?! laughing| myself))"
+    r"|\b(?:against|violates?|contrary to|outside) (?:my|our|the) (?:guidelines|policy|policies|principles|programming|"
+    r"content polic(?:y|ies)|usage polic(?:y|ies)|terms)\b"
+    r"|\b(?:outside|beyond) (?:the )?(?:scope|limits|bounds) of (?:what i|my)\b"
+    r"|\bnot something i (?:can|am able to|'m able to|will) (?:help|assist|do|discuss|provide)",
+    re.IGNORECASE)
+_IDENTITY_EN = re.compile(
+    r"\b(?:i(?:'m| am| was)|i've been|my name is|call me)\b[^.!?\n]{0,80}?"
+    r"\b(?:ai|a\.i\.|assistant|chatbot|chat bot|bot|language model|llm|artificial intelligence|gpt|chatgpt|claude|"
+    r"gemini|bard|llama|mistral|qwen|chatglm|ernie|moss|kimi|deepseek|copilot|program|machine learning model|"
+    r"neural network)\b"
+    r"|^\W*(?:as|being) an? (?:ai|artificial intelligence|(?:ai |large )?language model|machine learning model|llm|"
+    r"chatbot|virtual assistant|digital assistant|ai (?:model|assistant|system))\b"
+    r"|\bi (?:was|have been) (?:created|developed|trained|built|made|designed|programmed)\b"
+    r"|^my (?:purpose|goal|job|role|function|aim|mission) is to\b", re.IGNORECASE)
+# what the model says it lacks ("I don't have personal preferences", "我没有个人观点"): talk about itself
+_LACKS_EN = re.compile(r"^\W*(?:(?:so|and|therefore|thus|hence|which means),? )?"
+                       r"i (?:do not|don't|cannot|can't|am not able to|have no|lack)\b"
+                       r"(?: (?:have|possess|hold|experience|feel|form|eat|sleep|see|taste|remember|browse|access|"
+                       r"a|an|any|personal|real|physical|feelings|emotions|opinions|preferences|views|beliefs|body|"
+                       r"consciousness|memory|gender|age|name|favorite|favourite))", re.IGNORECASE)
+_LACKS_ZH = re.compile(r"^(?:所以|因此)?我?(?:并|也)?(?:没有|不具备|无法|不能|不需要|不会)"
+                       r"(?:自己的|个人|任何|真正的|身体|情绪|情感|感情|喜好|偏好|观点|"
+                       r"记忆|意识|吃饭|睡觉|生病|体会|感受|品尝|看到|记住)")
+_REDIRECT_EN = re.compile(
+    r"\b(?:consult|discuss (?:this|it|that)? ?with|talk to|speak (?:to|with)|see|contact|reach out to|ask)\b"
+    r"[^.!?\n]{0,30}"
+    r"\b(?:doctor|physician|professional|lawyer|attorney|expert|specialist|therapist|pharmacist|advis[eo]r|accountant|"
+    r"counsel+or|authorities|someone qualified)s?\b", re.IGNORECASE)
+_HARM_EN = re.compile(r"^(?:it|this|that|doing so|such content)(?: request)? (?:may|might|could|would|can) "
+                      r"(?:cause|lead to|result in|promote|encourage|be used for) (?:harm|damage|injury|misuse)",
+                      re.IGNORECASE)
+_OFFER_EN = re.compile(r"\b(?:how can i (?:help|assist)|what can i (?:do|help)|is there (?:anything|something) else|"
+                       r"can i help you with|here to help|at your service|nice to meet you)\b", re.IGNORECASE)
+_REFUSAL_ZH = re.compile(
+    r"(?:我|抱歉|对不起|不好意思|很遗憾)[^。！？!?\n]{0,8}?(?:真的|实在|确实|暂时|目前)?"
+    r"(?:无法|不能|不便|不方便|不可以|没办法|没有办法|不被允许|不允许|拒绝|恕难|不宜|还没有学会|还不会)"
+    r"(?:为您|给您|帮您|为你|给你|帮你|对此|就此|直接)?(?:对[^。，,！？]{0,12})?(?:作出|做出|进行)?"
+    r"(?:提供|回答|解答|给出|协助|帮助|帮忙|生成|讨论|参与|评论|完成|满足|开具|诊断|回应|建议|处理|透露|发表|继续|评估|判断|做这|做那)"
+    r"|恕(?:我)?(?:无法|不能|难以)|(?:超出|违反|不符合)(?:了)?(?:我的|我能|我可以)[^。，,！？]{0,8}(?:能力|职责|原则|规定|政策|范围)"
+    r"|拒绝回答|无可奉告")
+_IDENTITY_ZH = re.compile(
+    r"我(?:是|叫|乃|只是|就是)[^。！？!?\n]{0,40}?(?:AI|ai|人工智能|语言模型|大模型|模型|机器人|助手|助理|智能体|程序|"
+    r"ChatGLM|文心一言|通义千问|讯飞星火|星火|MOSS|Kimi|豆包|DeepSeek|GPT|Claude|百川|混元|盘古|天工)"
+    r"|我(?:由|是由|被)[^。！？!?\n]{0,30}(?:开发|训练|创造|研发|打造|推出)"
+    r"|^(?:作为|身为)(?:一个|一名|一款|一种)?(?:AI|ai|人工智能|大?语言模型|大模型|机器人|AI助手|智能助手|AI模型|人工智能助手|AI程序)")
+_REDIRECT_ZH = re.compile(r"(?:请|建议|最好|务必)(?:您|你)?(?:务必|及时)?(?:前往|去|到|咨询|联系|就医|向|找)"
+                          r"[^。！？!?\n]{0,20}"
+                          r"(?:医院|医生|专业|律师|专家|机构|人士)")
+_OFFER_ZH = re.compile(r"有什么(?:可以|能)(?:帮|为)|很高兴认识|随时为您|为您服务|请问有什么|专门为您|"
+                       r"为您提供[^。！？!?\n]{0,10}服务")
+_SENTENCE_ZH = re.compile(r"[^。！？!?\n]+[。！？!?\n]*")
+_SENTENCE_EN = re.compile(r"[^.!?\n]+[.!?\n]*")
+_CLAUSE_COMMA = re.compile(r"[,，;；:：]\s*")
+# the rest of "I'm ChatGLM, an AI assistant developed by …" / "我是ChatGLM，由智谱AI训练的语言模型"
+_APPOSITIVE_EN = re.compile(r"^(?:an?|the|your) (?:[\w-]+ ){0,4}?(?:ai|assistant|chatbot|language model|model|bot|"
+                            r"program)\b(?:[^.!?\n]{0,100})?[.!?]*$"
+                            r"|^(?:developed|created|trained|built|made|designed|powered) by\b",
+                            re.IGNORECASE)
+_APPOSITIVE_ZH = re.compile(r"^(?:由|是由)[^。！？!?\n]{0,40}(?:开发|训练|推出|打造|研发|创造)|"
+                            r"^(?:一个|一款|一名|一种)?[^。！？!?\n]{0,24}(?:语言模型|大模型|AI助手|AI助理|人工智能助手|对话模型)[。！？!?]*$|"
+                            r"^(?:通过|基于|使用|利用)[^。！？!?\n]{0,20}(?:训练|构建|开发|打造)(?:而成|出来)?")
+_CONTRAST_EN = re.compile(r",?\s*\b(?:but|however|though|although|yet)\b,?", re.IGNORECASE)
+_CONTRAST_ZH = re.compile(r"[，,]?\s*(?:但是|但|不过|然而|可是)[，,]?")
+SELF_TALK_CHARS = 400  # a longer answer has room for an answer: the named rules and the rescue judge it
+
+
+def self_talk(text: str) -> str | None:
+    """'refusal' or 'identity' when the whole answer is the model talking about itself (see above), else None."""
+    body = text.strip()
+    if not body or len(body) > SELF_TALK_CHARS or "```" in body:
+        return None
+    cjk = CJK_CHAR.search(body) is not None
+    kinds: list[str] = []
+    for part in (_SENTENCE_ZH if cjk else _SENTENCE_EN).findall(body.replace("’", "'")):
+        for clause in (_CONTRAST_ZH if cjk else _CONTRAST_EN).split(part):
+            kind = _clause_kind(clause, cjk)
+            if kind is None:
+                return None  # a clause that says something: an answer
+            if kind:
+                kinds.append(kind)
+    if "refusal" in kinds:
+        return "refusal"
+    return "identity" if "identity" in kinds else None
+
+
+def _clause_kind(clause: str, cjk: bool) -> str | None:
+    """'refusal', 'identity', 'talk' (about itself or the exchange), '' (empty) or None (content)."""
+    sentence = clause.strip(" \t\n-—–*~～,，;；")
+    if not sentence or not re.search(r"\w", sentence):
+        return ""
+    for kind, pattern in (("refusal", _REFUSAL_ZH if cjk else _REFUSAL_EN),
+                          ("identity", _IDENTITY_ZH if cjk else _IDENTITY_EN)):
+        found = pattern.search(sentence)
+        if found is not None:
+            # "While I'm an AI and can't guarantee accuracy, this module …": what follows the clause's comma is
+            # an answer (the rescue's), unless it is more talk
+            comma = _CLAUSE_COMMA.search(sentence, found.end())
+            rest = sentence[comma.end():] if comma else ""
+            if rest.strip() and _clause_kind(rest, cjk) is None:
+                return None
+            return kind
+    if (_LACKS_ZH if cjk else _LACKS_EN).search(sentence) \
+            or (_APPOSITIVE_ZH if cjk else _APPOSITIVE_EN).search(sentence) \
+            or (_REDIRECT_ZH if cjk else _REDIRECT_EN).search(sentence) or (not cjk and _HARM_EN.search(sentence)) \
+            or (_OFFER_ZH if cjk else _OFFER_EN).search(sentence) \
+            or (is_discourse_zh(sentence, _nowhere) if cjk else is_discourse_en(sentence, _nowhere, min_words=1)):
+        return "talk"  # inside an answer that is all talk, "Sorry." is talk too
+    return None
+
+
+def _nowhere(_: str) -> bool:
+    return False
