@@ -44,6 +44,10 @@ _BLOCKERS = re.compile(r"\d|`|https?:|www\.|\"|[<>=(){}\[\]/\\|@#$%&+]")
 _HAN = re.compile("[\u3400-\u9fff]")
 _ZH_BLOCKERS = re.compile(r"\d|[a-zA-Z]{2,}|`|[\"“”《》<>=(){}\[\]（）/\\|@#$%&+]")
 _I = re.compile(r"\bI\b")
+_EMOTICON = re.compile(r"[:;]-?[()DPp]|\^_?\^")
+_AI = re.compile(r"AI|ai")
+_ZH_LEAD = re.compile(r"如下|以下|下面|接下来|[:：]$")  # a lead-in addresses the reader without a 你 or 您
+_GREETINGS = frozenset(("hi", "hello", "hey", "greetings", "welcome"))
 _THIRD_PERSON = frozenset(("he", "she", "they", "them", "him", "her", "his", "hers", "their", "theirs", "he's", "she's",
                            "they're", "they've", "they'll", "themselves", "himself", "herself"))
 
@@ -53,6 +57,7 @@ class Vocabulary:
     function: frozenset[str]
     persons: frozenset[str]  # I / you / let's …: a sentence with one of them speaks to the reader
     exchange: frozenset[str]  # asking, answering, thanks, wishes: a sentence with one of them is about the exchange
+    interjections: frozenset[str]  # "Oh, …", "Great, …": a sentence led by one speaks
     discourse: frozenset[str]
     zh_discourse: tuple[str, ...]  # longest first: removed from a sentence in that order
     zh_speaking: tuple[str, ...]
@@ -72,8 +77,9 @@ def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
 
     persons = frozenset(words(en, "persons"))
     exchange = frozenset(words(en, "exchange"))
-    return Vocabulary(frozenset(words(en, "function")) | persons, persons, exchange,
-                      frozenset(words(en, "discourse")) | exchange,
+    interjections = frozenset(words(en, "interjections"))
+    return Vocabulary(frozenset(words(en, "function")) | persons, persons, exchange, interjections,
+                      frozenset(words(en, "discourse")) | exchange | interjections,
                       tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
                       tuple(sorted(words(zh, "speaking"), key=len, reverse=True)),
                       tuple(words(zh, "anchors")))
@@ -106,9 +112,11 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     if not text or _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", text)):
         return False
     found = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
-    if len(found) < min_words or len(found) > MAX_WORDS:
-        return False  # "Goods:", "Love", "Oh no!": a heading, a list item, a word of a story
+    if not found or len(found) > MAX_WORDS:
+        return False
     vocab = vocabulary()
+    if len(found) < min_words and not (text[-1] == "!" and any(w in vocab.exchange or w in _GREETINGS for w in found)):
+        return False  # "Goods:", "Love", "Oh no!": a heading, a list item, a word of a story ("Thanks again!" is talk)
     kinds = [_kind(w, vocab) for w in found]
     discourse = kinds.count("d")
     if discourse == 0:
@@ -116,7 +124,7 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     if any(w in _THIRD_PERSON for w in found):
         return False  # "Then let them respond": talk about people in the subject, not about this exchange
     person = any(w in vocab.persons for w in found)
-    speaks = person or kinds[0] == "d" or text[-1] in "!:?" or any(w in vocab.exchange for w in found)
+    speaks = person or found[0] in vocab.interjections or text[-1] in "!:?" or any(w in vocab.exchange for w in found)
     if not speaks or (found[0] in ("yes", "no", "yeah", "nope") and discourse < 2):
         return False  # "Yes, you can." answers the question
     unknown = [w for w, k in zip(found, kinds, strict=True) if not k]
@@ -131,11 +139,12 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
 def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     """The Chinese counterpart: the sentence holds a person or greeting, and after the discourse vocabulary is
     taken out at most one Han character is left, found nowhere else in the row."""
-    text = sentence.strip()
-    if not text or _ZH_BLOCKERS.search(text) or len(_HAN.findall(text)) > MAX_CJK:
+    text = _EMOTICON.sub("", sentence).strip()
+    if not text or _ZH_BLOCKERS.search(_AI.sub("", text)) or len(_HAN.findall(text)) > MAX_CJK:
         return False
     vocab = vocabulary()
-    if not any(w in text for w in vocab.zh_speaking) or not any(w in text for w in vocab.zh_anchors):
+    speaks = _ZH_LEAD.search(text) is not None or any(w in text for w in vocab.zh_speaking)
+    if not speaks or not any(w in text for w in vocab.zh_anchors):
         return False
     rest = text
     for word in vocab.zh_discourse:

@@ -220,6 +220,8 @@ _LEAD_IN_EN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|sure|alright|well|now|great|ab
                          r"listed|laid out|broken down)|let me (?:walk|go|take|run|give|show|explain|break|lay))\b"
                          r"|[:：]\W*$", re.IGNORECASE)
 _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
+_EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
+_LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
 _TRAILING_DECORATION = re.compile(r"[^\w.!?。！？:：]+$")
 
@@ -624,6 +626,12 @@ class SlopMatcher:
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
+            if run:  # "Hi there! 👋 <answer>": the emoji that opens the next sentence goes with the opener
+                last = max(range(len(hits)), key=lambda k: hits[k].span[1])
+                start, end = hits[last].span
+                emoji = _LEADING_EMOJI.match(text, end)
+                if emoji is not None and emoji.end() < len(text.rstrip()):
+                    hits[last] = Hit(hits[last].rule, fld, (start, emoji.end()), text[start:emoji.end()])
         if groups["closer"] or "closer" in structural:
             run = []
             for i in range(len(spans) - 1, -1, -1):
