@@ -116,6 +116,9 @@ def same_code(before: str, after: str) -> bool:
     return [before[a:b].strip() for a, b in code_blocks(before)] == [after[a:b].strip() for a, b in code_blocks(after)]
 
 
+_SAYS_AI = ("ai-identity", "capability-disclaimer")  # a cut from the start with one of these said "I am an AI"
+
+
 def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
     """Strip, drop or flag; False when the row is dropped.
 
@@ -137,7 +140,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
         rescues: list[Hit] = []
         first_pass = True
         while True:
-            hits = matcher.find(name, text, prompt=prompt if name == "output" else "")
+            hits = matcher.find(name, text, prompt=prompt if name == "output" else "",
+                                after_ai=any(h.span[0] == 0 and h.rule.category in _SAYS_AI for h in strips))
             if hits:
                 if exempt is None:
                     exempt = exempt_categories(f"{example.instruction}\n{example.input}")
@@ -179,6 +183,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if not found:
                 break
             kept = remove_spans(text, [h.span for h in found])  # always shorter: the loop ends
+            if kept[:1].islower() and any(h.span[0] == 0 and h.rule.structural and h.rule.lang == "en" for h in found):
+                kept = kept[0].upper() + kept[1:]  # "…, but if the response is streamed": the answer starts a sentence
             if not same_code(text, kept):
                 break  # the cut would change where code blocks start or end: leave the text as it is
             strips.extend(found)

@@ -234,9 +234,10 @@ _SENTENCE_ZH = re.compile(r"[^。！？!?\n]+[。！？!?\n]*")
 _SENTENCE_EN = re.compile(r"[^.!?\n]+[.!?\n]*")
 _CLAUSE_COMMA = re.compile(r"[,，;；:：]\s*")
 # the rest of "I'm ChatGLM, an AI assistant developed by …" / "我是ChatGLM，由智谱AI训练的语言模型"
+_MADE_BY = r"(?:developed|created|trained|built|made|designed|powered) by"
 _APPOSITIVE_EN = re.compile(r"^(?:an?|the|your) (?:[\w-]+ ){0,4}?(?:ai|assistant|chatbot|language model|model|bot|"
-                            r"program)\b(?:[^.!?\n]{0,100})?[.!?]*$"
-                            r"|^(?:developed|created|trained|built|made|designed|powered) by\b",
+                            r"program)(?: (?:assistant|model|chatbot|bot|program|system))?"
+                            rf"(?: (?:\w+ly )?{_MADE_BY} [^.!?\n]{{1,80}})?[.!?]*$|^{_MADE_BY}\b",
                             re.IGNORECASE)
 _APPOSITIVE_ZH = re.compile(r"^(?:由|是由)[^。！？!?\n]{0,40}(?:开发|训练|推出|打造|研发|创造)|"
                             r"^(?:一个|一款|一名|一种)?[^。！？!?\n]{0,24}(?:语言模型|大模型|AI助手|AI助理|人工智能助手|对话模型)[。！？!?]*$|"
@@ -292,3 +293,60 @@ def _clause_kind(clause: str, cjk: bool) -> str | None:
 
 def _nowhere(_: str) -> bool:
     return False
+
+
+# ---------------------------------------------------------------- a disclaimer block before the answer
+# "As an AI developed to assist you, I can't see your code, but <answer>", "我是机器人，不是医生，<answer>",
+# "温馨提示：本回答由AI生成，请以医生意见为准。<answer>": the leading clauses that are the model talking about itself
+# (who it is, what it cannot do, how far to trust it) go, and the answer after them stays. One of them at least
+# must say it is an AI: "I'm not a lawyer, but …" is a person's own caveat.
+_CAUTION_EN = re.compile(
+    r"double-check|verify (?:any |important |this )?(?:information|details|facts)|may (?:make mistakes|contain errors|"
+    r"be (?:out of date|outdated|inaccurate|incomplete|wrong))|^i(?:'m| am) not (?:a|an) [\w -]{1,40}$|"
+    r"consult (?:a|an) (?:professional|expert|specialist)|objectively speaking|in general terms|"
+    r"for (?:general|informational|educational) purposes|^(?:note|disclaimer|caveat|warning|heads up|important)$",
+    re.IGNORECASE)
+_CAUTION_ZH = re.compile(
+    r"仅供参考|仅为参考|供参考|仅作(?:科普|参考)|为准|谨慎参考|不能作为[^，。]{0,6}依据|(?:由|是)(?:AI|人工智能)[^，。]{0,6}(?:生成|提供)|"
+    r"一般性的?(?:知识|信息|建议)|常识角度|不是医生|不能代替|无法替代|不能替代|不具备[^，。]{0,8}(?:资格|资质|执照)|"
+    r"没有[^，。]{0,6}(?:执照|资格|资质)|像医生(?:那样|一样)|^(?:温馨提示|提示|声明|注意|请注意|免责声明|需要提醒的是|说明)$|"
+    r"不一定对|可能(?:会)?出错|可能有误|请结合|信息可能有限|可能有限|分享一些常识|一些常见情况|参考信息|现有资料")
+_AI_MENTION = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|assistant|machine learning model)\b)"
+                         r"|AI|人工智能|语言模型|大模型|机器人|助手")
+_CLAUSE_END = re.compile(r"[,，;；:：]\s*|[.!?。！？]+\s*|\n+|\s*\b(?:but|however|though|although)\b,?\s*"
+                         r"|(?:但是|但|不过|然而|可是)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
+                         re.IGNORECASE)
+_JUST = re.compile(r"^(?:just|only|merely|simply|but) ", re.IGNORECASE)
+
+
+def leading_self_talk(text: str, said_ai: bool = False) -> int:
+    """Where the answer starts after a leading block of self-talk clauses (see above); 0 when there is none, or
+    when nothing that could be an answer follows it. `said_ai`: a clause just cut from the start said it was an AI
+    (the rest of its block has no need to say it again)."""
+    head = text[:SELF_TALK_CHARS]
+    cjk = CJK_CHAR.search(head) is not None
+    pos = end = 0
+    for delimiter in _CLAUSE_END.finditer(head):
+        clause = head[pos:delimiter.start()].strip(" \t*_\"'“”")
+        pos = delimiter.end()
+        if not clause:
+            if end:
+                end = pos  # the "but" after the block goes with it
+            continue
+        kind = _clause_kind(_JUST.sub("", clause), cjk)
+        caution = (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None
+        if kind in (None, "") and not caution:
+            break
+        said_ai = said_ai or kind == "identity" or _AI_MENTION.search(clause) is not None
+        end = pos
+    else:
+        return 0
+    rest = text[end:]
+    if not said_ai or not end or not (len(rest.split()) >= 4 or len(_HAN.findall(rest)) >= 8):
+        return 0
+    return end
+
+
+def mentions_ai(text: str) -> bool:
+    """Whether the text names an AI at all: the cheap test before leading_self_talk."""
+    return _AI_MENTION.search(text) is not None

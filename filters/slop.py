@@ -25,7 +25,7 @@ from typing import Any, Literal
 import ahocorasick_rs
 import yaml
 
-from filters.discourse import SELF_TALK_CHARS, is_discourse, self_talk
+from filters.discourse import SELF_TALK_CHARS, is_discourse, leading_self_talk, mentions_ai, self_talk
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
 
@@ -537,7 +537,8 @@ class SlopMatcher:
                 return rule, (start + match.end(), end)
         return None
 
-    def _structural_edges(self, fld: str, text: str, named: list[Rule]) -> dict[str, dict[tuple[bool, str], Rule]]:
+    def _structural_edges(self, fld: str, text: str, named: list[Rule],
+                          after_ai: bool = False) -> dict[str, dict[tuple[bool, str], Rule]]:
         """The structural rules worth trying on this field: at an edge where a named rule may hit (a run may go
         on past it), or whose first / last sentence, roughly cut, could be talk about the exchange (a cheap test that
         spares sentence splitting on most rows)."""
@@ -546,7 +547,7 @@ class SlopMatcher:
             return {}
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
-        if any(r.position == "opener" for r in named) \
+        if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
                 or (head is not None and is_discourse(head.group(0), _nowhere)):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
         body = _TRAILING_DECORATION.sub("", text.rstrip())
@@ -586,13 +587,13 @@ class SlopMatcher:
             return None  # a doctor's or support agent's own formula (human.yaml): never stripped as model talk
         return rule
 
-    def find(self, fld: str, text: str, prompt: str = "") -> list[Hit]:
+    def find(self, fld: str, text: str, prompt: str = "", after_ai: bool = False) -> list[Hit]:
         """Every hit in one field. `prompt` (instruction and input) tells the structural rules which words are the
-        subject's."""
+        subject's; `after_ai`: a statement that the model is an AI was just cut from the start of this text."""
         if not text or (fld not in self._by_field and fld not in self._structural and fld not in self._self_talk):
             return []
         rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
-        structural = self._structural_edges(fld, text, rules)
+        structural = self._structural_edges(fld, text, rules, after_ai)
         talk_rule = self._self_talk_rule(fld, text)
         if not rules and not structural and talk_rule is None:
             return []
@@ -668,6 +669,14 @@ class SlopMatcher:
                         named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
                         return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
+        if talk_rule is None and structural.get("opener") and not any(h.span[0] == 0 or h.rule.action == "drop"
+                                                                      for h in hits):
+            # a block of disclaimer clauses before the answer that no named rule knows: it goes first, and the rest
+            # is matched again afterwards (apply_slop runs to a fixed point)
+            block = structural["opener"].get((_WIDE.search(text[:40]) is not None, "capability-disclaimer"))
+            end = leading_self_talk(text, after_ai) if block is not None else 0
+            if end:
+                return [Hit(block, fld, (0, end), text[:end])]
         if talk_rule is not None:  # after the named hits: a named drop names the row first
             hits.append(Hit(talk_rule, fld, (0, len(text)), text))
         return hits
