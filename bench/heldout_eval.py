@@ -1,6 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
     python -m bench.heldout_eval --dir bench/heldout2 # the held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout3 # a third blind held-out split (totals only)
     python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a second dev split
     python -m bench.heldout_eval --dir bench/devset   # the dev split built the same way (tune on this one)
     python -m bench.heldout_eval --json out.json
@@ -12,7 +13,7 @@ gets it. Figures:
   `drop` rows (refusal, identity_only): the share dropped;
 - human_*: rows changed or dropped (target ≤ 0.5%), with the rules responsible;
 - faq_lists, roleplay, grounded: rows lost (target 0) and rows changed.
-`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout2).
+`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout2 and bench/heldout3).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from formats.text import sentences
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21, round 2): tuned on
 HELDOUT2 = ROOT / "bench" / "heldout2"  # the held-out split now: totals only, never --misses
+HELDOUT3 = ROOT / "bench" / "heldout3"  # third blind held-out split, frozen before tuning: same rule
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
@@ -182,8 +184,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--misses", type=int, default=0, help="print failing rows (dev split only)")
     args = parser.parse_args()
-    if args.misses and args.dir.resolve() == HELDOUT2:
-        parser.error(f"--misses prints rows: never on the held-out split {HELDOUT2.relative_to(ROOT)} "
+    if args.misses and args.dir.resolve() in (HELDOUT2, HELDOUT3):
+        parser.error(f"--misses prints rows: never on the held-out split {args.dir.resolve().relative_to(ROOT)} "
                      "(its totals only; bench/heldout and bench/devset are the dev splits)")
     report = evaluate(args.dir.resolve(), args.misses)
     print("\n".join(summary(report)))
