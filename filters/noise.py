@@ -298,12 +298,22 @@ _TO_ME = re.compile(r"\bme\b|\bi(?:'m| am) (?:ready|here|waiting|listening)|\bi(
                     r"发过来|准备好|在等|等着", re.IGNORECASE)
 
 
+# a prompt that asks for a word or a phrase ("how do you say thanks in English", "a synonym for happy", "翻译"): an
+# answer made of acknowledgement words is then the answer
+_ASKS_FOR_WORDS = re.compile(
+    r"\b(?:translat\w*|synonyms?|antonyms?|spell|in (?:english|chinese|french|german|spanish|japanese)|"
+    r"(?:how|what) (?:do|would|should|can) (?:you|i|we|people) (?:say|reply|respond|answer|greet)|"
+    r"(?:a|one|the) (?:word|phrase|expression|greeting|reply|response) (?:for|that|to|meaning))\b|"
+    r"怎么说|如何说|翻译|译成|同义词|近义词|反义词|用(?:英语|英文|中文|汉语|日语)|(?:英语|英文|中文)(?:里|中)?(?:怎么|如何)|"
+    r"说法|回复什么|怎么回复|怎么回答", re.IGNORECASE)
+
+
 def _filler(ex: Example, s: NoiseSettings) -> str | None:
     """A whole answer that is only conversational filler carries nothing to learn from in a single-turn row:
     an acknowledgement plus a request for more input, or only openers / closers (flagged by the slop step,
     which keeps such a row rather than empty it). Off with filler: false (multi-turn data)."""
-    if not s.filler:
-        return None
+    if not s.filler or _ASKS_FOR_WORDS.search(f"{ex.instruction}\n{ex.input}"):
+        return None  # "A synonym for 'happy'?" "Glad": the words are the answer
     if FILLER_ONLY in ex.meta.get("flags", ()):
         return "output is only acknowledgement / wish / offer sentences"
     out = ex.output.strip()
