@@ -350,3 +350,26 @@ def leading_self_talk(text: str, said_ai: bool = False) -> int:
 def mentions_ai(text: str) -> bool:
     """Whether the text names an AI at all: the cheap test before leading_self_talk."""
     return _AI_MENTION.search(text) is not None
+
+
+_PRESENTS = re.compile(r"如下|以下|下面|接下来|解答|解释|回答|回复|说明|分析|整理|总结|answer|explanation|summary|"
+                       r"breakdown|overview", re.IGNORECASE)
+_LEAD_PREFIX = re.compile(r"[^。！？!?\n]{1,40}?(?:[:：]|[～~]+)")
+_GREETING_ZH = re.compile(r"^(?:亲|亲爱的|这位朋友|朋友|哈喽|嗨|你好|您好|大家好|哈喽哈喽|你好呀|您好呀)"
+                          r"(?:[,，、!！~～]*(?:你好|您好|亲|呀|啊))*[,，!！。~～\s]*$")
+
+
+def lead_in_prefix(sentence: str) -> int:
+    """Where a lead-in ends inside a sentence that goes on with the answer ("根据您描述的情况，下面给出一些解释：根据你
+    购买症状…", "好的呢～患了癫痫…"): the length up to its colon or tilde, or 0. The caller still judges the prefix."""
+    found = _LEAD_PREFIX.match(sentence)
+    if found is None or len(sentence) - found.end() < 8:
+        return 0
+    if found.group(0)[-1] in ":：" and not _PRESENTS.search(found.group(0)):
+        return 0  # "你好，根据你的描述：" is a doctor's way in, "我们相信：" the answer's: only "…解答如下：" presents
+    return found.end()
+
+
+def weak_greeting(sentence: str) -> bool:
+    """A bare greeting ("亲，您好！", "你好呀～"): the model's when a model opener follows it, else a doctor's own."""
+    return _GREETING_ZH.match(sentence.strip()) is not None

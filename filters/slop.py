@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +25,15 @@ from typing import Any, Literal
 import ahocorasick_rs
 import yaml
 
-from filters.discourse import SELF_TALK_CHARS, is_discourse, leading_self_talk, mentions_ai, self_talk
+from filters.discourse import (
+    SELF_TALK_CHARS,
+    is_discourse,
+    lead_in_prefix,
+    leading_self_talk,
+    mentions_ai,
+    self_talk,
+    weak_greeting,
+)
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
 
@@ -223,7 +231,7 @@ _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
-_TRAILING_DECORATION = re.compile(r"[^\w.!?。！？:：]+$")
+_TRAILING_DECORATION = re.compile(r"(?:[:;]-?[()DPp]|\^_?\^|[^\w.!?。！？:：])+$")
 
 
 def _nowhere(_: str) -> bool:
@@ -581,6 +589,8 @@ class SlopMatcher:
             return (stem in rest[0]) if cjk else re.search(rf"\b{re.escape(stem)}", rest[0]) is not None
 
         if not is_discourse(sentence, elsewhere):
+            if weak_greeting(sentence):  # "亲，您好！" before "关于您的问题，回复如下：": only inside a run
+                return replace(rule, joins_run=True)
             return None
         masked = _masked(sentence)
         if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
@@ -624,6 +634,13 @@ class SlopMatcher:
                         break
                     rule = self._discourse(structural.get("opener"), text, spans[i], prompt)
                     if rule is None:
+                        # "好的呢～患了…" / "根据您描述的情况，下面给出一些解释：根据…": a lead inside the sentence
+                        cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
+                        prefix = self._discourse(structural.get("opener"), text, (spans[i][0], spans[i][0] + cut),
+                                                 prompt) if cut else None
+                        if prefix is not None and not prefix.joins_run:
+                            end = spans[i][0] + cut
+                            run.append((i, Hit(prefix, fld, (spans[i][0], end), text[spans[i][0]:end])))
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
