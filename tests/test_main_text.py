@@ -135,6 +135,16 @@ def test_choose_drops_a_caption_with_its_credit_but_not_a_paragraph_beside_a_cre
     assert extra.strip() in merged and "Photo: John Roe" not in merged
 
 
+def test_choose_related_marks_a_label_not_a_sentence_that_uses_the_word():
+    body = [_paragraph(i) for i in range(6)]
+    lead_in = "Additional facts related to harbour walls include:"  # prose that introduces the next paragraph
+    label = "Related: Harbour wall to be rebuilt"  # a link to another story
+    merged = choose(Readable(_texts(*body[:3], lead_in, *body[3:]), 0.0), _texts(*body)).split("\n\n")
+    assert merged == [*body[:3], lead_in, *body[3:]]
+    merged = choose(Readable(_texts(*body[:3], label, *body[3:]), 0.0), _texts(*body)).split("\n\n")
+    assert merged == body
+
+
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
     body = [_paragraph(i) for i in range(6)]
     readable = Readable(_texts("Harbour wall to be rebuilt", "Jane Doe, Harbour News Staff Writer",
