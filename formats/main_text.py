@@ -280,26 +280,9 @@ def _span(ok: list[bool], blocks: list[_Block] | None = None, title_words: int =
     return first, last
 
 
-def linked_headings(tree: _Element) -> frozenset[str]:
-    """The word keys of headings that readability-lxml drops for their links (over a third of their text inside <a>,
-    its `sanitize`): the linked, numbered titles of a listicle. Readability.js, whose reader view readability-lxml
-    ports, keeps them (videos-1: '20) <a>Faces Places</a>'), and trafilatura does, so `choose` takes them back."""
-    keys = set()
-    for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        text = "".join(heading.itertext())
-        total = len(text.strip())
-        linked = sum(len("".join(a.itertext()).strip()) for a in heading.iter("a"))
-        if total and linked > total / 3:
-            keys.add(" ".join(_WORD.findall(text.casefold())))
-    keys.discard("")
-    return frozenset(keys)
-
-
-def choose(readable: Readable, precise: str, knobs: Knobs | None = None,
-           headings: frozenset[str] = frozenset()) -> str:
+def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     """Merge readability's and trafilatura's texts: blocks both keep, in readability's order, plus the blocks only
-    one of them keeps when they are long enough for where they sit and carry no boilerplate marker (a trafilatura-only
-    block between agreed blocks whose words are one of `headings`, a section title, however short). A block repeated
+    one of them keeps when they are long enough for where they sit and carry no boilerplate marker. A block repeated
     more often than the other extractor repeats it (a caption under every photo) is kept once, unless it is under
     `repeat_min` words (list items, labels). Thresholds: `Knobs`, tuned on the article benchmark's dev half and the
     37 readability pages (bench/RESULTS.md, issue 18)."""
@@ -376,7 +359,7 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None,
             run.append(block)
 
     for block, edge in inserts.get(-1, []):
-        extra(block, r_counts, knobs.t_edge if edge else 0 if block.key in headings else knobs.t_mid, not edge)
+        extra(block, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
     for i, block in enumerate(rb):
         if r_ok[i]:
             flush()
@@ -389,8 +372,7 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None,
         if inserts.get(i):
             flush()
         for block_t, edge in inserts.get(i, []):
-            title = not edge and block_t.key in headings
-            extra(block_t, r_counts, knobs.t_edge if edge else 0 if title else knobs.t_mid, not edge)
+            extra(block_t, r_counts, knobs.t_edge if edge else knobs.t_mid, not edge)
         if inserts.get(i):
             flush()
     flush()
@@ -407,7 +389,7 @@ def merged(html: str) -> str:
         readable = _readable(html)
         return choose(readable, precise_candidate(html, readable.text))
     readable = _readable(copy.deepcopy(tree))
-    return choose(readable, precise_candidate(tree, readable.text), headings=linked_headings(tree))
+    return choose(readable, precise_candidate(tree, readable.text))
 
 
 def main_text(html: str, extractor: str = "auto") -> str:
