@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from bs4 import BeautifulSoup
-from lxml.etree import _Element
+from lxml.etree import _Element, strip_tags
 from pydantic import AfterValidator
 
 from formats.html_text import element_text
@@ -379,16 +379,28 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     return "\n\n".join(out)
 
 
+def headings_unlinked(tree: _Element) -> _Element:
+    """A copy of the page for readability with the links inside headings unwrapped (their text stays). readability-lxml
+    drops every h1-h6 with over a third of its text in links (its `sanitize`), the linked, numbered titles of a
+    listicle among them; Readability.js, which it ports and whose output is Mozilla's reader view, keeps them. Our
+    output is text, so the link itself loses nothing."""
+    page = copy.deepcopy(tree)
+    for heading in page.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        strip_tags(heading, "a")
+    return page
+
+
 def merged(html: str) -> str:
     """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
-    readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`."""
+    readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`.
+    readability's copy has its heading links unwrapped (`headings_unlinked`)."""
     import trafilatura
 
     tree = trafilatura.load_html(html)
     if tree is None:  # not HTML to trafilatura: each extractor parses the string its own way
         readable = _readable(html)
         return choose(readable, precise_candidate(html, readable.text))
-    readable = _readable(copy.deepcopy(tree))
+    readable = _readable(headings_unlinked(tree))
     return choose(readable, precise_candidate(tree, readable.text))
 
 

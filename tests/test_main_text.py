@@ -9,7 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from formats.example import Example
-from formats.main_text import Readable, by_trafilatura, choose, main_text, precise_candidate, readability_candidate
+from formats.main_text import (
+    Readable,
+    by_readability,
+    by_trafilatura,
+    choose,
+    main_text,
+    precise_candidate,
+    readability_candidate,
+)
 from formats.readers import read_source
 from formats.readers.html_reader import HtmlSource
 from tests.conftest import ROOT
@@ -143,6 +151,18 @@ def test_choose_related_marks_a_label_not_a_sentence_that_uses_the_word():
     assert merged == [*body[:3], lead_in, *body[3:]]
     merged = choose(Readable(_texts(*body[:3], label, *body[3:]), 0.0), _texts(*body)).split("\n\n")
     assert merged == body
+
+
+def test_auto_keeps_the_linked_titles_of_a_listicle_that_readability_lxml_drops():
+    films = ["Lady Bird", "Get Out", "The Square"]
+    sections = "".join(f'<h3>{n}) <a href="/films/{n}">{film}</a></h3><p>{_paragraph(n)}</p>'
+                       for n, film in enumerate(films, 1))
+    page = (f"<html><head><title>Best films</title></head><body><article><h1>The best films of the year</h1>"
+            f"<p>{_paragraph(0)}</p>{sections}</article></body></html>")
+    assert "Lady Bird" not in by_readability(page)  # readability-lxml drops headings that are mostly link text
+    titles = [block for block in main_text(page).split("\n\n") if block[:2] in ("1)", "2)", "3)")]
+    assert titles == ["1) Lady Bird", "2) Get Out", "3) The Square"]
+    assert all(_paragraph(n) in main_text(page) for n in range(4))
 
 
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
