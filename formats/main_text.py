@@ -390,10 +390,30 @@ def headings_unlinked(tree: _Element) -> _Element:
     return page
 
 
+def title_keys(tree: _Element) -> list[str]:
+    """The page's own titles (<title>, og:title, twitter:title) as case-folded word keys."""
+    found = tree.xpath("//head/title//text()") and ["".join(tree.xpath("//head/title//text()"))]
+    found += tree.xpath('//meta[@property="og:title"]/@content | //meta[@name="twitter:title"]/@content')
+    keys = (" ".join(_WORD.findall(str(title).casefold())) for title in found)
+    return [key for key in keys if key]
+
+
+def without_title(text: str, titles: list[str], min_chars: int = 12) -> str:
+    """`text` less its first block when that block is the page's title, whole or as the part before ' | Site name'.
+    Both references leave the headline out (Readability.js drops a heading that repeats the title; the article
+    benchmark's articleBody has none), and the HTML reader offers {title} and {h1} to the instruction instead."""
+    first, _, rest = text.partition("\n\n")
+    key = " ".join(_WORD.findall(first.casefold()))
+    if rest and key and any(key == title or (len(key) >= min_chars and f" {key} " in f" {title} ") for title in titles):
+        return rest
+    return text
+
+
 def merged(html: str) -> str:
     """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
     readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`.
-    readability's copy has its heading links unwrapped (`headings_unlinked`)."""
+    readability's copy has its heading links unwrapped (`headings_unlinked`); a first block that is the page's title
+    goes (`without_title`)."""
     import trafilatura
 
     tree = trafilatura.load_html(html)
@@ -401,7 +421,7 @@ def merged(html: str) -> str:
         readable = _readable(html)
         return choose(readable, precise_candidate(html, readable.text))
     readable = _readable(headings_unlinked(tree))
-    return choose(readable, precise_candidate(tree, readable.text))
+    return without_title(choose(readable, precise_candidate(tree, readable.text)), title_keys(tree))
 
 
 def main_text(html: str, extractor: str = "auto") -> str:

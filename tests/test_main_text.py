@@ -18,6 +18,7 @@ from formats.main_text import (
     main_text,
     precise_candidate,
     readability_candidate,
+    without_title,
 )
 from formats.readers import read_source
 from formats.readers.html_reader import HtmlSource
@@ -174,6 +175,18 @@ def test_auto_keeps_the_linked_titles_of_a_listicle_that_readability_lxml_drops(
     titles = [block for block in main_text(page).split("\n\n") if block[:2] in ("1)", "2)", "3)")]
     assert titles == ["1) Lady Bird", "2) Get Out", "3) The Square"]
     assert all(_paragraph(n) in main_text(page) for n in range(4))
+
+
+def test_the_first_block_goes_when_it_is_the_page_title_and_only_then():
+    body = _texts(_paragraph(0), _paragraph(1))
+    titles = ["harbour wall to be rebuilt harbour news", "harbour wall to be rebuilt"]
+    assert without_title(_texts("Harbour wall to be rebuilt", body), titles) == body
+    assert without_title(_texts("Harbour Wall To Be Rebuilt!", body), titles[:1]) == body  # before ' | Site name'
+    assert without_title(_texts("Harbour", body), titles[:1]) == _texts("Harbour", body)  # a word of it is not it
+    assert without_title(_texts("Storm damage in numbers", body), titles) == _texts("Storm damage in numbers", body)
+    assert without_title("Harbour wall to be rebuilt", titles) == "Harbour wall to be rebuilt"  # never empties
+    page = _page().replace("<title>Harbour wall</title>", "<title>Harbour wall to be rebuilt | Harbour News</title>")
+    assert not main_text(page).startswith("Harbour wall") and main_text(_page()).startswith("Harbour wall to be")
 
 
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
