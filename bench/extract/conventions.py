@@ -34,14 +34,20 @@ VARIANTS: dict[str, mt.Knobs] = {
 }
 
 
-def candidates(html: str) -> tuple[mt.Readable, str]:
-    """What `merged` hands to `choose` (readability's text from a copy with heading links unwrapped)."""
+def candidates(html: str) -> tuple[mt.Readable, str, list[str]]:
+    """What `merged` hands to `choose` (readability's text from a copy with heading links unwrapped), and the page's
+    titles for `without_title`."""
     tree = trafilatura.load_html(html)
     if tree is None:
         readable = mt._readable(html)
-        return readable, mt.precise_candidate(html, readable.text)
+        return readable, mt.precise_candidate(html, readable.text), []
     readable = mt._readable(mt.headings_unlinked(tree))
-    return readable, mt.precise_candidate(tree, readable.text)
+    return readable, mt.precise_candidate(tree, readable.text), mt.title_keys(tree)
+
+
+def merge(readable: mt.Readable, precise: str, titles: list[str], knobs: mt.Knobs | None = None) -> str:
+    """`merged` on cached candidates, under `knobs`."""
+    return mt.without_title(mt.choose(readable, precise, knobs), titles)
 
 
 def share_in(block: str, text: str) -> float:
@@ -79,22 +85,22 @@ def main() -> None:
     plain = {name: {pid: mt.by_readability(html) for pid, html, _ in pages} for name, pages in sets.items()}
     print("| variant | " + " | ".join(cached) + " |\n|---|" + "---:|" * len(cached))
     print("| readability-lxml (the library as is) | " + " | ".join(
-        f"{official_f1([page_counts(ref, plain[name][pid]) for pid, ref, _, _ in rows])[0]:.4f}"
+        f"{official_f1([page_counts(ref, plain[name][pid]) for pid, ref, *_ in rows])[0]:.4f}"
         for name, rows in cached.items()) + " |")
     for label, pick in (("readability-lxml, heading links unwrapped (the merge's input)", lambda r, t: r.text),
                         ("trafilatura, favor_precision", lambda r, t: t)):
         print(f"| {label} | " + " | ".join(
-            f"{official_f1([page_counts(ref, pick(r, t)) for _, ref, r, t in rows])[0]:.4f}"
+            f"{official_f1([page_counts(ref, pick(r, t)) for _, ref, r, t, _ in rows])[0]:.4f}"
             for rows in cached.values()) + " |")
     for label, knobs in VARIANTS.items():
         print(f"| merge, {label} | " + " | ".join(
-            f"{official_f1([page_counts(ref, mt.choose(r, t, knobs)) for _, ref, r, t in rows])[0]:.4f}"
+            f"{official_f1([page_counts(ref, merge(r, t, ts, knobs)) for _, ref, r, t, ts in rows])[0]:.4f}"
             for rows in cached.values()) + " |")
     for name, rows in cached.items():
         if name.startswith("readability"):
             print(f"\n### {name}: pages where the merge scores below readability-lxml (the library as is)\n")
-            for pid, ref, readable, precise in rows:
-                ours = mt.choose(readable, precise)
+            for pid, ref, readable, precise, titles in rows:
+                ours = merge(readable, precise, titles)
                 r_f1, o_f1 = f1(page_counts(ref, plain[name][pid])), f1(page_counts(ref, ours))
                 if o_f1 < r_f1 - 0.0005:
                     print(f"- {pid}: readability {r_f1:.3f}, merge {o_f1:.3f}")
@@ -109,15 +115,15 @@ def main() -> None:
         if "dev" in name:
             kept = left = 0
             print(f"\n### {name}: readability-only blocks before the body, 20+ words, no boilerplate marker\n")
-            for pid, ref, readable, precise in rows:
-                ours = mt.choose(readable, precise)
+            for pid, ref, readable, precise, titles in rows:
+                ours = merge(readable, precise, titles)
                 for block, where in positions(readable, precise):
                     if where == "pre" and block.words >= 20 and not mt._BOILERPLATE.search(block.text.casefold()):
                         inside = share_in(block.text, ref) > 0.5
                         kept, left = kept + inside, left + (not inside)
-                        merge = "kept" if share_in(block.text, ours) > 0.5 else "dropped"
+                        verdict = "kept" if share_in(block.text, ours) > 0.5 else "dropped"
                         print(f"- {pid[:12]} ({block.words} words, {'in' if inside else 'not in'} the reference, "
-                              f"{merge} by the merge): {block.text[:90]!r}")
+                              f"{verdict} by the merge): {block.text[:90]!r}")
             print(f"\nin the reference: {kept}, left out: {left}")
 
 
