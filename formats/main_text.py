@@ -391,10 +391,17 @@ def headings_unlinked(tree: _Element) -> _Element:
 
 
 def title_keys(tree: _Element) -> list[str]:
-    """The page's own titles (<title>, og:title, twitter:title) as case-folded word keys."""
-    found = tree.xpath("//head/title//text()") and ["".join(tree.xpath("//head/title//text()"))]
-    found += tree.xpath('//meta[@property="og:title"]/@content | //meta[@name="twitter:title"]/@content')
-    keys = (" ".join(_WORD.findall(str(title).casefold())) for title in found)
+    """The page's own titles (<title>, og:title, twitter:title in its <head>) as case-folded word keys."""
+    head = tree.find("head")
+    if head is None:
+        return []
+    found = []
+    for child in head:  # its children only: an xpath over the page costs more than the rest of this step
+        if child.tag == "title":
+            found.append("".join(child.itertext()))
+        elif child.tag == "meta" and (child.get("property") == "og:title" or child.get("name") == "twitter:title"):
+            found.append(child.get("content") or "")
+    keys = (" ".join(_WORD.findall(title.casefold())) for title in found)
     return [key for key in keys if key]
 
 
