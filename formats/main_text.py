@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from bs4 import BeautifulSoup
-from lxml.etree import _Element, strip_tags
+from lxml.etree import XPath, _Element, strip_tags
 from pydantic import AfterValidator
 
 from formats.html_text import element_text
@@ -390,18 +390,15 @@ def headings_unlinked(tree: _Element) -> _Element:
     return page
 
 
+_TITLE_TEXT = XPath("//head/title//text()")
+_TITLE_META = XPath('//meta[@property="og:title"]/@content | //meta[@name="twitter:title"]/@content')
+
+
 def title_keys(tree: _Element) -> list[str]:
-    """The page's own titles (<title>, og:title, twitter:title in its <head>) as case-folded word keys."""
-    head = tree.find("head")
-    if head is None:
-        return []
-    found = []
-    for child in head:  # its children only: an xpath over the page costs more than the rest of this step
-        if child.tag == "title":
-            found.append("".join(child.itertext()))
-        elif child.tag == "meta" and (child.get("property") == "og:title" or child.get("name") == "twitter:title"):
-            found.append(child.get("content") or "")
-    keys = (" ".join(_WORD.findall(title.casefold())) for title in found)
+    """The page's own titles (<title>, og:title, twitter:title) as case-folded word keys. Over the whole tree: on
+    broken pages the parser moves meta tags, or the whole head, into the body."""
+    found = ["".join(_TITLE_TEXT(tree)), *_TITLE_META(tree)]
+    keys = (" ".join(_WORD.findall(str(title).casefold())) for title in found)
     return [key for key in keys if key]
 
 
