@@ -403,9 +403,10 @@ def title_keys(tree: _Element) -> list[str]:
 
 
 def without_title(text: str, titles: list[str], min_chars: int = 12) -> str:
-    """`text` less its first block when that block is the page's title, whole or as the part before ' | Site name'.
-    Both references leave the headline out (Readability.js drops a heading that repeats the title; the article
-    benchmark's articleBody has none), and the HTML reader offers {title} and {h1} to the instruction instead."""
+    """`text` less its first block when that block is one of the page's titles, or a run of a title's words of
+    `min_chars` or more (a <title> often carries ' | Site name' or a kicker). Both references leave the headline
+    out (Readability.js drops a heading that repeats the title; the article benchmark's articleBody has none), and
+    the HTML reader offers {title} and {h1} to the instruction instead."""
     first, _, rest = text.partition("\n\n")
     key = " ".join(_WORD.findall(first.casefold()))
     if rest and key and any(key == title or (len(key) >= min_chars and f" {key} " in f" {title} ") for title in titles):
