@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import trafilatura  # noqa: E402
-from html_extract import load_sets, official_f1, page_counts  # noqa: E402
+from html_extract import DEVDATA, load_sets, official_f1, page_counts  # noqa: E402
 
 from formats import main_text as mt  # noqa: E402
 
@@ -80,6 +80,8 @@ def positions(readable: mt.Readable, precise: str) -> list[tuple[mt._Block, str]
 
 
 def main() -> None:
+    if not DEVDATA.is_dir():
+        raise SystemExit(f"no page sets under {DEVDATA}")
     sets = load_sets(["heldout", "dev", "readability"])
     cached = {name: [(pid, ref, *candidates(html)) for pid, html, ref in pages] for name, pages in sets.items()}
     plain = {name: {pid: mt.by_readability(html) for pid, html, _ in pages} for name, pages in sets.items()}
