@@ -9,7 +9,17 @@ import pytest
 from pydantic import ValidationError
 
 from formats.example import Example
-from formats.main_text import Readable, by_trafilatura, choose, main_text, precise_candidate, readability_candidate
+from formats.main_text import (
+    Readable,
+    by_readability,
+    by_trafilatura,
+    choose,
+    headings_unlinked,
+    main_text,
+    precise_candidate,
+    readability_candidate,
+    without_title,
+)
 from formats.readers import read_source
 from formats.readers.html_reader import HtmlSource
 from tests.conftest import ROOT
@@ -70,10 +80,20 @@ HIDDEN = '<div hidden><p>{}</p></div><div style="display: none"><p>{}</p></div>'
     "A second hidden paragraph, styled out of view and never meant to be read. " * 3)
 
 
-@pytest.mark.parametrize("page", [_page(), _page().replace("<article>", "<article>" + HIDDEN)])
+LINKED_TITLE = '<h2><a href="/storms">Storm damage</a> in numbers</h2>'
+
+
+@pytest.mark.parametrize("page", [_page(), _page().replace("<article>", "<article>" + HIDDEN),
+                                  _page().replace("<ul>", LINKED_TITLE + "<ul>")])
 def test_one_parse_gives_what_two_parses_gave(page):
-    """The shared tree (readability drops hidden elements from its copy) changes nothing against parsing twice."""
-    assert main_text(page) == choose(readability_candidate(page), by_trafilatura(page))
+    """The shared tree (readability drops hidden elements from its copy, whose heading links are unwrapped) changes
+    nothing against parsing the page a second time for readability."""
+    import trafilatura
+
+    second = headings_unlinked(trafilatura.load_html(page))
+    assert main_text(page) == choose(readability_candidate(second), by_trafilatura(page))
+    if LINKED_TITLE in page:
+        assert "Storm damage in numbers" in main_text(page) and "Storm damage" not in by_readability(page)
 
 
 def test_trafilatura_full_cascade_runs_only_when_its_fast_pass_is_thin(monkeypatch):
@@ -133,6 +153,40 @@ def test_choose_drops_a_caption_with_its_credit_but_not_a_paragraph_beside_a_cre
     assert caption not in merged  # the credit marks the caption beside it as furniture too
     merged = choose(Readable(_texts(*body[:3], extra, "Photo: John Roe, AP", *body[3:]), 0.0), _texts(*body))
     assert extra.strip() in merged and "Photo: John Roe" not in merged
+
+
+def test_choose_related_marks_a_label_not_a_sentence_that_uses_the_word():
+    body = [_paragraph(i) for i in range(6)]
+    lead_in = "Additional facts related to harbour walls include:"  # prose that introduces the next paragraph
+    label = "Related: Harbour wall to be rebuilt"  # a link to another story
+    merged = choose(Readable(_texts(*body[:3], lead_in, *body[3:]), 0.0), _texts(*body)).split("\n\n")
+    assert merged == [*body[:3], lead_in, *body[3:]]
+    merged = choose(Readable(_texts(*body[:3], label, *body[3:]), 0.0), _texts(*body)).split("\n\n")
+    assert merged == body
+
+
+def test_auto_keeps_the_linked_titles_of_a_listicle_that_readability_lxml_drops():
+    films = ["Lady Bird", "Get Out", "The Square"]
+    sections = "".join(f'<h3>{n}) <a href="/films/{n}">{film}</a></h3><p>{_paragraph(n)}</p>'
+                       for n, film in enumerate(films, 1))
+    page = (f"<html><head><title>Best films</title></head><body><article><h1>The best films of the year</h1>"
+            f"<p>{_paragraph(0)}</p>{sections}</article></body></html>")
+    assert "Lady Bird" not in by_readability(page)  # readability-lxml drops headings that are mostly link text
+    titles = [block for block in main_text(page).split("\n\n") if block[:2] in ("1)", "2)", "3)")]
+    assert titles == ["1) Lady Bird", "2) Get Out", "3) The Square"]
+    assert all(_paragraph(n) in main_text(page) for n in range(4))
+
+
+def test_the_first_block_goes_when_it_is_the_page_title_and_only_then():
+    body = _texts(_paragraph(0), _paragraph(1))
+    titles = ["harbour wall to be rebuilt harbour news", "harbour wall to be rebuilt"]
+    assert without_title(_texts("Harbour wall to be rebuilt", body), titles) == body
+    assert without_title(_texts("Harbour Wall To Be Rebuilt!", body), titles[:1]) == body  # before ' | Site name'
+    assert without_title(_texts("Harbour", body), titles[:1]) == _texts("Harbour", body)  # a word of it is not it
+    assert without_title(_texts("Storm damage in numbers", body), titles) == _texts("Storm damage in numbers", body)
+    assert without_title("Harbour wall to be rebuilt", titles) == "Harbour wall to be rebuilt"  # never empties
+    page = _page().replace("<title>Harbour wall</title>", "<title>Harbour wall to be rebuilt | Harbour News</title>")
+    assert not main_text(page).startswith("Harbour wall") and main_text(_page()).startswith("Harbour wall to be")
 
 
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
