@@ -36,6 +36,7 @@ from formats.text import CJK_CHAR
 
 DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
 MAX_WORDS = 18  # a longer sentence says something
+MAX_CHARS = 160  # … and so does one this long, whatever its words
 MIN_WORDS = 3  # … and a shorter one is a heading, a list item or a word of the text
 MAX_CJK = 24  # … in Chinese characters
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
@@ -78,8 +79,11 @@ def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
     persons = frozenset(words(en, "persons"))
     exchange = frozenset(words(en, "exchange"))
     interjections = frozenset(words(en, "interjections"))
+    discourse = set(words(en, "discourse")) | exchange | interjections
+    # plural / tense / adverb forms of a listed word count as the word: listed here once, looked up in one step
+    discourse |= {w + suffix for w in discourse for suffix in ("s", "es", "ed", "d", "ing", "ly")}
     return Vocabulary(frozenset(words(en, "function")) | persons, persons, exchange, interjections,
-                      frozenset(words(en, "discourse")) | exchange | interjections,
+                      frozenset(discourse),
                       tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
                       tuple(sorted(words(zh, "speaking"), key=len, reverse=True)),
                       tuple(words(zh, "anchors")))
@@ -97,19 +101,14 @@ def _kind(word: str, vocab: Vocabulary) -> str:
     """'d' discourse word, 'f' function word, '' neither (a word in both lists counts as discourse)."""
     if word in vocab.discourse:
         return "d"
-    if word in vocab.function:
-        return "f"
-    for suffix in ("s", "es", "ed", "d", "ing", "ly"):  # plural / tense / adverb of a listed word
-        if word.endswith(suffix) and word[: -len(suffix)] in vocab.discourse:
-            return "d"
-    return ""
+    return "f" if word in vocab.function else ""
 
 
 def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: int = MIN_WORDS) -> bool:
     """True when the English sentence only talks about the exchange (see the module docstring). `elsewhere(stem)`
     tells whether a word occurs in the rest of the row (prompt and answer): then it is the subject's."""
     text = sentence.strip()
-    if not text or _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", text)):
+    if not text or len(text) > MAX_CHARS:
         return False
     found = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
     if not found or len(found) > MAX_WORDS:
@@ -117,9 +116,15 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     vocab = vocabulary()
     if len(found) < min_words and not (text[-1] == "!" and any(w in vocab.exchange or w in _GREETINGS for w in found)):
         return False  # "Goods:", "Love", "Oh no!": a heading, a list item, a word of a story ("Thanks again!" is talk)
-    kinds = [_kind(w, vocab) for w in found]
+    kinds: list[str] = []
+    for word in found:
+        kinds.append(_kind(word, vocab))
+        if kinds.count("") > 1:
+            return False  # two words of the subject (the cheap test first: most sentences of an answer end here)
     discourse = kinds.count("d")
     if discourse == 0:
+        return False
+    if _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", text)):
         return False
     if any(w in _THIRD_PERSON for w in found):
         return False  # "Then let them respond": talk about people in the subject, not about this exchange
@@ -139,6 +144,8 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
 def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     """The Chinese counterpart: the sentence holds a person or greeting, and after the discourse vocabulary is
     taken out at most one Han character is left, found nowhere else in the row."""
+    if len(sentence) > 2 * MAX_CJK:
+        return False
     text = _EMOTICON.sub("", sentence).strip()
     if not text or _ZH_BLOCKERS.search(_AI.sub("", text)) or len(_HAN.findall(text)) > MAX_CJK:
         return False
@@ -244,6 +251,8 @@ _APPOSITIVE_ZH = re.compile(r"^(?:由|是由)[^。！？!?\n]{0,40}(?:开发|训
                             r"^(?:通过|基于|使用|利用)[^。！？!?\n]{0,20}(?:训练|构建|开发|打造)(?:而成|出来)?")
 _CONTRAST_EN = re.compile(r",?\s*\b(?:but|however|though|although|yet)\b,?", re.IGNORECASE)
 _CONTRAST_ZH = re.compile(r"[，,]?\s*(?:但是|但|不过|然而|可是)[，,]?")
+_SELF_TALK_HINTS = ("i ", "i'", "i’", "my ", " me", "as a", "being a", "sorry", "apolog", "unfortunately", "afraid",
+                    "我", "抱歉", "对不起", "不好意思", "作为", "身为", "遗憾", "恕")
 SELF_TALK_CHARS = 400  # a longer answer has room for an answer: the named rules and the rescue judge it
 
 
@@ -252,6 +261,9 @@ def self_talk(text: str) -> str | None:
     body = text.strip()
     if not body or len(body) > SELF_TALK_CHARS or "```" in body:
         return None
+    low = body.lower()
+    if not any(hint in low for hint in _SELF_TALK_HINTS):
+        return None  # no first person, no apology, no "as an …": nothing here talks about itself
     cjk = CJK_CHAR.search(body) is not None
     kinds: list[str] = []
     for part in (_SENTENCE_ZH if cjk else _SENTENCE_EN).findall(body.replace("’", "'")):
@@ -348,8 +360,15 @@ def leading_self_talk(text: str, said_ai: bool = False) -> int:
 
 
 def mentions_ai(text: str) -> bool:
-    """Whether the text names an AI at all: the cheap test before leading_self_talk."""
+    """Whether the text names an AI at all: the cheap test before leading_self_talk (substring tests first)."""
+    low = text.lower()
+    if not any(hint in low for hint in _AI_HINTS):
+        return False
     return _AI_MENTION.search(text) is not None
+
+
+_AI_HINTS = ("ai", "a.i.", "language model", "llm", "chatbot", "assistant", "machine learning model",
+             "人工智能", "语言模型", "大模型", "机器人", "助手")
 
 
 _PRESENTS = re.compile(r"如下|以下|下面|接下来|解答|解释|回答|回复|说明|分析|整理|总结|answer|explanation|summary|"

@@ -312,17 +312,21 @@ def _filler(ex: Example, s: NoiseSettings) -> str | None:
     """A whole answer that is only conversational filler carries nothing to learn from in a single-turn row:
     an acknowledgement plus a request for more input, or only openers / closers (flagged by the slop step,
     which keeps such a row rather than empty it). Off with filler: false (multi-turn data)."""
-    if not s.filler or _ASKS_FOR_WORDS.search(f"{ex.instruction}\n{ex.input}"):
-        return None  # "A synonym for 'happy'?" "Glad": the words are the answer
-    if FILLER_ONLY in ex.meta.get("flags", ()):
-        return "output is only acknowledgement / wish / offer sentences"
-    out = ex.output.strip()
-    if len(out) > 160 or not out:
+    if not s.filler:
         return None
-    pattern = _FILLER_ZH if CJK_CHAR.search(out) else _FILLER_EN
-    if pattern.fullmatch(out) and _TO_ME.search(out):
-        return f"output is only a conversational turn: {out[:60]!r}"
-    return None
+    out = ex.output.strip()
+    if FILLER_ONLY in ex.meta.get("flags", ()):
+        reason = "output is only acknowledgement / wish / offer sentences"
+    elif len(out) > 160 or not out:
+        return None
+    else:
+        pattern = _FILLER_ZH if CJK_CHAR.search(out) else _FILLER_EN
+        if not (pattern.fullmatch(out) and _TO_ME.search(out)):
+            return None
+        reason = f"output is only a conversational turn: {out[:60]!r}"
+    if _ASKS_FOR_WORDS.search(f"{ex.instruction}\n{ex.input}"):
+        return None  # "A synonym for 'happy'?" "Glad": the words are the answer
+    return reason
 
 
 def _repetition(ex: Example, s: NoiseSettings) -> str | None:

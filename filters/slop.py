@@ -231,7 +231,25 @@ _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
-_TRAILING_DECORATION = re.compile(r"(?:[:;]-?[()DPp]|\^_?\^|[^\w.!?。！？:：])+$")
+_PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
+_EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
+
+
+def _trim_decoration(text: str) -> str:
+    """The text without the emoji, emoticons and symbols after its last word or sentence mark (a scan from the
+    end: a regex anchored at the end would be tried at every position)."""
+    if text[-1:] in _PLAIN_ENDS:
+        return text  # most texts end with a full stop
+    end = len(text)
+    while end:
+        emoticon = next((e for e in _EMOTICONS if text.endswith(e, 0, end)), None)
+        if emoticon is not None:
+            end -= len(emoticon)
+        elif text[end - 1].isalnum() or text[end - 1] in ".!?。！？:：_":
+            break
+        else:
+            end -= 1
+    return text[:end]
 
 
 def _nowhere(_: str) -> bool:
@@ -558,8 +576,8 @@ class SlopMatcher:
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
                 or (head is not None and is_discourse(head.group(0), _nowhere)):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
-        body = _TRAILING_DECORATION.sub("", text.rstrip())
-        tail = body[max(body[:-1].rfind(c) for c in _ROUGH_ENDS) + 1:]
+        body = _trim_decoration(text[-200:])
+        tail = body[max(body.rfind(c, 0, len(body) - 1) for c in _ROUGH_ENDS) + 1:]
         if any(r.position == "closer" for r in named) or (tail and is_discourse(tail, _nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         return out
