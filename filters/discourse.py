@@ -163,6 +163,19 @@ def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     return len(left) == 1 and not elsewhere(left[0])
 
 
+def may_be_discourse(text: str, at_end: bool = False) -> bool:
+    """A cheap gate with no false negatives for is_discourse on the first (or last) sentence of `text`: two words of
+    the subject among its first (last) few words already rule it out. Whole words only: the word cut by the window
+    is left out."""
+    if CJK_CHAR.search(text[-12:] if at_end else text[:12]):
+        return True  # the Chinese test is cheap enough as it is
+    window = text[-48:] if at_end else text[:48]
+    words = [w.replace("’", "'") for w in _WORD.findall(window.lower())]
+    words = words[1:] if at_end else words[:-1]
+    vocab = vocabulary()
+    return sum(1 for w in words if not _kind(w, vocab)) <= 1
+
+
 def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     """Either language, by the sentence's script."""
     if CJK_CHAR.search(sentence):
@@ -251,7 +264,9 @@ _APPOSITIVE_ZH = re.compile(r"^(?:由|是由)[^。！？!?\n]{0,40}(?:开发|训
                             r"^(?:通过|基于|使用|利用)[^。！？!?\n]{0,20}(?:训练|构建|开发|打造)(?:而成|出来)?")
 _CONTRAST_EN = re.compile(r",?\s*\b(?:but|however|though|although|yet)\b,?", re.IGNORECASE)
 _CONTRAST_ZH = re.compile(r"[，,]?\s*(?:但是|但|不过|然而|可是)[，,]?")
-_SELF_TALK_HINTS = ("i ", "i'", "i’", "my ", " me", "as a", "being a", "sorry", "apolog", "unfortunately", "afraid",
+_SELF_TALK_WORDS = frozenset(("i", "i'm", "i’m", "i'll", "i’ll", "i've", "i’ve", "i'd", "i’d", "my", "me", "being"))
+_SELF_TALK_HINTS = ("as an ai", "as a language", "as a large", "as an artificial", "as a machine", "as a chatbot",
+                    "as a virtual", "as a digital", "being an", "sorry", "apolog", "unfortunately", "afraid",
                     "我", "抱歉", "对不起", "不好意思", "作为", "身为", "遗憾", "恕")
 SELF_TALK_CHARS = 400  # a longer answer has room for an answer: the named rules and the rescue judge it
 
@@ -262,7 +277,8 @@ def self_talk(text: str) -> str | None:
     if not body or len(body) > SELF_TALK_CHARS or "```" in body:
         return None
     low = body.lower()
-    if not any(hint in low for hint in _SELF_TALK_HINTS):
+    if not (_SELF_TALK_WORDS.intersection(low.replace(",", " ").split())
+            or any(hint in low for hint in _SELF_TALK_HINTS)):
         return None  # no first person, no apology, no "as an …": nothing here talks about itself
     cjk = CJK_CHAR.search(body) is not None
     kinds: list[str] = []
@@ -360,14 +376,14 @@ def leading_self_talk(text: str, said_ai: bool = False) -> int:
 
 
 def mentions_ai(text: str) -> bool:
-    """Whether the text names an AI at all: the cheap test before leading_self_talk (substring tests first)."""
-    low = text.lower()
-    if not any(hint in low for hint in _AI_HINTS):
-        return False
-    return _AI_MENTION.search(text) is not None
+    """Whether the text may name an AI: the cheap gate before leading_self_talk (substrings only; a false alarm
+    costs only the real test)."""
+    low = f" {text.lower()} "
+    return "AI" in text or any(hint in low for hint in _AI_HINTS)  # "作为AI助手" has no spaces around it
 
 
-_AI_HINTS = ("ai", "a.i.", "language model", "llm", "chatbot", "assistant", "machine learning model",
+_AI_HINTS = (" ai ", " ai,", " ai.", " ai-", " ai'", " ai’", " ai:", " ai;", " ai)", " ai!", " ai?", "(ai", "a.i.",
+             "language model", "llm", "chatbot", "assistant", "machine learning model",
              "人工智能", "语言模型", "大模型", "机器人", "助手")
 
 

@@ -30,6 +30,7 @@ from filters.discourse import (
     is_discourse,
     lead_in_prefix,
     leading_self_talk,
+    may_be_discourse,
     mentions_ai,
     self_talk,
     weak_greeting,
@@ -220,7 +221,7 @@ class Rule:
 
 _FIRST_END = run_of(r"[.!?。\n]")
 _ROUGH_FIRST = re.compile(r"[^.!?。！？\n]{1,300}[.!?。！？:：]*")
-_ROUGH_ENDS = ".!?。！？\n"
+_ROUGH_END = re.compile("[.!?。！？\n]")
 # the shape of a presentational lead-in, whatever its words: it announces what follows
 _LEAD_IN_EN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|sure|alright|well|now|great|absolutely|certainly)\W+)*"
                          r"(?:here(?:'s|’s| is| are)|below|the following|what follows|following (?:is|are)|"
@@ -232,6 +233,7 @@ _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
+_EMOTICON_ENDS = frozenset(")(DPp^")
 _EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
 
 
@@ -242,7 +244,8 @@ def _trim_decoration(text: str) -> str:
         return text  # most texts end with a full stop
     end = len(text)
     while end:
-        emoticon = next((e for e in _EMOTICONS if text.endswith(e, 0, end)), None)
+        emoticon = next((e for e in _EMOTICONS if text.endswith(e, 0, end)), None) \
+            if text[end - 1] in _EMOTICON_ENDS else None
         if emoticon is not None:
             end -= len(emoticon)
         elif text[end - 1].isalnum() or text[end - 1] in ".!?。！？:：_":
@@ -574,11 +577,13 @@ class SlopMatcher:
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
-                or (head is not None and is_discourse(head.group(0), _nowhere)):
+                or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), _nowhere)):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
         body = _trim_decoration(text[-200:])
-        tail = body[max(body.rfind(c, 0, len(body) - 1) for c in _ROUGH_ENDS) + 1:]
-        if any(r.position == "closer" for r in named) or (tail and is_discourse(tail, _nowhere)):
+        last_end = _ROUGH_END.search(body[-2::-1])  # the last sentence mark before the final character
+        tail = body[len(body) - 1 - last_end.start():] if last_end else body
+        if any(r.position == "closer" for r in named) \
+                or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, _nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         return out
 
