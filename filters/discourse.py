@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick_rs
 import yaml
 
 from formats.text import CJK_CHAR
@@ -63,6 +64,13 @@ class Vocabulary:
     zh_discourse: tuple[str, ...]  # longest first: removed from a sentence in that order
     zh_speaking: tuple[str, ...]
     zh_anchors: tuple[str, ...]  # talk about the talk itself: a greeting or "of course" alone is not enough
+    known: frozenset[str]  # every English function or discourse word: one lookup per word
+    zh_words: tuple[str, ...]  # every Chinese word of the three lists, in the automaton's order
+    zh_automaton: ahocorasick_rs.AhoCorasick  # … found in one pass (overlapping: every occurrence of every word)
+
+    def zh_found(self, text: str) -> set[str]:
+        """The listed Chinese words that occur in `text` (the same as testing each word with `in`, in one pass)."""
+        return {self.zh_words[i] for i, _s, _e in self.zh_automaton.find_matches_as_indexes(text, overlapping=True)}
 
 
 @lru_cache(maxsize=1)
@@ -77,16 +85,18 @@ def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
         return [w.lower() for w in part[key]]
 
     persons = frozenset(words(en, "persons"))
+    zh_all = sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")) | set(words(zh, "anchors")))
     exchange = frozenset(words(en, "exchange"))
     interjections = frozenset(words(en, "interjections"))
     discourse = set(words(en, "discourse")) | exchange | interjections
     # plural / tense / adverb forms of a listed word count as the word: listed here once, looked up in one step
     discourse |= {w + suffix for w in discourse for suffix in ("s", "es", "ed", "d", "ing", "ly")}
-    return Vocabulary(frozenset(words(en, "function")) | persons, persons, exchange, interjections,
-                      frozenset(discourse),
+    function = frozenset(words(en, "function")) | persons
+    return Vocabulary(function, persons, exchange, interjections, frozenset(discourse),
                       tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
                       tuple(sorted(words(zh, "speaking"), key=len, reverse=True)),
-                      tuple(words(zh, "anchors")))
+                      tuple(words(zh, "anchors")), function | discourse, tuple(zh_all),
+                      ahocorasick_rs.AhoCorasick(zh_all))
 
 
 def _stem(word: str) -> str:
@@ -150,12 +160,13 @@ def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     if not text or _ZH_BLOCKERS.search(_AI.sub("", text)) or len(_HAN.findall(text)) > MAX_CJK:
         return False
     vocab = vocabulary()
-    speaks = _ZH_LEAD.search(text) is not None or any(w in text for w in vocab.zh_speaking)
-    if not speaks or not any(w in text for w in vocab.zh_anchors):
+    found = vocab.zh_found(text)
+    speaks = _ZH_LEAD.search(text) is not None or not found.isdisjoint(vocab.zh_speaking)
+    if not speaks or found.isdisjoint(vocab.zh_anchors):
         return False
     rest = text
-    for word in vocab.zh_discourse:
-        if word in rest:
+    for word in vocab.zh_discourse:  # longest first
+        if word in found and word in rest:
             rest = rest.replace(word, " ")
     left = _HAN.findall(rest)
     if not left:
@@ -172,8 +183,8 @@ def may_be_discourse(text: str, at_end: bool = False) -> bool:
     window = text[-48:] if at_end else text[:48]
     words = [w.replace("’", "'") for w in _WORD.findall(window.lower())]
     words = words[1:] if at_end else words[:-1]
-    vocab = vocabulary()
-    return sum(1 for w in words if not _kind(w, vocab)) <= 1
+    known = vocabulary().known
+    return sum(1 for w in words if w not in known) <= 1
 
 
 def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
@@ -268,6 +279,8 @@ _SELF_TALK_WORDS = frozenset(("i", "i'm", "i’m", "i'll", "i’ll", "i've", "i�
 _SELF_TALK_HINTS = ("as an ai", "as a language", "as a large", "as an artificial", "as a machine", "as a chatbot",
                     "as a virtual", "as a digital", "being an", "sorry", "apolog", "unfortunately", "afraid",
                     "我", "抱歉", "对不起", "不好意思", "作为", "身为", "遗憾", "恕")
+_CLAUSE_START_HINTS = ("as a", "being a", "my purpose", "my goal", "my job", "my role", "my function", "my aim",
+                       "my mission", "作为", "身为")
 SELF_TALK_CHARS = 400  # a longer answer has room for an answer: the named rules and the rescue judge it
 
 
@@ -281,6 +294,9 @@ def self_talk(text: str) -> str | None:
             or any(hint in low for hint in _SELF_TALK_HINTS)):
         return None  # no first person, no apology, no "as an …": nothing here talks about itself
     cjk = CJK_CHAR.search(body) is not None
+    if not ((_REFUSAL_ZH if cjk else _REFUSAL_EN).search(body) or (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(body)
+            or any(hint in low for hint in _CLAUSE_START_HINTS)):
+        return None  # no refusal or identity clause anywhere (the clause-start forms by their words)
     kinds: list[str] = []
     for part in (_SENTENCE_ZH if cjk else _SENTENCE_EN).findall(body.replace("’", "'")):
         for clause in (_CONTRAST_ZH if cjk else _CONTRAST_EN).split(part):
