@@ -279,6 +279,7 @@ _SELF_TALK_WORDS = frozenset(("i", "i'm", "i’m", "i'll", "i’ll", "i've", "i�
 _SELF_TALK_HINTS = ("as an ai", "as a language", "as a large", "as an artificial", "as a machine", "as a chatbot",
                     "as a virtual", "as a digital", "being an", "sorry", "apolog", "unfortunately", "afraid",
                     "我", "抱歉", "对不起", "不好意思", "作为", "身为", "遗憾", "恕")
+_SELF_TALK_FINDER = ahocorasick_rs.AhoCorasick(_SELF_TALK_HINTS)
 _CLAUSE_START_HINTS = ("as a", "being a", "my purpose", "my goal", "my job", "my role", "my function", "my aim",
                        "my mission", "作为", "身为")
 SELF_TALK_CHARS = 400  # a longer answer has room for an answer: the named rules and the rescue judge it
@@ -290,8 +291,8 @@ def self_talk(text: str) -> str | None:
     if not body or len(body) > SELF_TALK_CHARS or "```" in body:
         return None
     low = body.lower()
-    if not (_SELF_TALK_WORDS.intersection(low.replace(",", " ").split())
-            or any(hint in low for hint in _SELF_TALK_HINTS)):
+    if not (_SELF_TALK_FINDER.find_matches_as_indexes(low)
+            or _SELF_TALK_WORDS.intersection(low.replace(",", " ").split())):
         return None  # no first person, no apology, no "as an …": nothing here talks about itself
     cjk = CJK_CHAR.search(body) is not None
     if not ((_REFUSAL_ZH if cjk else _REFUSAL_EN).search(body) or (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(body)
@@ -394,13 +395,15 @@ def leading_self_talk(text: str, said_ai: bool = False) -> int:
 def mentions_ai(text: str) -> bool:
     """Whether the text may name an AI: the cheap gate before leading_self_talk (substrings only; a false alarm
     costs only the real test)."""
-    low = f" {text.lower()} "
-    return "AI" in text or any(hint in low for hint in _AI_HINTS)  # "作为AI助手" has no spaces around it
+    if "AI" in text:  # "作为AI助手" has no spaces around it
+        return True
+    return bool(_AI_HINTS_FINDER.find_matches_as_indexes(f" {text.lower()} "))
 
 
 _AI_HINTS = (" ai ", " ai,", " ai.", " ai-", " ai'", " ai’", " ai:", " ai;", " ai)", " ai!", " ai?", "(ai", "a.i.",
              "language model", "llm", "chatbot", "assistant", "machine learning model",
              "人工智能", "语言模型", "大模型", "机器人", "助手")
+_AI_HINTS_FINDER = ahocorasick_rs.AhoCorasick(_AI_HINTS)
 
 
 _PRESENTS = re.compile(r"如下|以下|下面|接下来|解答|解释|回答|回复|说明|分析|整理|总结|answer|explanation|summary|"
