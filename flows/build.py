@@ -1,4 +1,5 @@
-"""`python -m flows.build [--config FILE] [--out DIR] [--force] [--wait] [--verbose]`: run the curation flow locally.
+"""`python -m flows.build [--config FILE] [--out DIR] [--force] [--wait] [--verbose] [--no-warm-server]`: run the
+curation flow locally.
 
 The config and the output folder are checked before Prefect is even imported, so a broken config or a refused
 folder fails in well under a second; and when nothing changed since the last run (every source a file, cached,
@@ -10,6 +11,7 @@ output folder, and to the terminal too with --verbose.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import signal
@@ -25,6 +27,7 @@ from flows.failures import describe, hint
 from flows.local_server import LocalServer, start_unless_configured
 from flows.outdir import OutputDirError, output_lock, prepare
 from flows.outputs import output_files
+from flows.warm_server import WarmServer, idle_seconds
 from formats import cancel
 
 DEFAULT_CONFIG = "sample_data/pipeline.yaml"
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run the flow even when the outputs are current")
     parser.add_argument("--wait", action="store_true", help="wait for another run on the same folder to end")
     parser.add_argument("--verbose", action="store_true", help="show warnings and tracebacks in the terminal")
+    parser.add_argument("--no-warm-server", action="store_true",
+                        help="without a configured Prefect server, start a temporary one for this run only instead of "
+                             "reusing (or leaving) a warm local one (same as SFTCURATE_WARM_SERVER=0)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -121,7 +127,17 @@ def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir:
     # The first flow in a fresh PREFECT_HOME builds its database for ~19 s; the default limit is 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    server = start_unless_configured()  # boots on one core while this process imports Prefect on the other
+    # a warm server from an earlier run answers at once; a new one boots on one core while this process imports
+    # Prefect on the other
+    try:
+        server = start_unless_configured(warm=not args.no_warm_server)
+    except ValueError as err:  # a bad SFTCURATE_SERVER_IDLE_MINUTES
+        print(f"setting refused: {err}", file=sys.stderr)
+        return 2
+    if isinstance(server, WarmServer) and server.started_now:
+        print(f"started a local Prefect server at {server.url} for this run and the next ones; it stops after "
+              f"{idle_seconds() / 60:g} min without a run (SFTCURATE_WARM_SERVER=0: a temporary server per run)",
+              file=sys.stderr)
     try:
         return _run_flow(args, cfg, out_dir, started, server)
     finally:
@@ -131,15 +147,30 @@ def _run(args: argparse.Namespace, cfg: PipelineConfig, base_dir: Path, out_dir:
             os.environ.pop("PREFECT_UI_URL", None)
 
 
+@contextmanager
+def _no_heartbeats(local: bool) -> Iterator[None]:
+    """On our own local server, no flow-run heartbeats: its ephemeral mode runs no service that reads them, and each
+    flow's end waited up to 1 s for the heartbeat thread's sleep (two flows per run). A configured server, or
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY set by the user, keeps them."""
+    if not local or "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ:
+        yield
+        return
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        yield
+
+
 def _run_flow(args: argparse.Namespace, cfg: PipelineConfig, out_dir: Path, started: float,
-              server: LocalServer | None) -> int:
+              server: LocalServer | WarmServer | None) -> int:
     from flows.pipeline import SourcesFailed, build
 
     _route_logs(out_dir / LOG_FILE, args.verbose)
     try:
         if server:
             server.wait_healthy(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
-        report = build(config=args.config, out=str(out_dir))
+        with _no_heartbeats(server is not None):
+            report = build(config=args.config, out=str(out_dir))
     except SourcesFailed as err:
         for name, message in err.failed.items():
             print(describe(name, message), file=sys.stderr)
@@ -162,5 +193,17 @@ def _run_flow(args: argparse.Namespace, cfg: PipelineConfig, out_dir: Path, star
     return 0
 
 
+def _end_process(code: list[int]) -> None:
+    """The last exit hook: every other one (Prefect's log and event workers draining to the server, logging's flush,
+    temp-folder finalizers) has run; what is left is tearing down the interpreter's thousands of modules and objects,
+    ~1 s for nothing. End the process now instead."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code[0])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = [1]
+    atexit.register(_end_process, exit_code)  # registered first, so it runs last
+    exit_code[0] = main()
+    sys.exit(exit_code[0])
