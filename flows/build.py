@@ -10,25 +10,42 @@ output folder, and to the terminal too with --verbose.
 
 from __future__ import annotations
 
-import argparse
 import atexit
-import logging
 import os
-import signal
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from types import FrameType
 
-from flows.config import ConfigError, PipelineConfig, load_config
-from flows.failures import describe, hint
-from flows.local_server import LocalServer, start_unless_configured
-from flows.outdir import OutputDirError, output_lock, prepare
-from flows.outputs import output_files
-from flows.warm_server import WarmServer, idle_seconds
-from formats import cancel
+_EXIT_CODE = [1]
+
+
+def _end_process(code: list[int]) -> None:
+    """The last exit hook of `python -m flows.build`: every other one has run (Prefect's log and event workers
+    draining to the server, logging's flush, multiprocessing's and tempfile's clean-ups); what is left is tearing down
+    the interpreter's thousands of modules and objects, ~1 s for nothing. End the process now instead."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code[0])
+
+
+if __name__ == "__main__":
+    # Registered before any other import registers an exit hook of its own, so it runs after all of them.
+    atexit.register(_end_process, _EXIT_CODE)
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import FrameType  # noqa: E402
+
+from flows.config import ConfigError, PipelineConfig, load_config  # noqa: E402
+from flows.failures import describe, hint  # noqa: E402
+from flows.local_server import LocalServer, start_unless_configured  # noqa: E402
+from flows.outdir import OutputDirError, output_lock, prepare  # noqa: E402
+from flows.outputs import output_files  # noqa: E402
+from flows.warm_server import WarmServer, idle_seconds  # noqa: E402
+from formats import cancel  # noqa: E402
 
 DEFAULT_CONFIG = "sample_data/pipeline.yaml"
 LOG_FILE = "build.log"
@@ -193,17 +210,6 @@ def _run_flow(args: argparse.Namespace, cfg: PipelineConfig, out_dir: Path, star
     return 0
 
 
-def _end_process(code: list[int]) -> None:
-    """The last exit hook: every other one (Prefect's log and event workers draining to the server, logging's flush,
-    temp-folder finalizers) has run; what is left is tearing down the interpreter's thousands of modules and objects,
-    ~1 s for nothing. End the process now instead."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code[0])
-
-
 if __name__ == "__main__":
-    exit_code = [1]
-    atexit.register(_end_process, exit_code)  # registered first, so it runs last
-    exit_code[0] = main()
-    sys.exit(exit_code[0])
+    _EXIT_CODE[0] = main()
+    sys.exit(_EXIT_CODE[0])

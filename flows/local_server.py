@@ -109,7 +109,10 @@ def start_unless_configured(warm: bool = True) -> LocalServer | WarmServer | Non
         return None
     server: LocalServer | WarmServer | None = None
     if warm and warm_server.enabled():
-        server = warm_server.acquire(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120)))
+        try:
+            server = warm_server.acquire(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120)))
+        except OSError as err:  # e.g. a read-only PREFECT_HOME: this run still runs, on a server of its own
+            print(f"no warm Prefect server ({err}); starting a temporary one for this run", file=sys.stderr)
     if server is None:
         server = LocalServer()
     os.environ["PREFECT_API_URL"] = server.url

@@ -77,12 +77,12 @@ def state_dir() -> Path:
 
 
 def server_key() -> str:
-    """What must match for a server to be reused: Prefect's version, the Python that runs it, this file (the server's
-    own code here) and the settings that choose its database."""
+    """What must match for a server to be reused: Prefect's version, the Python (and virtual environment) that runs
+    it, this file (the server's own code here) and the settings that choose its database."""
     database = sorted((k, v) for k, v in os.environ.items()
                       if k.startswith(("PREFECT_API_DATABASE", "PREFECT_SERVER_DATABASE")))
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for part in (metadata.version("prefect"), os.path.realpath(sys.executable), repr(database)):
+    for part in (metadata.version("prefect"), sys.prefix, sys.executable, repr(database)):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:16]
 
