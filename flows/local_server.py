@@ -1,4 +1,8 @@
-"""The temporary Prefect API server of a local run, started before Prefect is imported.
+"""The Prefect API server of a local run, chosen (and started if need be) before Prefect is imported.
+
+By default that is the warm server (flows.warm_server): left by an earlier run, or started now, detached, for this
+run and the next ones. With the opt-out, or when a stale warm server is still in use by another run, it is a
+temporary server for this run only, described here.
 
 Without a configured server, Prefect starts a temporary one when the flow begins, after this process has imported
 Prefect and the pipeline: two CPU-bound start-ups (~3 s and ~5 s idle, several times that on a busy machine) one
@@ -20,6 +24,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from flows import warm_server
+from flows.warm_server import WarmServer
 
 _CONFIG_MARKS = ("PREFECT_API_URL", "[api]", "tool.prefect")
 
@@ -50,6 +57,8 @@ def _free_port() -> int:
 
 class LocalServer:
     """A temporary API server for this process's run; `url` is its API address."""
+
+    temporary = True
 
     def __init__(self) -> None:
         self.port = _free_port()
@@ -91,12 +100,21 @@ class LocalServer:
                 self.process.wait()
 
 
-def start_unless_configured() -> LocalServer | None:
-    """Start the run's server now and point Prefect at it (PREFECT_API_URL, read when Prefect is imported, and
-    inherited by worker processes); None when a server is configured, or Prefect was imported already."""
+def start_unless_configured(warm: bool = True) -> LocalServer | WarmServer | None:
+    """Find or start the run's server now and point Prefect at it (PREFECT_API_URL, read when Prefect is imported,
+    and inherited by worker processes); None when a server is configured, or Prefect was imported already.
+
+    `warm` (and SFTCURATE_WARM_SERVER not set to 0): the warm server; otherwise a temporary one for this run."""
     if _configured() or "prefect" in sys.modules:
         return None
-    server = LocalServer()
+    server: LocalServer | WarmServer | None = None
+    if warm and warm_server.enabled():
+        try:
+            server = warm_server.acquire(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120)))
+        except OSError as err:  # e.g. a read-only PREFECT_HOME: this run still runs, on a server of its own
+            print(f"no warm Prefect server ({err}); starting a temporary one for this run", file=sys.stderr)
+    if server is None:
+        server = LocalServer()
     os.environ["PREFECT_API_URL"] = server.url
     os.environ["PREFECT_UI_URL"] = ""  # this server serves no UI: no "View at" links to a page that is not there
     return server

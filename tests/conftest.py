@@ -13,6 +13,9 @@ DEVDATA = ROOT.parent / "shared" / "devdata"
 
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Runs of `python -m flows.build` in tests get a temporary server that ends with them, never a warm one that would
+# outlive the tests (tests/test_warm_server.py turns it on, in a PREFECT_HOME of its own, and stops what it started).
+os.environ["SFTCURATE_WARM_SERVER"] = "0"  # even when the shell exports 1
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""Rows from any SQLAlchemy database, streamed, read-only, with credentials kept out of every log."""
+"""Rows from any SQLAlchemy database, streamed, read-only, with credentials kept out of every log.
+
+SQLAlchemy and sqlglot (~0.5 s to import) are imported when a SQL source is validated or read, not with the module:
+every run imports this module (the config's source union), few configs have a SQL source.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlglot
 from pydantic import Field, model_validator
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from formats.columns import map_row, missing_columns
 from formats.example import Example, Reject
 from formats.limits import current
 from formats.sources import Columns, SourceBase, SourceKind
 from formats.threads import Thread, ThreadCollector, only_one_mapping
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+    from sqlglot import exp
 
 # Functions that act on the server, the file system or other sessions even inside a SELECT (exact names and name
 # prefixes, lower case). The read-only transaction stops some of them, not all (pg_terminate_backend, pg_sleep,
@@ -39,16 +41,25 @@ SIDE_EFFECT_FUNCTIONS = frozenset({
 SIDE_EFFECT_PREFIXES = ("lo_", "dblink", "pg_advisory", "pg_try_advisory", "pg_sleep", "pg_stat_reset",
                         "pg_replication", "pg_create_", "pg_drop_", "pg_file_", "pg_read_", "pg_ls_", "pg_wal_",
                         "pg_logical_", "pg_copy_")
-# Nodes that write, lock, change the session or run a statement the parser could not read.
-_NOT_READ_ONLY = (exp.DML, exp.DDL, exp.Into, exp.Lock, exp.Command, exp.Set, exp.Pragma, exp.Transaction,
-                  exp.Commit, exp.Rollback, exp.Copy, exp.Use, exp.Execute, exp.Merge, exp.Grant, exp.Alter,
-                  exp.Kill, exp.Attach, exp.Detach, exp.LoadData, exp.Cache, exp.Uncache, exp.Refresh, exp.Analyze)
+
+
+@lru_cache(maxsize=1)
+def _not_read_only() -> tuple[type, ...]:
+    """Nodes that write, lock, change the session or run a statement the parser could not read."""
+    from sqlglot import exp
+
+    return (exp.DML, exp.DDL, exp.Into, exp.Lock, exp.Command, exp.Set, exp.Pragma, exp.Transaction, exp.Commit,
+            exp.Rollback, exp.Copy, exp.Use, exp.Execute, exp.Merge, exp.Grant, exp.Alter, exp.Kill, exp.Attach,
+            exp.Detach, exp.LoadData, exp.Cache, exp.Uncache, exp.Refresh, exp.Analyze)
+
 # SQLAlchemy backend name -> sqlglot dialect (others are parsed with sqlglot's generic dialect).
 _DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql", "mssql": "tsql",
              "oracle": "oracle", "duckdb": "duckdb", "snowflake": "snowflake", "bigquery": "bigquery"}
 
 
 def _function_name(func: exp.Func) -> str:
+    from sqlglot import exp
+
     return (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
 
 
@@ -63,6 +74,10 @@ def check_read_only(query: str, backend: str | None = None) -> None:
     backend's dialect): one statement, a SELECT / WITH … SELECT / UNION / VALUES at the top, no write, lock or
     session node anywhere in the tree (a `WITH x AS (DELETE …)` too), no side-effecting function. Strings and
     comments are the parser's business, so `'--'` or `/* … */` cannot hide a second statement."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
     dialect = _DIALECTS.get(backend or "")
     try:
         parsed = sqlglot.parse(query, read=dialect)
@@ -76,7 +91,7 @@ def check_read_only(query: str, backend: str | None = None) -> None:
     if not isinstance(root, exp.Query | exp.Values):
         raise ValueError(f"only SELECT or WITH … SELECT queries are allowed, got {root.key.upper()}")
     for node in root.walk():
-        if isinstance(node, _NOT_READ_ONLY):
+        if isinstance(node, _not_read_only()):
             raise ValueError(f"the query contains {node.key.upper()}: only read-only queries are allowed")
         if isinstance(node, exp.Func) and side_effect_function(_function_name(node)):
             raise ValueError(f"the query calls {_function_name(node)}(), which has side effects; "
@@ -95,6 +110,9 @@ class SqlSource(SourceBase):
 
     @model_validator(mode="after")
     def _select_only(self) -> SqlSource:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             backend = make_url(self.url).get_backend_name()
         except ArgumentError:
@@ -113,11 +131,15 @@ BATCH_ROWS = 10_000
 
 def masked(url: str | URL) -> str:
     """The URL as it may appear in logs and reports: password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 def resolve_url(spec: SqlSource, base_dir: Path) -> URL:
     """Relative sqlite paths are relative to the config file; the password may come from the environment."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(spec.url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         db = Path(url.database)
@@ -129,6 +151,9 @@ def resolve_url(spec: SqlSource, base_dir: Path) -> URL:
 
 @contextmanager
 def _engine(spec: SqlSource, base_dir: Path) -> Iterator[Engine]:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
     url = resolve_url(spec, base_dir)
     timeout = current().statement_timeout_s
     scratch = None
@@ -168,6 +193,9 @@ def _sqlite_deadline(seconds: float) -> Any:
 
 
 def read_sql(spec: SqlSource, base_dir: Path) -> Iterator[Example | Reject]:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
     check_read_only(spec.query, make_url(spec.url).get_backend_name())
     keys = [spec.key] if isinstance(spec.key, str) else list(spec.key or [])
     with _engine(spec, base_dir) as engine, engine.connect() as conn:
@@ -192,6 +220,8 @@ def read_sql(spec: SqlSource, base_dir: Path) -> Iterator[Example | Reject]:
 
 
 def _input_files(spec: SqlSource) -> list[str] | None:
+    from sqlalchemy.engine import make_url
+
     if make_url(spec.url).get_backend_name() != "sqlite":
         return None  # a database server: its rows are read every run; the clean stage's cache catches unchanged shards
     if spec.script:
@@ -201,6 +231,9 @@ def _input_files(spec: SqlSource) -> list[str] | None:
 
 
 def _check(spec: SqlSource, base_dir: Path) -> list[str]:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(spec.url)
     except ArgumentError as err:
