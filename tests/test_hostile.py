@@ -37,6 +37,15 @@ QA_PAGE = ('<html><body><div class="faq-item"><p class="question">How do I reset
            '</div></body></html>')
 
 
+def wait_until_ingesting(proc: subprocess.Popen[str], out: Path, seconds: float = 240) -> None:
+    """Until the run has an ingest shard half-written under `out` (the moment to interrupt it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not list(out.glob(".cache/ingest-*.tmp")):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    assert list(out.glob(".cache/ingest-*.tmp")), "the ingest never started"
+
+
 def gzip_bomb(expanded: int) -> bytes:
     """`expanded` zero bytes as concatenated gzip members of 16 MiB each (gzip reads them as one stream):
     built in milliseconds, a few KB per member."""
@@ -401,11 +410,7 @@ def test_sigterm_stops_the_build_within_seconds_and_cleans_up(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "flows.build", "--config", str(config)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = tmp_path / "out"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not list(out.glob(".cache/ingest-*.tmp")):
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.2)
-    assert list(out.glob(".cache/ingest-*.tmp")), "the ingest never started"
+    wait_until_ingesting(proc, out)
     time.sleep(0.5)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)

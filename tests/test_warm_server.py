@@ -22,7 +22,7 @@ import pytest
 
 from flows import warm_server
 from tests.conftest import ROOT, SAMPLE, write
-from tests.test_hostile import gzip_bomb
+from tests.test_hostile import gzip_bomb, wait_until_ingesting
 
 BOOT_S = 300  # generous: a fresh database on a loaded 2-core machine
 
@@ -126,11 +126,7 @@ def test_ctrl_c_stops_the_run_but_not_the_warm_server(home, tmp_path):
                             env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     out = tmp_path / "out"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not list(out.glob(".cache/ingest-*.tmp")):
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.2)
-    assert list(out.glob(".cache/ingest-*.tmp")), "the ingest never started"
+    wait_until_ingesting(proc, out)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
