@@ -74,14 +74,16 @@ def run_tree(args: list[str], cwd: Path) -> tuple[float, float, str]:
     return wall, peak / 2**20, text
 
 
-def digest(folder: Path) -> str:
-    h = hashlib.sha256()
+def digest(folder: Path, tmp: Path) -> str:
+    """A short sha256 of each output; report.json without its code version (differs between two checkouts by
+    design) and with the temporary folder's name taken out."""
+    out = []
     for name in OUTPUTS:
         data = (folder / name).read_bytes()
-        if name == "report.json":  # the code version differs between two checkouts by design
-            data = re.sub(rb'"code_version": "[^"]*"', b"", data)
-        h.update(name.encode() + hashlib.sha256(data).digest())
-    return h.hexdigest()[:16]
+        if name == "report.json":
+            data = re.sub(rb'"code_version": "[^"]*"', b"", data).replace(str(tmp).encode(), b"TMP")
+        out.append(f"{name.split('.')[0]} {hashlib.sha256(data).hexdigest()[:8]}")
+    return ", ".join(out)
 
 
 def main() -> None:
@@ -95,11 +97,15 @@ def main() -> None:
     if args.only:
         trees = {args.only: trees[args.only]}
     tmp = Path(tempfile.mkdtemp(prefix="flow-stream-"))
+    data_dir = Path(tempfile.gettempdir()) / "flow-stream-data"  # the rows, kept for the next invocation
+    data_dir.mkdir(exist_ok=True)
     print("| rows | tree | wall s | peak RSS MB (all processes) | load avg | outputs sha256 | slowest steps |")
     print("|---:|---|---:|---:|---|---|---|", flush=True)
     try:
         for rows in map(int, args.rows.split(",")):
-            data = write_jsonl(build_rows(rows), tmp / f"rows-{rows}.jsonl")
+            data = data_dir / f"rows-{rows}.jsonl"
+            if not data.is_file():
+                write_jsonl(build_rows(rows), data_dir / "part.tmp").rename(data)
             for run in range(args.runs):
                 for name, tree in (list(trees.items()) if run % 2 == 0 else list(trees.items())[::-1]):
                     out = tmp / f"out-{name}"
@@ -112,7 +118,7 @@ def main() -> None:
                     found = _STAGE.findall(text)
                     steps = sorted(((float(s) * (60 if u == "min" else 1), n) for n, s, u in found), reverse=True)[:5]
                     print(f"| {rows:,} | {name} | {wall:.1f} | {peak:,.0f} | {load:.1f}→{os.getloadavg()[0]:.1f} "
-                          f"| {digest(out)} | {', '.join(f'{n} {s:.0f}s' for s, n in steps)} |", flush=True)
+                          f"| {digest(out, tmp)} | {', '.join(f'{n} {s:.0f}s' for s, n in steps)} |", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

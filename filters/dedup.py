@@ -133,6 +133,13 @@ def prompt_group(example: Example) -> str:
     return f"{int(key):016x}"
 
 
+def prompt_groups(examples: Sequence[Example]) -> list[str]:
+    """`prompt_group` of every row, at batch speed (one normalisation per column, not a call per row)."""
+    keys = prompt_keys(normalise_many([ex.instruction for ex in examples]),
+                       normalise_many([_input_of(ex) for ex in examples]))
+    return [f"{key:016x}" for key in keys.tolist()]
+
+
 def _normalised(examples: Sequence[Example], digits: Digits) -> tuple[list[str], list[str], list[str]]:
     return (normalise_many([ex.instruction for ex in examples], digits),
             normalise_many([_input_of(ex) for ex in examples], digits),

@@ -13,7 +13,7 @@ import orjson
 
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
-from filters.dedup import prompt_group
+from filters.dedup import prompt_groups
 from filters.pii import scrub_reject
 from filters.whatif import what_if
 from flows.cache import code_version, key_of
@@ -42,6 +42,8 @@ from report.card import render_card
 from report.html import render_report_html
 from report.stats import LENGTH_EDGES, DatasetStats, LengthHistograms, length_histograms
 from train.tokens import token_counter
+
+_BATCH_ROWS = 2_000  # rows a batch in the split: one normalisation call per column
 
 
 def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -80,9 +82,11 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
     normalised prompt) stay on one side: val never grades a trained question."""
     sides: dict[bool, list[int]] = {False: [], True: []}
     conversations = False
-    for index, ex in enumerate(examples):
-        conversations = conversations or ex.is_conversation
-        sides[in_val(ex, out.val_fraction, out.seed, prompt_group)].append(index)
+    for start in range(0, len(examples), _BATCH_ROWS):
+        batch = examples[start:start + _BATCH_ROWS]
+        conversations = conversations or any(ex.is_conversation for ex in batch)
+        for index, group in enumerate(prompt_groups(batch), start):
+            sides[in_val(group, out.val_fraction, out.seed)].append(index)
     return take(examples, sides[False]), take(examples, sides[True]), conversations
 
 

@@ -109,11 +109,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [orjson.loads(line) for line in handle if line.strip()]
 
 
-def in_val(example: Example, fraction: float, seed: int, group_of: Callable[[Example], str] | None = None) -> bool:
-    """Whether the row goes to val: a hash of its group (its id unless a group is given) below `fraction`."""
+def in_val(group: str, fraction: float, seed: int) -> bool:
+    """Whether a row of this group goes to val: a hash of the group below `fraction`."""
     if fraction <= 0:
         return False
-    group = group_of(example) if group_of else example.id
     bucket = int.from_bytes(hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest(), "big")
     return bucket / 2**64 < fraction
 
@@ -126,5 +125,5 @@ def split_train_val(examples: list[Example], fraction: float, seed: int,
         return list(examples), []
     train, val = [], []
     for ex in examples:
-        (val if in_val(ex, fraction, seed, group_of) else train).append(ex)
+        (val if in_val(group_of(ex) if group_of else ex.id, fraction, seed) else train).append(ex)
     return train, val

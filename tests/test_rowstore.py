@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from filters.dedup import DedupSettings, deduplicate
+from filters.dedup import DedupSettings, deduplicate, prompt_group, prompt_groups
 from filters.mix import MixStep
 from filters.overrides import OverrideSettings, OverrideStep
 from formats.example import Example
@@ -121,3 +121,12 @@ def test_overrides_and_mixing_on_a_view_decide_as_on_a_list(tmp_path):
         assert [r.to_dict() for r in on_view] == [r.to_dict() for r in on_list]
         assert _ledger_bytes(ledger_view) == _ledger_bytes(ledger_list)
         assert on_view[[r.id for r in on_view].index(rows[7].id)].meta["override"] == "keep"
+
+
+def test_batch_prompt_groups_equal_the_row_by_row_ones():
+    """The split groups rows by prompt in batches: the same group strings as `prompt_group` row by row."""
+    rows = _rows(300) + [
+        Example("c", "Q &amp; 1,000 Ｑ１２", "in\x00put", "o", "s", {}, "a system prompt", [["hi", "hello"]]),
+        Example("d", "", "", "", "s", {}),
+    ]
+    assert prompt_groups(rows) == [prompt_group(r) for r in rows]
