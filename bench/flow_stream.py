@@ -105,7 +105,7 @@ def main() -> None:
         for rows in map(int, args.rows.split(",")):
             data = data_dir / f"rows-{rows}.jsonl"
             if not data.is_file():
-                write_jsonl(build_rows(rows), data_dir / "part.tmp").rename(data)
+                write_jsonl(build_rows(rows), data_dir / f"rows-{rows}.tmp").rename(data)
             for run in range(args.runs):
                 for name, tree in (list(trees.items()) if run % 2 == 0 else list(trees.items())[::-1]):
                     out = tmp / f"out-{name}"

@@ -1,5 +1,6 @@
-"""After cleaning: merge the shards and their ledgers, run the corpus-level steps, split, write every output and
-the report. Plain functions, no Prefect: flows/pipeline.py runs `finalize` as one task, and tests call it
+"""After cleaning: merge the shards' ledgers, run the corpus-level steps, split, write every output and the report,
+with the rows left in the cleaned shards on disk (formats/rowstore.py; docs/scaling.md says what stays in memory).
+Plain functions, no Prefect: flows/pipeline.py runs `finalize` as one task, and tests call it
 directly. It sits in flows/ because it is where filters/ (the steps) and report/ meet."""
 
 from __future__ import annotations
