@@ -10,7 +10,7 @@ matched on its own; the reject names the field and the evaluation item.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from filters.near_dedup import shingle_hashes
 from filters.normalise import normalise_many
 from formats.example import FIELDS, Example
 from formats.ledger import Ledger
+from formats.rowstore import take
 
 _BATCH_ROWS = 5_000
 
@@ -96,9 +97,9 @@ class EvalIndex:
         return found
 
 
-def decontaminate(examples: list[Example], index: EvalIndex, ledger: Ledger) -> list[Example]:
+def decontaminate(examples: Sequence[Example], index: EvalIndex, ledger: Ledger) -> Sequence[Example]:
     """Drop rows with a field that shares a full n-gram with an evaluation item (`rule: contamination`)."""
-    kept: list[Example] = []
+    kept: list[int] = []
     for start in range(0, len(examples), _BATCH_ROWS):
         batch = examples[start:start + _BATCH_ROWS]
         by_field = {name: index.matches([getattr(ex, name) for ex in batch]) for name in FIELDS}
@@ -109,13 +110,13 @@ def decontaminate(examples: list[Example], index: EvalIndex, ledger: Ledger) -> 
         for i, ex in enumerate(batch):
             field = next((name for name in fields if by_field[name][i]), None)
             if field is None:
-                kept.append(ex)
+                kept.append(start + i)
                 continue
             item = by_field[field][i]
             ledger.drop(ex, "decontaminate", "contamination",
                         f"{field} shares a {index.settings.word_ngram}-word (CJK: {index.settings.char_ngram}-"
                         f"character) sequence with evaluation item {item}", "contamination", meta={"eval_item": item})
-    return kept
+    return take(examples, kept)
 
 
 class DecontaminateStep:
@@ -130,5 +131,5 @@ class DecontaminateStep:
     def rule_ids(self) -> list[str]:
         return ["contamination"]
 
-    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+    def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
         return decontaminate(rows, self.index, ledger)

@@ -29,9 +29,10 @@ from filters.near_dedup import (
     signature_band_keys,
 )
 from filters.normalise import Digits, normalise_for_dedup, normalise_many
-from filters.parallel import map_in_processes
+from filters.parallel import imap_in_processes
 from formats.example import Example
 from formats.ledger import Ledger
+from formats.rowstore import rows_at, set_meta, take
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 _BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
@@ -132,6 +133,13 @@ def prompt_group(example: Example) -> str:
     return f"{int(key):016x}"
 
 
+def prompt_groups(examples: Sequence[Example]) -> list[str]:
+    """`prompt_group` of every row, at batch speed (one normalisation per column, not a call per row)."""
+    keys = prompt_keys(normalise_many([ex.instruction for ex in examples]),
+                       normalise_many([_input_of(ex) for ex in examples]))
+    return [f"{key:016x}" for key in keys.tolist()]
+
+
 def _normalised(examples: Sequence[Example], digits: Digits) -> tuple[list[str], list[str], list[str]]:
     return (normalise_many([ex.instruction for ex in examples], digits),
             normalise_many([_input_of(ex) for ex in examples], digits),
@@ -171,20 +179,21 @@ def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str |
 
 
 def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
-    """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so normalised text never piles up.
+    """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so neither the rows' text nor the
+    normalised text piles up (`examples` may be a view of rows on disk: a batch is read when it is due).
 
     The batches are independent: above `parallel_from_rows` they run in `workers` processes (this is ~80% of
     dedup's time). Results never depend on the number of workers.
     """
-    batches = [([ex.instruction for ex in batch],  # the input inline unless a conversation: a call per row was
+    batches = (([ex.instruction for ex in batch],  # the input inline unless a conversation: a call per row was
                 [_input_of(ex) if ex.history or ex.system else ex.input for ex in batch],  # ~5% of dedup at 1M
                 [ex.output for ex in batch])
-               for batch in (examples[s:s + _BATCH_ROWS] for s in range(0, len(examples), _BATCH_ROWS))]
+               for batch in (examples[s:s + _BATCH_ROWS] for s in range(0, len(examples), _BATCH_ROWS)))
     exact_key = settings.key if settings.exact else None
     params = _params(settings) if settings.near else None
-    workers = min(settings.workers or os.cpu_count() or 1, len(batches))
+    workers = min(settings.workers or os.cpu_count() or 1, -(-len(examples) // _BATCH_ROWS))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
-        results = map_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings))
+        results = list(imap_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings)))
     else:
         results = [_batch_keys(batch, exact_key, params, _digits(settings)) for batch in batches]
     bands = [b for _, b, _, _ in results if b is not None]
@@ -227,13 +236,13 @@ def _repeated_keys(keys: np.ndarray) -> list[np.ndarray]:
     return sorted(groups, key=lambda group: int(group[0]))
 
 
-def _exact_survivors(examples: list[Example], keys: np.ndarray, settings: DedupSettings,
+def _exact_survivors(examples: Sequence[Example], keys: np.ndarray, settings: DedupSettings,
                      source_order: dict[str, int], ledger: Ledger) -> np.ndarray:
     """Positions of the best copy of each exact key; the rest go to the ledger with the kept id."""
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     keep = np.ones(len(examples), dtype=bool)
     for positions in _repeated_keys(keys):
-        members = sorted(((pos, examples[pos]) for pos in positions.tolist()), key=rank)
+        members = sorted(zip(positions.tolist(), rows_at(examples, positions), strict=True), key=rank)
         _, best = members[0]
         for pos, dup in members[1:]:
             keep[pos] = False
@@ -243,13 +252,13 @@ def _exact_survivors(examples: list[Example], keys: np.ndarray, settings: DedupS
     return np.flatnonzero(keep)
 
 
-def exact_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
-                ledger: Ledger) -> list[Example]:
+def exact_dedup(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int],
+                ledger: Ledger) -> Sequence[Example]:
     """Group rows by normalised key; keep the best of each group, reject the rest with the kept id."""
     if not settings.exact:
         return examples
     keys = dedup_keys(examples, settings.model_copy(update={"near": False}))
-    return [examples[pos] for pos in _exact_survivors(examples, keys.exact, settings, source_order, ledger).tolist()]
+    return take(examples, _exact_survivors(examples, keys.exact, settings, source_order, ledger))
 
 
 def same_prompt_pairs(prompts: np.ndarray, output_chars: np.ndarray, short_output: int, window: int,
@@ -286,7 +295,7 @@ class PairSimilarity:
         output: list[str] = []
         numbers: list[int] = []
         for start in range(0, len(rows), _BATCH_ROWS):  # batches: byte-level temporaries stay small
-            i, p, o = _normalised([examples[r] for r in rows[start:start + _BATCH_ROWS]], digits)
+            i, p, o = _normalised(rows_at(examples, rows[start:start + _BATCH_ROWS]), digits)
             batch = _near_texts(i, p, o)
             texts += batch
             output += o
@@ -355,7 +364,7 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     if not len(members):
         return np.zeros((0, 2), dtype=np.int64)
     outputs = [text for start in range(0, len(members), _BATCH_ROWS) for text in normalise_many(
-        [examples[r].output for r in members[start:start + _BATCH_ROWS].tolist()], _digits(settings))]
+        [ex.output for ex in rows_at(examples, members[start:start + _BATCH_ROWS])], _digits(settings))]
     where = {r: k for k, r in enumerate(members.tolist())}
     found = [pairs]
     for group in large:  # the same prompt many times: neighbours in sorted and reversed-sorted output order
@@ -382,8 +391,8 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     return pairs[keep]
 
 
-def near_dedup(examples: list[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
-               keys: Keys | None = None) -> list[Example]:
+def near_dedup(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
+               keys: Keys | None = None) -> Sequence[Example]:
     """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id.
 
     `keys` are the rows' keys when the caller has them already (`dedup_keys`).
@@ -404,7 +413,13 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
         if duplicate:
             edges[(i, j)], measures[(i, j)] = sim, measure
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
-    ranked = [pos for pos, _ in sorted(((pos, examples[pos]) for pos in rows), key=rank)]
+    order: dict[int, tuple] = {}  # rank keys batch by batch: the candidates' rows are never all in memory
+    for start in range(0, len(rows), _BATCH_ROWS):
+        batch = rows[start:start + _BATCH_ROWS]
+        for item in zip(batch, rows_at(examples, batch), strict=True):
+            order[item[0]] = rank(item)
+    ranked = sorted(rows, key=order.__getitem__)
+    del order
 
     def verify(i: int, j: int) -> float | None:
         sim, measure, duplicate = similarity(i, j)
@@ -414,14 +429,15 @@ def near_dedup(examples: list[Example], settings: DedupSettings, source_order: d
     dropped: set[int] = set()
     for keeper, members in keeper_clusters(ranked, edges, verify):
         best = examples[keeper]
-        cluster = best.meta["cluster"] = _cluster_id(best, "near")
+        cluster = _cluster_id(best, "near")
+        set_meta(examples, keeper, best, cluster=cluster)
         for pos, sim in members:
             measure = measures[(min(keeper, pos), max(keeper, pos))]
             _drop_duplicate(ledger, examples[pos], "near-duplicate",
                             f"{measure} {sim:.2f} with {best.id} (cluster {cluster})", best, round(sim, 4),
                             measure, cluster)
             dropped.add(pos)
-    return [ex for pos, ex in enumerate(examples) if pos not in dropped]
+    return take(examples, [pos for pos in range(len(examples)) if pos not in dropped])
 
 
 def enabled_rules(settings: DedupSettings) -> list[str]:
@@ -429,8 +445,8 @@ def enabled_rules(settings: DedupSettings) -> list[str]:
     return ["exact-duplicate"] * settings.exact + ["near-duplicate"] * settings.near
 
 
-def deduplicate(examples: list[Example], settings: DedupSettings, source_order: dict[str, int],
-                ledger: Ledger) -> list[Example]:
+def deduplicate(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int],
+                ledger: Ledger) -> Sequence[Example]:
     """Exact duplicates first (cheap, catches most), then verified near-duplicates among the survivors.
 
     Both key kinds come from one normalisation pass over the rows.
@@ -438,10 +454,12 @@ def deduplicate(examples: list[Example], settings: DedupSettings, source_order: 
     keys = dedup_keys(examples, settings)
     survivors = (_exact_survivors(examples, keys.exact, settings, source_order, ledger) if settings.exact
                  else np.arange(len(examples)))
-    kept = [examples[pos] for pos in survivors.tolist()]
+    kept = take(examples, survivors)
     if not settings.near:
         return kept
-    return near_dedup(kept, settings, source_order, ledger, keys.take(survivors))
+    survivor_keys = keys.take(survivors)
+    del keys  # the survivors' copy is all near dedup needs: never both at once
+    return near_dedup(kept, settings, source_order, ledger, survivor_keys)
 
 
 class DedupStep:
@@ -455,5 +473,5 @@ class DedupStep:
     def rule_ids(self) -> list[str]:
         return enabled_rules(self.settings)
 
-    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+    def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
         return deduplicate(rows, self.settings, self.source_order, ledger)

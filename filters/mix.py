@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from formats.example import Example
 from formats.ledger import Ledger
+from formats.rowstore import rows_at, take
 
 
 def _order(seed: int, row_id: str) -> bytes:
@@ -43,24 +45,26 @@ class MixStep:
     def rule_ids(self) -> list[str]:
         return ["mix.max-rows"] * bool(self.caps) + ["mix.weight"] * bool(self.weights)
 
-    def _keep(self, rows: list[Example], ledger: Ledger, limits: dict[str, int], rule: str, why: str) -> list[Example]:
-        by_source: dict[str, list[Example]] = defaultdict(list)
-        for row in rows:
-            by_source[row.source].append(row)
+    def _keep(self, rows: Sequence[Example], ledger: Ledger, limits: dict[str, int], rule: str,
+              why: str) -> Sequence[Example]:
+        by_source: dict[str, list[tuple[bytes, int]]] = defaultdict(list)  # (order, index): no text held
+        for index, row in enumerate(rows):
+            by_source[row.source].append((_order(self.seed, row.id), index))
         dropped: set[int] = set()
         for source, members in by_source.items():
             limit = limits.get(source)
             if limit is None or len(members) <= limit:
                 continue
-            for row in sorted(members, key=lambda r: _order(self.seed, r.id))[limit:]:
-                dropped.add(id(row))
+            out = [index for _, index in sorted(members)[limit:]]
+            for index, row in zip(out, rows_at(rows, out), strict=True):
+                dropped.add(index)
                 ledger.drop(row, self.name, rule, f"{source}: {why} ({limit:,} of {len(members):,} rows kept)", "mix")
-        return [row for row in rows if id(row) not in dropped]
+        return take(rows, [index for index in range(len(rows)) if index not in dropped]) if dropped else rows
 
-    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+    def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
         rows = self._keep(rows, ledger, self.caps, "mix.max-rows", "sample.max_rows")
         if self.weights:
-            available = defaultdict(int)
+            available: dict[str, int] = defaultdict(int)
             for row in rows:
                 available[row.source] += 1
             present = {name: count for name, count in available.items() if count}

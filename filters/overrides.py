@@ -6,6 +6,7 @@ reason (`override.keep` flags the row, `override.drop` rejects it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from formats.example import Example
 from formats.ledger import Ledger
+from formats.rowstore import RowView, set_meta, take
 
 READMIT_STAGES = ("repair", "slop", "noise")  # shard-stage rejects hold the whole row as it was when dropped
 
@@ -64,10 +66,11 @@ class OverrideStep:
     def rule_ids(self) -> list[str]:
         return ["override.keep", "override.not-trainable"] * bool(self.keep) + ["override.drop"] * bool(self.drop)
 
-    def apply(self, rows: list[Example], ledger: Ledger) -> list[Example]:
+    def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
         back = ledger.readmit(self.keep, READMIT_STAGES)
+        rows = rows.with_rows(back) if isinstance(rows, RowView) else [*rows, *back]
         kept = []
-        for row in [*rows, *back]:
+        for index, row in enumerate(rows):
             if row.id in self.drop:
                 ledger.drop(row, self.name, "override.drop", "ticked for dropping in the overrides", "override")
                 continue
@@ -76,7 +79,7 @@ class OverrideStep:
                             "instruction or no output: a trainer cannot use it", "override")
                 continue
             if row.id in self.keep:
-                row.meta["override"] = "keep"  # formats.step.run_steps holds it out of every later step
-                ledger.flag(row, self.name, "override.keep", "override")
-            kept.append(row)
-        return kept
+                set_meta(rows, index, row, override="keep")  # formats.step.run_steps holds it out of later steps
+                ledger.flag(row, self.name, "override.keep", "override")  # adds to the same meta: it lasts too
+            kept.append(index)
+        return take(rows, kept)

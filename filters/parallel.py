@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import repeat
 from typing import Any, TypeVar
 
@@ -20,3 +21,17 @@ def map_in_processes(fn: Callable[..., Result], batches: Sequence[Any], workers:
     """
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return list(pool.map(fn, batches, *(repeat(value) for value in shared)))
+
+
+def imap_in_processes(fn: Callable[..., Result], batches: Iterable[Any], workers: int, *shared: Any,
+                      ahead: int = 2) -> Iterator[Result]:
+    """`map_in_processes` for batches made on the fly: at most `ahead` batches per worker are in flight, so the
+    batches never pile up in memory (Executor.map submits them all at once)."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        pending: deque[Future[Result]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(fn, batch, *shared))
+            if len(pending) >= workers * ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

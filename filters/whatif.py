@@ -4,6 +4,7 @@ computed once over the rows the check saw, not from re-runs (DESIGN: score once,
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from filters.noise import NoiseSettings, repeated_line_share, repeated_ngram_share
 from formats.example import Example
+from formats.rowstore import rows_at
 from formats.text import estimate_tokens
 
 SAMPLE_ROWS = 20_000  # the repetition shares cost a word count per row: past this, a seeded sample (scaled up)
@@ -40,21 +42,33 @@ def _around(current: int) -> list[int]:
 
 def what_if(rows: Sequence[Example], noise: NoiseSettings, dedup_threshold: float,
             near_similarities: Sequence[float], seed: int = 0) -> dict[str, Any]:
-    """`rows`: the rows the noise checks saw; `near_similarities`: each near-duplicate's similarity to its kept row."""
+    """`rows`: the rows the noise checks saw (a list or a view of rows on disk: read once, plus a sample);
+    `near_similarities`: each near-duplicate's similarity to its kept row."""
     tables: dict[str, Any] = {}
-    length: dict[str, tuple[Callable[[Example], float], int]] = {
+    scores: dict[str, tuple[Callable[[Example], float], int]] = {
         "noise.too-long · output characters (max_output_chars)": (lambda r: len(r.output), noise.max_output_chars),
         "noise.too-long · instruction characters (max_instruction_chars)": (lambda r: len(r.instruction),
                                                                             noise.max_instruction_chars),
         "noise.too-long · input characters (max_input_chars)": (lambda r: len(r.input), noise.max_input_chars),
         "noise.tokens · output tokens, estimated (max_output_tokens)": (lambda r: estimate_tokens(r.output),
                                                                         noise.max_output_tokens),
+        "noise.too-short · output characters (min_output_chars)": (lambda r: len(r.output.strip()),
+                                                                   noise.min_output_chars),
     }
-    for name, (score, current) in length.items():
-        tables[name] = _over([score(r) for r in rows], _around(current), current)
-    tables["noise.too-short · output characters (min_output_chars)"] = _over(
-        [len(r.output.strip()) for r in rows], [1, 2, 5, 10, 20, 50], noise.min_output_chars, below=True)
-    sample = list(rows) if len(rows) <= SAMPLE_ROWS else random.Random(seed).sample(list(rows), SAMPLE_ROWS)
+    values = {name: array("q") for name in scores}  # 8 bytes a score, not a Python int
+    for row in rows:
+        for name, (score, _) in scores.items():
+            values[name].append(score(row))
+    for name, (_, current) in scores.items():
+        if "too-short" in name:
+            tables[name] = _over(values[name], [1, 2, 5, 10, 20, 50], current, below=True)
+        else:
+            tables[name] = _over(values[name], _around(current), current)
+    del values
+    # the same rows as random.sample(list(rows), k) picks: it draws positions from len(rows) alone
+    picked = range(len(rows)) if len(rows) <= SAMPLE_ROWS else random.Random(seed).sample(range(len(rows)),
+                                                                                         SAMPLE_ROWS)
+    sample = rows_at(rows, sorted(picked))  # in row order: the shares are sorted before they are counted
     scale = len(rows) / max(1, len(sample))
     shares = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
     tables["noise.repetition · repeated line share (max_repeated_line_share)"] = _over(

@@ -1,10 +1,12 @@
-"""After cleaning: merge the shards and their ledgers, run the corpus-level steps, split, write every output and
-the report. Plain functions, no Prefect: flows/pipeline.py runs `finalize` as one task, and tests call it
+"""After cleaning: merge the shards' ledgers, run the corpus-level steps, split, write every output and the report,
+with the rows left in the cleaned shards on disk (formats/rowstore.py; docs/scaling.md says what stays in memory).
+Plain functions, no Prefect: flows/pipeline.py runs `finalize` as one task, and tests call it
 directly. It sits in flows/ because it is where filters/ (the steps) and report/ meet."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import orjson
 
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
-from filters.dedup import prompt_group
+from filters.dedup import prompt_groups
 from filters.pii import scrub_reject
 from filters.whatif import what_if
 from flows.cache import code_version, key_of
@@ -22,22 +24,27 @@ from formats.example import Example, Reject
 from formats.ledger import Ledger, load_ledger
 from formats.progress import Progress, heartbeat
 from formats.readers import kind_of
+from formats.rowstore import Chained, KeptRows, RowStore, RowView, take
 from formats.step import chain_label, rule_ids, run_steps
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import (
+    OutputSettings,
+    atomic_file,
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_jsonl,
     converted,
     format_folders,
-    split_train_val,
+    in_val,
 )
 from report.browse import browse_rows
 from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
-from report.stats import LENGTH_EDGES, dataset_stats, length_histograms
+from report.stats import LENGTH_EDGES, DatasetStats, LengthHistograms, length_histograms
 from train.tokens import token_counter
+
+_BATCH_ROWS = 2_000  # rows a batch in the split: one normalisation call per column
 
 
 def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -49,19 +56,17 @@ def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _merge(ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]], ledger: Ledger,
-           config: PipelineConfig) -> list[Example]:
-    """The ingest quarantine and every shard's ledger into `ledger`; the cleaned rows in shard order. Rows
-    quarantined at ingest never met the PII step: their personal data is masked here, before the ledger keeps them."""
+           config: PipelineConfig) -> RowStore:
+    """The ingest quarantine and every shard's ledger into `ledger`; the cleaned rows, in shard order, as a store
+    of rows that stay on disk. Rows quarantined at ingest never met the PII step: their personal data is masked
+    here, before the ledger keeps them."""
     for meta in ingested:
         with (Path(meta["folder"]) / "rejects.jsonl").open("rb") as handle:
             for line in handle:
                 ledger.add_reject(scrub_reject(Reject(**orjson.loads(line)), config.filters.pii))
-    examples: list[Example] = []
     for part in cleaned:
         ledger.merge(load_ledger(Path(part["folder"])))
-        with (Path(part["folder"]) / "examples.jsonl").open("rb") as handle:
-            examples.extend(Example.from_dict(orjson.loads(line)) for line in handle)
-    return examples
+    return RowStore([Path(part["folder"]) / "examples.jsonl" for part in cleaned])
 
 
 def _new_ids(state: Path, source: str, ids: list[str]) -> int:
@@ -73,18 +78,71 @@ def _new_ids(state: Path, source: str, ids: list[str]) -> int:
     return len(ids) if seen is None else sum(1 for i in ids if i not in seen)
 
 
+def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[Example], Sequence[Example], bool]:
+    """Train, val, and whether any row is a conversation, in one pass. Rows that ask the same question (same
+    normalised prompt) stay on one side: val never grades a trained question."""
+    sides: dict[bool, list[int]] = {False: [], True: []}
+    conversations = False
+    for start in range(0, len(examples), _BATCH_ROWS):
+        batch = examples[start:start + _BATCH_ROWS]
+        conversations = conversations or any(ex.is_conversation for ex in batch)
+        for index, group in enumerate(prompt_groups(batch), start):
+            sides[in_val(group, out.val_fraction, out.seed)].append(index)
+    return take(examples, sides[False]), take(examples, sides[True]), conversations
+
+
+def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSettings, out_dir: Path,
+                conversations: bool, writing: Progress, kept: KeptRows, ids: dict[str, list[str]],
+                stats: DatasetStats, lengths: LengthHistograms) -> None:
+    """One pass over the kept rows (train, then val): every format's train.jsonl and val.jsonl, provenance.jsonl,
+    and what the report needs of each row (ids, counts, stats), so no kept row is held in memory."""
+    formats = format_folders(out, out_dir)
+    with ExitStack() as files:
+        provenance = files.enter_context(atomic_file(out_dir / "provenance.jsonl"))
+        targets = []
+        for fmt, folder in formats:
+            if not train and not val:  # nothing to train on: no data files and no trainer entries (old ones go too)
+                for name in PER_FORMAT:
+                    (folder / name).unlink(missing_ok=True)
+                continue
+            targets.append((fmt, files.enter_context(atomic_file(folder / "train.jsonl")),
+                            files.enter_context(atomic_file(folder / "val.jsonl"))))
+        for side, rows in ((1, train), (2, val)):
+            for ex in rows:
+                for fmt, *handles in targets:
+                    for row in converted([ex], fmt, out.system_prompt, conversations):
+                        handles[side - 1].write(orjson.dumps(row) + b"\n")
+                provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
+                writing.add(len(formats) + 1)
+                kept.add(ex)
+                ids[ex.source].append(ex.id)
+                row = {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "source": ex.source,
+                       **({"system": ex.system, "history": ex.history} if ex.is_conversation else {})}
+                stats.add(row)
+                lengths.add(row)
+
+
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
              failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any) -> dict[str, Any]:
-    """Merge, run the corpus steps, split, write, report."""
+    """Merge, run the corpus steps, split, write, report. The rows stay in the cleaned shards on disk: the steps
+    and the writers read them in passes (formats.rowstore), so memory follows the dedup index, not the text."""
     ledger = Ledger()
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
     with heartbeat(log, "merge shards", sum(read.values())):
-        examples = _merge(ingested, cleaned, ledger, config)
+        store = _merge(ingested, cleaned, ledger, config)
+    with store:
+        return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+
+
+def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: RowStore, ledger: Ledger,
+              read: dict[str, int], failed: dict[str, str], out_dir: Path, base_dir: Path,
+              log: Any) -> dict[str, Any]:
+    examples: Sequence[Example] = store.view()
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
     chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir)
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(chain), len(examples))]
-    seen_by_noise = examples + [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"]
+    seen_by_noise = Chained(examples, [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"])
     examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(log, step.name, n))
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
     with heartbeat(log, "what-if tables", len(seen_by_noise)):
@@ -95,55 +153,46 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         log.info("%s: %d rows kept", step.name, rows)
 
     out = config.output
-    # rows that ask the same question (same normalised prompt) stay on one side: val never grades a trained question
-    train, val = split_train_val(examples, out.val_fraction, out.seed, group_of=prompt_group)
+    with heartbeat(log, "split", len(examples)):
+        train, val, conversations = _split(examples, out)
     funnel += [("train", len(train)), ("val", len(val))]
-    conversations = any(ex.is_conversation for ex in train + val)
-    formats = format_folders(out, out_dir)
-    kept = len(train) + len(val)
-    writing = Progress(log, "write", total=kept * (len(formats) + 1) + len(ledger.rejects) + len(ledger.edits))
-    for fmt, folder in formats:
-        if not train and not val:  # nothing to train on: no data files and no trainer entries (old ones go too)
-            for name in PER_FORMAT:
-                (folder / name).unlink(missing_ok=True)
-            continue
-        atomic_write_jsonl(folder / "train.jsonl", writing.iterate(converted(train, fmt, out.system_prompt,
-                                                                             conversations)))
-        atomic_write_jsonl(folder / "val.jsonl", writing.iterate(converted(val, fmt, out.system_prompt, conversations)))
-    atomic_write_jsonl(out_dir / "provenance.jsonl",
-                       writing.iterate({"id": ex.id, "source": ex.source, "meta": ex.meta} for ex in train + val))
-    atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
-    atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
-    writing.finish()
-
-    ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
-    for row in [*ledger.rejects, *train, *val]:
-        ids[row.source].append(row.id)
-    new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
-    rows = [{"instruction": e.instruction, "input": e.input, "output": e.output, "source": e.source,
-             **({"system": e.system, "history": e.history} if e.is_conversation else {})} for e in train + val]
+    kept_rows = len(train) + len(val)
     # real token counts when the target model is named (its tokenizer, from local files only), else the estimate
     model = config.train.model
     if model and (base_dir / model).exists():  # a local folder named relative to the config file
         model = str(base_dir / model)
     count, method = token_counter(model) if model else (None, "")
-    with heartbeat(log, "stats", len(rows)):
-        stats = dataset_stats(rows, count_tokens=count, seed=out.seed)
+    writing = Progress(log, "write", total=kept_rows * (len(format_folders(out, out_dir)) + 1) + len(ledger.rejects)
+                       + len(ledger.edits))
+    assert isinstance(train, RowView) and isinstance(val, RowView)  # the steps and the split keep the rows on disk
+    kept = KeptRows(train + val)
+    ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
+    stats_rows, after = DatasetStats(kept_rows, count_tokens=count, seed=out.seed), LengthHistograms(count)
+    _write_kept(train, val, out, out_dir, conversations, writing, kept, ids, stats_rows, after)
+    atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
+    atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
+    writing.finish()
+
+    for reject in ledger.rejects:
+        ids[reject.source].append(reject.id)
+    new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
+    del ids
+    with heartbeat(log, "stats", kept_rows):
+        stats = stats_rows.result()
         if method:
             stats["tokens_method"] = method
         lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
-                   "before": length_histograms(_ingested_rows(ingested), count),
-                   "after": length_histograms(rows, count)}
+                   "before": length_histograms(_ingested_rows(ingested), count), "after": after.result()}
     summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,
                           stats=stats, config_summary=summary, lengths=lengths,
-                          enabled_rules=rule_ids(chain) + rule_ids(steps), what_if=thresholds)
+                          enabled_rules=rule_ids(chain) + rule_ids(steps), what_if=thresholds, kept=kept)
     for name, counts in report["sources"].items():
         counts["new_rows"] = new_rows.get(name, 0)
     atomic_write_json(out_dir / "report.json", report)
-    with heartbeat(log, "report.html", kept + len(ledger.rejects)):
-        browse = browse_rows(train, val, ledger, seed=out.seed)
+    with heartbeat(log, "report.html", kept_rows + len(ledger.rejects)):
+        browse = browse_rows(train, val, ledger, seed=out.seed, kept_ids=kept.ids)
         atomic_write_bytes(out_dir / "report.html", render_report_html(report, browse=browse).encode())
     _write_trainer_files(config, report, out_dir, conversations)
     return report

@@ -109,6 +109,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [orjson.loads(line) for line in handle if line.strip()]
 
 
+def in_val(group: str, fraction: float, seed: int) -> bool:
+    """Whether a row of this group goes to val: a hash of the group below `fraction`."""
+    if fraction <= 0:
+        return False
+    bucket = int.from_bytes(hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest(), "big")
+    return bucket / 2**64 < fraction
+
+
 def split_train_val(examples: list[Example], fraction: float, seed: int,
                     group_of: Callable[[Example], str] | None = None) -> tuple[list[Example], list[Example]]:
     """Deterministic split by a hash of the row's group (its id unless a group is given), so the same
@@ -117,7 +125,5 @@ def split_train_val(examples: list[Example], fraction: float, seed: int,
         return list(examples), []
     train, val = [], []
     for ex in examples:
-        group = group_of(ex) if group_of else ex.id
-        bucket = int.from_bytes(hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest(), "big")
-        (val if bucket / 2**64 < fraction else train).append(ex)
+        (val if in_val(group_of(ex) if group_of else ex.id, fraction, seed) else train).append(ex)
     return train, val

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from formats.example import Example
 from formats.ledger import Ledger
+from formats.rowstore import rows_at
 
 LIMIT = 10_000  # rows embedded in report.html: the page stays quick to open at 1M rows
 CLIP = 1_000  # characters of each text embedded
@@ -20,17 +22,29 @@ def _clip(text: Any) -> str:
     return text if len(text) <= CLIP else text[:CLIP] + " …"
 
 
-def _sample(items: list[dict[str, Any]], limit: int, seed: int) -> list[dict[str, Any]]:
-    if len(items) <= limit:
-        return items
-    order = sorted(items, key=lambda r: hashlib.blake2b(f"{seed}:{r['id']}".encode(), digest_size=8).digest())
-    keep = {id(r) for r in order[:limit]}
-    return [r for r in items if id(r) in keep]
+def _digest(seed: int, row_id: str) -> bytes:
+    return hashlib.blake2b(f"{seed}:{row_id}".encode(), digest_size=8).digest()
 
 
-def browse_rows(train: list[Example], val: list[Example], ledger: Ledger, limit: int = LIMIT,
-                seed: int = 0) -> dict[str, Any]:
-    """Every row (or a sample past `limit`: rejected rows get up to half the room), each with its edits."""
+def _chosen(ids: Sequence[str], limit: int, seed: int) -> list[int]:
+    """Indices of the rows kept in a sample of `limit` (the smallest seeded hashes of their ids), in row order."""
+    if len(ids) <= limit:
+        return list(range(len(ids)))
+    return sorted(sorted(range(len(ids)), key=lambda i: _digest(seed, ids[i]))[:limit])
+
+
+def _kept_row(ex: Example, split: str, edits: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    return {"id": ex.id, "status": split, "source": ex.source, "stage": "", "rule": "", "detail": "",
+            "locator": ex.meta.get("locator", ""), "instruction": _clip(ex.instruction), "input": _clip(ex.input),
+            "output": _clip(ex.output), "edits": edits.get(ex.id, []),
+            **({"history": [[_clip(u), _clip(a)] for u, a in ex.history]} if ex.history else {})}
+
+
+def browse_rows(train: Sequence[Example], val: Sequence[Example], ledger: Ledger, limit: int = LIMIT,
+                seed: int = 0, kept_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """Every row (or a sample past `limit`: rejected rows get up to half the room), each with its edits.
+
+    `kept_ids`: the ids of train + val when the caller has them (rows on disk are then read only if sampled)."""
     edits: dict[str, list[dict[str, str]]] = defaultdict(list)
     for edit in ledger.edits:
         edits[edit.id].append({"rule": edit.rule, "field": edit.field, "removed": _clip(edit.removed),
@@ -45,11 +59,12 @@ def browse_rows(train: list[Example], val: list[Example], ledger: Ledger, limit:
                          "instruction": _clip(row.get("instruction", row.get("raw", ""))),
                          "input": _clip(row.get("input", "")), "output": _clip(row.get("output", "")),
                          "edits": edits.get(reject.id, [])})
-    kept = [{"id": ex.id, "status": split, "source": ex.source, "stage": "", "rule": "", "detail": "",
-             "locator": ex.meta.get("locator", ""), "instruction": _clip(ex.instruction), "input": _clip(ex.input),
-             "output": _clip(ex.output), "edits": edits.get(ex.id, []),
-             **({"history": [[_clip(u), _clip(a)] for u, a in ex.history]} if ex.history else {})}
-            for split, rows in (("train", train), ("val", val)) for ex in rows]
-    room_rejected = min(len(rejected), max(limit // 2, limit - len(kept)))
-    chosen = _sample(rejected, room_rejected, seed) + _sample(kept, limit - room_rejected, seed)
-    return {"total": len(rejected) + len(kept), "embedded": len(chosen), "rows": chosen}
+    ids = kept_ids if kept_ids is not None else [ex.id for rows in (train, val) for ex in rows]
+    room_rejected = min(len(rejected), max(limit // 2, limit - len(ids)))
+    picked = [rejected[i] for i in _chosen([r["id"] for r in rejected], room_rejected, seed)]
+    kept = _chosen(ids, limit - room_rejected, seed)
+    in_train = [i for i in kept if i < len(train)]
+    in_val = [i - len(train) for i in kept if i >= len(train)]
+    picked += [_kept_row(ex, "train", edits) for ex in rows_at(train, in_train)]
+    picked += [_kept_row(ex, "val", edits) for ex in rows_at(val, in_val)]
+    return {"total": len(rejected) + len(ids), "embedded": len(picked), "rows": picked}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from formats.example import FIELDS, Example, Reject
 from formats.ledger import Ledger
+from formats.rowstore import kept_having
+from formats.rowstore import source_counts as kept_sources
 from formats.text import CJK
 from report.pii import pii_summary
 
@@ -18,9 +20,9 @@ class InvariantError(RuntimeError):
     """Rows went missing between read and write: a bug, never data to ship."""
 
 
-def source_counts(read: dict[str, int], kept: list[Example], ledger: Ledger,
+def source_counts(read: dict[str, int], kept: Mapping[str, Example], ledger: Ledger,
                   failed: dict[str, str]) -> dict[str, dict[str, Any]]:
-    kept_per_source = Counter(ex.source for ex in kept)
+    kept_per_source = kept_sources(kept)
     rejected = Counter(r.source for r in ledger.rejects)
     by_stage: dict[str, Counter[str]] = {}
     for r in ledger.rejects:
@@ -42,16 +44,19 @@ def check_invariant(per_source: dict[str, dict[str, Any]]) -> None:
             f"{n}: read {c['read']} != kept {c['kept']} + rejected {c['rejected']}" for n, c in broken.items()))
 
 
-def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: list[Example],
-                 val: list[Example], ledger: Ledger, failed: dict[str, str], stats: dict[str, Any],
+def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: Sequence[Example],
+                 val: Sequence[Example], ledger: Ledger, failed: dict[str, str], stats: dict[str, Any],
                  config_summary: dict[str, Any], lengths: dict[str, Any] | None = None,
-                 enabled_rules: Sequence[str] = (), what_if: dict[str, Any] | None = None) -> dict[str, Any]:
+                 enabled_rules: Sequence[str] = (), what_if: dict[str, Any] | None = None,
+                 kept: Mapping[str, Example] | None = None) -> dict[str, Any]:
     """`lengths`: the length histograms before and after filtering; `enabled_rules`: every rule the run had
-    switched on, so the ones that fired on nothing can be listed."""
-    per_source = source_counts(read, train + val, ledger, failed)
+    switched on, so the ones that fired on nothing can be listed; `kept`: train + val by id, when the caller has
+    it (formats.rowstore.KeptRows, for rows on disk)."""
+    if kept is None:
+        kept = {ex.id: ex for ex in [*train, *val]}
+    per_source = source_counts(read, kept, ledger, failed)
     check_invariant(per_source)
     total_read = sum(read.values())
-    kept = {ex.id: ex for ex in train + val}
     return {
         "totals": {"read": total_read, "kept": len(train) + len(val), "rejected": len(ledger.rejects),
                    "edited_rows": len({e.id for e in ledger.edits}), "edits": len(ledger.edits),
@@ -77,12 +82,12 @@ def build_report(*, read: dict[str, int], funnel: list[tuple[str, int]], train: 
     }
 
 
-def mix_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
+def mix_summary(sources: Sequence[str], kept: Mapping[str, Example], ledger: Ledger,
                 enabled_rules: Sequence[str]) -> dict[str, Any]:
     """Rows and shares per source before and after mixing (caps and weights); empty when no source is sampled."""
     if not any(rule.startswith("mix.") for rule in enabled_rules):
         return {}
-    after = Counter(ex.source for ex in kept.values())
+    after = kept_sources(kept)
     left_out = Counter(r.source for r in ledger.rejects if r.stage == "mix")
     before = {s: after[s] + left_out[s] for s in sources}
     total_before, total_after = sum(before.values()) or 1, sum(after.values()) or 1
@@ -90,17 +95,19 @@ def mix_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger
                 "share_after": round(after[s] / total_after, 4)} for s in sources}
 
 
-def conversation_summary(kept: dict[str, Example], ledger: Ledger) -> dict[str, Any]:
+def conversation_summary(kept: Mapping[str, Example], ledger: Ledger) -> dict[str, Any]:
     """For datasets with conversations: how many were kept, how many turns they have, and what the filters did per
     turn (edits by turn, conversations cut before a bad turn, dropped for one). Empty for single-turn data."""
-    conversations = [ex for ex in kept.values() if ex.is_conversation]
+    conversations, turns = 0, Counter()
+    for ex in kept_having(kept, "conversation"):
+        conversations += 1
+        turns[len(ex.turns()) - bool(ex.system)] += 1
     bad_turns = Counter(r.row["meta"]["bad_turn"] for r in ledger.rejects if "bad_turn" in r.row.get("meta", {}))
     per_turn = Counter(e.field for e in ledger.edits if e.field.startswith("turns[") and not e.field.endswith(":]"))
     cuts = Counter(e.field for e in ledger.edits if e.field.endswith(":]"))
     if not conversations and not bad_turns and not per_turn:
         return {}
-    turns = Counter(len(ex.turns()) - bool(ex.system) for ex in conversations)
-    return {"kept": len(conversations), "turns": {str(n): c for n, c in sorted(turns.items())},
+    return {"kept": conversations, "turns": {str(n): c for n, c in sorted(turns.items())},
             "edits_by_turn": dict(sorted(per_turn.items(), key=lambda kv: int(kv[0][6:-1]))),
             "cut_at_turn": {k[6:-2]: v for k, v in sorted(cuts.items(), key=lambda kv: int(kv[0][6:-2]))},
             "dropped_for_turn": {str(k): v for k, v in sorted(bad_turns.items())}}
@@ -110,7 +117,7 @@ def _clip(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def rule_examples(ledger: Ledger, kept: dict[str, Example], per_rule: int = 3) -> dict[str, list[dict[str, Any]]]:
+def rule_examples(ledger: Ledger, kept: Mapping[str, Example], per_rule: int = 3) -> dict[str, list[dict[str, Any]]]:
     """A few real rows per rule, so a person can judge the rule: for edits the removed span and the row as kept,
     for drops the row and the reason. Deterministic: the first rows in ledger order."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -155,7 +162,7 @@ def _row_text(row: dict[str, Any], limit: int = 2_000) -> str:
     return "\n\n".join(str(row.get(f) or "")[:limit] for f in FIELDS if row.get(f))
 
 
-def _clusters(dups: list[Reject], rule: str, key: str, kept: dict[str, Example], largest: int) -> dict[str, Any]:
+def _clusters(dups: list[Reject], rule: str, key: str, kept: Mapping[str, Example], largest: int) -> dict[str, Any]:
     """Size distribution (kept row + dropped copies → how many clusters) and the largest clusters, each with the
     kept row and its least similar dropped member, diffed word by word."""
     groups: dict[str, list[Reject]] = {}
@@ -189,12 +196,12 @@ def _rate(kept: int, exact: int, near: int) -> dict[str, Any]:
             "rate": round((exact + near) / reached, 4) if reached else 0.0}
 
 
-def duplicate_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
+def duplicate_summary(sources: Sequence[str], kept: Mapping[str, Example], ledger: Ledger,
                       largest: int = 5) -> dict[str, Any]:
     """Duplicate rate (copies dropped / rows that reached dedup) per source and overall, and exact clusters
     (grouped by the kept row) and near-duplicate clusters (grouped by cluster id)."""
     dups = [r for r in ledger.rejects if r.stage == "dedup"]
-    n_kept = Counter(ex.source for ex in kept.values())
+    n_kept = kept_sources(kept)
     exact = Counter(r.source for r in dups if r.rule == "exact-duplicate")
     near = Counter(r.source for r in dups if r.rule == "near-duplicate")
     return {"overall": _rate(len(kept), exact.total(), near.total()),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from formats.example import FIELDS, Example
 from formats.ledger import Ledger
+from formats.rowstore import kept_having
 
 STAGE = "pii"
 
@@ -30,7 +31,7 @@ def _flagged(meta: dict[str, Any]) -> bool:
     return any(str(rule).startswith(f"{STAGE}.") for rule in meta.get("flags") or ())
 
 
-def pii_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger,
+def pii_summary(sources: Sequence[str], kept: Mapping[str, Example], ledger: Ledger,
                 per_type: int = 3) -> dict[str, Any]:
     """Values found per type and source (rows kept and rows rejected later alike), rows per action, and a few
     masked examples per type."""
@@ -52,7 +53,7 @@ def pii_summary(sources: Sequence[str], kept: dict[str, Example], ledger: Ledger
                                       "masked": snippet})
                         break
 
-    for example in kept.values():
+    for example in kept_having(kept, "pii"):
         if example.meta.get("pii"):
             add(example.source, example.meta["pii"], example.id, "kept",
                 {f: getattr(example, f) for f in FIELDS}, _flagged(example.meta))

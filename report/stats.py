@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -92,20 +93,33 @@ def histogram(values: Sequence[int]) -> list[int]:
     return np.bincount(index, minlength=len(LENGTH_EDGES)).tolist()
 
 
+class LengthHistograms:
+    """`length_histograms` one row at a time (`add`, then `result`): only the lengths are kept, 8 bytes each."""
+
+    def __init__(self, count_tokens: Callable[[str], int] | None = None) -> None:
+        self.tokens_of = count_tokens or estimate_tokens
+        self.chars = {f: array("q") for f in FIELDS}
+        self.tokens = {f: array("q") for f in FIELDS}
+
+    def add(self, row: dict[str, Any]) -> None:
+        for f in FIELDS:
+            text = row.get(f) or ""
+            self.chars[f].append(len(text))
+            self.tokens[f].append(self.tokens_of(text) if text else 0)
+
+    def result(self) -> dict[str, Any]:
+        return {"rows": len(self.chars["output"]), "chars": {f: histogram(v) for f, v in self.chars.items()},
+                "tokens": {f: histogram(v) for f, v in self.tokens.items()}}
+
+
 def length_histograms(rows: Iterable[dict[str, Any]], count_tokens: Callable[[str], int] | None = None
                       ) -> dict[str, Any]:
     """Per field, how many rows fall in each LENGTH_EDGES bucket, in characters and in tokens. Rows are
     streamed: only their lengths are kept."""
-    tokens_of = count_tokens or estimate_tokens
-    chars: dict[str, list[int]] = {f: [] for f in FIELDS}
-    tokens: dict[str, list[int]] = {f: [] for f in FIELDS}
+    lengths = LengthHistograms(count_tokens)
     for row in rows:
-        for f in FIELDS:
-            text = row.get(f) or ""
-            chars[f].append(len(text))
-            tokens[f].append(tokens_of(text) if text else 0)
-    return {"rows": len(chars["output"]), "chars": {f: histogram(v) for f, v in chars.items()},
-            "tokens": {f: histogram(v) for f, v in tokens.items()}}
+        lengths.add(row)
+    return lengths.result()
 
 
 # TF-IDF diversity: a weight-free stand-in for embedding diversity, on the same fixed sample as distinct-n.
@@ -200,50 +214,88 @@ def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) ->
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
 
 
+class DatasetStats:
+    """`dataset_stats` one row at a time, for rows streamed from disk: `add` every row in order, then `result`.
+    Keeps per-row numbers (8 bytes each) and the fixed sample, never the rows; the sample is drawn up front from
+    the row count, the same rows random.sample(rows) picks."""
+
+    def __init__(self, rows: int, count_tokens: Callable[[str], int] | None = None, max_seq_len: int | None = None,
+                 seed: int = 0) -> None:
+        self.count_tokens, self.max_seq_len, self.seed = count_tokens, max_seq_len, seed
+        self.tokens_of = count_tokens or estimate_tokens
+        self.picked = random.Random(seed).sample(range(rows), min(SAMPLE_ROWS, rows))
+        self.wanted = set(self.picked)
+        self.sampled: dict[int, dict[str, Any]] = {}
+        self.lengths = {f: array("q") for f in FIELDS}
+        self.row_chars, self.row_tokens = array("q"), array("q")
+        self.first_words: Counter[str] = Counter()
+        self.source_of: list[str] = []
+        self.language_of: list[str] = []
+        self.names: dict[str, str] = {}  # one string object per source name, not one per row
+        self.words = 0
+        self.turns: list[int] = []
+
+    def add(self, r: dict[str, Any]) -> None:
+        index = len(self.row_chars)
+        if index in self.wanted:
+            self.sampled[index] = r
+        chars = [len(r.get(f, "")) for f in FIELDS]
+        for f, n in zip(FIELDS, chars, strict=True):
+            self.lengths[f].append(n)
+        extra = context_of(r.get("system") or "", r.get("history") or [])  # conversations only
+        self.row_chars.append(sum(chars) + len(extra))
+        self.row_tokens.append(self.tokens_of(
+            f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}" if extra
+            else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"))
+        self.first_words[(words(r.get("instruction", ""))[:1] or ["∅"])[0]] += 1
+        source = r.get("source", "")
+        self.source_of.append(self.names.setdefault(source, source))
+        self.language_of.append(language(f"{r.get('instruction', '')}\n{r.get('output', '')}"))
+        self.words += sum(len(words(r.get(f, ""))) for f in FIELDS)
+        if r.get("history") or r.get("system"):
+            self.turns.append(2 * (len(r.get("history") or []) + 1))
+
+    def result(self) -> dict[str, Any]:
+        rows, seed = len(self.row_chars), self.seed
+        sample = [self.sampled[i] for i in self.picked]
+        outputs = [r.get("output", "") for r in sample]
+        sources, languages = Counter(self.source_of), Counter(self.language_of)
+        stats: dict[str, Any] = {
+            "rows": rows,
+            "characters": sum(self.row_chars),
+            "words": self.words,
+            "tokens": sum(self.row_tokens),
+            "tokens_method": "tokenizer" if self.count_tokens else TOKENS_ESTIMATE,
+            "length_chars": {f: percentiles(v) for f, v in self.lengths.items()},
+            "length_tokens": percentiles(self.row_tokens),
+            "distinct": {f"distinct_{n}": distinct_n(outputs, n) for n in (1, 2, 3)},
+            "distinct_sample_rows": len(sample),
+            "bigram_entropy": ngram_entropy(outputs, 2),
+            "mtld": mtld([t for text in outputs for t in words(text)]),
+            "compression_ratio": compression_ratio(outputs),
+            "tfidf_diversity": tfidf_diversity(
+                ["\n".join(r.get(f, "") for f in FIELDS) for r in sample], seed=seed),
+            "top_first_words": self.first_words.most_common(20),
+            "first_word_entropy": entropy(self.first_words),
+            "sources": dict(sources.most_common()),
+            "source_entropy": entropy(sources),
+            "languages": dict(languages.most_common()),
+            "size_by_source": size_by(self.source_of, self.row_chars, self.row_tokens),
+            "size_by_language": size_by(self.language_of, self.row_chars, self.row_tokens),
+        }
+        if self.turns:  # only datasets that hold conversations have this key
+            stats["conversations"] = {"rows": len(self.turns), "turns_per_conversation": percentiles(self.turns),
+                                      "assistant_turns": sum(self.turns) // 2}
+        if self.max_seq_len:
+            stats["over_max_seq_len_share"] = round(sum(t > self.max_seq_len for t in self.row_tokens)
+                                                    / max(1, rows), 4)
+        return stats
+
+
 def dataset_stats(rows: Sequence[dict[str, Any]], count_tokens: Callable[[str], int] | None = None,
                   max_seq_len: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Size, lengths and diversity of instruction/input/output rows."""
-    tokens_of = count_tokens or estimate_tokens
-    lengths = {f: [len(r.get(f, "")) for r in rows] for f in FIELDS}
-    context = [context_of(r.get("system") or "", r.get("history") or []) for r in rows]  # conversations only
-    row_chars = [sum(c) + len(extra) for *c, extra in zip(*lengths.values(), context, strict=True)]
-    row_tokens = [tokens_of(f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"
-                            if extra else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
-                  for r, extra in zip(rows, context, strict=True)]
-    sample = random.Random(seed).sample(list(rows), min(SAMPLE_ROWS, len(rows)))
-    outputs = [r.get("output", "") for r in sample]
-    first_words = Counter((words(r.get("instruction", ""))[:1] or ["∅"])[0] for r in rows)
-    source_of = [r.get("source", "") for r in rows]
-    sources = Counter(source_of)
-    language_of = [language(f"{r.get('instruction', '')}\n{r.get('output', '')}") for r in rows]
-    languages = Counter(language_of)
-    stats: dict[str, Any] = {
-        "rows": len(rows),
-        "characters": sum(row_chars),
-        "words": sum(len(words(r.get(f, ""))) for r in rows for f in FIELDS),
-        "tokens": sum(row_tokens),
-        "tokens_method": "tokenizer" if count_tokens else TOKENS_ESTIMATE,
-        "length_chars": {f: percentiles(v) for f, v in lengths.items()},
-        "length_tokens": percentiles(row_tokens),
-        "distinct": {f"distinct_{n}": distinct_n(outputs, n) for n in (1, 2, 3)},
-        "distinct_sample_rows": len(sample),
-        "bigram_entropy": ngram_entropy(outputs, 2),
-        "mtld": mtld([t for text in outputs for t in words(text)]),
-        "compression_ratio": compression_ratio(outputs),
-        "tfidf_diversity": tfidf_diversity(
-            ["\n".join(r.get(f, "") for f in FIELDS) for r in sample], seed=seed),
-        "top_first_words": first_words.most_common(20),
-        "first_word_entropy": entropy(first_words),
-        "sources": dict(sources.most_common()),
-        "source_entropy": entropy(sources),
-        "languages": dict(languages.most_common()),
-        "size_by_source": size_by(source_of, row_chars, row_tokens),
-        "size_by_language": size_by(language_of, row_chars, row_tokens),
-    }
-    turns = [2 * (len(r.get("history") or []) + 1) for r in rows if r.get("history") or r.get("system")]
-    if turns:  # only datasets that hold conversations have this key
-        stats["conversations"] = {"rows": len(turns), "turns_per_conversation": percentiles(turns),
-                                  "assistant_turns": sum(turns) // 2}
-    if max_seq_len:
-        stats["over_max_seq_len_share"] = round(sum(t > max_seq_len for t in row_tokens) / max(1, len(rows)), 4)
-    return stats
+    stats = DatasetStats(len(rows), count_tokens, max_seq_len, seed)
+    for row in rows:
+        stats.add(row)
+    return stats.result()
