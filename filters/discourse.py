@@ -20,6 +20,10 @@ character that occurs nowhere else. A doctor's own formula (filters/rules/human.
 
 The matcher (filters/slop.py) asks this only for the sentences at the edges, after the named rules, so a named
 rule still names a sentence it knows; the structural rule names the rest `en.opener.discourse` and so on.
+
+The same idea at the size of a clause serves two more structural rules, further down: `self_talk` (a whole answer
+that is only the model talking about itself: a refusal or who it is, with talk around it, is dropped) and
+`leading_self_talk` (such clauses before a real answer are stripped, the answer kept).
 """
 
 from __future__ import annotations
@@ -331,12 +335,13 @@ def _clause_kind(clause: str, cjk: bool) -> str | None:
             or (_APPOSITIVE_ZH if cjk else _APPOSITIVE_EN).search(sentence) \
             or (_REDIRECT_ZH if cjk else _REDIRECT_EN).search(sentence) or (not cjk and _HARM_EN.search(sentence)) \
             or (_OFFER_ZH if cjk else _OFFER_EN).search(sentence) \
-            or (is_discourse_zh(sentence, _nowhere) if cjk else is_discourse_en(sentence, _nowhere, min_words=1)):
+            or (is_discourse_zh(sentence, nowhere) if cjk else is_discourse_en(sentence, nowhere, min_words=1)):
         return "talk"  # inside an answer that is all talk, "Sorry." is talk too
     return None
 
 
-def _nowhere(_: str) -> bool:
+def nowhere(_: str) -> bool:
+    """The `elsewhere` of a test that has no row around it (a gate, or a clause judged on its own)."""
     return False
 
 

@@ -32,6 +32,7 @@ from filters.discourse import (
     leading_self_talk,
     may_be_discourse,
     mentions_ai,
+    nowhere,
     self_talk,
     weak_greeting,
 )
@@ -255,8 +256,6 @@ def _trim_decoration(text: str) -> str:
     return text[:end]
 
 
-def _nowhere(_: str) -> bool:
-    return False
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])[ ](?=[A-Z])")
 GLUED_WORDS = 12  # how long a closer glued to an unpunctuated last line may be
 
@@ -577,13 +576,13 @@ class SlopMatcher:
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
-                or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), _nowhere)):
+                or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
         body = _trim_decoration(text[-200:])
         last_end = _ROUGH_END.search(body[-2::-1])  # the last sentence mark before the final character
         tail = body[len(body) - 1 - last_end.start():] if last_end else body
         if any(r.position == "closer" for r in named) \
-                or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, _nowhere)):
+                or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         return out
 
