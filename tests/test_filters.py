@@ -523,3 +523,26 @@ def test_conversational_filler_is_noise_for_single_turn_rows_only():
     assert first_problem(row, NoiseSettings())[0] == "noise.filler"
     assert first_problem(row, NoiseSettings(filler=False)) is None
     assert first_problem(ex("Send the form to HR by Friday."), NoiseSettings()) is None
+
+
+def test_acknowledgement_words_are_the_answer_when_the_prompt_asks_for_words():
+    """Issue 21 round 3: "Glad" as a synonym, "Thank you" as a translation, are answers, not filler."""
+    matcher = build_matcher(SlopSettings())
+    steps = shard_steps(FilterSettings(), matcher=matcher)
+    asked = [ex("Glad", instruction="Name a synonym for 'happy' that starts with G."),
+             ex("Thank you", instruction="“谢谢”用英语怎么说？")]
+    ledger = Ledger()
+    assert [row.output for row in clean_batch(asked, steps, ledger)] == ["Glad", "Thank you"], ledger.rejects
+    not_asked = [ex("Sure! Glad to help!", instruction="Tell me about Paris.")]
+    assert not clean_batch(not_asked, steps, ledger) and ledger.rejects[-1].rule == "noise.filler"
+
+
+def test_a_disclaimer_block_goes_and_the_answer_starts_its_sentence():
+    """Issue 21 round 3: the self-talk clauses before the answer are cut (no named rule knows this wording) and
+    the answer, which began after "but", gets its capital back; the row is kept."""
+    row = ex("As an AI developed to assist you, I can't see your code, but if the response is streamed, its length "
+             "is not known in advance.")
+    ledger = Ledger()
+    assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
+    assert row.output == "If the response is streamed, its length is not known in advance."
+    assert [e.rule for e in ledger.edits] == ["en.disclaimer.self-talk"]
