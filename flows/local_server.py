@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import atexit
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from flows import warm_server
@@ -49,21 +47,15 @@ def _configured() -> bool:
     return False
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class LocalServer:
     """A temporary API server for this process's run; `url` is its API address."""
 
     temporary = True
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = warm_server.free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
-        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env = {**os.environ, **warm_server.SERVER_ENV}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host",
              "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"], env=env)
@@ -74,12 +66,8 @@ class LocalServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the temporary Prefect server exited with code {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if warm_server.healthy(self.url, timeout=2):
+                return
             time.sleep(0.05)
         raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
 

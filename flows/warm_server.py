@@ -110,7 +110,12 @@ def _is_our_server(pid: int) -> bool:
     return b"flows.warm_server" in cmdline and b"serve" in cmdline
 
 
-def _healthy(url: str, timeout: float = 1.0) -> bool:
+# the server Prefect would start itself for a run: no UI, ephemeral mode (the temporary and the warm server alike)
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
+def healthy(url: str, timeout: float = 1.0) -> bool:
+    """The API at `url` answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
             return response.status == 200
@@ -118,7 +123,8 @@ def _healthy(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -168,7 +174,7 @@ class WarmServer:
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            if _healthy(self.url, timeout=2):
+            if healthy(self.url, timeout=2):
                 return
             if not _pid_alive(self.pid):
                 raise RuntimeError(f"the local Prefect server exited; see {self._directory / 'server.log'}")
@@ -188,9 +194,9 @@ class WarmServer:
 
 
 def _start(directory: Path, key: str, boot_s: float) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+    env = {**os.environ, **SERVER_ENV,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     for name in ("PREFECT_API_URL", "PREFECT_UI_URL"):
         env.pop(name, None)
@@ -232,7 +238,7 @@ def _stale(state: dict[str, Any] | None, key: str) -> str | None:
     if state["key"] != key:
         return "it runs another version of Prefect or of this code"
     booting = time.time() - state["started"] < state.get("boot_s", 120)
-    if not booting and not _healthy(state["url"]):
+    if not booting and not healthy(state["url"]):
         return "it does not answer"
     return None
 
@@ -337,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no warm Prefect server (state folder: {state_dir()})")
         return 1
     print(f"warm Prefect server at {state['url']} (pid {state['pid']}, Prefect {state.get('prefect')}, "
-          f"{'answering' if _healthy(state['url']) else 'not answering'}); log: {state_dir() / 'server.log'}")
+          f"{'answering' if healthy(state['url']) else 'not answering'}); log: {state_dir() / 'server.log'}")
     return 0
 
 

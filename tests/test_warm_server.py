@@ -94,9 +94,9 @@ def in_home(home, monkeypatch) -> Path:
 
 def _wait_healthy(url: str) -> bool:
     deadline = time.monotonic() + BOOT_S
-    while not warm_server._healthy(url) and time.monotonic() < deadline:
+    while not warm_server.healthy(url) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return warm_server._healthy(url)
+    return warm_server.healthy(url)
 
 
 def test_second_run_reuses_the_first_runs_server_and_the_cli_does_not_wait_for_it(home, tmp_path):
@@ -106,7 +106,7 @@ def test_second_run_reuses_the_first_runs_server_and_the_cli_does_not_wait_for_i
     state = _state(home)
     assert state["url"].startswith("http://127.0.0.1:")  # loopback only
     assert _alive(state["pid"]), "the server should outlive the run that started it"
-    assert warm_server._healthy(state["url"])
+    assert warm_server.healthy(state["url"])
     assert (tmp_path / "one" / "train.jsonl").is_file()
 
     second = _cli(home, "--config", str(SAMPLE / "pipeline.yaml"), "--out", str(tmp_path / "two"))
