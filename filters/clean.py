@@ -144,14 +144,14 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                                 after_ai=any(h.span[0] == 0 and h.rule.category in _SAYS_AI for h in strips))
             if hits:
                 if exempt is None:
-                    exempt = exempt_categories(f"{example.instruction}\n{example.input}")
+                    exempt = exempt_categories(prompt)
                 hits = [h for h in hits if h.rule.category not in exempt]
                 if not any(not h.rule.joins_run for h in hits):
                     hits = []  # decoration or a human formula is only stripped with the model block around it
             if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
-                prompt = normalise(f"{example.instruction}\n{example.input}")
+                prompt_norm = normalise(prompt)
                 field_norm = normalise(text)
-                hits = [h for h in hits if not h.rule.exempt(prompt) and not h.rule.exempt_answer(field_norm)]
+                hits = [h for h in hits if not h.rule.exempt(prompt_norm) and not h.rule.exempt_answer(field_norm)]
             if not hits:
                 break
             rescued: list[tuple[Hit, str]] = []

@@ -66,8 +66,8 @@ class Vocabulary:
     interjections: frozenset[str]  # "Oh, …", "Great, …": a sentence led by one speaks
     discourse: frozenset[str]
     zh_discourse: tuple[str, ...]  # longest first: removed from a sentence in that order
-    zh_speaking: tuple[str, ...]
-    zh_anchors: tuple[str, ...]  # talk about the talk itself: a greeting or "of course" alone is not enough
+    zh_speaking: frozenset[str]
+    zh_anchors: frozenset[str]  # talk about the talk itself: a greeting or "of course" alone is not enough
     known: frozenset[str]  # every English function or discourse word: one lookup per word
     zh_words: tuple[str, ...]  # every Chinese word of the three lists, in the automaton's order
     zh_automaton: ahocorasick_rs.AhoCorasick  # … found in one pass (overlapping: every occurrence of every word)
@@ -98,9 +98,8 @@ def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
     function = frozenset(words(en, "function")) | persons
     return Vocabulary(function, persons, exchange, interjections, frozenset(discourse),
                       tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
-                      tuple(sorted(words(zh, "speaking"), key=len, reverse=True)),
-                      tuple(words(zh, "anchors")), function | discourse, tuple(zh_all),
-                      ahocorasick_rs.AhoCorasick(zh_all))
+                      frozenset(words(zh, "speaking")), frozenset(words(zh, "anchors")), function | discourse,
+                      tuple(zh_all), ahocorasick_rs.AhoCorasick(zh_all))
 
 
 def _stem(word: str) -> str:

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -354,6 +354,12 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
     return rules
 
 
+@cache
+def _joining(rule: Rule) -> Rule:
+    """The rule as one that only joins a run of others (built once per rule, not per sentence)."""
+    return replace(rule, joins_run=True)
+
+
 @lru_cache(maxsize=1)
 def _human_formulae() -> tuple[Rule, ...]:
     """The human closing formulae (filters/rules/human.yaml, off by default): the structural rules leave them be."""
@@ -612,7 +618,7 @@ class SlopMatcher:
 
         if not is_discourse(sentence, elsewhere):
             if weak_greeting(sentence):  # "亲，您好！" before "关于您的问题，回复如下：": only inside a run
-                return replace(rule, joins_run=True)
+                return _joining(rule)
             return None
         masked = _masked(sentence)
         if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
