@@ -97,9 +97,15 @@ def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
     discourse |= {w + suffix for w in discourse for suffix in ("s", "es", "ed", "d", "ing", "ly")}
     function = frozenset(words(en, "function")) | persons
     return Vocabulary(function, persons, exchange, interjections, frozenset(discourse),
-                      tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=len, reverse=True)),
+                      tuple(sorted(set(words(zh, "discourse")) | set(words(zh, "speaking")), key=_longest_first)),
                       frozenset(words(zh, "speaking")), frozenset(words(zh, "anchors")), function | discourse,
                       tuple(zh_all), ahocorasick_rs.AhoCorasick(zh_all))
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    """Longest first, then alphabetical: a set's order changes with the hash seed, and the order in which words are
+    taken out of a sentence decides what is left, so ties must not be left to it."""
+    return (-len(word), word)
 
 
 def _stem(word: str) -> str:

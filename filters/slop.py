@@ -278,8 +278,8 @@ def lexicon_pattern(words: dict[str, list[str]], lang: str) -> str:
         # YAML reads a bare yes / no / on / off as a boolean: quote it
         raise ValueError(f"words: every anchor and filler must be a string, got {odd!r}" if odd
                          else "words: anchor is empty")
-    anchor = "|".join(sorted(words["anchor"], key=len, reverse=True))
-    filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=len, reverse=True))
+    anchor = "|".join(sorted(words["anchor"], key=lambda w: (-len(w), w)))
+    filler = "|".join(sorted({*words.get("filler", []), *words["anchor"]}, key=lambda w: (-len(w), w)))
     if lang in _CJK_LANGS:
         gap = r"[\s,!?.~…:;、-]*"
         return rf"(?=[^。!?\n]*(?:{anchor}))(?:{filler})(?:{gap}(?:{filler}))*[\s,!?.。~…:;、-]*"
