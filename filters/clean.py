@@ -19,6 +19,7 @@ from filters.slop import (
     RULES_DIR,
     Hit,
     SlopMatcher,
+    answer_after_block,
     exempt_categories,
     load_rules,
     normalise,
@@ -156,9 +157,17 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 break
             rescued: list[tuple[Hit, str]] = []
             if any(h.rule.position == "whole" and h.rule.action == "drop" for h in hits):
-                hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal: no rescue
-                ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
-                return False
+                hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal …
+                cut = answer_after_block(text, hit, said_ai=False) if hit.span[0] == 0 else None
+                if cut is None or not same_code(text, cut[1]):
+                    ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                    return False
+                # … unless it opens with a block that says it is an AI and an answer follows the block ("作为一个大语言
+                # 模型，我不能保证完全准确，但一般来说，<answer>"): the block goes, the answer stays
+                strips.append(cut[0])
+                rescues.append(cut[0])
+                text = cut[1]
+                continue
             for hit in hits:
                 if hit.rule.action == "drop":
                     cut = rescue(text, hit) if hit.rule.rescue else None

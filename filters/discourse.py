@@ -268,7 +268,8 @@ _IDENTITY_ZH = re.compile(
 _REDIRECT_ZH = re.compile(r"(?:请|建议|最好|务必)(?:您|你)?(?:务必|及时)?(?:前往|去|到|咨询|联系|就医|向|找)"
                           r"[^。！？!?\n]{0,20}"
                           r"(?:医院|医生|专业|律师|专家|机构|人士)")
-_OFFER_ZH = re.compile(r"有什么(?:可以|能)(?:帮|为)|很高兴认识|随时为您|为您服务|请问有什么|专门为您|"
+_OFFER_ZH = re.compile(r"(?:您|你)可以(?:向我)?(?:问|提出|咨询)(?:一些|别的|其[他它])|我会尽力|"
+                       r"有什么(?:可以|能)(?:帮|为)|很高兴认识|随时为您|为您服务|请问有什么|专门为您|"
                        r"为您提供[^。！？!?\n]{0,10}服务")
 _SENTENCE_ZH = re.compile(r"[^。！？!?\n]+[。！？!?\n]*")
 _SENTENCE_EN = re.compile(r"[^.!?\n]+[.!?\n]*")
@@ -372,32 +373,73 @@ _CLAUSE_END = re.compile(r"[,，;；:：]\s*|[.!?。！？]+\s*|\n+|\s*\b(?:but|
                          r"|(?:但是|但|不过|然而|可是)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
                          re.IGNORECASE)
 _JUST = re.compile(r"^(?:just|only|merely|simply|but) ", re.IGNORECASE)
+# Once a clause has said it is an AI, the clauses around it that only say what it cannot do or how far to trust it
+# ("我无法联网查询最新信息", "I can only share general knowledge") and the hedges that lead to the answer ("简单来说",
+# "就已有资料而言", "factually speaking") belong to the same block: talk, not the answer.
+_LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?i(?:'m| am)? (?:can only|can't|cannot|can not|"
+                        r"don't|do not|am not able|'m not able|not able|unable|have no|lack|may be|might be|could be|"
+                        r"may not|might not|won't be able|only know|only have)\b", re.IGNORECASE)
+_LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|所以|因此)?(?:作为(?:一个)?AI,?)?"
+                        r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|无法|不能|没有办法|没办法|没法|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|不具备|没有)")
+_HEDGE_EN = re.compile(r"^(?:(?:factually|generally|objectively|broadly|technically|practically|realistically|roughly)"
+                       r" speaking|in general(?: terms)?|in short|in brief|that said|having said that|with that said|"
+                       r"that being said|with that in mind|from what i know|as far as i know)$", re.IGNORECASE)
+_HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|总的|总体|整体|大致|粗略|大体|笼统)地?"
+                       r"(?:来说|来讲|而言|讲|说)|"
+                       r"就(?:已有|现有|目前|公开)的?(?:资料|信息|知识)(?:而言|来看|来说)|据我所知|就我所知|"
+                       r"我(?:只能|可以|能)告诉(?:你|您)(?:的是)?|(?:下面|以下)是?[^，。]{0,10}(?:说明|解释|回答|信息|介绍|分析))$")
+_ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 
 
-def leading_self_talk(text: str, said_ai: bool = False) -> int:
+def _block_clause(clause: str, cjk: bool, ai_near: bool) -> bool:
+    """Whether a clause belongs to a leading block of self-talk (see above); `ai_near`: the block says somewhere
+    that it is an AI (the block as a whole must, or it is a person's caveat)."""
+    kind = _clause_kind(_JUST.sub("", clause), cjk)
+    if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None:
+        return True
+    if not ai_near:
+        return False  # "I can't promise, but …" from a person is a person's caveat
+    return (_LIMITS_ZH if cjk else _LIMITS_EN).search(clause) is not None \
+        or (_HEDGE_ZH if cjk else _HEDGE_EN).search(clause) is not None
+
+
+def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = False) -> int:
     """Where the answer starts after a leading block of self-talk clauses (see above); 0 when there is none, or
     when nothing that could be an answer follows it. `said_ai`: a clause just cut from the start said it was an AI
-    (the rest of its block has no need to say it again)."""
+    (the rest of its block has no need to say it again). `short_answer`: a short answer counts ("单笔最高多少钱？"
+    after "作为AI语言模型，我无法联网查询最新信息，"): the caller has already judged the block a statement about the
+    model, and the question is only whether anything else follows it."""
     head = text[:SELF_TALK_CHARS]
     cjk = CJK_CHAR.search(head) is not None
     pos = end = 0
-    for delimiter in _CLAUSE_END.finditer(head):
-        clause = head[pos:delimiter.start()].strip(" \t*_\"'“”")
-        pos = delimiter.end()
+    ai_near = said_ai or _AI_MENTION.search(head) is not None  # "我没有办法实际操作，作为AI，…": it may come second
+    bounds = [(d.start(), d.end()) for d in _CLAUSE_END.finditer(head)]
+    if len(text) <= SELF_TALK_CHARS:
+        bounds.append((len(head), len(head)))  # the last clause needs no delimiter after it
+    for start, stop in bounds:
+        clause = head[pos:start].strip(" \t*_\"'“”")
+        pos = stop
         if not clause:
             if end:
                 end = pos  # the "but" after the block goes with it
             continue
-        kind = _clause_kind(_JUST.sub("", clause), cjk)
-        caution = (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None
-        if kind in (None, "") and not caution:
+        said_ai = said_ai or _AI_MENTION.search(clause) is not None
+        if not _block_clause(clause, cjk, ai_near):
             break
-        said_ai = said_ai or kind == "identity" or _AI_MENTION.search(clause) is not None
+        said_ai = said_ai or _clause_kind(_JUST.sub("", clause), cjk) == "identity"
         end = pos
     else:
         return 0
     rest = text[end:]
-    if not said_ai or not end or not (len(rest.split()) >= 4 or len(_HAN.findall(rest)) >= 8):
+    connective = _ANSWER_CONNECTIVE.match(rest)
+    if connective is not None and not cjk:
+        end += connective.end()  # "…, and note that <answer>": the "and" joined the answer to the block
+        rest = text[end:]
+    if short_answer:
+        enough = len(rest.split()) >= 2 or len(_HAN.findall(rest)) >= 2
+    else:
+        enough = len(rest.split()) >= 4 or len(_HAN.findall(rest)) >= 8
+    if not said_ai or not end or not enough:
         return 0
     return end
 

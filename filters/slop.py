@@ -754,7 +754,8 @@ _ABOUT_ITSELF = re.compile(
     r"an? (?:ai|language|virtual|digital|computer|machine))|i can only|i do not have|i don't have|i cannot|i can't|"
     r"i won't|i will not|"
     r"my (?:capabilities|purpose|programming|function|role|knowledge|training|responses|abilities)\b"
-    r"|我(?:只能|仅能|无法|不能|的(?:程序|能力|设计|功能|知识)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)|没有(?:能力|办法)))",
+    r"|我(?:只能|仅能|无法|不能|的(?:程序|能力|设计|功能|知识|回答|回复|训练)|是(?:一个|一名)?(?:ai|人工智能|语言模型|程序)"
+    r"|没有(?:能力|办法)))",
     re.IGNORECASE)
 # … nor is what only asks for the missing input, offers to help once it comes, or sends the user elsewhere
 # ("Could you provide the article?", "如果您能提供诗歌文本，我很乐意为您解答。", "Please contact your bank.")
@@ -787,7 +788,8 @@ _BRIDGE_EN = re.compile(
     r"generally(?: speaking)?|in general|typically|usually|broadly speaking|"
     r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|"
     r"i can (?:only |still )?(?:explain|share) that|"
-    r"i(?:'ll| will| would| can) (?:note|say|mention|point out|add) that|i can (?:only |still )?(?:tell|say) you that|"
+    r"i(?:'ll| will| would| can|'d) (?:note|say|mention|point out|add) that|"
+    r"i can (?:only |still )?(?:tell|say) you that|"
     r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
     re.IGNORECASE)
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
@@ -883,7 +885,61 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
             and not (hit.span[0] == 0 and len(head) < 400 and "\n" not in head.strip()
                      and _ABOUT_ITSELF.match(head)):
         return hit, remaining
-    return None
+    return answer_after_block(text, hit, said_ai=True)
+
+
+_MARKS_ANSWER = re.compile(r"[.!?。！？\n]\s*$|(?:来说|而言|来讲|说明|但|但是|不过|然而|speaking|said|and)\W*$",
+                           re.IGNORECASE)
+_NAMES_AI = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|assistant)\b)|(?<![A-Za-z])AI(?![A-Za-z])|"
+                       r"人工智能|语言模型|大模型|机器人")
+
+
+def _list_goes_on(head: str) -> bool:
+    """The rest of a list the statement began: a short first clause, or a short sentence joined by and/or."""
+    sentence = re.split(r"[.!?\n]", head, maxsplit=1)[0]
+    clause = re.split(r"[,;:]", sentence, maxsplit=1)[0]
+    return len(clause.split()) <= 3 or (len(sentence.split()) <= 6
+                                        and re.search(r"\b(?:and|or|nor)\b", sentence) is not None)
+
+
+_GOES_ON_EN = re.compile(r"(?:a|an|not|no|nor|or|and|so|nothing|never|just|only|neither|which|because|since|"
+                         r"therefore|i|i'm|my|me)\b", re.IGNORECASE)
+_GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)")
+
+
+def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | None:
+    """The last chance before a drop: the statement and the clauses of its block (what the model cannot do, how
+    far to trust it, the hedge to the answer) go, and whatever follows them is the answer, however short
+    ("作为AI语言模型，我无法联网查询最新信息，单笔最高多少钱？" keeps the question). None when nothing but more talk
+    about the model, a request for input or a redirect follows: then the statement is the answer."""
+    start = hit.span[0]
+    block = text[start:]
+    end = leading_self_talk(block, said_ai=said_ai, short_answer=True)
+    if not end:
+        return None
+    cjk = hit.rule.lang in _CJK_LANGS
+    rest = block[end:]
+    bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(rest)
+    if bridge is not None and rest[bridge.end():].strip():
+        end += bridge.end()  # "…, I'd say that <answer>"
+        rest = block[end:]
+    head = rest.lstrip()
+    if self_talk(head) is not None or _ABOUT_ITSELF.match(head) or (len(head) < 300 and _ASKS_FOR_INPUT.match(head)):
+        return None
+    # After a bare comma, a rest that carries on the statement's own predicate or list ("我是AI，没有年龄，
+    # 也没有性别。", "I'm an AI, not a human being.") is still the statement; a hedge, a bridge or a full stop
+    # before it marks where the answer starts.
+    marked = bridge is not None or _MARKS_ANSWER.search(block[:end]) is not None
+    if not marked and ((_GOES_ON_ZH if cjk else _GOES_ON_EN).match(head) or (not cjk and _list_goes_on(head))):
+        return None  # … or the next items of its list ("I do not eat, sleep, or have hobbies.")
+    if not cjk and re.search(r"\band\W*$", block[:end], re.IGNORECASE) \
+            and re.search(r"\b(?:i|i'm|my|me)\b", re.split(r"[,;:.!?\n]", head, maxsplit=1)[0], re.IGNORECASE):
+        return None  # "I am an AI, and tonight I dreamt …": the model goes on about itself
+    if _NAMES_AI.search(head[:80]):
+        return None  # "I'm a helpful, harmless and honest AI assistant.": still about the model
+    if not cjk and rest[:1].islower():
+        rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the block was put in
+    return Hit(hit.rule, hit.field, (start, start + end), block[:end]), text[:start] + rest
 
 
 def _strength(whitespace: str) -> tuple[int, int]:

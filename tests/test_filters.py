@@ -546,3 +546,37 @@ def test_a_disclaimer_block_goes_and_the_answer_starts_its_sentence():
     assert apply_slop(row, _MATCHER, SlopSettings(), ledger)
     assert row.output == "If the response is streamed, its length is not known in advance."
     assert [e.rule for e in ledger.edits] == ["en.disclaimer.self-talk"]
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("作为AI语言模型，我无法联网查询最新信息，单笔最高多少钱？", "单笔最高多少钱？"),
+    ("作为AI助手，我无法替你判断，简单来说，可以提前还款", "可以提前还款"),
+    ("我没有办法实际操作，作为AI，我只能告诉你，利息是怎么算的", "利息是怎么算的"),
+    ("作为一个大语言模型，我不能保证完全准确，但一般来说，借款口都没", "借款口都没"),
+    ("As an AI assistant without hands-on experience, I'd say that the pstree icons were drawn by Tatlin.",
+     "The pstree icons were drawn by Tatlin."),
+    ("As a large language model, I can only share general knowledge, and note that this works only if each "
+     "field is quoted.", "Note that this works only if each field is quoted."),
+])
+def test_a_short_answer_after_an_ai_disclaimer_block_is_kept(text: str, answer: str) -> None:
+    """Strip before drop (issue 21): the block (who it is, what it cannot do, the hedge to the answer) goes and
+    the answer stays, however short; these rows were dropped whole before."""
+    row = ex(text)
+    ledger = Ledger()
+    assert apply_slop(row, build_matcher(SlopSettings()), SlopSettings(), ledger)
+    assert row.output == answer
+    assert [e.removed for e in ledger.edits] == [text[: text.lower().rindex(answer.lower())]]  # the edit says what went
+
+
+@pytest.mark.parametrize("text", [
+    "As an AI, I don't have a name, an age, or a location.",
+    "I'm an AI, so I don't sleep, eat, or have a daily routine.",
+    "I am an AI model; I don't have a family, hobbies or a favourite food.",
+    "我是AI，没有年龄，也没有性别。",
+    "作为AI，我没有家人，也没有朋友。",
+    "作为一个人工智能语言模型，我还没学习如何回答这个问题，您可以向我问一些其它的问题，我会尽力帮您解决的。",
+    "作为一个AI语言模型，我不能提供医疗建议，请咨询医生。",
+])
+def test_an_answer_that_is_only_the_statement_is_still_dropped(text: str) -> None:
+    """… while a statement whose rest only lists more of what the model lacks, or redirects, is the answer."""
+    assert not apply_slop(ex(text), build_matcher(SlopSettings()), SlopSettings(), Ledger())
