@@ -158,10 +158,26 @@ def _placeholder(ex: Example, s: NoiseSettings) -> str | None:
         text = getattr(ex, name)
         if "{" not in text and "<" not in text and "orem" not in text and "OREM" not in text:
             continue
-        m = _PLACEHOLDER.search(text.casefold())
-        if m:
+        folded = text.casefold()
+        for m in _PLACEHOLDER.finditer(folded):
+            if _in_code(text, m.start(), m.end()):
+                continue  # f"Hello, {name}!", `${name}`, text = "Lorem ipsum …": the code's own string, not a hole
             return f"{name} contains placeholder {m.group(0)!r}"
     return None
+
+
+_INTERPOLATES = re.compile(r"\bf['\"]|\$['\"{]|\.format\(|`|%s|console\.|print\s*\(|\bdef |\breturn\b|"
+                           r"=\s*['\"]|\(\s*['\"]")
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """Whether a placeholder-looking match sits in code: a code block, or a line that interpolates or quotes it."""
+    if any(a <= start < b for a, b in code_blocks(text)):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    return text[start - 1:start] == "$" or _INTERPOLATES.search(line) is not None
 
 
 def _template_tokens(ex: Example, s: NoiseSettings) -> str | None:

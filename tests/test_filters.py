@@ -118,6 +118,19 @@ def test_noise_checks(output, rule):
     assert first_problem(ex(output), NoiseSettings())[0] == rule
 
 
+@pytest.mark.parametrize("output", [
+    "def greet(name):\n    print(f\"Hello, {name}!\")\n\ngreet(\"John\")",
+    "console.log(`Name: ${name}, Email: ${email}`);",
+    'text = "Lorem ipsum dolor sit amet, consectetur adipiscing elit."\nprint(word_count(text))',
+    "Console.WriteLine($\"Hi, my name is {Name}\");",
+])
+def test_placeholders_inside_code_are_the_codes_own(output):
+    """GPT-4 code answers (GPTeacher): an f-string's {name} or a test string's "Lorem ipsum" is the code, not an
+    unfilled template (15 of 15 such drops were wrong on the fresh labelled sample)."""
+    assert first_problem(ex(output, instruction="Write a function that greets a user."), NoiseSettings()) is None
+    assert first_problem(ex("Dear {name},\n\nThank you for your order."), NoiseSettings())[0] == "noise.placeholder"
+
+
 @pytest.mark.parametrize("output", ["Paris", "42", "是", "```\nx = 1\n```", "Yes, on the Business plan."])
 def test_short_good_answers_survive(output):
     assert first_problem(ex(output), NoiseSettings()) is None
