@@ -520,6 +520,9 @@ class SlopMatcher:
             colon = match.group(0).rindex(":") + 1  # a vocabulary rule may run on past the colon ("解答:你…")
             if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
+            inner = normalised[colon:].strip()  # a quoted answer is masked to "____": a sentence all the same
+            if inner and not _WIDE.search(inner) and len(inner.split()) < 2 and "__" not in inner:
+                continue  # "Here is a randomly generated 8-character password: rT8$jLpZ.": one token, the answer
             rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
             if len(rest.strip()) + 2 * chars(_WIDE, rest) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
                 continue

@@ -215,6 +215,10 @@ def test_lead_in_is_stripped_but_the_sentence_after_the_colon_stays():
     short = ex("Here is a randomly generated password: rT8$jLpZ.")
     assert apply_slop(short, matcher, SlopSettings(), Ledger())
     assert short.output == "Here is a randomly generated password: rT8$jLpZ."  # the answer is the whole sentence
+    noted = ex("Here is a randomly generated 8-character password: rT8$jLpZ.\n\nPlease note that it is advisable "
+               "to use a unique password.")  # the note after it does not make the sentence a lead-in (labels r4)
+    assert apply_slop(noted, matcher, SlopSettings(), Ledger())
+    assert noted.output.startswith("Here is a randomly generated 8-character password: rT8$jLpZ.")
 
 
 def test_quoted_answer_after_lead_in_is_never_eaten():
