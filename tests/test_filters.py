@@ -597,3 +597,10 @@ def test_a_short_answer_after_an_ai_disclaimer_block_is_kept(text: str, answer: 
 def test_an_answer_that_is_only_the_statement_is_still_dropped(text: str) -> None:
     """… while a statement whose rest only lists more of what the model lacks, or redirects, is the answer."""
     assert not apply_slop(ex(text), build_matcher(SlopSettings()), SlopSettings(), Ledger())
+
+
+def test_a_users_why_cant_i_question_is_not_a_refusal():
+    """zh.refusal.whole once dropped human strings whose 我不能 is the user's own ("为啥我不能体验微粒贷")."""
+    row = ex("为啥我不能体验微粒贷", instruction="复述用户的问题")
+    assert apply_slop(row, build_matcher(SlopSettings()), SlopSettings(), Ledger())
+    assert row.output == "为啥我不能体验微粒贷"
