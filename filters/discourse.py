@@ -43,6 +43,7 @@ DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
 MAX_WORDS = 18  # a longer sentence says something
 MAX_CHARS = 160  # … and so does one this long, whatever its words
 MIN_WORDS = 3  # … and a shorter one is a heading, a list item or a word of the text
+MAX_UNKNOWN = 2  # words outside the vocabulary a talking sentence may hold (each found nowhere else in the row)
 MAX_CJK = 24  # … in Chinese characters
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
 _CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-zA-Z]+")
@@ -138,8 +139,8 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     kinds: list[str] = []
     for word in found:
         kinds.append(_kind(word, vocab))
-        if kinds.count("") > 1:
-            return False  # two words of the subject (the cheap test first: most sentences of an answer end here)
+        if kinds.count("") > MAX_UNKNOWN:
+            return False  # words of the subject (the cheap test first: most sentences of an answer end here)
     discourse = kinds.count("d")
     if discourse == 0:
         return False
@@ -154,10 +155,11 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     unknown = [w for w, k in zip(found, kinds, strict=True) if not k]
     if not unknown:
         return True
-    # one word of its own, in a sentence that is otherwise plainly talk ("Best wishes with your work!")
-    if len(unknown) > 1 or discourse < 2 or len(found) < 4:
+    # one word of its own, in a sentence that is otherwise plainly talk ("Best wishes with your work!"); two when
+    # it also speaks in the first or second person ("Fingers crossed this is handy for you.")
+    if len(unknown) > (2 if person and discourse >= 2 else 1) or discourse < 2 or len(found) < 4:
         return False
-    return not elsewhere(_stem(unknown[0]))
+    return not any(elsewhere(_stem(word)) for word in unknown)
 
 
 def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:

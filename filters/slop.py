@@ -905,6 +905,8 @@ def _list_goes_on(head: str) -> bool:
                                         and re.search(r"\b(?:and|or|nor)\b", sentence) is not None)
 
 
+_TURN_BACK = re.compile(r"[^.!?\n]*\b(?:you|your)\b[^.!?\n]*\?\s*|[^。！？\n]*[你您][^。！？\n]*[？?]\s*",
+                        re.IGNORECASE)
 _GOES_ON_EN = re.compile(r"(?:a|an|not|no|nor|or|and|so|nothing|never|just|only|neither|which|because|since|"
                          r"therefore|i|i'm|my|me)\b", re.IGNORECASE)
 _GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)")
@@ -938,6 +940,8 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
     if not cjk and re.search(r"\band\W*$", block[:end], re.IGNORECASE) \
             and re.search(r"\b(?:i|i'm|my|me)\b", re.split(r"[,;:.!?\n]", head, maxsplit=1)[0], re.IGNORECASE):
         return None  # "I am an AI, and tonight I dreamt …": the model goes on about itself
+    if _TURN_BACK.fullmatch(head):
+        return None  # "Is there an important event in your life you would like to talk about?": a turn, no answer
     if _NAMES_AI.search(head[:80]):
         return None  # "I'm a helpful, harmless and honest AI assistant.": still about the model
     if not cjk and rest[:1].islower():
