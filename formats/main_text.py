@@ -402,14 +402,27 @@ def title_keys(tree: _Element) -> list[str]:
     return [key for key in keys if key]
 
 
-def without_title(text: str, titles: list[str], min_chars: int = 12) -> str:
+def similar_to_title(key: str, title: str) -> float:
+    """Readability.js's textSimilarity(title, heading): 1 less the share of the heading's characters (its words
+    joined by spaces) in words the title does not have. 'MathJax v3 beta: MathML input, HTML output test' under the
+    title 'MathJax v3 with MathML input and HTML output' scores 0.8; Readability.js drops a heading over 0.75."""
+    words = key.split(" ")
+    title_words = set(title.split(" "))
+    return 1 - len(" ".join(w for w in words if w not in title_words)) / len(key)
+
+
+def without_title(text: str, titles: list[str], min_chars: int = 12, similar: float = 0.75,
+                  heading_words: int = 20) -> str:
     """`text` less its first block when that block is one of the page's titles, or a run of a title's words of
-    `min_chars` or more (a <title> often carries ' | Site name' or a kicker). Both references leave the headline
-    out (Readability.js drops a heading that repeats the title; the article benchmark's articleBody has none), and
-    the HTML reader offers {title} and {h1} to the instruction instead."""
+    `min_chars` or more (a <title> often carries ' | Site name' or a kicker), or a short block (under
+    `heading_words`, `min_chars` or more) that Readability.js would call the same as a title (`similar_to_title`).
+    Both references leave the headline out (Readability.js drops a heading that repeats the title; the article
+    benchmark's articleBody has none), and the HTML reader offers {title} and {h1} to the instruction instead."""
     first, _, rest = text.partition("\n\n")
     key = " ".join(_WORD.findall(first.casefold()))
-    if rest and key and any(key == title or (len(key) >= min_chars and f" {key} " in f" {title} ") for title in titles):
+    if rest and key and any(key == title or len(key) >= min_chars and (
+            f" {key} " in f" {title} " or key.count(" ") < heading_words and similar_to_title(key, title) > similar)
+                            for title in titles):
         return rest
     return text
 

@@ -18,6 +18,7 @@ from formats.main_text import (
     main_text,
     precise_candidate,
     readability_candidate,
+    similar_to_title,
     without_title,
 )
 from formats.readers import read_source
@@ -187,6 +188,25 @@ def test_the_first_block_goes_when_it_is_the_page_title_and_only_then():
     assert without_title("Harbour wall to be rebuilt", titles) == "Harbour wall to be rebuilt"  # never empties
     page = _page().replace("<title>Harbour wall</title>", "<title>Harbour wall to be rebuilt | Harbour News</title>")
     assert not main_text(page).startswith("Harbour wall") and main_text(_page()).startswith("Harbour wall to be")
+
+
+def test_a_heading_readability_js_would_call_the_title_goes_and_a_short_first_paragraph_stays():
+    title = "mathjax v3 with mathml input and html output"  # Mozilla's mathjax test page
+    assert similar_to_title("mathjax v3 beta mathml input html output test", title) == pytest.approx(0.8)
+    body = _texts(_paragraph(0), _paragraph(1))
+    heading = "MathJax v3 beta: MathML input, HTML output test"
+    assert without_title(_texts(heading, body), [title]) == body
+    lede = "Input and output of MathJax v3 changed in every beta since the summer."
+    assert without_title(_texts(lede, body), [title]) == _texts(lede, body)  # shares words, is not the title
+    long_first = " ".join(["MathJax v3 with MathML input and HTML output"] * 3)  # 21 words: not a heading
+    assert without_title(_texts(long_first, body), [title]) == _texts(long_first, body)
+
+
+def test_the_mathjax_page_loses_its_heading_as_in_mozillas_reader_view(devdata):
+    page = (devdata / "html" / "readability" / "mathjax" / "source.html").read_text(encoding="utf-8")
+    text = main_text(page)
+    assert not text.startswith("MathJax v3 beta") and text.startswith("When")
+    assert "there are two solutions to" in text
 
 
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
