@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from formats.example import Example
 from formats.main_text import (
+    Knobs,
     Readable,
     by_readability,
     by_trafilatura,
@@ -287,3 +288,42 @@ def test_article_split_is_frozen_disjoint_and_complete(devdata):
     assert split(list(truth)) == {"dev": frozen["dev"], "heldout": frozen["heldout"]}
     assert not set(frozen["dev"]) & set(frozen["heldout"])
     assert set(frozen["dev"]) | set(frozen["heldout"]) == set(truth)
+
+
+STANDFIRST = ("What the council decided about the harbour wall, what it will cost the town and why the engineers "
+              "chose local granite this time.")  # 22 words
+BYLINE, DATELINE = "Jane Doe and John Smith, Harbour News", "Published 11:34 PM, Nov 19, 2019"
+
+
+def _standfirst_page(inside: bool) -> str:
+    head = f"<header><p>{STANDFIRST}</p><p>{BYLINE}</p><p>{DATELINE}</p></header>"
+    body = "".join(f"<p>{_paragraph(i)}</p>" for i in range(6))
+    article = f"<article><div>{head}{body}</div></article>" if inside else (
+        f"<div>{head}</div><article><div>{body}</div></article>")
+    return f"<html><head><title>Harbour wall</title></head><body>{article}</body></html>"
+
+
+@pytest.mark.parametrize("inside", [True, False])
+def test_container_rule_keeps_a_standfirst_inside_the_body_element_but_not_its_byline_or_date(inside):
+    from lxml import html as lxml_html
+
+    body = [_paragraph(i) for i in range(6)]
+    readable = Readable(_texts(STANDFIRST, BYLINE, DATELINE, *body), 0.0)  # readability keeps the header
+    precise = _texts(*body)  # trafilatura does not
+    tree = lxml_html.fromstring(_standfirst_page(inside))
+    on = choose(readable, precise, Knobs(container=True), page=tree).split("\n\n")
+    # inside the element that holds the whole body: a standfirst; a byline and a dateline are never body
+    assert on == ([STANDFIRST] if inside else []) + body
+    assert choose(readable, precise, Knobs(), page=tree) == choose(readable, precise) == _texts(*body)  # default off
+
+
+def test_container_rule_on_mozillas_medicalnewstoday_page_keeps_its_standfirst(devdata):
+    import trafilatura
+
+    page = (devdata / "html" / "readability" / "medicalnewstoday" / "source.html").read_text(encoding="utf-8")
+    tree = trafilatura.load_html(page)
+    readable = readability_candidate(headings_unlinked(tree))
+    precise = precise_candidate(tree, readable.text)
+    standfirst = "Neuroscience tells us that most of the work done by our brains"
+    assert standfirst not in choose(readable, precise, page=tree)
+    assert standfirst in choose(readable, precise, Knobs(container=True), page=tree)
