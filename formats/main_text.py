@@ -537,7 +537,7 @@ def without_title(text: str, titles: list[str], min_chars: int = 12, similar: fl
     return text
 
 
-def merged(html: str) -> str:
+def merged(html: str, knobs: Knobs | None = None) -> str:
     """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
     readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`.
     readability's copy has its heading links unwrapped (`headings_unlinked`); a first block that is the page's title
@@ -547,9 +547,9 @@ def merged(html: str) -> str:
     tree = trafilatura.load_html(html)
     if tree is None:  # not HTML to trafilatura: each extractor parses the string its own way
         readable = _readable(html)
-        return choose(readable, precise_candidate(html, readable.text))
+        return choose(readable, precise_candidate(html, readable.text), knobs)
     readable = _readable(headings_unlinked(tree))
-    return without_title(choose(readable, precise_candidate(tree, readable.text), page=tree), title_keys(tree))
+    return without_title(choose(readable, precise_candidate(tree, readable.text), knobs, page=tree), title_keys(tree))
 
 
 def main_text(html: str, extractor: str = "auto") -> str:
