@@ -390,7 +390,7 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None, page: _
         return precise if readable.link_share > 0.3 or t_words > r_words else r_text
     r_first, r_last = _span(r_ok, rb, knobs.title_words)
     pre = [i for i in range(r_first) if not r_ok[i]]
-    inner = set()  # of `pre`: inside the page's element that holds the body, so judged as between agreed blocks
+    inner: set[int] = set()  # of `pre`: inside the element that holds the body, so judged as between agreed blocks
     if knobs.container and pre and page is not None:
         inner = _in_container(page, rb, r_ok, pre, knobs.body_words)
     # a caption readability has twice (a gallery's full and shortened captions, or its every slide) is not a lead's

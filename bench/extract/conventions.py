@@ -4,6 +4,9 @@ Knobs and under the edge rules that would follow Mozilla's convention instead, o
 
     python bench/extract/conventions.py
 
+Variants include the container rule (`Knobs.container`, off by default: issue 18 round 4), which needs the parsed
+page; `candidates` keeps it in PAGES.
+
 Prints: official F1 per set and variant; the pages of the readability set on which the merge scores below
 readability, with the blocks readability kept that the merge dropped (where they sit, whether the reference holds
 them); and, on the dev half, how often a readability-only block before the body (standfirst, caption, byline) is in the
@@ -20,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import trafilatura  # noqa: E402
 from html_extract import DEVDATA, load_sets, official_f1, page_counts  # noqa: E402
+from lxml.etree import _Element  # noqa: E402
 
 from formats import main_text as mt  # noqa: E402
 
@@ -34,7 +38,7 @@ VARIANTS: dict[str, mt.Knobs] = {
     "container rule (standfirsts inside the body's element)": mt.Knobs(container=True, inner_credits=False),
     "container rule, a lone lead caption keeps its credit": mt.Knobs(container=True),
 }
-PAGES: dict[str, object] = {}  # page id -> the parsed page (`candidates` keeps it), for the container rule
+PAGES: dict[str, _Element | None] = {}  # page id -> the parsed page (`candidates` keeps it), for the container rule
 
 
 def candidates(html: str, pid: str = "") -> tuple[mt.Readable, str, list[str]]:
@@ -50,9 +54,9 @@ def candidates(html: str, pid: str = "") -> tuple[mt.Readable, str, list[str]]:
 
 
 def merge(readable: mt.Readable, precise: str, titles: list[str], knobs: mt.Knobs | None = None,
-          page: object = None) -> str:
+          page: _Element | None = None) -> str:
     """`merged` on cached candidates, under `knobs`."""
-    return mt.without_title(mt.choose(readable, precise, knobs, page=page), titles)  # type: ignore[arg-type]
+    return mt.without_title(mt.choose(readable, precise, knobs, page=page), titles)
 
 
 def share_in(block: str, text: str) -> float:
