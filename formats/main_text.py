@@ -17,6 +17,7 @@ import importlib.util
 import re
 import warnings
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -512,6 +513,16 @@ def title_keys(tree: _Element) -> list[str]:
     return [key for key in keys if key]
 
 
+_HEADINGS = XPath("//h1 | //h2")
+
+
+def heading_keys(tree: _Element) -> set[str]:
+    """The page's h1 and h2 texts as case-folded word keys: Readability.js asks whether a heading repeats the title,
+    never a paragraph (a question's first line can share most of a Stack Overflow title's words)."""
+    keys = (" ".join(_WORD.findall("".join(h.itertext()).casefold())) for h in _HEADINGS(tree))
+    return {key for key in keys if key}
+
+
 def similar_to_title(key: str, title: str) -> float:
     """Readability.js's textSimilarity(title, heading): 1 less the share of the heading's characters (its words
     joined by spaces) in words the title does not have. 'MathJax v3 beta: MathML input, HTML output test' under the
@@ -521,17 +532,17 @@ def similar_to_title(key: str, title: str) -> float:
     return 1 - len(" ".join(w for w in words if w not in title_words)) / len(key)
 
 
-def without_title(text: str, titles: list[str], min_chars: int = 12, similar: float = 0.75,
-                  heading_words: int = 20) -> str:
+def without_title(text: str, titles: list[str], headings: Collection[str] = (), min_chars: int = 12,
+                  similar: float = 0.75) -> str:
     """`text` less its first block when that block is one of the page's titles, or a run of a title's words of
-    `min_chars` or more (a <title> often carries ' | Site name' or a kicker), or a short block (under
-    `heading_words`, `min_chars` or more) that Readability.js would call the same as a title (`similar_to_title`).
+    `min_chars` or more (a <title> often carries ' | Site name' or a kicker), or one of the page's h1/h2 `headings`
+    that Readability.js would call the same as a title (`similar_to_title`, `min_chars` or more).
     Both references leave the headline out (Readability.js drops a heading that repeats the title; the article
     benchmark's articleBody has none), and the HTML reader offers {title} and {h1} to the instruction instead."""
     first, _, rest = text.partition("\n\n")
     key = " ".join(_WORD.findall(first.casefold()))
     if rest and key and any(key == title or len(key) >= min_chars and (
-            f" {key} " in f" {title} " or key.count(" ") < heading_words and similar_to_title(key, title) > similar)
+            f" {key} " in f" {title} " or key in headings and similar_to_title(key, title) > similar)
                             for title in titles):
         return rest
     return text
@@ -549,7 +560,8 @@ def merged(html: str, knobs: Knobs | None = None) -> str:
         readable = _readable(html)
         return choose(readable, precise_candidate(html, readable.text), knobs)
     readable = _readable(headings_unlinked(tree))
-    return without_title(choose(readable, precise_candidate(tree, readable.text), knobs, page=tree), title_keys(tree))
+    text = choose(readable, precise_candidate(tree, readable.text), knobs, page=tree)
+    return without_title(text, title_keys(tree), heading_keys(tree))
 
 
 def main_text(html: str, extractor: str = "auto") -> str:

@@ -56,7 +56,8 @@ def candidates(html: str, pid: str = "") -> tuple[mt.Readable, str, list[str]]:
 def merge(readable: mt.Readable, precise: str, titles: list[str], knobs: mt.Knobs | None = None,
           page: _Element | None = None) -> str:
     """`merged` on cached candidates, under `knobs`."""
-    return mt.without_title(mt.choose(readable, precise, knobs, page=page), titles)
+    headings = mt.heading_keys(page) if page is not None else set()
+    return mt.without_title(mt.choose(readable, precise, knobs, page=page), titles, headings)
 
 
 def share_in(block: str, text: str) -> float:
@@ -111,7 +112,7 @@ def main() -> None:
         if name.startswith("readability"):
             print(f"\n### {name}: pages where the merge scores below readability-lxml (the library as is)\n")
             for pid, ref, readable, precise, titles in rows:
-                ours = merge(readable, precise, titles)
+                ours = merge(readable, precise, titles, page=PAGES[pid])
                 r_f1, o_f1 = f1(page_counts(ref, plain[name][pid])), f1(page_counts(ref, ours))
                 if o_f1 < r_f1 - 0.0005:
                     print(f"- {pid}: readability {r_f1:.3f}, merge {o_f1:.3f}")
@@ -127,7 +128,7 @@ def main() -> None:
             kept = left = 0
             print(f"\n### {name}: readability-only blocks before the body, 20+ words, no boilerplate marker\n")
             for pid, ref, readable, precise, titles in rows:
-                ours = merge(readable, precise, titles)
+                ours = merge(readable, precise, titles, page=PAGES[pid])
                 for block, where in positions(readable, precise):
                     if where == "pre" and block.words >= 20 and not mt._BOILERPLATE.search(block.text.casefold()):
                         inside = share_in(block.text, ref) > 0.5
