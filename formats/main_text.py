@@ -11,16 +11,18 @@ is never output (gallery captions repeat it); code blocks, lists and tables stay
 
 from __future__ import annotations
 
+import bisect
 import copy
 import importlib.util
 import re
 import warnings
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from bs4 import BeautifulSoup
-from lxml.etree import XPath, _Element, strip_tags
+from lxml.etree import XPath, _Element, iterwalk, strip_tags
 from pydantic import AfterValidator
 
 from formats.html_text import element_text
@@ -210,6 +212,25 @@ _BOILERPLATE = re.compile(
     r"|^\W*related\b")
 
 
+_CREDIT = re.compile(r"\bgetty images\b|\b(?:photo|image|credit)s?:|©")
+# a time of day or a year: a short block that has one before the body is a dateline ('Published 11:34 PM EST Nov 19')
+_DATELINE = re.compile(r"\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\b")
+
+
+# a credit line: 'Photo illustration by Slate. Photo by David Dyer-Bennet.'
+_CREDIT_LINE = re.compile(r"\b(?:photo(?:graph)?s?|images?|illustration)(?: illustration)? by\b", re.IGNORECASE)
+_JOINERS = frozenset({"and", "by", "of", "the", "de", "van", "von", "und", "et", "y", "for"})
+
+
+def _byline(text: str) -> bool:
+    """A short block of names ('Lisa Kaczke and Trevor J. Mitchell, Sioux Falls Argus Leader') or a photo credit:
+    every word capitalised but for joiners, or a 'Photo by' line. Asked only of blocks before the body."""
+    if _CREDIT_LINE.search(text):
+        return True
+    words = [w for w in _WORD.findall(text) if not w.isdigit()]
+    return bool(words) and all(w[0].isupper() or w.casefold() in _JOINERS for w in words)
+
+
 @dataclass
 class Knobs:
     """Thresholds of `choose`, kept together so the bench can show what each one does."""
@@ -237,6 +258,15 @@ class Knobs:
     title_words: int = 20  # a first agreed block shorter than this is a title: blocks after it are not 'mid' yet
     edge_block: int = 20  # a run of unagreed edge blocks needs one block this long (not a list of teasers)
     repeat_min: int = 5  # a repeat of a block shorter than this is kept (a list of 'link' items, not a caption)
+    # Mozilla's reader view keeps a standfirst or lead caption that sits inside the element holding the whole body
+    # (the lowest common ancestor of the first and last agreed blocks of body_words or more); with `container` such a
+    # readability-only block before the body is judged as one between agreed blocks (bylines, datelines and gallery
+    # captions still go). Off: it lifts the 37 Mozilla pages and costs the held-out article benchmark, whose
+    # annotators leave the same blocks out (bench/RESULTS.md, issue 18 round 4).
+    container: bool = False
+    body_words: int = 15
+    inner_credits: bool = True  # with `container`: a lone lead caption inside that element keeps its photo credit
+    r_inner: int = 5  # such a run needs this many words
 
 
 def _shingles_of(tokens: list[str]) -> set[tuple[str, ...]]:
@@ -273,6 +303,66 @@ def _agreement(blocks: list[_Block], other: set[tuple[str, ...]]) -> float:
     return agreed / total if total else 0.0
 
 
+_NO_TEXT = frozenset({"script", "style", "noscript", "template", "head"})
+
+
+def _owners(page: _Element, blocks: list[_Block], wanted: list[int]) -> dict[int, _Element]:
+    """The element of the page that holds the first words of each wanted block (the owner of its first word), found
+    by searching the page's words in document order; a block not found is left out."""
+    words: list[str] = []
+    owners: list[_Element] = []
+    skipping = 0  # depth inside a script, style or the like
+    for event, el in iterwalk(page, events=("start", "end")):
+        text_of = isinstance(el.tag, str) and el.tag not in _NO_TEXT
+        if event == "start":
+            if not text_of and isinstance(el.tag, str):
+                skipping += 1
+            elif not skipping and text_of and el.text:
+                for word in _WORD.findall(el.text.casefold()):
+                    words.append(word)
+                    owners.append(el)
+            continue
+        if not text_of and isinstance(el.tag, str):
+            skipping -= 1
+        parent = el.getparent()
+        if not skipping and el.tail and parent is not None:
+            for word in _WORD.findall(el.tail.casefold()):
+                words.append(word)
+                owners.append(parent)
+    joined = " " + " ".join(words) + " "
+    starts = [0] * len(words)  # offset in `joined` of the space before each word
+    offset = 0
+    for n, word in enumerate(words):
+        starts[n] = offset
+        offset += len(word) + 1
+    found: dict[int, _Element] = {}
+    for i in wanted:
+        at = joined.find(" " + " ".join(blocks[i].key.split(" ")[:8]) + " ")
+        if at >= 0:
+            found[i] = owners[bisect.bisect_left(starts, at)]
+    return found
+
+
+def _in_container(page: _Element, blocks: list[_Block], ok: list[bool], candidates: list[int],
+                  body_words: int) -> set[int]:
+    """Which of `candidates` (readability-only blocks before the body) sit inside the page's element that holds the
+    body: the lowest common ancestor of the first and last agreed blocks of `body_words` or more (in document order
+    every block between those two sits inside it too). <body> or <html> holds everything, so it is no container."""
+    ends = [i for i, b in enumerate(blocks) if ok[i] and b.words >= body_words]
+    if not ends:
+        return set()
+    found = _owners(page, blocks, [ends[0], ends[-1], *candidates])
+    if ends[0] not in found or ends[-1] not in found:
+        return set()
+    first = found[ends[0]]
+    first_up = {first, *first.iterancestors()}
+    last = found[ends[-1]]
+    container = next((el for el in (last, *last.iterancestors()) if el in first_up), None)
+    if container is None or container.tag in ("body", "html"):
+        return set()
+    return {i for i in candidates if i in found and any(el is container for el in found[i].iterancestors())}
+
+
 def _span(ok: list[bool], blocks: list[_Block] | None = None, title_words: int = 0) -> tuple[int, int]:
     first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
     if blocks is not None and blocks[first].words < title_words and first < last:
@@ -280,7 +370,7 @@ def _span(ok: list[bool], blocks: list[_Block] | None = None, title_words: int =
     return first, last
 
 
-def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
+def choose(readable: Readable, precise: str, knobs: Knobs | None = None, page: _Element | None = None) -> str:
     """Merge readability's and trafilatura's texts: blocks both keep, in readability's order, plus the blocks only
     one of them keeps when they are long enough for where they sit and carry no boilerplate marker. A block repeated
     more often than the other extractor repeats it (a caption under every photo) is kept once, unless it is under
@@ -300,6 +390,13 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
     if max(r_in_t, t_in_r) < knobs.agree or not any(r_ok) or not any(t_ok):  # different blocks: pick one
         return precise if readable.link_share > 0.3 or t_words > r_words else r_text
     r_first, r_last = _span(r_ok, rb, knobs.title_words)
+    pre = [i for i in range(r_first) if not r_ok[i]]
+    inner: set[int] = set()  # of `pre`: inside the element that holds the body, so judged as between agreed blocks
+    if knobs.container and pre and page is not None:
+        inner = _in_container(page, rb, r_ok, pre, knobs.body_words)
+    # a caption readability has twice (a gallery's full and shortened captions, or its every slide) is not a lead's
+    gallery = {i for i in inner if rb[i].shingles and any(
+        j != i and len(rb[i].shingles & b.shingles) >= 0.5 * len(rb[i].shingles) for j, b in enumerate(rb))}
     t_first, t_last = _span(t_ok, tb, knobs.title_words)
     # trafilatura-only blocks go after the readability block that holds the agreed block before them
     inserts: dict[int, list[tuple[_Block, bool]]] = {}
@@ -332,8 +429,14 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
             return False  # a near-copy of what is already out: the same caption rendered twice
         return block.words >= knobs.repeat_words or seen[block.key] <= max(1, other_counts[block.key])
 
+    credits = [i for i in inner if _CREDIT.search(rb[i].text.casefold())]
+    credited = {id(rb[i]) for i in inner} if knobs.inner_credits and len(credits) == 1 else set()
+
     def furniture(block: _Block) -> bool:
-        return bool((knobs.drop_markers and _BOILERPLATE.search(block.text.casefold()))
+        text = block.text.casefold()
+        if id(block) in credited:  # a caption inside the article's container keeps its photo credit
+            text = _CREDIT.sub(" ", text)
+        return bool((knobs.drop_markers and _BOILERPLATE.search(text))
                     or (knobs.drop_caps and block.text.isupper()))
 
     def flush() -> None:
@@ -366,8 +469,16 @@ def choose(readable: Readable, precise: str, knobs: Knobs | None = None) -> str:
             if fresh(block, t_counts, True):
                 out.append(block.text)
                 emitted.update(block.shingles)
+        elif i in inner:  # before the body, inside its container: a caption or standfirst, judged on its own run
+            if run and not run_mid:
+                flush()
+            if i not in gallery and (block.words >= knobs.title_words
+                                     or not (_DATELINE.search(block.text) or _byline(block.text))):
+                extra(block, t_counts, knobs.r_inner, True)
         else:
             mid = r_first < i < r_last
+            if inner and i < r_first and run and run_mid:
+                flush()
             extra(block, t_counts, knobs.r_mid if mid else knobs.r_pre if i < r_first else knobs.r_edge, mid)
         if inserts.get(i):
             flush()
@@ -402,19 +513,42 @@ def title_keys(tree: _Element) -> list[str]:
     return [key for key in keys if key]
 
 
-def without_title(text: str, titles: list[str], min_chars: int = 12) -> str:
+_HEADINGS = XPath("//h1 | //h2")
+
+
+def heading_keys(tree: _Element) -> set[str]:
+    """The page's h1 and h2 texts as case-folded word keys: Readability.js asks whether a heading repeats the title,
+    never a paragraph (a question's first line can share most of a Stack Overflow title's words)."""
+    keys = (" ".join(_WORD.findall("".join(h.itertext()).casefold())) for h in _HEADINGS(tree))
+    return {key for key in keys if key}
+
+
+def similar_to_title(key: str, title: str) -> float:
+    """Readability.js's textSimilarity(title, heading): 1 less the share of the heading's characters (its words
+    joined by spaces) in words the title does not have. 'MathJax v3 beta: MathML input, HTML output test' under the
+    title 'MathJax v3 with MathML input and HTML output' scores 0.8; Readability.js drops a heading over 0.75."""
+    words = key.split(" ")
+    title_words = set(title.split(" "))
+    return 1 - len(" ".join(w for w in words if w not in title_words)) / len(key)
+
+
+def without_title(text: str, titles: list[str], headings: Collection[str] = (), min_chars: int = 12,
+                  similar: float = 0.75) -> str:
     """`text` less its first block when that block is one of the page's titles, or a run of a title's words of
-    `min_chars` or more (a <title> often carries ' | Site name' or a kicker). Both references leave the headline
-    out (Readability.js drops a heading that repeats the title; the article benchmark's articleBody has none), and
-    the HTML reader offers {title} and {h1} to the instruction instead."""
+    `min_chars` or more (a <title> often carries ' | Site name' or a kicker), or one of the page's h1/h2 `headings`
+    that Readability.js would call the same as a title (`similar_to_title`, `min_chars` or more).
+    Both references leave the headline out (Readability.js drops a heading that repeats the title; the article
+    benchmark's articleBody has none), and the HTML reader offers {title} and {h1} to the instruction instead."""
     first, _, rest = text.partition("\n\n")
     key = " ".join(_WORD.findall(first.casefold()))
-    if rest and key and any(key == title or (len(key) >= min_chars and f" {key} " in f" {title} ") for title in titles):
+    if rest and key and any(key == title or len(key) >= min_chars and (
+            f" {key} " in f" {title} " or key in headings and similar_to_title(key, title) > similar)
+                            for title in titles):
         return rest
     return text
 
 
-def merged(html: str) -> str:
+def merged(html: str, knobs: Knobs | None = None) -> str:
     """`extractor: auto`: one parse for both extractors (a deep copy of the tree costs a fraction of a parse;
     readability drops hidden elements from the tree it gets, trafilatura copies what it gets), then `choose`.
     readability's copy has its heading links unwrapped (`headings_unlinked`); a first block that is the page's title
@@ -424,9 +558,10 @@ def merged(html: str) -> str:
     tree = trafilatura.load_html(html)
     if tree is None:  # not HTML to trafilatura: each extractor parses the string its own way
         readable = _readable(html)
-        return choose(readable, precise_candidate(html, readable.text))
+        return choose(readable, precise_candidate(html, readable.text), knobs)
     readable = _readable(headings_unlinked(tree))
-    return without_title(choose(readable, precise_candidate(tree, readable.text)), title_keys(tree))
+    text = choose(readable, precise_candidate(tree, readable.text), knobs, page=tree)
+    return without_title(text, title_keys(tree), heading_keys(tree))
 
 
 def main_text(html: str, extractor: str = "auto") -> str:

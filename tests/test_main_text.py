@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from formats.example import Example
 from formats.main_text import (
+    Knobs,
     Readable,
     by_readability,
     by_trafilatura,
@@ -18,6 +20,7 @@ from formats.main_text import (
     main_text,
     precise_candidate,
     readability_candidate,
+    similar_to_title,
     without_title,
 )
 from formats.readers import read_source
@@ -189,6 +192,30 @@ def test_the_first_block_goes_when_it_is_the_page_title_and_only_then():
     assert not main_text(page).startswith("Harbour wall") and main_text(_page()).startswith("Harbour wall to be")
 
 
+def test_a_heading_readability_js_would_call_the_title_goes_and_a_paragraph_like_it_stays():
+    title = "mathjax v3 with mathml input and html output"  # Mozilla's mathjax test page
+    heading = "MathJax v3 beta: MathML input, HTML output test"
+    key = "mathjax v3 beta mathml input html output test"
+    assert similar_to_title(key, title) == pytest.approx(0.8)
+    body = _texts(_paragraph(0), _paragraph(1))
+    assert without_title(_texts(heading, body), [title], {key}) == body  # an h1 of the page
+    assert without_title(_texts(heading, body), [title]) == _texts(heading, body)  # the same words, not a heading
+    lede = "Input and output of MathJax v3 changed in every beta since the summer."
+    assert without_title(_texts(lede, body), [title], {key}) == _texts(lede, body)  # shares words, is not the title
+
+
+def test_a_questions_first_line_that_shares_the_titles_words_stays(devdata):
+    page = gzip.decompress(next((devdata / "html" / "stackoverflow").glob("*2003505*")).read_bytes()).decode()
+    assert main_text(page).startswith("I want to delete a branch both locally and remotely.")
+
+
+def test_the_mathjax_page_loses_its_heading_as_in_mozillas_reader_view(devdata):
+    page = (devdata / "html" / "readability" / "mathjax" / "source.html").read_text(encoding="utf-8")
+    text = main_text(page)
+    assert not text.startswith("MathJax v3 beta") and text.startswith("When")
+    assert "there are two solutions to" in text
+
+
 def test_choose_a_title_both_keep_does_not_make_the_byline_under_it_body_text():
     body = [_paragraph(i) for i in range(6)]
     readable = Readable(_texts("Harbour wall to be rebuilt", "Jane Doe, Harbour News Staff Writer",
@@ -267,3 +294,42 @@ def test_article_split_is_frozen_disjoint_and_complete(devdata):
     assert split(list(truth)) == {"dev": frozen["dev"], "heldout": frozen["heldout"]}
     assert not set(frozen["dev"]) & set(frozen["heldout"])
     assert set(frozen["dev"]) | set(frozen["heldout"]) == set(truth)
+
+
+STANDFIRST = ("What the council decided about the harbour wall, what it will cost the town and why the engineers "
+              "chose local granite this time.")  # 22 words
+BYLINE, DATELINE = "Jane Doe and John Smith, Harbour News", "Published 11:34 PM, Nov 19, 2019"
+
+
+def _standfirst_page(inside: bool) -> str:
+    head = f"<header><p>{STANDFIRST}</p><p>{BYLINE}</p><p>{DATELINE}</p></header>"
+    body = "".join(f"<p>{_paragraph(i)}</p>" for i in range(6))
+    article = f"<article><div>{head}{body}</div></article>" if inside else (
+        f"<div>{head}</div><article><div>{body}</div></article>")
+    return f"<html><head><title>Harbour wall</title></head><body>{article}</body></html>"
+
+
+@pytest.mark.parametrize("inside", [True, False])
+def test_container_rule_keeps_a_standfirst_inside_the_body_element_but_not_its_byline_or_date(inside):
+    from lxml import html as lxml_html
+
+    body = [_paragraph(i) for i in range(6)]
+    readable = Readable(_texts(STANDFIRST, BYLINE, DATELINE, *body), 0.0)  # readability keeps the header
+    precise = _texts(*body)  # trafilatura does not
+    tree = lxml_html.fromstring(_standfirst_page(inside))
+    on = choose(readable, precise, Knobs(container=True), page=tree).split("\n\n")
+    # inside the element that holds the whole body: a standfirst; a byline and a dateline are never body
+    assert on == ([STANDFIRST] if inside else []) + body
+    assert choose(readable, precise, Knobs(), page=tree) == choose(readable, precise) == _texts(*body)  # default off
+
+
+def test_container_rule_on_mozillas_medicalnewstoday_page_keeps_its_standfirst(devdata):
+    import trafilatura
+
+    page = (devdata / "html" / "readability" / "medicalnewstoday" / "source.html").read_text(encoding="utf-8")
+    tree = trafilatura.load_html(page)
+    readable = readability_candidate(headings_unlinked(tree))
+    precise = precise_candidate(tree, readable.text)
+    standfirst = "Neuroscience tells us that most of the work done by our brains"
+    assert standfirst not in choose(readable, precise, page=tree)
+    assert standfirst in choose(readable, precise, Knobs(container=True), page=tree)

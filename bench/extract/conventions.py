@@ -4,6 +4,9 @@ Knobs and under the edge rules that would follow Mozilla's convention instead, o
 
     python bench/extract/conventions.py
 
+Variants include the container rule (`Knobs.container`, off by default: issue 18 round 4), which needs the parsed
+page; `candidates` keeps it in PAGES.
+
 Prints: official F1 per set and variant; the pages of the readability set on which the merge scores below
 readability, with the blocks readability kept that the merge dropped (where they sit, whether the reference holds
 them); and, on the dev half, how often a readability-only block before the body (standfirst, caption, byline) is in the
@@ -20,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import trafilatura  # noqa: E402
 from html_extract import DEVDATA, load_sets, official_f1, page_counts  # noqa: E402
+from lxml.etree import _Element  # noqa: E402
 
 from formats import main_text as mt  # noqa: E402
 
@@ -31,13 +35,17 @@ VARIANTS: dict[str, mt.Knobs] = {
     "from 20 words": mt.Knobs(r_pre=20),
     "trafilatura-only after the body from 40": mt.Knobs(t_edge=40),
     "captions and credits kept (no markers)": mt.Knobs(drop_markers=False, marker_drops_run=False),
+    "container rule (standfirsts inside the body's element)": mt.Knobs(container=True, inner_credits=False),
+    "container rule, a lone lead caption keeps its credit": mt.Knobs(container=True),
 }
+PAGES: dict[str, _Element | None] = {}  # page id -> the parsed page (`candidates` keeps it), for the container rule
 
 
-def candidates(html: str) -> tuple[mt.Readable, str, list[str]]:
+def candidates(html: str, pid: str = "") -> tuple[mt.Readable, str, list[str]]:
     """What `merged` hands to `choose` (readability's text from a copy with heading links unwrapped), and the page's
     titles for `without_title`."""
     tree = trafilatura.load_html(html)
+    PAGES[pid] = tree
     if tree is None:
         readable = mt._readable(html)
         return readable, mt.precise_candidate(html, readable.text), []
@@ -45,9 +53,11 @@ def candidates(html: str) -> tuple[mt.Readable, str, list[str]]:
     return readable, mt.precise_candidate(tree, readable.text), mt.title_keys(tree)
 
 
-def merge(readable: mt.Readable, precise: str, titles: list[str], knobs: mt.Knobs | None = None) -> str:
+def merge(readable: mt.Readable, precise: str, titles: list[str], knobs: mt.Knobs | None = None,
+          page: _Element | None = None) -> str:
     """`merged` on cached candidates, under `knobs`."""
-    return mt.without_title(mt.choose(readable, precise, knobs), titles)
+    headings = mt.heading_keys(page) if page is not None else set()
+    return mt.without_title(mt.choose(readable, precise, knobs, page=page), titles, headings)
 
 
 def share_in(block: str, text: str) -> float:
@@ -83,7 +93,7 @@ def main() -> None:
     if not DEVDATA.is_dir():
         raise SystemExit(f"no page sets under {DEVDATA}")
     sets = load_sets(["heldout", "dev", "readability"])
-    cached = {name: [(pid, ref, *candidates(html)) for pid, html, ref in pages] for name, pages in sets.items()}
+    cached = {name: [(pid, ref, *candidates(html, pid)) for pid, html, ref in pages] for name, pages in sets.items()}
     plain = {name: {pid: mt.by_readability(html) for pid, html, _ in pages} for name, pages in sets.items()}
     print("| variant | " + " | ".join(cached) + " |\n|---|" + "---:|" * len(cached))
     print("| readability-lxml (the library as is) | " + " | ".join(
@@ -95,14 +105,14 @@ def main() -> None:
             f"{official_f1([page_counts(ref, pick(r, t)) for _, ref, r, t, _ in rows])[0]:.4f}"
             for rows in cached.values()) + " |")
     for label, knobs in VARIANTS.items():
-        print(f"| merge, {label} | " + " | ".join(
-            f"{official_f1([page_counts(ref, merge(r, t, ts, knobs)) for _, ref, r, t, ts in rows])[0]:.4f}"
-            for rows in cached.values()) + " |")
+        scores = (official_f1([page_counts(ref, merge(r, t, ts, knobs, PAGES[pid])) for pid, ref, r, t, ts in rows])[0]
+                  for rows in cached.values())
+        print(f"| merge, {label} | " + " | ".join(f"{score:.4f}" for score in scores) + " |")
     for name, rows in cached.items():
         if name.startswith("readability"):
             print(f"\n### {name}: pages where the merge scores below readability-lxml (the library as is)\n")
             for pid, ref, readable, precise, titles in rows:
-                ours = merge(readable, precise, titles)
+                ours = merge(readable, precise, titles, page=PAGES[pid])
                 r_f1, o_f1 = f1(page_counts(ref, plain[name][pid])), f1(page_counts(ref, ours))
                 if o_f1 < r_f1 - 0.0005:
                     print(f"- {pid}: readability {r_f1:.3f}, merge {o_f1:.3f}")
@@ -118,7 +128,7 @@ def main() -> None:
             kept = left = 0
             print(f"\n### {name}: readability-only blocks before the body, 20+ words, no boilerplate marker\n")
             for pid, ref, readable, precise, titles in rows:
-                ours = merge(readable, precise, titles)
+                ours = merge(readable, precise, titles, page=PAGES[pid])
                 for block, where in positions(readable, precise):
                     if where == "pre" and block.words >= 20 and not mt._BOILERPLATE.search(block.text.casefold()):
                         inside = share_in(block.text, ref) > 0.5
