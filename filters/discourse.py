@@ -29,9 +29,10 @@ that is only the model talking about itself: a refusal or who it is, with talk a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import ahocorasick_rs
@@ -393,13 +394,13 @@ _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|�
 _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 
 
-def _block_clause(clause: str, cjk: bool, ai_near: bool) -> bool:
-    """Whether a clause belongs to a leading block of self-talk (see above); `ai_near`: the block says somewhere
-    that it is an AI (the block as a whole must, or it is a person's caveat)."""
+def _block_clause(clause: str, cjk: bool, ai_near: Callable[[], bool]) -> bool:
+    """Whether a clause belongs to a leading block of self-talk (see above); `ai_near()`: the block says somewhere
+    that it is an AI (the block as a whole must, or it is a person's caveat). Asked last: it reads the whole head."""
     kind = _clause_kind(_JUST.sub("", clause), cjk)
     if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None:
         return True
-    if not ai_near:
+    if not ai_near():
         return False  # "I can't promise, but …" from a person is a person's caveat
     return (_LIMITS_ZH if cjk else _LIMITS_EN).search(clause) is not None \
         or (_HEDGE_ZH if cjk else _HEDGE_EN).search(clause) is not None
@@ -414,10 +415,13 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     head = text[:SELF_TALK_CHARS]
     cjk = CJK_CHAR.search(head) is not None
     pos = end = 0
-    ai_near = said_ai or _AI_MENTION.search(head) is not None  # "我没有办法实际操作，作为AI，…": it may come second
-    bounds = [(d.start(), d.end()) for d in _CLAUSE_END.finditer(head)]
+
+    def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI may come second
+        return said_ai or _AI_MENTION.search(head) is not None
+
+    bounds: Iterable[tuple[int, int]] = (d.span() for d in _CLAUSE_END.finditer(head))  # lazily: most stop early
     if len(text) <= SELF_TALK_CHARS:
-        bounds.append((len(head), len(head)))  # the last clause needs no delimiter after it
+        bounds = chain(bounds, [(len(head), len(head))])  # the last clause needs no delimiter after it
     for start, stop in bounds:
         clause = head[pos:start].strip(" \t*_\"'“”")
         pos = stop
