@@ -308,17 +308,17 @@ def self_talk(text: str) -> str | None:
             or _SELF_TALK_WORDS.intersection(low.replace(",", " ").split())):
         return None  # no first person, no apology, no "as an …": nothing here talks about itself
     cjk = CJK_CHAR.search(body) is not None
-    if not ((_REFUSAL_ZH if cjk else _REFUSAL_EN).search(body) or (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(body)
-            or any(hint in low for hint in _CLAUSE_START_HINTS)):
-        return None  # no refusal or identity clause anywhere (the clause-start forms by their words)
     kinds: list[str] = []
     for part in (_SENTENCE_ZH if cjk else _SENTENCE_EN).findall(body.replace("’", "'")):
         for clause in (_CONTRAST_ZH if cjk else _CONTRAST_EN).split(part):
             kind = _clause_kind(clause, cjk)
             if kind is None:
-                return None  # a clause that says something: an answer
+                return None  # a clause that says something: an answer (most answers end here, at the first)
             if kind:
                 kinds.append(kind)
+    if not ((_REFUSAL_ZH if cjk else _REFUSAL_EN).search(body) or (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(body)
+            or any(hint in low for hint in _CLAUSE_START_HINTS)):
+        return None  # no refusal or identity clause in the text as written (asked last: these searches are slow)
     if "refusal" in kinds:
         return "refusal"
     return "identity" if "identity" in kinds else None
@@ -414,6 +414,8 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     model, and the question is only whether anything else follows it."""
     head = text[:SELF_TALK_CHARS]
     cjk = CJK_CHAR.search(head) is not None
+    if not said_ai and not mentions_ai(head) and (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(head) is None:
+        return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
 
     def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI may come second
