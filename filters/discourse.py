@@ -419,7 +419,7 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     pos = end = 0
 
     def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI may come second
-        return said_ai or _AI_MENTION.search(head) is not None
+        return said_ai or (mentions_ai(head) and _AI_MENTION.search(head) is not None)  # the cheap gate first
 
     bounds: Iterable[tuple[int, int]] = (d.span() for d in _CLAUSE_END.finditer(head))  # lazily: most stop early
     if len(text) <= SELF_TALK_CHARS:
