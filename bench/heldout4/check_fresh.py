@@ -10,7 +10,8 @@ that build.py can exclude them.
 
 1. Phrase collisions: a phrase of phrases_{en,zh}.json whose text, lower-cased and stripped of punctuation,
    symbols and whitespace, equals a phrase of bench/heldout/phrases_*.json, bench/heldout2/phrases_*.json,
-   bench/heldout3/phrases_*.json or any string in bench/devset/phrases.py (its string literals, and the strings it builds when run).
+   bench/heldout3/phrases_*.json or any string in bench/devset/phrases.py (its string literals, and the strings
+   it builds when run).
 2. Sentence collisions: a sentence of one of this split's phrases (split with formats.text.sentences, the
    evaluator's splitter) of 12+ normalised characters (6+ for Chinese) that equals an earlier phrase or a
    sentence of one. Short interjections ("Sure!", "好的！") are below the bar on purpose.
@@ -18,7 +19,8 @@ that build.py can exclude them.
    (first 20 characters and the 20 characters from a quarter in), in earlier evaluation or tuning material
    (bench/heldout, bench/heldout2, bench/heldout3, bench/devset, bench/labels_issue21*.jsonl, tests/, bench/*.py,
    sample_data/, filters/ incl. its rules).
-4. Hand-written outputs (faq_lists, roleplay, grounded) of 40+ characters found verbatim in that material.
+4. Hand-written and assembled outputs (faq_lists, roleplay, grounded) of 40+ characters found verbatim in that
+   material: their own row ids and sha256 prefixes are printed (the assembled ones are excluded by build.py).
 
 Exit status 1 if any count is not 0.
 """
@@ -153,10 +155,13 @@ def human_overlap() -> tuple[int, int, int, int, list[str]]:
         same_opening += (near := all(has(k) for k in keys))
         if hit or near:
             found.append(text_key(t))
-    handwritten = 0
+    handwritten = []
     for name in ("faq_lists", "roleplay", "grounded"):
         with open(os.path.join(HERE, f"{name}.jsonl"), encoding="utf-8") as fh:
-            handwritten += sum(1 for line in fh if len(o := json.loads(line)["output"]) >= 40 and has(o))
+            for line in fh:
+                row = json.loads(line)
+                if len(row["output"]) >= 40 and has(row["output"]):
+                    handwritten.append(f"{row['id']}:{text_key(row['output'])}")
     return len(texts), exact, same_opening, handwritten, sorted(set(found))
 
 
@@ -173,7 +178,7 @@ def main() -> None:
         print(f"human texts checked: {n_texts}; verbatim in earlier material: {exact}; same opening: {same_opening}")
         if keys:
             print(f"their sha256[:16] keys (for build.py's EXCLUDE_SHA256): {keys}")
-        print(f"hand-written outputs (40+ chars) verbatim in earlier material: {handwritten}")
+        print(f"hand-written outputs (40+ chars) verbatim in earlier material: {len(handwritten)} {handwritten}")
         bad = bad or bool(exact or same_opening or handwritten)
     sys.exit(1 if bad else 0)
 
