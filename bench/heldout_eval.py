@@ -1,7 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
     python -m bench.heldout_eval --dir bench/heldout4 # the held-out split (written blind; totals only)
-    python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3 (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3; its misses read in round 4: dev now
     python -m bench.heldout_eval --dir bench/heldout2 # held out in round 2, demoted to dev in round 3
     python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a dev split
     python -m bench.heldout_eval --dir bench/devset   # the dev split built the same way (tune on this one)
@@ -14,7 +14,7 @@ gets it. Figures:
   `drop` rows (refusal, identity_only): the share dropped;
 - human_*: rows changed or dropped (target ≤ 0.5%), with the rules responsible;
 - faq_lists, roleplay, grounded: rows lost (target 0) and rows changed.
-`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout3 and bench/heldout4).
+`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout4).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21, round 2): tuned on
 # held out in round 2; demoted to dev in round 3, after its totals were recorded
 HELDOUT2 = ROOT / "bench" / "heldout2"
-HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3: totals only, never --misses
-HELDOUT4 = ROOT / "bench" / "heldout4"  # the next blind held-out split: totals only, never --misses
-BLIND = (HELDOUT3, HELDOUT4)
+HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
+HELDOUT4 = ROOT / "bench" / "heldout4"  # the blind held-out split now: totals only, never --misses
+BLIND = (HELDOUT4,)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
