@@ -153,6 +153,7 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     with heartbeat(log, "what-if tables", len(seen_by_noise)):
         thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near,
                              seed=config.output.seed)
+    del seen_by_noise, near  # the noise rejects read back as Examples: not needed past the what-if tables
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):
         log.info("%s: %d rows kept", step.name, rows)
