@@ -21,12 +21,13 @@ from filters.whatif import what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
-from formats.example import Example, Reject
+from formats.example import Edit, Example, Reject
 from formats.ledger import Ledger, load_ledger
 from formats.progress import Progress, heartbeat
 from formats.readers import kind_of
 from formats.rowids import PackedIds, new_ids, pack_all, sorted_lines
 from formats.rowstore import Chained, KeptRows, RowStore, RowView, take
+from formats.spill import Spilled
 from formats.step import chain_label, rule_ids, run_steps
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import (
@@ -131,12 +132,19 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
              failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any) -> dict[str, Any]:
     """Merge, run the corpus steps, split, write, report. The rows stay in the cleaned shards on disk: the steps
     and the writers read them in passes (formats.rowstore), so memory follows the dedup index, not the text."""
-    ledger = Ledger()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # rejected rows and edits go to temporary files beside the outputs as they are recorded (formats.spill)
+    rejects, edits = Spilled(Reject, out_dir), Spilled(Edit, out_dir)
+    ledger = Ledger(rejects=rejects, edits=edits)  # type: ignore[arg-type]
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
-    with heartbeat(log, "merge shards", sum(read.values())):
-        store = _merge(ingested, cleaned, ledger, config)
-    with store:
-        return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+    try:
+        with heartbeat(log, "merge shards", sum(read.values())):
+            store = _merge(ingested, cleaned, ledger, config)
+        with store:
+            return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+    finally:
+        rejects.close()
+        edits.close()
 
 
 def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: RowStore, ledger: Ledger,
