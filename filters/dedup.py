@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from filters.bands import SpilledBands
 from filters.near_dedup import (
     MinHashParams,
     ShingleSets,
@@ -150,7 +151,7 @@ class Keys:
     """What one pass over the rows gives dedup: exact keys ((rows × 2) uint64, the 16-byte blake2b digests), band
     keys, prompt keys, output lengths."""
 
-    def __init__(self, exact: np.ndarray, bands: np.ndarray | None, prompts: np.ndarray,
+    def __init__(self, exact: np.ndarray, bands: np.ndarray | SpilledBands | None, prompts: np.ndarray,
                  output_chars: np.ndarray) -> None:
         self.exact, self.bands, self.prompts, self.output_chars = exact, bands, prompts, output_chars
 
@@ -168,7 +169,9 @@ class Keys:
                 column[:m] = column[positions]
         self.exact = self.exact[:m] if len(self.exact) else self.exact
         self.prompts, self.output_chars = self.prompts[:m], self.output_chars[:m]
-        if self.bands is not None:
+        if isinstance(self.bands, SpilledBands):
+            self.bands.keep_only(positions)
+        elif self.bands is not None:
             for band in self.bands:
                 band[:m] = band[positions]
             self.bands = self.bands[:, :m]
@@ -213,15 +216,15 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     # each batch's keys go straight into columns of the final size: never a list of batches and its concatenation
     n = len(examples)
     keys = Keys(np.zeros((n if exact_key else 0, 2), dtype=np.uint64),
-                np.zeros((params.bands, n), dtype=np.uint64) if params else None,
+                SpilledBands(params.bands, n) if params else None,  # on disk: 128 bytes a row with 16 bands
                 np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.int32))
     start = 0
     for exact, bands, prompts, output_chars in results:
         end = start + len(prompts)
         if exact_key:
             keys.exact[start:end] = exact
-        if keys.bands is not None and bands is not None:
-            keys.bands[:, start:end] = bands
+        if isinstance(keys.bands, SpilledBands) and bands is not None:
+            keys.bands.write(start, bands)
         keys.prompts[start:end], keys.output_chars[start:end] = prompts, output_chars
         start = end
     return keys
