@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from filters.bands import SpilledBands
 from filters.near_dedup import (
     MinHashParams,
     ShingleSets,
@@ -150,7 +151,7 @@ class Keys:
     """What one pass over the rows gives dedup: exact keys ((rows × 2) uint64, the 16-byte blake2b digests), band
     keys, prompt keys, output lengths."""
 
-    def __init__(self, exact: np.ndarray, bands: np.ndarray | None, prompts: np.ndarray,
+    def __init__(self, exact: np.ndarray, bands: np.ndarray | SpilledBands | None, prompts: np.ndarray,
                  output_chars: np.ndarray) -> None:
         self.exact, self.bands, self.prompts, self.output_chars = exact, bands, prompts, output_chars
 
@@ -158,6 +159,22 @@ class Keys:
         return Keys(self.exact[positions] if len(self.exact) else self.exact,
                     None if self.bands is None else self.bands[:, positions], self.prompts[positions],
                     self.output_chars[positions])
+
+    def keep_only(self, positions: np.ndarray) -> None:
+        """`take(positions)` in place for ascending positions: each column is compacted into its own memory (one
+        band's copy at a time), so the rows' keys and the survivors' never sit in memory side by side."""
+        m = len(positions)
+        for column in (self.exact, self.prompts, self.output_chars):
+            if len(column):
+                column[:m] = column[positions]
+        self.exact = self.exact[:m] if len(self.exact) else self.exact
+        self.prompts, self.output_chars = self.prompts[:m], self.output_chars[:m]
+        if isinstance(self.bands, SpilledBands):
+            self.bands.keep_only(positions)
+        elif self.bands is not None:
+            for band in self.bands:
+                band[:m] = band[positions]
+            self.bands = self.bands[:, :m]
 
 
 def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str | None,
@@ -193,15 +210,24 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     params = _params(settings) if settings.near else None
     workers = min(settings.workers or os.cpu_count() or 1, -(-len(examples) // _BATCH_ROWS))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
-        results = list(imap_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings)))
+        results = imap_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings))
     else:
-        results = [_batch_keys(batch, exact_key, params, _digits(settings)) for batch in batches]
-    bands = [b for _, b, _, _ in results if b is not None]
-    empty = np.zeros(0, dtype=np.uint64)
-    return Keys(np.concatenate([e for e, _, _, _ in results]) if results else np.zeros((0, 2), dtype=np.uint64),
-                np.concatenate(bands, axis=1) if bands else None,
-                np.concatenate([p for _, _, p, _ in results]) if results else empty,
-                np.concatenate([c for _, _, _, c in results]) if results else np.zeros(0, dtype=np.int32))
+        results = (_batch_keys(batch, exact_key, params, _digits(settings)) for batch in batches)
+    # each batch's keys go straight into columns of the final size: never a list of batches and its concatenation
+    n = len(examples)
+    keys = Keys(np.zeros((n if exact_key else 0, 2), dtype=np.uint64),
+                SpilledBands(params.bands, n) if params else None,  # on disk: 128 bytes a row with 16 bands
+                np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.int32))
+    start = 0
+    for exact, bands, prompts, output_chars in results:
+        end = start + len(prompts)
+        if exact_key:
+            keys.exact[start:end] = exact
+        if isinstance(keys.bands, SpilledBands) and bands is not None:
+            keys.bands.write(start, bands)
+        keys.prompts[start:end], keys.output_chars[start:end] = prompts, output_chars
+        start = end
+    return keys
 
 
 def _edit_counts(ledger: Ledger) -> dict[str, int]:
@@ -457,9 +483,8 @@ def deduplicate(examples: Sequence[Example], settings: DedupSettings, source_ord
     kept = take(examples, survivors)
     if not settings.near:
         return kept
-    survivor_keys = keys.take(survivors)
-    del keys  # the survivors' copy is all near dedup needs: never both at once
-    return near_dedup(kept, settings, source_order, ledger, survivor_keys)
+    keys.keep_only(survivors)  # in place: the survivors' keys are all near dedup needs
+    return near_dedup(kept, settings, source_order, ledger, keys)
 
 
 class DedupStep:

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from filters.clean import shard_steps
@@ -20,11 +21,13 @@ from filters.whatif import what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
-from formats.example import Example, Reject
+from formats.example import Edit, Example, Reject
 from formats.ledger import Ledger, load_ledger
 from formats.progress import Progress, heartbeat
 from formats.readers import kind_of
+from formats.rowids import PackedIds, new_ids, pack_all, sorted_lines
 from formats.rowstore import Chained, KeptRows, RowStore, RowView, take
+from formats.spill import Spilled
 from formats.step import chain_label, rule_ids, run_steps
 from formats.trainer_configs import axolotl_datasets, llamafactory_dataset_info, load_dataset_snippet
 from formats.writers import (
@@ -69,13 +72,17 @@ def _merge(ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]], ledger
     return RowStore([Path(part["folder"]) / "examples.jsonl" for part in cleaned])
 
 
-def _new_ids(state: Path, source: str, ids: list[str]) -> int:
-    """How many of this run's row ids no earlier run had seen; then remember them all."""
-    path = state / f"{source}.ids"
-    seen = set(path.read_text().split()) if path.is_file() else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(sorted(ids)))
-    return len(ids) if seen is None else sum(1 for i in ids if i not in seen)
+def _new_ids(state: Path, source: str, kept: PackedIds, rejects: list[Reject]) -> int:
+    """How many of this run's row ids (kept and rejected) of `source` no earlier run had seen; then remember them
+    all, sorted. The ids stay packed (formats.rowids): a million ids never sit in memory as strings."""
+    digits, other = kept.of_source(source)
+    rejected, rejected_other = pack_all(source, (r.id for r in rejects if r.source == source))
+    digits, other = np.concatenate([digits, rejected]), other + rejected_other
+    count = new_ids(state, source, digits, other)
+    with atomic_file(state / f"{source}.ids") as handle:
+        for number, line in enumerate(sorted_lines(source, digits, other)):
+            handle.write(f"\n{line}".encode() if number else line.encode())
+    return count
 
 
 def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[Example], Sequence[Example], bool]:
@@ -92,8 +99,8 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
 
 
 def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSettings, out_dir: Path,
-                conversations: bool, writing: Progress, kept: KeptRows, ids: dict[str, list[str]],
-                stats: DatasetStats, lengths: LengthHistograms) -> None:
+                conversations: bool, writing: Progress, kept: KeptRows, stats: DatasetStats,
+                lengths: LengthHistograms) -> None:
     """One pass over the kept rows (train, then val): every format's train.jsonl and val.jsonl, provenance.jsonl,
     and what the report needs of each row (ids, counts, stats), so no kept row is held in memory."""
     formats = format_folders(out, out_dir)
@@ -115,7 +122,6 @@ def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSet
                 provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
                 writing.add(len(formats) + 1)
                 kept.add(ex)
-                ids[ex.source].append(ex.id)
                 row = {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "source": ex.source,
                        **({"system": ex.system, "history": ex.history} if ex.is_conversation else {})}
                 stats.add(row)
@@ -126,12 +132,19 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
              failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any) -> dict[str, Any]:
     """Merge, run the corpus steps, split, write, report. The rows stay in the cleaned shards on disk: the steps
     and the writers read them in passes (formats.rowstore), so memory follows the dedup index, not the text."""
-    ledger = Ledger()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # rejected rows and edits go to temporary files beside the outputs as they are recorded (formats.spill)
+    rejects, edits = Spilled(Reject, out_dir), Spilled(Edit, out_dir)
+    ledger = Ledger(rejects=rejects, edits=edits)  # type: ignore[arg-type]
     read = {s.name: 0 for s in config.sources} | {m["name"]: m["read"] for m in ingested}
-    with heartbeat(log, "merge shards", sum(read.values())):
-        store = _merge(ingested, cleaned, ledger, config)
-    with store:
-        return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+    try:
+        with heartbeat(log, "merge shards", sum(read.values())):
+            store = _merge(ingested, cleaned, ledger, config)
+        with store:
+            return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+    finally:
+        rejects.close()
+        edits.close()
 
 
 def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: RowStore, ledger: Ledger,
@@ -148,6 +161,7 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     with heartbeat(log, "what-if tables", len(seen_by_noise)):
         thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near,
                              seed=config.output.seed)
+    del seen_by_noise, near  # the noise rejects read back as Examples: not needed past the what-if tables
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):
         log.info("%s: %d rows kept", step.name, rows)
@@ -166,17 +180,14 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
                        + len(ledger.edits))
     assert isinstance(train, RowView) and isinstance(val, RowView)  # the steps and the split keep the rows on disk
     kept = KeptRows(train + val)
-    ids: dict[str, list[str]] = {s.name: [] for s in config.sources}
     stats_rows, after = DatasetStats(kept_rows, count_tokens=count, seed=out.seed), LengthHistograms(count)
-    _write_kept(train, val, out, out_dir, conversations, writing, kept, ids, stats_rows, after)
+    _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after)
     atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
     atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
     writing.finish()
 
-    for reject in ledger.rejects:
-        ids[reject.source].append(reject.id)
-    new_rows = {name: _new_ids(out_dir / STATE_DIR, name, rows) for name, rows in ids.items() if name not in failed}
-    del ids
+    new_rows = {s.name: _new_ids(out_dir / STATE_DIR, s.name, kept.ids, ledger.rejects) for s in config.sources
+                if s.name not in failed}
     with heartbeat(log, "stats", kept_rows):
         stats = stats_rows.result()
         if method:

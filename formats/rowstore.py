@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 
 from formats.example import Example
+from formats.rowids import PackedIds
 
 _READ_ROWS = 4_096  # rows parsed per batch when streaming
 _GAP_BYTES = 1 << 16  # rows this close together are read with the bytes between them: one call, not two
@@ -187,21 +188,20 @@ def set_meta(rows: Sequence[Example], index: int, example: Example, **items: Any
 
 
 class KeptRows(Mapping[str, Example]):
-    """The kept rows by id over a view, filled while the rows stream past (`add` each, in order): holds their ids,
-    their count per source and which ones are conversations or carry PII counts; a row is read when asked for.
-    `values()` streams the view; like the dict it stands for, a repeated id maps to its last row."""
+    """The kept rows by id over a view, filled while the rows stream past (`add` each, in order): holds their ids
+    (packed, formats.rowids: ~10 bytes a row, not a string and a dict entry), their count per source and which ones
+    are conversations or carry PII counts; a row is read when asked for. `values()` streams the view; like the dict
+    it stands for, a repeated id maps to its last row."""
 
     def __init__(self, rows: RowView) -> None:
         self.rows = rows
-        self.ids: list[str] = []
-        self.index: dict[str, int] = {}
+        self.ids = PackedIds()
         self.sources: Counter[str] = Counter()
         self.marked: dict[str, list[int]] = {"conversation": [], "pii": []}
 
     def add(self, example: Example) -> None:
         number = len(self.ids)
-        self.ids.append(example.id)
-        self.index[example.id] = number
+        self.ids.append(example.id, example.source)
         self.sources[example.source] += 1
         if example.is_conversation:
             self.marked["conversation"].append(number)
@@ -209,16 +209,20 @@ class KeptRows(Mapping[str, Example]):
             self.marked["pii"].append(number)
 
     def __getitem__(self, key: str) -> Example:
-        return self.rows[self.index[key]]
+        positions = self.ids.positions(key)
+        if not positions:
+            raise KeyError(key)
+        return self.rows[positions[-1]]
 
     def __contains__(self, key: object) -> bool:
-        return key in self.index
+        return isinstance(key, str) and bool(self.ids.positions(key))
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.index)
+        firsts = self.ids.firsts()
+        return (self.ids[i] for i in np.flatnonzero(firsts).tolist())
 
     def __len__(self) -> int:
-        return len(self.index)
+        return int(self.ids.firsts().sum())
 
     def values(self) -> Iterable[Example]:  # type: ignore[override]
         return self.rows

@@ -9,12 +9,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from formats.example import Example
+import numpy as np
+
+from formats.example import Example, Reject
 from formats.ledger import Ledger
 from formats.rowstore import rows_at
 
 LIMIT = 10_000  # rows embedded in report.html: the page stays quick to open at 1M rows
 CLIP = 1_000  # characters of each text embedded
+_BATCH = 65_536  # ids hashed per batch
 
 
 def _clip(text: Any) -> str:
@@ -27,10 +30,16 @@ def _digest(seed: int, row_id: str) -> bytes:
 
 
 def _chosen(ids: Sequence[str], limit: int, seed: int) -> list[int]:
-    """Indices of the rows kept in a sample of `limit` (the smallest seeded hashes of their ids), in row order."""
+    """Indices of the rows kept in a sample of `limit` (the smallest seeded hashes of their ids), in row order.
+    The hashes go into one uint64 column, batch by batch (big-endian: the same order as the digests' bytes; a
+    stable sort: the same ties), not a list of a million bytes objects."""
     if len(ids) <= limit:
         return list(range(len(ids)))
-    return sorted(sorted(range(len(ids)), key=lambda i: _digest(seed, ids[i]))[:limit])
+    keys = np.empty(len(ids), dtype=">u8")
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start:start + _BATCH]
+        keys[start:start + len(batch)] = np.frombuffer(b"".join(_digest(seed, i) for i in batch), dtype=">u8")
+    return np.sort(np.argsort(keys, kind="stable")[:limit]).tolist()
 
 
 def _kept_row(ex: Example, split: str, edits: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
@@ -40,31 +49,35 @@ def _kept_row(ex: Example, split: str, edits: dict[str, list[dict[str, str]]]) -
             **({"history": [[_clip(u), _clip(a)] for u, a in ex.history]} if ex.history else {})}
 
 
+def _rejected_row(reject: Reject, edits: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    row = reject.row
+    meta = row.get("meta") or {}
+    return {"id": reject.id, "status": "rejected", "source": reject.source, "stage": reject.stage,
+            "rule": reject.rule, "detail": _clip(reject.detail),
+            "locator": meta.get("locator") or row.get("locator", ""),
+            "instruction": _clip(row.get("instruction", row.get("raw", ""))), "input": _clip(row.get("input", "")),
+            "output": _clip(row.get("output", "")), "edits": edits.get(reject.id, [])}
+
+
 def browse_rows(train: Sequence[Example], val: Sequence[Example], ledger: Ledger, limit: int = LIMIT,
                 seed: int = 0, kept_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """Every row (or a sample past `limit`: rejected rows get up to half the room), each with its edits.
 
     `kept_ids`: the ids of train + val when the caller has them (rows on disk are then read only if sampled)."""
+    ids = kept_ids if kept_ids is not None else [ex.id for rows in (train, val) for ex in rows]
+    rejects = ledger.rejects
+    room_rejected = min(len(rejects), max(limit // 2, limit - len(ids)))
+    chosen = [rejects[i] for i in _chosen([r.id for r in rejects], room_rejected, seed)]
+    kept = _chosen(ids, limit - room_rejected, seed)
+    shown = {r.id for r in chosen} | {ids[i] for i in kept}  # only the shown rows' edits are gathered
     edits: dict[str, list[dict[str, str]]] = defaultdict(list)
     for edit in ledger.edits:
-        edits[edit.id].append({"rule": edit.rule, "field": edit.field, "removed": _clip(edit.removed),
-                               "added": _clip(edit.added)})
-    rejected = []
-    for reject in ledger.rejects:
-        row = reject.row
-        meta = row.get("meta") or {}
-        rejected.append({"id": reject.id, "status": "rejected", "source": reject.source, "stage": reject.stage,
-                         "rule": reject.rule, "detail": _clip(reject.detail),
-                         "locator": meta.get("locator") or row.get("locator", ""),
-                         "instruction": _clip(row.get("instruction", row.get("raw", ""))),
-                         "input": _clip(row.get("input", "")), "output": _clip(row.get("output", "")),
-                         "edits": edits.get(reject.id, [])})
-    ids = kept_ids if kept_ids is not None else [ex.id for rows in (train, val) for ex in rows]
-    room_rejected = min(len(rejected), max(limit // 2, limit - len(ids)))
-    picked = [rejected[i] for i in _chosen([r["id"] for r in rejected], room_rejected, seed)]
-    kept = _chosen(ids, limit - room_rejected, seed)
+        if edit.id in shown:
+            edits[edit.id].append({"rule": edit.rule, "field": edit.field, "removed": _clip(edit.removed),
+                                   "added": _clip(edit.added)})
+    picked = [_rejected_row(reject, edits) for reject in chosen]
     in_train = [i for i in kept if i < len(train)]
     in_val = [i - len(train) for i in kept if i >= len(train)]
     picked += [_kept_row(ex, "train", edits) for ex in rows_at(train, in_train)]
     picked += [_kept_row(ex, "val", edits) for ex in rows_at(val, in_val)]
-    return {"total": len(rejected) + len(ids), "embedded": len(picked), "rows": picked}
+    return {"total": len(rejects) + len(ids), "embedded": len(picked), "rows": picked}

@@ -10,6 +10,7 @@ import math
 import random
 import zlib
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -33,11 +34,11 @@ def language(text: str) -> str:
 
 
 def percentiles(values: Sequence[int], points: Sequence[int] = (50, 90, 99)) -> dict[str, int]:
-    if not values:
+    if not len(values):
         return {f"p{p}": 0 for p in points} | {"max": 0}
-    ordered = sorted(values)
-    out = {f"p{p}": ordered[min(len(ordered) - 1, (len(ordered) * p) // 100)] for p in points}
-    out["max"] = ordered[-1]
+    ordered = np.sort(np.asarray(values))  # one array, not a list of a million Python ints
+    out = {f"p{p}": ordered[min(len(ordered) - 1, (len(ordered) * p) // 100)].item() for p in points}
+    out["max"] = ordered[-1].item()
     return out
 
 
@@ -94,22 +95,25 @@ def histogram(values: Sequence[int]) -> list[int]:
 
 
 class LengthHistograms:
-    """`length_histograms` one row at a time (`add`, then `result`): only the lengths are kept, 8 bytes each."""
+    """`length_histograms` one row at a time (`add`, then `result`): only the bucket counts are kept, nothing a
+    row (a length's bucket is the one `histogram` would put it in)."""
 
     def __init__(self, count_tokens: Callable[[str], int] | None = None) -> None:
         self.tokens_of = count_tokens or estimate_tokens
-        self.chars = {f: array("q") for f in FIELDS}
-        self.tokens = {f: array("q") for f in FIELDS}
+        self.rows = 0
+        self.chars = {f: [0] * len(LENGTH_EDGES) for f in FIELDS}
+        self.tokens = {f: [0] * len(LENGTH_EDGES) for f in FIELDS}
 
     def add(self, row: dict[str, Any]) -> None:
+        self.rows += 1
         for f in FIELDS:
             text = row.get(f) or ""
-            self.chars[f].append(len(text))
-            self.tokens[f].append(self.tokens_of(text) if text else 0)
+            self.chars[f][bisect_right(LENGTH_EDGES, len(text)) - 1] += 1
+            self.tokens[f][bisect_right(LENGTH_EDGES, self.tokens_of(text) if text else 0) - 1] += 1
 
     def result(self) -> dict[str, Any]:
-        return {"rows": len(self.chars["output"]), "chars": {f: histogram(v) for f, v in self.chars.items()},
-                "tokens": {f: histogram(v) for f, v in self.tokens.items()}}
+        return {"rows": self.rows, "chars": {f: list(v) for f, v in self.chars.items()},
+                "tokens": {f: list(v) for f, v in self.tokens.items()}}
 
 
 def length_histograms(rows: Iterable[dict[str, Any]], count_tokens: Callable[[str], int] | None = None
@@ -203,6 +207,37 @@ def tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -
             "svd_explained": round(float(s2.sum() / nonzero), 4), "sample_rows": n}
 
 
+class Codes:
+    """A column of a few distinct strings (source, language) as 2-byte codes, not a pointer a row."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._code: dict[str, int] = {}
+        self.codes = array("H")
+
+    def append(self, name: str) -> None:
+        code = self._code.get(name)
+        if code is None:
+            code = self._code[name] = len(self.names)
+            self.names.append(name)
+        self.codes.append(code)
+
+    def counts(self) -> Counter[str]:
+        found = np.bincount(np.asarray(self.codes, dtype=np.int64), minlength=len(self.names)).tolist()
+        return Counter({name: n for name, n in zip(self.names, found, strict=True) if n})
+
+    def size_by(self, chars: Sequence[int], tokens: Sequence[int]) -> dict[str, dict[str, int]]:
+        """`size_by` over this column, a code at a time."""
+        codes = np.asarray(self.codes, dtype=np.int64)
+        chars_, tokens_ = np.asarray(chars, dtype=np.int64), np.asarray(tokens, dtype=np.int64)
+        out = {}
+        for code, name in enumerate(self.names):
+            mask = codes == code
+            out[name] = {"rows": int(mask.sum()), "characters": int(chars_[mask].sum()),
+                         "tokens": int(tokens_[mask].sum())}
+        return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
+
+
 def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) -> dict[str, dict[str, int]]:
     """Rows, characters and tokens per key (source or language), largest first."""
     out: dict[str, dict[str, int]] = {}
@@ -229,9 +264,7 @@ class DatasetStats:
         self.lengths = {f: array("q") for f in FIELDS}
         self.row_chars, self.row_tokens = array("q"), array("q")
         self.first_words: Counter[str] = Counter()
-        self.source_of: list[str] = []
-        self.language_of: list[str] = []
-        self.names: dict[str, str] = {}  # one string object per source name, not one per row
+        self.source_of, self.language_of = Codes(), Codes()
         self.words = 0
         self.turns: list[int] = []
 
@@ -249,7 +282,7 @@ class DatasetStats:
             else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"))
         self.first_words[(words(r.get("instruction", ""))[:1] or ["∅"])[0]] += 1
         source = r.get("source", "")
-        self.source_of.append(self.names.setdefault(source, source))
+        self.source_of.append(source)
         self.language_of.append(language(f"{r.get('instruction', '')}\n{r.get('output', '')}"))
         self.words += sum(len(words(r.get(f, ""))) for f in FIELDS)
         if r.get("history") or r.get("system"):
@@ -259,7 +292,7 @@ class DatasetStats:
         rows, seed = len(self.row_chars), self.seed
         sample = [self.sampled[i] for i in self.picked]
         outputs = [r.get("output", "") for r in sample]
-        sources, languages = Counter(self.source_of), Counter(self.language_of)
+        sources, languages = self.source_of.counts(), self.language_of.counts()
         stats: dict[str, Any] = {
             "rows": rows,
             "characters": sum(self.row_chars),
@@ -280,8 +313,8 @@ class DatasetStats:
             "sources": dict(sources.most_common()),
             "source_entropy": entropy(sources),
             "languages": dict(languages.most_common()),
-            "size_by_source": size_by(self.source_of, self.row_chars, self.row_tokens),
-            "size_by_language": size_by(self.language_of, self.row_chars, self.row_tokens),
+            "size_by_source": self.source_of.size_by(self.row_chars, self.row_tokens),
+            "size_by_language": self.language_of.size_by(self.row_chars, self.row_tokens),
         }
         if self.turns:  # only datasets that hold conversations have this key
             stats["conversations"] = {"rows": len(self.turns), "turns_per_conversation": percentiles(self.turns),
