@@ -72,10 +72,9 @@ class DaskDedupStep(DedupStep):
             self.log.info("dedup: rows not all on disk, dedup runs in this process")
             return deduplicate(rows, self.settings, self.source_order, ledger)
         with Client(self.address, set_as_default=False) as client:
-            kept = ClusterDedup(client, rows, self.settings, self.source_order).run(ledger)
-            self.figures = kept[1]
+            kept, self.figures = ClusterDedup(client, rows, self.settings, self.source_order).run(ledger)
         self.log.info("dedup on the cluster: %s", json.dumps(self.figures))
-        return kept[0]
+        return kept
 
 
 def _pick(client: Client, futures: list[Future], key: Any) -> list[Future]:
