@@ -93,10 +93,10 @@ def near_parts(shard: ShardKeys, survivor: np.ndarray, parts: int, settings: Ded
     prompt hash (short outputs only: longer ones are never compared that way). `survivor` is each shard row's
     index among the exact survivors, -1 when exact dedup dropped it."""
     alive = survivor >= 0
-    index = survivor[alive].astype(np.int64)
+    index = survivor[alive]
     out: dict[tuple[str, int], tuple[np.ndarray, ...]] = {}
     bands = shard.keys.bands[:, alive] if shard.keys.bands is not None else np.zeros((0, len(index)), np.uint64)
-    band_of = np.repeat(np.arange(len(bands), dtype=np.uint16), len(index))
+    band_of = np.repeat(np.arange(len(bands), dtype=np.uint8 if len(bands) <= 256 else np.uint16), len(index))
     flat, rows = bands.ravel(), np.tile(index, len(bands))
     part = ((flat >> np.uint64(40)) * np.uint64(parts)) >> np.uint64(24)  # contiguous ranges of 64-bit keys
     for p in range(parts):

@@ -77,6 +77,10 @@ class DaskDedupStep(DedupStep):
         return kept
 
 
+def _row_type(rows: int) -> type[np.signedinteger]:
+    return np.int32 if rows < 2**31 else np.int64
+
+
 def _pick(client: Client, futures: list[Future], key: Any) -> list[Future]:
     """One item of each future's result, as futures on the workers that hold them (the shuffle's map side)."""
     return [client.submit(operator.getitem, future, key, pure=False) for future in futures]
@@ -100,7 +104,8 @@ class ClusterDedup:
     def run(self, ledger: Ledger) -> tuple[Sequence[Example], dict[str, Any]]:
         client, settings, started = self.client, self.settings, time.perf_counter()
         order = np.argsort(self.ranges[0], kind="stable")  # the rows, shard by shard, ascending in each
-        shards = np.split(order, np.flatnonzero(np.diff(self.ranges[0][order])) + 1)
+        # row numbers travel as int32 where they fit: they are a third of the shuffled bytes
+        shards = np.split(order.astype(_row_type(len(order))), np.flatnonzero(np.diff(self.ranges[0][order])) + 1)
         keys = [client.submit(shard_keys, self.paths, rows, self._ranges(rows), settings, pure=False)
                 for rows in shards]
         seconds = client.gather([client.submit(key_seconds, k, pure=False) for k in keys])
@@ -130,7 +135,7 @@ class ClusterDedup:
 
     def _candidates(self, keys: list[Future], shards: list[np.ndarray], survivors: np.ndarray) -> np.ndarray:
         client, settings = self.client, self.settings
-        survivor = np.full(len(self.rows), -1, dtype=np.int64)
+        survivor = np.full(len(self.rows), -1, dtype=_row_type(len(survivors)))
         survivor[survivors] = np.arange(len(survivors))
         maps = [client.submit(near_parts, k, survivor[rows], self.parts, settings, pure=False)
                 for k, rows in zip(keys, shards, strict=True)]
