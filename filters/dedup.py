@@ -28,6 +28,7 @@ from filters.near_dedup import (
     number_keys,
     row_hashes,
     signature_band_keys,
+    unique_pairs,
 )
 from filters.normalise import Digits, normalise_for_dedup, normalise_many
 from filters.parallel import imap_in_processes
@@ -265,9 +266,17 @@ def _repeated_keys(keys: np.ndarray) -> list[np.ndarray]:
 def _exact_survivors(examples: Sequence[Example], keys: np.ndarray, settings: DedupSettings,
                      source_order: dict[str, int], ledger: Ledger) -> np.ndarray:
     """Positions of the best copy of each exact key; the rest go to the ledger with the kept id."""
+    return drop_exact_groups(examples, _repeated_keys(keys), settings, source_order, ledger)
+
+
+def drop_exact_groups(examples: Sequence[Example], groups: list[np.ndarray], settings: DedupSettings,
+                      source_order: dict[str, int], ledger: Ledger) -> np.ndarray:
+    """Positions that survive: the best copy of each group of equal exact keys (ascending positions, groups in
+    order of their first position, as `_repeated_keys` gives them) is kept, the rest go to the ledger with the
+    kept id. Shared by the local and the cluster dedup, so both decide (and write the ledger) alike."""
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     keep = np.ones(len(examples), dtype=bool)
-    for positions in _repeated_keys(keys):
+    for positions in groups:
         members = sorted(zip(positions.tolist(), rows_at(examples, positions), strict=True), key=rank)
         _, best = members[0]
         for pos, dup in members[1:]:
@@ -314,7 +323,7 @@ class PairSimilarity:
     longer. The same function verifies candidate pairs and every dropped row against its kept row.
     """
 
-    def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray,
+    def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray | dict[int, int],
                  settings: DedupSettings) -> None:
         digits = _digits(settings)
         texts: list[str] = []
@@ -357,9 +366,7 @@ class PairSimilarity:
 def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
     """Sorted unique (i < j) rows of an (m × 2) array, through one int64 code per pair (np.unique(axis=0) copies
     and sorts records: several times the memory)."""
-    pairs = np.sort(pairs.astype(np.int64), axis=1)
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([codes // n, codes % n], axis=1)
+    return unique_pairs([pairs], n)
 
 
 def _histograms(texts: list[str]) -> np.ndarray:
@@ -417,6 +424,30 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     return pairs[keep]
 
 
+def candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings) -> np.ndarray:
+    """Sorted unique (i < j) candidate pairs: rows sharing a band key, and same-prompt rows with short outputs."""
+    pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
+    if settings.same_prompt:
+        pairs = _unique_pairs(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), len(examples))
+    return pairs
+
+
+MEASURES = ("jaccard", "edit", "containment")  # a verified pair's measure as a small int, for pairs off a worker
+
+
+def verify_pairs(pairs: np.ndarray, similarity: PairSimilarity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The duplicates among candidate pairs: (the pairs' indices, their similarity, the index of their measure in
+    `MEASURES`), in the pairs' order."""
+    found, sims, measures = [], [], []
+    for k, (i, j) in enumerate(pairs.tolist()):
+        sim, measure, duplicate = similarity(i, j)
+        if duplicate:
+            found.append(k)
+            sims.append(sim)
+            measures.append(MEASURES.index(measure))
+    return (np.array(found, dtype=np.int64), np.array(sims, dtype=np.float64), np.array(measures, dtype=np.int8))
+
+
 def near_dedup(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
                keys: Keys | None = None) -> Sequence[Example]:
     """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id.
@@ -427,17 +458,23 @@ def near_dedup(examples: Sequence[Example], settings: DedupSettings, source_orde
         return examples
     if keys is None:
         keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
-    pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
-    if settings.same_prompt:
-        pairs = _unique_pairs(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), len(examples))
+    pairs = candidates(examples, keys, settings)
     rows = np.unique(pairs).tolist()
     similarity = PairSimilarity(rows, examples, keys.prompts, settings)
-    edges: dict[tuple[int, int], float] = {}
-    measures: dict[tuple[int, int], str] = {}
-    for i, j in pairs.tolist():
-        sim, measure, duplicate = similarity(i, j)
-        if duplicate:
-            edges[(i, j)], measures[(i, j)] = sim, measure
+    found, sims, measure = verify_pairs(pairs, similarity)
+    edges = {(i, j): sim for (i, j), sim in zip(pairs[found].tolist(), sims.tolist(), strict=True)}
+    measures = {pair: MEASURES[m] for pair, m in zip(edges, measure.tolist(), strict=True)}
+    return resolve_clusters(examples, settings, source_order, ledger, rows, edges, measures, similarity)
+
+
+def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int],
+                     ledger: Ledger, rows: list[int], edges: dict[tuple[int, int], float],
+                     measures: dict[tuple[int, int], str], similarity: PairSimilarity) -> Sequence[Example]:
+    """Clusters over the verified pairs (`edges`, in sorted pair order; `measures` theirs), each kept row chosen by
+    the keep policy and every dropped row verified against it (`keeper_clusters`); the drops go to the ledger and
+    the kept rows get their cluster id. `rows` must hold every row of `edges` (more rows change nothing: only
+    their rank order among the rows of `edges` counts); `similarity` must know every row of `edges`.
+    Shared by the local and the cluster dedup."""
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     order: dict[int, tuple] = {}  # rank keys batch by batch: the candidates' rows are never all in memory
     for start in range(0, len(rows), _BATCH_ROWS):

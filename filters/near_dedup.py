@@ -206,35 +206,46 @@ def signature_band_keys(texts: Sequence[str], params: MinHashParams) -> np.ndarr
     return band_keys(minhash_signatures(flat, offsets, params.num_perm, params.seed), params.bands)
 
 
-def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
-    """(m × 2) sorted, unique pairs (i < j) of rows that share a key in at least one band.
+def bucket_pairs(band: np.ndarray, rows: np.ndarray, max_bucket: int = 50) -> list[np.ndarray]:
+    """Pairs of `rows` that share a key of one band (`band[k]` is the key of `rows[k]`), as (m × 2) blocks.
 
     A bucket over `max_bucket` rows (a template filled many times) links each member to its first instead of
-    listing every pair; verification and union-find still close the cluster.
+    listing every pair; verification and union-find still close the cluster. Depends only on which rows share a
+    key, never on the order they come in: a cluster's worker holding the keys of a range of buckets finds the
+    same pairs as one process holding them all.
     """
-    n = keys.shape[1]
+    order = np.argsort(band, kind="stable")
+    same = band[order][1:] == band[order][:-1]
+    if not same.any():
+        return []
     found: list[np.ndarray] = []
-    for band in keys:
-        order = np.argsort(band, kind="stable")
-        same = band[order][1:] == band[order][:-1]
-        if not same.any():
-            continue
-        edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
-        first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # bucket = order[first..last]
-        pairs_here = first == last - 1
-        found.append(np.stack([order[first[pairs_here]], order[last[pairs_here]]], axis=1))
-        for lo, hi in zip(first[~pairs_here], last[~pairs_here], strict=True):
-            members = np.sort(order[lo:hi + 1])
-            if len(members) <= max_bucket:
-                i, j = np.triu_indices(len(members), k=1)
-                found.append(np.stack([members[i], members[j]], axis=1))
-            else:
-                found.append(np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1))
+    edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
+    first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # bucket = order[first..last]
+    pairs_here = first == last - 1
+    found.append(np.stack([rows[order[first[pairs_here]]], rows[order[last[pairs_here]]]], axis=1))
+    for lo, hi in zip(first[~pairs_here], last[~pairs_here], strict=True):
+        members = np.sort(rows[order[lo:hi + 1]])
+        if len(members) <= max_bucket:
+            i, j = np.triu_indices(len(members), k=1)
+            found.append(np.stack([members[i], members[j]], axis=1))
+        else:
+            found.append(np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1))
+    return found
+
+
+def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
+    """Sorted unique (i < j) rows of (m × 2) blocks of pairs of rows < n, through one int64 code per pair."""
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
     codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
+    """(m × 2) sorted, unique pairs (i < j) of rows that share a key in at least one band (`bucket_pairs`)."""
+    rows = np.arange(keys.shape[1])
+    return unique_pairs([block for band in keys for block in bucket_pairs(band, rows, max_bucket)], keys.shape[1])
 
 
 class ShingleSets:

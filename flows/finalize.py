@@ -15,7 +15,7 @@ import orjson
 
 from filters.clean import shard_steps
 from filters.corpus import corpus_steps
-from filters.dedup import prompt_groups
+from filters.dedup import DedupStep, prompt_groups
 from filters.pii import scrub_reject
 from filters.whatif import what_if
 from flows.cache import code_version, key_of
@@ -129,9 +129,12 @@ def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSet
 
 
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-             failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any) -> dict[str, Any]:
+             failed: dict[str, str], out_dir: Path, base_dir: Path, log: Any,
+             dask_address: str | None = None) -> dict[str, Any]:
     """Merge, run the corpus steps, split, write, report. The rows stay in the cleaned shards on disk: the steps
-    and the writers read them in passes (formats.rowstore), so memory follows the dedup index, not the text."""
+    and the writers read them in passes (formats.rowstore), so memory follows the dedup index, not the text.
+    With `dask_address` (the run's Dask scheduler) dedup's work over the rows runs on that cluster
+    (flows/dask_dedup.py), with the same outputs."""
     out_dir.mkdir(parents=True, exist_ok=True)
     # rejected rows and edits go to temporary files beside the outputs as they are recorded (formats.spill)
     rejects, edits = Spilled(Reject, out_dir), Spilled(Edit, out_dir)
@@ -141,7 +144,7 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
         with heartbeat(log, "merge shards", sum(read.values())):
             store = _merge(ingested, cleaned, ledger, config)
         with store:
-            return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log)
+            return _finalize(config, ingested, store, ledger, read, failed, out_dir, base_dir, log, dask_address)
     finally:
         rejects.close()
         edits.close()
@@ -149,10 +152,15 @@ def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: li
 
 def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: RowStore, ledger: Ledger,
               read: dict[str, int], failed: dict[str, str], out_dir: Path, base_dir: Path,
-              log: Any) -> dict[str, Any]:
+              log: Any, dask_address: str | None) -> dict[str, Any]:
     examples: Sequence[Example] = store.view()
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
     chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir)
+    if dask_address:  # imported here: distributed costs a plain run's start-up ~1 s
+        from flows.dask_dedup import DaskDedupStep
+
+        steps = [DaskDedupStep(s.settings, s.source_order, dask_address, log) if isinstance(s, DedupStep) else s
+                 for s in steps]
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(chain), len(examples))]
     seen_by_noise = Chained(examples, [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"])

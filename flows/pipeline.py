@@ -73,9 +73,19 @@ def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, 
 
 @task(name="finalize")
 def finalize(config: Any, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
-             failed: dict[str, str], out_dir: str, base_dir: str) -> dict[str, Any]:
+             failed: dict[str, str], out_dir: str, base_dir: str, dask_address: str | None = None) -> dict[str, Any]:
     """Merge the shards and their ledgers, run the corpus steps, split, write the outputs and the report."""
-    return finalize_outputs(config, ingested, cleaned, failed, Path(out_dir), Path(base_dir), get_run_logger())
+    return finalize_outputs(config, ingested, cleaned, failed, Path(out_dir), Path(base_dir), get_run_logger(),
+                            dask_address)
+
+
+def _dask_address() -> str | None:
+    """The scheduler of this run's Dask task runner (its own local cluster or `dask_address`), else None: dedup
+    then runs on that cluster too."""
+    runner = FlowRunContext.get().task_runner
+    if type(runner).__name__ != "DaskTaskRunner":
+        return None
+    return runner.client.scheduler.address
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -189,7 +199,7 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
 
     report = unchanged_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     if report is None:
-        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir))
+        report = finalize(cfg, ingested, cleaned, failed, str(out_dir), str(base_dir), _dask_address())
         remember_outputs(cfg, ingested, cleaned, failed, out_dir, base_dir)
     else:
         log.info("nothing changed since the last run: the outputs in %s are current", out_dir)

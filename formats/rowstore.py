@@ -49,6 +49,18 @@ class RowStore:
         self.metas: dict[int, dict[str, Any]] = {}
         self._fds: dict[int, int] = {}
 
+    @classmethod
+    def from_ranges(cls, paths: Sequence[str | Path], file: np.ndarray, start: np.ndarray,
+                    end: np.ndarray) -> RowStore:
+        """A store of some rows whose byte ranges another process indexed (a cluster worker reading the rows of its
+        pairs from the shared shards): no file is scanned, the rows are positions 0.. in the ranges' order."""
+        store = cls([])
+        store.paths = [Path(p) for p in paths]
+        store.file = np.asarray(file, dtype=np.int32)
+        store.start, store.end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+        store.on_disk = len(store.file)
+        return store
+
     def close(self) -> None:
         for fd in self._fds.values():
             os.close(fd)
