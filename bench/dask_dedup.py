@@ -17,19 +17,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
-
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import build_rows, write_jsonl  # noqa: E402
 from flow_stream import _STAGE  # noqa: E402
-from measure import ROOT  # noqa: E402
+from measure import ROOT, run_tree  # noqa: E402
 
 CONFIG = """sources:
   - {{name: bench, kind: jsonl, path: {data}}}
@@ -40,62 +35,6 @@ COMPARED = ("train.jsonl", "val.jsonl", "rejects.jsonl", "provenance.jsonl")
 _CLUSTER = re.compile(r"dedup on the cluster: (\{.*\})")
 
 
-def _role(proc: psutil.Process, root: int) -> str:
-    try:
-        line = " ".join(proc.cmdline())
-    except psutil.Error:
-        return "gone"
-    if proc.pid == root:
-        return "driver"
-    if "prefect" in line and ("server" in line or "uvicorn" in line):
-        return "prefect server"
-    if "multiprocessing" in line and "resource_tracker" not in line:
-        return "worker"
-    return "other"
-
-
-def run_tree(args: list[str], cwd: Path) -> tuple[float, dict[str, float], str]:
-    """(wall s, peak RSS MB by role — driver, largest worker, server, summed tree — , output) of `args`."""
-    with tempfile.TemporaryFile() as out:
-        env = {**os.environ, "PYTHONPATH": str(cwd), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-               "SFTCURATE_WARM_SERVER": "0"}
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        root = psutil.Process(proc.pid)
-        peaks: dict[int, tuple[str, float]] = {}
-        summed = 0.0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal summed
-            while not done.is_set():
-                total = 0.0
-                for child in [root, *root.children(recursive=True)]:
-                    try:
-                        rss = child.memory_info().rss / 2**20
-                    except psutil.Error:
-                        continue
-                    total += rss
-                    role = peaks[child.pid][0] if child.pid in peaks else _role(child, proc.pid)
-                    peaks[child.pid] = (role, max(rss, peaks.get(child.pid, ("", 0.0))[1]))
-                summed = max(summed, total)
-                time.sleep(0.2)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        code = proc.wait()
-        done.set()
-        sampler.join()
-        wall = time.perf_counter() - start
-        out.seek(0)
-        text = out.read().decode(errors="replace")
-    if code:
-        raise SystemExit(f"{args} failed:\n{text[-4000:]}")
-    by_role: dict[str, float] = {"summed": summed}
-    for role, peak in peaks.values():
-        by_role[role] = max(by_role.get(role, 0.0), peak)
-    by_role["workers"] = sum(role == "worker" for role, _ in peaks.values())
-    return wall, by_role, text
 
 
 def main() -> None:
@@ -117,7 +56,8 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         config = tmp / f"{name}.yaml"
         config.write_text(CONFIG.format(data=data, runner=runner, chunk=args.chunk, cache=cache, out=out))
-        wall, peaks, text = run_tree([sys.executable, "-m", "flows.build", "--config", str(config)], ROOT)
+        wall, peaks, text = run_tree([sys.executable, "-m", "flows.build", "--config", str(config)], ROOT,
+                                         {"SFTCURATE_WARM_SERVER": "0"})
         return wall, peaks, text, out
 
     try:

@@ -14,18 +14,13 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
-
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import build_rows, write_jsonl  # noqa: E402
-from measure import ROOT  # noqa: E402
+from measure import ROOT, run_tree  # noqa: E402
 
 CONFIG = """sources:
   - {{name: bench, kind: jsonl, path: {data}}}
@@ -36,42 +31,6 @@ OUTPUTS = ("train.jsonl", "val.jsonl", "edits.jsonl", "provenance.jsonl", "rejec
 _STAGE = re.compile(r" - ([^-|\n]+?): [0-9,]+ rows in ([0-9.]+) (s|min) ", re.M)
 
 
-def _tree_rss(root: psutil.Process) -> int:
-    total = 0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
-def run_tree(args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """(wall s, peak summed RSS MB, output) of `args` and every process it starts."""
-    with tempfile.TemporaryFile() as out:
-        env = {**os.environ, "PYTHONPATH": str(cwd), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        peak, root = 0, psutil.Process(proc.pid)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, _tree_rss(root))
-                time.sleep(0.2)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        code = proc.wait()
-        done.set()
-        sampler.join()
-        wall = time.perf_counter() - start
-        out.seek(0)
-        text = out.read().decode(errors="replace")
-    if code:
-        raise SystemExit(f"{args} failed:\n{text[-4000:]}")
-    return wall, peak / 2**20, text
 
 
 def digest(folder: Path, tmp: Path) -> str:
@@ -113,8 +72,9 @@ def main() -> None:
                     config = tmp / f"{name}.yaml"
                     config.write_text(CONFIG.format(data=data, out=out))
                     load = os.getloadavg()[0]
-                    wall, peak, text = run_tree([sys.executable, "-m", "flows.build", "--config", str(config)],
-                                                tree)
+                    wall, peaks, text = run_tree([sys.executable, "-m", "flows.build", "--config", str(config)],
+                                                 tree)
+                    peak = peaks["summed"]
                     found = _STAGE.findall(text)
                     steps = sorted(((float(s) * (60 if u == "min" else 1), n) for n, s, u in found), reverse=True)[:5]
                     print(f"| {rows:,} | {name} | {wall:.1f} | {peak:,.0f} | {load:.1f}→{os.getloadavg()[0]:.1f} "
