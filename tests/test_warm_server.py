@@ -124,7 +124,10 @@ def test_ctrl_c_stops_the_run_but_not_the_warm_server(home, tmp_path):
                                         "max_parse_bytes: 8000000000}\noutput: {dir: out}\n")
     proc = subprocess.Popen([sys.executable, "-m", "flows.build", "--config", str(config)], cwd=ROOT,
                             env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            # a suite started in the background (`pytest &`) ignores SIGINT, and a child inherits
+                            # that: give the run a terminal's default, as test_hostile's Ctrl-C test does
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = tmp_path / "out"
     wait_until_ingesting(proc, out)
     os.killpg(proc.pid, signal.SIGINT)
