@@ -394,10 +394,10 @@ _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|�
 _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 
 
-def _block_clause(clause: str, cjk: bool, ai_near: Callable[[], bool]) -> bool:
-    """Whether a clause belongs to a leading block of self-talk (see above); `ai_near()`: the block says somewhere
-    that it is an AI (the block as a whole must, or it is a person's caveat). Asked last: it reads the whole head."""
-    kind = _clause_kind(_JUST.sub("", clause), cjk)
+def _block_clause(clause: str, kind: str | None, cjk: bool, ai_near: Callable[[], bool]) -> bool:
+    """Whether a clause (of `_clause_kind` `kind`) belongs to a leading block of self-talk (see above); `ai_near()`:
+    the block says somewhere that it is an AI (the block as a whole must, or it is a person's caveat). Asked last:
+    it reads the whole head."""
     if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None:
         return True
     if not ai_near():
@@ -432,9 +432,10 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
                 end = pos  # the "but" after the block goes with it
             continue
         said_ai = said_ai or _AI_MENTION.search(clause) is not None
-        if not _block_clause(clause, cjk, ai_near):
+        kind = _clause_kind(_JUST.sub("", clause), cjk)
+        if not _block_clause(clause, kind, cjk, ai_near):
             break
-        said_ai = said_ai or _clause_kind(_JUST.sub("", clause), cjk) == "identity"
+        said_ai = said_ai or kind == "identity"
         end = pos
     else:
         return 0

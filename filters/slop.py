@@ -897,12 +897,18 @@ _NAMES_AI = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|assistant
                        r"人工智能|语言模型|大模型|机器人")
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_PUNCT_END = re.compile(r"[,;:.!?\n]")
+_JOINS_LIST = re.compile(r"\b(?:and|or|nor)\b")
+_ENDS_ON_AND = re.compile(r"\band\W*$", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|my|me)\b", re.IGNORECASE)
+
+
 def _list_goes_on(head: str) -> bool:
     """The rest of a list the statement began: a short first clause, or a short sentence joined by and/or."""
-    sentence = re.split(r"[.!?\n]", head, maxsplit=1)[0]
-    clause = re.split(r"[,;:]", sentence, maxsplit=1)[0]
-    return len(clause.split()) <= 3 or (len(sentence.split()) <= 6
-                                        and re.search(r"\b(?:and|or|nor)\b", sentence) is not None)
+    sentence = _SENTENCE_END.split(head, maxsplit=1)[0]
+    return len(_PUNCT_END.split(head, maxsplit=1)[0].split()) <= 3 \
+        or (len(sentence.split()) <= 6 and _JOINS_LIST.search(sentence) is not None)
 
 
 _TURN_BACK = re.compile(r"[^.!?\n]*\b(?:you|your)\b[^.!?\n]*\?\s*|[^。！？\n]*[你您][^。！？\n]*[？?]\s*",
@@ -937,8 +943,7 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
     marked = bridge is not None or _MARKS_ANSWER.search(block[:end]) is not None
     if not marked and ((_GOES_ON_ZH if cjk else _GOES_ON_EN).match(head) or (not cjk and _list_goes_on(head))):
         return None  # … or the next items of its list ("I do not eat, sleep, or have hobbies.")
-    if not cjk and re.search(r"\band\W*$", block[:end], re.IGNORECASE) \
-            and re.search(r"\b(?:i|i'm|my|me)\b", re.split(r"[,;:.!?\n]", head, maxsplit=1)[0], re.IGNORECASE):
+    if not cjk and _ENDS_ON_AND.search(block[:end]) and _FIRST_PERSON.search(_PUNCT_END.split(head, maxsplit=1)[0]):
         return None  # "I am an AI, and tonight I dreamt …": the model goes on about itself
     if _TURN_BACK.fullmatch(head):
         return None  # "Is there an important event in your life you would like to talk about?": a turn, no answer
