@@ -7,6 +7,7 @@
     python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a dev split
     python -m bench.heldout_eval --dir bench/devset   # the dev split built the same way (tune on this one)
     python -m bench.heldout_eval --json out.json
+    python -m bench.heldout_eval --dir bench/heldout5 --unseen  # only rows with no text the edge model trained on
 
 Every row goes through the whole per-row chain (repair → slop → noise) with the default settings, as a user
 gets it. Figures:
@@ -24,6 +25,7 @@ import argparse
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +76,12 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def evaluate_slop(folder: Path, lang: str, settings: FilterSettings, misses: int = 0) -> dict[str, Any]:
-    rows = read_jsonl(folder / f"slop_{lang}.jsonl")
+Keep = Callable[[dict[str, Any]], bool]
+
+
+def evaluate_slop(folder: Path, lang: str, settings: FilterSettings, misses: int = 0,
+                  keep: Keep | None = None) -> dict[str, Any]:
+    rows = [r for r in read_jsonl(folder / f"slop_{lang}.jsonl") if keep is None or keep(r)]
     phrases = phrase_sentences(folder)
     kept, ledger = run_chain(rows, settings)
     by_id = {ex.meta["locator"]: ex for ex in kept.values()}
@@ -121,8 +127,9 @@ def _score(c: Counter[str]) -> dict[str, Any]:
     return {"rows": c["rows"]} | {k: c[k] for k in ("removed", "exact", "lost", "dropped") if c[k]}
 
 
-def evaluate_untouched(folder: Path, name: str, settings: FilterSettings, misses: int = 0) -> dict[str, Any]:
-    rows = read_jsonl(folder / f"{name}.jsonl")
+def evaluate_untouched(folder: Path, name: str, settings: FilterSettings, misses: int = 0,
+                       keep: Keep | None = None) -> dict[str, Any]:
+    rows = [r for r in read_jsonl(folder / f"{name}.jsonl") if keep is None or keep(r)]
     kept, ledger = run_chain(rows, settings)
     originals = {r["id"]: r["output"] for r in rows}
     changed = [k for k, ex in kept.items() if ex.output != originals[k]]
@@ -138,16 +145,35 @@ def evaluate_untouched(folder: Path, name: str, settings: FilterSettings, misses
     return report
 
 
-def evaluate(folder: Path = HELDOUT, misses: int = 0) -> dict[str, Any]:
+def evaluate(folder: Path = HELDOUT, misses: int = 0, keep: Keep | None = None) -> dict[str, Any]:
+    """`keep`: only the rows it accepts (--unseen: none of the edge model's training material)."""
     settings = FilterSettings()
     report: dict[str, Any] = {"split": str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder)}
     for lang in ("en", "zh"):
         if (folder / f"slop_{lang}.jsonl").exists():
-            report[f"slop_{lang}"] = evaluate_slop(folder, lang, settings, misses)
+            report[f"slop_{lang}"] = evaluate_slop(folder, lang, settings, misses, keep)
     for name in UNTOUCHED:
         if (folder / f"{name}.jsonl").exists():
-            report[name] = evaluate_untouched(folder, name, settings, misses)
+            report[name] = evaluate_untouched(folder, name, settings, misses, keep)
     return report
+
+
+def unseen_by_edge_model(folder: Path) -> Keep:
+    """Rows none of whose text the edge model (filters/edge_model.py) was trained on: the human text is not in
+    its training material verbatim, and no sentence of the injected phrase equals one of its training sentences
+    once case, punctuation and spaces are set aside (bench/edge_train.py). Prints nothing but counts."""
+    from bench.edge_train import normalised, seen_material
+
+    texts, sentence_keys = seen_material()
+    phrases = phrase_sentences(folder)
+
+    def keep(row: dict[str, Any]) -> bool:
+        if (row.get("original") or row["output"]).strip() in texts:
+            return False
+        ids = row.get("phrase_id", "").split("+") if row.get("phrase_id") else []
+        return not any(normalised(s) in sentence_keys for pid in ids for s in phrases.get(pid, []))
+
+    return keep
 
 
 def summary(report: dict[str, Any]) -> list[str]:
@@ -189,11 +215,14 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=HELDOUT)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--misses", type=int, default=0, help="print failing rows (dev split only)")
+    parser.add_argument("--unseen", action="store_true",
+                        help="only rows with no text the edge model was trained on (bench/edge_train.py)")
     args = parser.parse_args()
     if args.misses and args.dir.resolve() in BLIND:
         parser.error(f"--misses prints rows: never on the held-out split {args.dir.resolve().relative_to(ROOT)} "
                      "(its totals only; bench/heldout2, bench/heldout and bench/devset are the dev splits)")
-    report = evaluate(args.dir.resolve(), args.misses)
+    keep = unseen_by_edge_model(args.dir.resolve()) if args.unseen else None
+    report = evaluate(args.dir.resolve(), args.misses, keep)
     print("\n".join(summary(report)))
     if args.misses:
         for key, part in report.items():

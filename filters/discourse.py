@@ -52,6 +52,7 @@ _BLOCKERS = re.compile(r"\d|`|https?:|www\.|\"|[<>=(){}\[\]/\\|@#$%&+]")
 _HAN = re.compile("[\u3400-\u9fff]")
 _ZH_BLOCKERS = re.compile(r"\d|[a-zA-Z]{2,}|`|[\"“”《》<>=(){}\[\]（）/\\|@#$%&+]")
 _I = re.compile(r"\bI\b")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _EMOTICON = re.compile(r"[:;]-?[()DPp]|\^_?\^")
 _AI = re.compile(r"AI|ai")
 _ZH_LEAD = re.compile(r"如下|以下|下面|接下来|[:：]$")  # a lead-in addresses the reader without a 你 or 您
@@ -76,6 +77,8 @@ class Vocabulary:
 
     def zh_found(self, text: str) -> set[str]:
         """The listed Chinese words that occur in `text` (the same as testing each word with `in`, in one pass)."""
+        if _SURROGATE.search(text):  # a lone surrogate cannot be encoded for the automaton: U+FFFD matches nothing
+            text = _SURROGATE.sub("\ufffd", text)
         return {self.zh_words[i] for i, _s, _e in self.zh_automaton.find_matches_as_indexes(text, overlapping=True)}
 
 
@@ -184,6 +187,29 @@ def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     if not left:
         return True
     return len(left) == 1 and not elsewhere(left[0])
+
+
+def names_the_subject(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
+    """True when an edge sentence holds what only content holds: digits, code, quotes or links, a proper name
+    ("via the Issues on GitHub"), or a word outside the talk vocabulary that the prompt or the rest of the answer
+    also uses ("Here's the dish associated with that recipe entry." after a question about the recipe). The learned
+    edge rules ask this before they strip a sentence the edge model scored as boilerplate."""
+    text = sentence.strip()
+    if CJK_CHAR.search(text) is None:
+        if _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", _AI.sub("ai", text))):
+            return True
+        known = vocabulary().known
+        return any(elsewhere(_stem(w)) for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in known)
+    if _ZH_BLOCKERS.search(_AI.sub("", text)):
+        return True
+    vocab = vocabulary()
+    found = vocab.zh_found(text)
+    rest = text
+    for word in vocab.zh_discourse:  # longest first
+        if word in found and word in rest:
+            rest = rest.replace(word, " ")
+    han = "".join(c if _HAN.match(c) else " " for c in rest).split()
+    return any(elsewhere(run[i:i + 2]) for run in han for i in range(len(run) - 1))
 
 
 def may_be_discourse(text: str, at_end: bool = False) -> bool:

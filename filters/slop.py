@@ -25,6 +25,7 @@ from typing import Any, Literal
 import ahocorasick_rs
 import yaml
 
+from filters import edge_model
 from filters.discourse import (
     SELF_TALK_CHARS,
     is_discourse,
@@ -32,6 +33,7 @@ from filters.discourse import (
     leading_self_talk,
     may_be_discourse,
     mentions_ai,
+    names_the_subject,
     nowhere,
     self_talk,
     weak_greeting,
@@ -152,6 +154,7 @@ class Rule:
     rescue: bool = False  # a drop rule whose sentence or clause is stripped instead when a real answer follows
     joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
     structural: bool = False  # no pattern: an edge sentence about the exchange, not the subject (filters/discourse.py)
+    learned: bool = False  # structural, decided by the edge-sentence model (filters/edge_model.py)
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -233,6 +236,7 @@ _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
+_QUOTED = re.compile("[`\"“”「」『』]|://")
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
 _EMOTICON_ENDS = frozenset(")(DPp^")
 _EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
@@ -381,14 +385,20 @@ class SlopMatcher:
         # they have no pattern. The whole-answer ones by category and script ("refusal", True).
         self._structural: dict[str, dict[tuple[str, bool, str], Rule]] = {}
         self._self_talk: dict[str, dict[tuple[str, bool], Rule]] = {}
+        # the learned edge rules by field, edge and script ("closer", True: a Chinese closer)
+        self._learned: dict[str, dict[tuple[str, bool], Rule]] = {}
         for rule in self.rules:
-            if rule.structural:
+            if rule.learned:
+                for fld in rule.scope:
+                    self._learned.setdefault(fld, {})[(rule.position, rule.lang in _CJK_LANGS)] = rule
+            elif rule.structural:
                 for fld in rule.scope:
                     if rule.position == "whole":
                         self._self_talk.setdefault(fld, {})[(rule.category, rule.lang in _CJK_LANGS)] = rule
                     else:
                         key = (rule.position, rule.lang in _CJK_LANGS, rule.category)
                         self._structural.setdefault(fld, {})[key] = rule
+        self._lead_ins_on = any(r.category == "lead-in" for r in self.rules)
         self._by_field: dict[str, list[Rule]] = {}
         self._edges: dict[str, list[tuple[int, int]]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
@@ -415,7 +425,8 @@ class SlopMatcher:
                                  AT_EDGE_CHARS if r.at_edge else EDGE_CHARS) for r in scoped]
 
     def fields(self) -> list[str]:
-        return [f for f in FIELDS if f in self._by_field or f in self._structural or f in self._self_talk]
+        return [f for f in FIELDS if f in self._by_field or f in self._structural or f in self._self_talk
+                or f in self._learned]
 
     def content_free(self, text: str) -> bool:
         """True when every sentence of the text is made only of acknowledgement / wish / offer words (the
@@ -579,20 +590,31 @@ class SlopMatcher:
         """The structural rules worth trying on this field: at an edge where a named rule may hit (a run may go
         on past it), or whose first / last sentence, roughly cut, could be talk about the exchange (a cheap test that
         spares sentence splitting on most rows)."""
-        rules = self._structural.get(fld)
-        if not rules:
+        rules = self._structural.get(fld, {})
+        learned = self._learned.get(fld, {})
+        if not rules and not learned:
             return {}
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
                 or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
+        # the learned rules never strip an answer's only sentence: a one-sentence answer is not scored
+        several = head is not None and len(head.group(0)) < len(text.strip())
+        if "opener" not in out and several and head is not None and any(pos == "opener" for pos, _cjk in learned) \
+                and edge_model.load().is_boilerplate(head.group(0), "opener"):
+            out["opener"] = {}
         body = _trim_decoration(text[-200:])
         last_end = _ROUGH_END.search(body[-2::-1])  # the last sentence mark before the final character
         tail = body[len(body) - 1 - last_end.start():] if last_end else body
         if any(r.position == "closer" for r in named) \
                 or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
+        elif several and tail.strip() and any(pos == "closer" for pos, _cjk in learned) \
+                and edge_model.load().is_boilerplate(tail, "closer"):
+            out["closer"] = {}
+        for edge, found in out.items():  # the learned rules under their own key: _discourse never picks them
+            found.update({(cjk, "learned"): r for (pos, cjk), r in learned.items() if pos == edge})
         return out
 
     @staticmethod
@@ -628,14 +650,45 @@ class SlopMatcher:
             return None  # a doctor's or support agent's own formula (human.yaml): never stripped as model talk
         return rule
 
+    def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
+                      spans: list[tuple[int, int]], i: int, prompt: str) -> Rule | None:
+        """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
+        only sentence, a list item or heading, a long sentence, code, a link, a human formula, a word of the subject,
+        nor a presentational lead-in while the lead-in policy is off."""
+        if not rules or (edge == "opener" and i == len(spans) - 1) or (edge == "closer" and i == 0):
+            return None
+        sentence = text[slice(*spans[i])]
+        if "`" in sentence or "://" in sentence or (edge == "closer" and sentence.rstrip()[-1:] in (":", "：")):
+            return None  # code, a link; a last sentence that announces more ("Here's how it works:") is the text's
+        cjk = _WIDE.search(sentence) is not None
+        rule = rules.get((cjk, "learned"))
+        if rule is None or _LIST_LINE.match(text, text.rfind("\n", 0, spans[i][0]) + 1):
+            return None
+        if not self._lead_ins_on and (_LEAD_IN_ZH if cjk else _LEAD_IN_EN).search(sentence):
+            return None  # "Here are the details you need.": the lead-in policy decides, and it is off
+        if not edge_model.load().is_boilerplate(sentence, edge):
+            return None
+        masked = _masked(sentence)
+        if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
+            return None
+        rest = f"{prompt}\n{text[:spans[i][0]]}\n{text[spans[i][1]:]}".lower()
+
+        def elsewhere(stem: str) -> bool:
+            return (stem in rest) if cjk else re.search(rf"\b{re.escape(stem)}", rest) is not None
+
+        return None if names_the_subject(sentence, elsewhere) else rule
+
     def find(self, fld: str, text: str, prompt: str = "", after_ai: bool = False) -> list[Hit]:
         """Every hit in one field. `prompt` (instruction and input) tells the structural rules which words are the
         subject's; `after_ai`: a statement that the model is an AI was just cut from the start of this text."""
-        if not text or (fld not in self._by_field and fld not in self._structural and fld not in self._self_talk):
+        if not text or (fld not in self._by_field and fld not in self._structural and fld not in self._self_talk
+                        and fld not in self._learned):
             return []
         rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
         structural = self._structural_edges(fld, text, rules, after_ai)
         talk_rule = self._self_talk_rule(fld, text)
+        if talk_rule is None and not any(r.position == "whole" for r in rules):
+            talk_rule = self._learned_whole(fld, text)
         if not rules and not structural and talk_rule is None:
             return []
         groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
@@ -663,7 +716,8 @@ class SlopMatcher:
                     if lead is not None:  # "Here's what you need to know: <content>" keeps the content
                         run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                         break
-                    rule = self._discourse(structural.get("opener"), text, spans[i], prompt)
+                    rule = self._discourse(structural.get("opener"), text, spans[i], prompt) \
+                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt)
                     if rule is None:
                         # "好的呢～患了…" / "根据您描述的情况，下面给出一些解释：根据…": a lead inside the sentence
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
@@ -695,7 +749,8 @@ class SlopMatcher:
                     if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
                         run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
                         break
-                    rule = self._discourse(structural.get("closer"), text, spans[i], prompt)
+                    rule = self._discourse(structural.get("closer"), text, spans[i], prompt) \
+                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt)
                     if rule is None:
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
@@ -728,6 +783,14 @@ class SlopMatcher:
         if talk_rule is not None:  # after the named hits: a named drop names the row first
             hits.append(Hit(talk_rule, fld, (0, len(text)), text))
         return hits
+
+    def _learned_whole(self, fld: str, text: str) -> Rule | None:
+        """The learned whole-answer rule when the edge model scores this short answer as only a refusal or an
+        identity statement, in words neither the named rules nor the self-talk test know."""
+        rule = self._learned.get(fld, {}).get(("whole", _WIDE.search(text) is not None))
+        if rule is None or not edge_model.may_refuse(text) or _QUOTED.search(text):
+            return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
+        return rule if edge_model.load().is_refusal(text) else None
 
     def _self_talk_rule(self, fld: str, text: str) -> Rule | None:
         """The structural whole-answer rule when the answer is only the model talking about itself: a refusal or an

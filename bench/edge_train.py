@@ -1,0 +1,227 @@
+"""Train the edge-sentence model (filters/edge_model.py, issue 21) on the dev splits, and check how it generalises.
+
+    python -m bench.edge_train                      # train on every dev split, write filters/rules/edge_model.json
+    python -m bench.edge_train --hold-out heldout3  # train without one dev split, score its sentences (no write)
+    python -m bench.edge_train --without heldout3 --out /tmp/m.json  # a model that never saw one dev split
+
+Labelled sentences, by edge (opener: the first sentences of an answer; closer: the last ones):
+- boilerplate: the sentences of an injected opener / closer block in a dev split's strip rows (the phrases each
+  split's writer made up), and the sentences the named rules strip from the real GPT-4 rows of alpaca_*_demo;
+- content: the first two and last two sentences of every human row of the dev splits (the slop rows' originals, the
+  untouched human rows, FAQ / list answers, role-play and grounded rows) and of the alpaca_*_demo outputs once
+  cleaned.
+Sentences that straddle an injected block and the human text (a clause glued to the answer) are left out.
+Never reads bench/heldout4 or later splits: those are the held-out measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from filters.edge_model import EDGES, MODEL_FILE, features, short_answer
+from formats.text import sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SPLITS = ("heldout", "heldout2", "heldout3", "devset")
+DEVDATA = ROOT.parent / "shared" / "devdata"
+MODEL_DATA = ("alpaca/alpaca_en_demo.json", "alpaca/alpaca_zh_demo.json")  # not the r4 precision sample's sources
+EDGE_SENTENCES = 2
+PRUNE = 0.01  # weights smaller than this are left out of the table (a smaller table stays in the CPU's cache)
+# high: a strip or a drop must be right (bench/RESULTS.md: precision on real model rows, human text changed); Chinese
+# higher, where doctors' own openers and closers ("是的！", "期望能帮到你，祝您健康！") sit close to a model's
+THRESHOLDS = {"en": 0.9, "zh": 0.95}
+
+Example = tuple[str, str, int, str]  # (group, edge, label, sentence)
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _edge_sentences(text: str, group: str, label: int) -> list[Example]:
+    spans = sentences(text)
+    out = [(group, "opener", label, text[a:b]) for a, b in spans[:EDGE_SENTENCES]]
+    out += [(group, "closer", label, text[a:b]) for a, b in spans[-EDGE_SENTENCES:]]
+    return out
+
+
+def _whole(text: str, group: str, label: int) -> list[Example]:
+    """A short answer as a whole: is it only a refusal or the model saying who it is?"""
+    return [(group, "whole", label, text)] if short_answer(text) else []
+
+
+def split_examples(name: str) -> list[Example]:
+    folder = ROOT / "bench" / name
+    out: list[Example] = []
+    for lang in ("en", "zh"):
+        for row in _read(folder / f"slop_{lang}.jsonl"):
+            original = row.get("original") or ""
+            if row["expected"] == "drop":
+                out += _whole(row["output"], name, 1)
+            if row["expected"] != "strip" or not original:
+                continue
+            out += _whole(original, name, 0)
+            text, at = row["output"], row["output"].find(original)
+            if at < 0:
+                continue
+            end = at + len(original)
+            out += _edge_sentences(original, name, 0)
+            for a, b in sentences(text):
+                if b <= at and text[a:b].strip():
+                    out.append((name, "opener", 1, text[a:b]))
+                elif a >= end and text[a:b].strip():
+                    out.append((name, "closer", 1, text[a:b]))
+        for row in _read(folder / f"human_{lang}.jsonl"):
+            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0)
+    for extra in ("faq_lists", "roleplay", "grounded"):
+        for row in _read(folder / f"{extra}.jsonl"):
+            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0)
+    return out
+
+
+def phrase_examples() -> list[Example]:
+    """bench/edge_phrases.py: boilerplate sentences by edge, and content sentences that look like them."""
+    from bench import edge_phrases as p
+
+    out: list[Example] = []
+    for edge, lists in (("opener", (p.EN_OPENER, p.ZH_OPENER)), ("closer", (p.EN_CLOSER, p.ZH_CLOSER))):
+        out += [("phrases", edge, 1, s) for items in lists for s in items]
+        out += [("phrases", edge, 0, s) for s in (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE)]
+    out += [("phrases", "whole", 0, s) for s in (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE)]
+    return out
+
+
+def model_data_examples(devdata: Path) -> list[Example]:
+    """Real GPT-4 rows: what the named rules strip is boilerplate, the cleaned answer's edges are content."""
+    from filters.clean import FilterSettings, SlopSettings, build_matcher, shard_steps
+    from filters.slop import load_rules
+    from formats.example import Example as Row
+    from formats.ledger import Ledger
+
+    out: list[Example] = []
+    # the named rules only: the labels must not depend on the model being trained
+    learned = [r.id for r in load_rules() if r.learned]
+    settings = FilterSettings(slop=SlopSettings(disable_rules=learned))
+    build_matcher(settings.slop)
+    for rel in MODEL_DATA:
+        path = devdata / rel
+        if not path.exists():
+            continue
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        for i, raw in enumerate(rows):
+            row = Row.from_fields(rel, str(i), raw.get("instruction", ""), raw.get("input", ""),
+                                  raw.get("output", ""))
+            ledger = Ledger()
+            kept = row
+            for step in shard_steps(settings):
+                got = step.apply([kept], ledger)
+                if not got:
+                    break
+                kept = got[0]
+            else:
+                out += _edge_sentences(kept.output, "model", 0) + _whole(kept.output, "model", 0)
+            out += [("model", "whole", 1, row.output) for r in ledger.rejects
+                    if r.stage == "slop" and short_answer(row.output)]
+            for edit in ledger.edits:
+                if edit.field == "output" and edit.stage == "slop":
+                    edge = "opener" if row.output.startswith(edit.removed.strip()[:20]) else "closer"
+                    out += [("model", edge, 1, edit.removed[a:b]) for a, b in sentences(edit.removed)]
+    return out
+
+
+def examples(groups: tuple[str, ...], devdata: Path = DEVDATA) -> list[Example]:
+    out: list[Example] = []
+    for name in groups:
+        out += model_data_examples(devdata) if name == "model" else phrase_examples() if name == "phrases" \
+            else split_examples(name)
+    seen: set[tuple[str, int, str]] = set()
+    unique = []
+    for group, edge, label, sentence in out:
+        key = (edge, label, sentence.strip())
+        if sentence.strip() and key not in seen:
+            seen.add(key)
+            unique.append((group, edge, label, sentence.strip()))
+    return unique
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalised(text: str) -> str:
+    """Lower case without punctuation, symbols or spaces: how two sentences are compared for sameness."""
+    return _NOT_WORD.sub("", text.lower())
+
+
+def seen_material(devdata: Path = DEVDATA) -> tuple[set[str], set[str]]:
+    """What training reads: every human text of the dev splits (answers and originals, stripped) and every
+    training sentence, normalised. bench/heldout_eval.py --unseen leaves out held-out rows that share either."""
+    texts: set[str] = set()
+    for name in DEV_SPLITS:
+        for path in (ROOT / "bench" / name).glob("*.jsonl"):
+            for row in _read(path):
+                texts.update(t.strip() for t in (row.get("output") or "", row.get("original") or "") if t.strip())
+    sentence_keys = {normalised(s) for _g, _e, _label, s in examples((*DEV_SPLITS, "model", "phrases"), devdata)}
+    return texts, sentence_keys - {""}
+
+
+def fit(train: list[Example], c: float = 4.0, prune: float = PRUNE) -> dict[str, Any]:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    model: dict[str, Any] = {}
+    for edge in (*EDGES, "whole"):
+        rows = [(label, sentence) for _g, e, label, sentence in train if e == edge]
+        vec = DictVectorizer()
+        x = vec.fit_transform([dict.fromkeys(features(s), 1.0) for _label, s in rows])
+        y = [label for label, _s in rows]
+        clf = LogisticRegression(C=c, max_iter=2000, solver="lbfgs", class_weight="balanced")
+        clf.fit(x, y)
+        names = vec.get_feature_names_out()
+        weights = {str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= prune}
+        model[edge] = {"bias": round(float(clf.intercept_[0]), 4), "threshold": THRESHOLDS,
+                       "weights": dict(sorted(weights.items())), "trained_on": dict(Counter(y))}
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hold-out", choices=DEV_SPLITS)
+    parser.add_argument("--c", type=float, default=4.0)
+    parser.add_argument("--prune", type=float, default=PRUNE)
+    parser.add_argument("--devdata", type=Path, default=DEVDATA)
+    parser.add_argument("--without", choices=DEV_SPLITS, help="train without this split (to measure on it)")
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = parser.parse_args()
+    groups = tuple(g for g in (*DEV_SPLITS, "model", "phrases") if g != args.without)
+    if args.hold_out:
+        from filters.edge_model import EdgeModel
+
+        train = examples(tuple(g for g in groups if g != args.hold_out), args.devdata)
+        test = examples((args.hold_out,), args.devdata)
+        data = fit(train, args.c, args.prune)
+        model = EdgeModel.from_weights({e: data[e]["weights"] for e in data}, {e: data[e]["bias"] for e in data},
+                                       {e: data[e]["threshold"] for e in data})
+        for edge in (*EDGES, "whole"):
+            for lang in ("en", "zh"):
+                rows = [(label, s) for _g, e, label, s in test if e == edge and (features(s)[:1] == [lang])]
+                for threshold in (0.5, 0.7, 0.8, 0.9, 0.95, 0.98):
+                    pos = [model.score(s, edge) >= threshold for label, s in rows if label]
+                    neg = [model.score(s, edge) >= threshold for label, s in rows if not label]
+                    print(f"{edge:6} {lang} t={threshold}: recall {sum(pos)}/{len(pos)} "
+                          f"({sum(pos) / max(1, len(pos)):.1%}), false pos {sum(neg)}/{len(neg)} "
+                          f"({sum(neg) / max(1, len(neg)):.2%})")
+        return
+    data = fit(examples(groups, args.devdata), args.c, args.prune)
+    args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print({e: len(data[e]["weights"]) for e in data}, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""A learned test for boilerplate at the edges of an answer (issue 21): is this first / last sentence the model
+talking about the exchange ("Ooh, fun one to chew on!", "Rundown incoming:", "Holler if anything's unclear.",
+"希望能帮到你哦～") rather than the answer's own content?
+
+The named rules and the discourse vocabulary catch the phrasings someone wrote down; held-out phrasings use other
+words. This is a linear model over word and character n-grams, trained by `bench/edge_train.py` on the dev splits'
+boilerplate sentences against human and model answers' own edge sentences, and shipped as a weight table
+(`filters/rules/edge_model.json`). Scoring a sentence is a few dozen dict lookups: no numpy, no sklearn at run time.
+The slop matcher asks it only about a sentence at an edge that no rule named, and only strips on a high score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise, repeat
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).resolve().parent / "rules" / "edge_model.json"
+EDGES = ("opener", "closer")
+# the whole-answer table judges one-paragraph answers this short, by script (Chinese: True): 99% of the dev
+# refusals and identity statements are (English median 56, Chinese 19 characters); a longer answer has room for an
+# answer, and the named rules and the rescue judge it
+WHOLE_CHARS = {False: 160, True: 60}
+MAX_CHARS = {False: 120, True: 40}  # by script (Chinese: True): longer sentences are content
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WIDE = re.compile(f"[{_CJK}]")
+_EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?:;,.…]|[^\w\s]")
+_ZH_TOKEN = re.compile(f"[{_CJK}]|[a-z0-9]+|[!?:;,.…！？：；，。～~]|[^\\w\\s]")
+_ZEROS = repeat(0.0)  # dict.get's default, as map's second iterable
+# what a refusal or an identity statement holds: an apology, an inability, the model, software, or someone to ask
+# instead. A short answer without any of these is not scored as a whole (1 of the 617 dev refusals lacks them).
+_SPEAKS_OF_ITSELF = re.compile(
+    r"(?i)\b(?:sorry|apologi\w*|unfortunately|afraid|can't|can’t|cannot|unable|won't|not able|able to|decline|refuse|"
+    r"permitted|allowed|ai|artificial intelligence|assistant|chatbot|bot|language model|model|software|program|"
+    r"programmed|computer|human|professional|expert|specialist|advisor|adviser|doctor|lawyer|attorney|consult\w*|"
+    r"therapist|pharmacist|appropriate|comfortable|policy|guidelines|not something|rather not|not going to|"
+    r"(?:help|assist) with|body|feelings|emotions|personal|openai|chatgpt|gpt|claude|gemini|llama|qwen)\b"
+    r"|(?<![a-z])ai(?![a-z])|抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
+    r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师")
+
+def _length_bucket(n: int) -> str:
+    return "len:" + ("1" if n <= 2 else "2" if n <= 4 else "3" if n <= 7 else "4" if n <= 12 else "5" if n <= 20
+                     else "6" if n <= 35 else "7")
+
+
+def _parts(sentence: str) -> tuple[bool, list[str], list[str]]:
+    """Script (True: Chinese), tokens (English words; Chinese characters) and the sentence-level features: script,
+    length bucket, first and last token. Lower-cased. (Digits, code and names are the guard's: names_the_subject.)"""
+    text = sentence.strip().lower()
+    cjk = _WIDE.search(text) is not None
+    tokens = (_ZH_TOKEN if cjk else _EN_TOKEN).findall(text)
+    if not tokens:
+        return cjk, [], []
+    return cjk, tokens, ["zh" if cjk else "en", _length_bucket(len(tokens)), "^" + tokens[0], tokens[-1] + "$"]
+
+
+def features(sentence: str) -> list[str]:
+    """The sentence's features as the weight table names them (training writes these): the sentence-level ones,
+    tokens, token pairs "a b" and, in Chinese, triples "a b c". The same for training and scoring."""
+    cjk, tokens, specials = _parts(sentence)
+    out = specials + tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    if cjk:
+        out += [f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
+    return out
+
+
+Tables = tuple[dict[str, float], dict[tuple[str, ...], float], dict[tuple[str, ...], float]]
+
+
+def _tables(weights: dict[str, float]) -> Tables:
+    """A weight table split by arity, pairs and triples keyed by tuples: scoring then zips the tokens and looks
+    them up in C (map over dict.get) instead of building a string per pair."""
+    single: dict[str, float] = {}
+    pairs: dict[tuple[str, ...], float] = {}
+    triples: dict[tuple[str, ...], float] = {}
+    for name, weight in weights.items():
+        parts = tuple(name.split(" "))
+        if len(parts) == 1:
+            single[name] = weight
+        else:
+            (pairs if len(parts) == 2 else triples)[parts] = weight
+    return single, pairs, triples
+
+
+@dataclass(frozen=True)
+class EdgeModel:
+    """One weight table per edge (and "whole"); `score` is the probability that the text is boilerplate there."""
+
+    tables: dict[str, Tables]
+    bias: dict[str, float]
+    threshold: dict[str, dict[str, float]]  # edge → script ("en", "zh") → the score a strip or drop needs
+
+    @classmethod
+    def from_weights(cls, weights: dict[str, dict[str, float]], bias: dict[str, float],
+                     threshold: dict[str, dict[str, float]]) -> EdgeModel:
+        return cls({edge: _tables(table) for edge, table in weights.items()}, bias, threshold)
+
+    def score(self, sentence: str, edge: str) -> float:
+        cjk, tokens, specials = _parts(sentence)
+        single, pairs, triples = self.tables[edge]
+        total = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(single.get, tokens, _ZEROS)) \
+            + sum(map(pairs.get, pairwise(tokens), _ZEROS))
+        if cjk:
+            total += sum(map(triples.get, zip(tokens, tokens[1:], tokens[2:], strict=False), _ZEROS))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+
+    def is_boilerplate(self, sentence: str, edge: str) -> bool:
+        """Scored only when short enough to be talk: every boilerplate sentence of the dev splits is under
+        MAX_CHARS (the longest English one 108 characters, Chinese 35), and most content sentences are not."""
+        text = sentence.strip()
+        cjk = _WIDE.search(text) is not None
+        if not text or len(text) > MAX_CHARS[cjk]:
+            return False
+        return self.score(text, edge) >= self.threshold[edge]["zh" if cjk else "en"]
+
+    def is_refusal(self, text: str) -> bool:
+        """The whole answer is only a refusal or the model saying who it is."""
+        return may_refuse(text) and self.score(text, "whole") >= \
+            self.threshold["whole"]["zh" if _WIDE.search(text) else "en"]
+
+
+def load() -> EdgeModel:
+    """The shipped model (MODEL_FILE, read when first asked for: a benchmark may point it elsewhere)."""
+    return read(MODEL_FILE)
+
+
+def short_answer(text: str) -> bool:
+    """Short enough, and one paragraph, for the whole-answer table."""
+    return len(text) <= WHOLE_CHARS[_WIDE.search(text) is not None] and "\n" not in text.strip()
+
+
+def may_refuse(text: str) -> bool:
+    """Worth scoring as a whole answer: short, and speaking of the model, an apology, an inability or an expert."""
+    return short_answer(text) and _SPEAKS_OF_ITSELF.search(text) is not None
+
+
+@cache
+def read(path: Path) -> EdgeModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return EdgeModel.from_weights({e: data[e]["weights"] for e in data}, {e: data[e]["bias"] for e in data},
+                                  {e: data[e]["threshold"] for e in data})

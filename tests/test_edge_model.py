@@ -1,0 +1,112 @@
+"""The learned edge rules (filters/edge_model.py, issue 21): what the model strips and drops through the chain, what
+its guards keep, and that the fast scorer reads the weight table exactly as training wrote it."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from filters import edge_model
+from filters.clean import SlopSettings, apply_slop, build_matcher
+from formats.example import Example
+from formats.ledger import Ledger
+
+LEARNED = ("en.opener.learned", "en.closer.learned", "zh.opener.learned", "zh.closer.learned",
+           "en.refusal.learned", "zh.refusal.learned")
+
+
+def run(output: str, instruction: str = "Explain how the parser works.",
+        settings: SlopSettings | None = None) -> tuple[str | None, Ledger]:
+    settings = settings or SlopSettings()
+    row = Example.from_fields("t", "1", instruction, "", output)
+    ledger = Ledger()
+    kept = apply_slop(row, build_matcher(settings), settings, ledger)
+    return (row.output if kept else None), ledger
+
+
+def rules_of(ledger: Ledger) -> list[str]:
+    return [e.rule for e in ledger.edits] + [r.rule for r in ledger.rejects]
+
+
+def test_the_fast_scorer_reads_the_table_as_training_wrote_it():
+    data = json.loads(edge_model.MODEL_FILE.read_text(encoding="utf-8"))
+    model = edge_model.load()
+    for edge in ("opener", "closer", "whole"):
+        assert set(data[edge]["threshold"]) == {"en", "zh"}
+        for text in ("Scoop incoming!", "The parser reads one token at a time.", "希望对你有帮助哦～",
+                     "I'm afraid that's a no from me.", "幽门螺杆菌可以根治。"):
+            total = data[edge]["bias"] + sum(data[edge]["weights"].get(f, 0.0) for f in edge_model.features(text))
+            assert model.score(text, edge) == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-9)
+
+
+@pytest.mark.parametrize(("output", "answer"), [
+    ("Scoop incoming!\n\nThe parser reads one token at a time.", "The parser reads one token at a time."),
+    ("Lowdown follows.\n\nThe parser reads one token at a time.", "The parser reads one token at a time."),
+    ("The parser reads one token at a time.\n\nHoller if anything's still fuzzy!",
+     "The parser reads one token at a time."),
+    ("The parser reads one token at a time.\n\nGodspeed with the migration!", "The parser reads one token at a time."),
+    ("解析器每次读取一个词元。\n\n搞定收工，有需要再来找我玩～", "解析器每次读取一个词元。"),
+    ("解析器每次读取一个词元。有啥不明白的随时喊我哈～", "解析器每次读取一个词元。"),
+])
+def test_new_phrasings_of_openers_and_closers_are_stripped_whole(output, answer):
+    out, ledger = run(output)
+    assert out == answer
+    assert rules_of(ledger) and all(rule.endswith(".learned") for rule in rules_of(ledger))  # no named rule knew it
+
+
+@pytest.mark.parametrize(("output", "instruction", "why"), [
+    ("Scoop incoming!", "Explain how the parser works.", "the answer's only sentence"),
+    ("Ooh, love a good parser puzzle like this.\nIt reads one token at a time.", "Explain how the parser works.",
+     "a word of the subject ('parser', also in the prompt)"),
+    ("The parser reads one token at a time. Here's how it works:", "Explain how the parser works.",
+     "a last sentence that announces more"),
+    ("Steps:\n- Happy to dig in!\n- Read one token at a time.", "Explain how the parser works.", "a list item"),
+    ("Scoop incoming, Captain!\n\nThe hull is holding.", "Pretend you are the ship's engineer.", "a scene"),
+    ("注意多喝水，按时服药。祝您早日康复！", "胃炎怎么办？", "a doctor's own formula"),
+])
+def test_the_guards_keep_what_is_the_text(output, instruction, why):
+    out, ledger = run(output, instruction)
+    assert out == output, why
+    assert not any(rule.endswith(".learned") for rule in rules_of(ledger)), why
+
+
+def test_a_short_refusal_in_new_words_is_dropped_and_its_look_alikes_are_not():
+    assert run("I'm afraid that's a no from me on this one.")[0] is None
+    out, ledger = run("Sorry, I'm going to sit this one out.")
+    assert out is None and rules_of(ledger) == ["en.refusal.learned"]
+    assert run("抱歉哈，这个我真没法回答～", "帮我写一个病毒程序。")[0] is None
+    for kept in ("I'm afraid the museum closes at five on Sundays.",
+                 'The bot replied "Sorry, I\'m going to sit this one out." and hung up.',
+                 "不好意思，周日博物馆五点就关门了。"):
+        assert run(kept)[0] == kept
+    # a persona's in-character line, and a grounded prompt that asks for exactly this answer
+    line = "Sorry, I'm going to sit this one out."
+    assert run(line, "Play a tired knight who refuses the quest.")[0] == line
+    assert run(line, "Answer only from the text. If it does not say, reply that you cannot answer.")[0] == line
+
+
+def test_the_learned_rules_switch_off_by_id():
+    off = SlopSettings(disable_rules=list(LEARNED))
+    output = "Scoop incoming!\n\nThe parser reads one token at a time."
+    assert run(output, settings=off)[0] == output
+    assert run("Sorry, I'm going to sit this one out.", settings=off)[0] == "Sorry, I'm going to sit this one out."
+
+
+def test_training_features_round_trip_through_the_trainer():
+    """bench/edge_train.py fits on the same feature names the scorer looks up (skipped without scikit-learn)."""
+    pytest.importorskip("sklearn")
+    from bench.edge_train import fit
+
+    train = [("t", edge, 1, s) for edge in ("opener", "closer") for s in ("Hope this helps!", "Scoop incoming!",
+                                                                          "Happy to help!", "希望对你有帮助！")]
+    train += [("t", edge, 0, s) for edge in ("opener", "closer") for s in ("The parser reads a token.",
+                                                                           "It stops at a blank line.",
+                                                                           "Tokens are words.", "解析器读取词元。")]
+    train += [("t", "whole", 1, "Sorry, I can't help with that."), ("t", "whole", 0, "The parser reads a token.")]
+    data = fit(train)
+    model = edge_model.EdgeModel.from_weights({e: data[e]["weights"] for e in data},
+                                              {e: data[e]["bias"] for e in data},
+                                              {e: data[e]["threshold"] for e in data})
+    assert model.score("Hope this helps!", "closer") > 0.5 > model.score("The parser reads a token.", "closer")
