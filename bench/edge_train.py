@@ -35,6 +35,9 @@ PRUNE = 0.01  # weights smaller than this are left out of the table (a smaller t
 # high: a strip or a drop must be right (bench/RESULTS.md: precision on real model rows, human text changed); Chinese
 # higher, where doctors' own openers and closers ("是的！", "期望能帮到你，祝您健康！") sit close to a model's
 THRESHOLDS = {"en": 0.9, "zh": 0.95}
+# a sentence next to boilerplate already found ("Such a playful question! Explanation time.") needs less: human
+# text rarely has a run to go on, and the second sentence of a model's opener is where the first threshold misses
+RUN_THRESHOLDS = {"en": 0.5, "zh": 0.7}
 
 Example = tuple[str, str, int, str]  # (group, edge, label, sentence)
 
@@ -186,6 +189,7 @@ def fit(train: list[Example], c: float = 4.0, prune: float = PRUNE) -> dict[str,
         names = vec.get_feature_names_out()
         weights = {str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= prune}
         model[edge] = {"bias": round(float(clf.intercept_[0]), 4), "threshold": THRESHOLDS,
+                       "run_threshold": RUN_THRESHOLDS,
                        "weights": dict(sorted(weights.items())), "trained_on": dict(Counter(y))}
     return model
 

@@ -93,11 +93,14 @@ class EdgeModel:
     tables: dict[str, Tables]
     bias: dict[str, float]
     threshold: dict[str, dict[str, float]]  # edge → script ("en", "zh") → the score a strip or drop needs
+    run_threshold: dict[str, dict[str, float]]  # … for a sentence next to boilerplate already found
 
     @classmethod
     def from_weights(cls, weights: dict[str, dict[str, float]], bias: dict[str, float],
-                     threshold: dict[str, dict[str, float]]) -> EdgeModel:
-        return cls({edge: _tables(table) for edge, table in weights.items()}, bias, threshold)
+                     threshold: dict[str, dict[str, float]],
+                     run_threshold: dict[str, dict[str, float]] | None = None) -> EdgeModel:
+        return cls({edge: _tables(table) for edge, table in weights.items()}, bias, threshold,
+                   run_threshold or threshold)
 
     def score(self, sentence: str, edge: str) -> float:
         cjk, tokens, specials = _parts(sentence)
@@ -108,14 +111,15 @@ class EdgeModel:
             total += sum(map(triples.get, zip(tokens, tokens[1:], tokens[2:], strict=False), _ZEROS))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
-    def is_boilerplate(self, sentence: str, edge: str) -> bool:
+    def is_boilerplate(self, sentence: str, edge: str, in_run: bool = False) -> bool:
         """Scored only when short enough to be talk: every boilerplate sentence of the dev splits is under
         MAX_CHARS (the longest English one 108 characters, Chinese 35), and most content sentences are not."""
         text = sentence.strip()
         cjk = _WIDE.search(text) is not None
         if not text or len(text) > MAX_CHARS[cjk]:
             return False
-        return self.score(text, edge) >= self.threshold[edge]["zh" if cjk else "en"]
+        script = "zh" if cjk else "en"
+        return self.score(text, edge) >= (self.run_threshold if in_run else self.threshold)[edge][script]
 
     def is_refusal(self, text: str) -> bool:
         """The whole answer is only a refusal or the model saying who it is."""
@@ -142,4 +146,5 @@ def may_refuse(text: str) -> bool:
 def read(path: Path) -> EdgeModel:
     data = json.loads(path.read_text(encoding="utf-8"))
     return EdgeModel.from_weights({e: data[e]["weights"] for e in data}, {e: data[e]["bias"] for e in data},
-                                  {e: data[e]["threshold"] for e in data})
+                                  {e: data[e]["threshold"] for e in data},
+                                  {e: data[e].get("run_threshold", data[e]["threshold"]) for e in data})

@@ -651,10 +651,11 @@ class SlopMatcher:
         return rule
 
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
-                      spans: list[tuple[int, int]], i: int, prompt: str) -> Rule | None:
+                      spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
         only sentence, a list item or heading, a long sentence, code, a link, a human formula, a word of the subject,
-        nor a presentational lead-in while the lead-in policy is off."""
+        nor a presentational lead-in while the lead-in policy is off. `in_run`: the sentence goes on a run of
+        boilerplate already found ("Such a playful question! Explanation time."): a lower score will do."""
         if not rules or (edge == "opener" and i == len(spans) - 1) or (edge == "closer" and i == 0):
             return None
         sentence = text[slice(*spans[i])]
@@ -666,7 +667,7 @@ class SlopMatcher:
             return None
         if not self._lead_ins_on and (_LEAD_IN_ZH if cjk else _LEAD_IN_EN).search(sentence):
             return None  # "Here are the details you need.": the lead-in policy decides, and it is off
-        if not edge_model.load().is_boilerplate(sentence, edge):
+        if not edge_model.load().is_boilerplate(sentence, edge, in_run):
             return None
         masked = _masked(sentence)
         if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
@@ -717,7 +718,7 @@ class SlopMatcher:
                         run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                         break
                     rule = self._discourse(structural.get("opener"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt)
+                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt, bool(run))
                     if rule is None:
                         # "好的呢～患了…" / "根据您描述的情况，下面给出一些解释：根据…": a lead inside the sentence
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
@@ -750,7 +751,7 @@ class SlopMatcher:
                         run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
                         break
                     rule = self._discourse(structural.get("closer"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt)
+                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run))
                     if rule is None:
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
