@@ -26,6 +26,7 @@ EDGES = ("opener", "closer")
 # answer, and the named rules and the rescue judge it
 WHOLE_CHARS = {False: 160, True: 60}
 MAX_CHARS = {False: 120, True: 40}  # by script (Chinese: True): longer sentences are content
+PART_SCORE = 0.5  # each sentence of an answer dropped as a whole reads as talk at least this surely
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = re.compile(f"[{_CJK}]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?:;,.…]|[^\w\s]")
@@ -121,10 +122,16 @@ class EdgeModel:
         script = "zh" if cjk else "en"
         return self.score(text, edge) >= (self.run_threshold if in_run else self.threshold)[edge][script]
 
-    def is_refusal(self, text: str) -> bool:
-        """The whole answer is only a refusal or the model saying who it is."""
-        return may_refuse(text) and self.score(text, "whole") >= \
-            self.threshold["whole"]["zh" if _WIDE.search(text) else "en"]
+    def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
+        """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences: each must read
+        as talk on its own (refusal, identity, opener or closer, scored above RUN_SCORE), so a disclaimer followed
+        by a short answer ("需要说明的是，我是AI语言模型，无法实时联网查询。我7月份贷的款，8月不用还吗？") is not
+        dropped as a whole: the rescue and the strip judge it."""
+        if not may_refuse(text) or self.score(text, "whole") < self.threshold["whole"]["zh" if _WIDE.search(text)
+                                                                                    else "en"]:
+            return False
+        return all(any(self.score(part, table) >= PART_SCORE for table in ("whole", "opener", "closer"))
+                   for part in parts or [] if part.strip())
 
 
 def load() -> EdgeModel:

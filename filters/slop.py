@@ -236,7 +236,7 @@ _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
-_QUOTED = re.compile("[`\"“”「」『』]|://")
+_QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://")  # someone's text quoted, code or a link: never a whole refusal
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
 _EMOTICON_ENDS = frozenset(")(DPp^")
 _EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
@@ -773,8 +773,11 @@ class SlopMatcher:
                         named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
                         return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
-        if talk_rule is None and structural.get("opener") and not any(h.span[0] == 0 or h.rule.action == "drop"
-                                                                      for h in hits):
+        learned_only = talk_rule is not None and talk_rule.learned
+        if learned_only and any(h.rule.action == "drop" for h in hits):
+            talk_rule = None  # a named rule knew it: its rescue, not the whole drop, decides (strip before drop)
+        if (talk_rule is None or learned_only) and structural.get("opener") \
+                and not any(h.span[0] == 0 or h.rule.action == "drop" for h in hits):
             # a block of disclaimer clauses before the answer that no named rule knows: it goes first, and the rest
             # is matched again afterwards (apply_slop runs to a fixed point)
             block = structural["opener"].get((_WIDE.search(text[:40]) is not None, "capability-disclaimer"))
@@ -789,9 +792,10 @@ class SlopMatcher:
         """The learned whole-answer rule when the edge model scores this short answer as only a refusal or an
         identity statement, in words neither the named rules nor the self-talk test know."""
         rule = self._learned.get(fld, {}).get(("whole", _WIDE.search(text) is not None))
-        if rule is None or not edge_model.may_refuse(text) or _QUOTED.search(text):
+        if rule is None or not edge_model.may_refuse(text) or _QUOTE_OR_CODE.search(text):
             return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
-        return rule if edge_model.load().is_refusal(text) else None
+        parts = [text[a:b] for a, b in sentences(text)]
+        return rule if edge_model.load().is_refusal(text, parts) else None
 
     def _self_talk_rule(self, fld: str, text: str) -> Rule | None:
         """The structural whole-answer rule when the answer is only the model talking about itself: a refusal or an
