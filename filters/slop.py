@@ -236,6 +236,7 @@ _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
+_SAYS_WHO = re.compile(r"(?i)\bi(?:'m|’m| am)\b|\bas an?\b|我是|作为")  # with an AI named: an identity statement
 _QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://")  # someone's text quoted, code or a link: never a whole refusal
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
 _EMOTICON_ENDS = frozenset(")(DPp^")
@@ -667,6 +668,8 @@ class SlopMatcher:
             return None
         if not self._lead_ins_on and (_LEAD_IN_ZH if cjk else _LEAD_IN_EN).search(sentence):
             return None  # "Here are the details you need.": the lead-in policy decides, and it is off
+        if edge == "closer" and _NAMES_AI.search(sentence) and _SAYS_WHO.search(sentence):
+            return None  # "我是一个人工智能助手，旨在…" last: who the model is, the identity rules' (the row may drop)
         if not edge_model.load().is_boilerplate(sentence, edge, in_run):
             return None
         masked = _masked(sentence)

@@ -65,6 +65,8 @@ def test_new_phrasings_of_openers_and_closers_are_stripped_whole(output, answer)
     ("Steps:\n- Happy to dig in!\n- Read one token at a time.", "Explain how the parser works.", "a list item"),
     ("Scoop incoming, Captain!\n\nThe hull is holding.", "Pretend you are the ship's engineer.", "a scene"),
     ("注意多喝水，按时服药。祝您早日康复！", "胃炎怎么办？", "a doctor's own formula"),
+    ("That sounds like fun! Which trail do you like best?", "Write a follow-up reply to the following message.",
+     "a reply the instruction asks for"),
 ])
 def test_the_guards_keep_what_is_the_text(output, instruction, why):
     out, ledger = run(output, instruction)
@@ -110,6 +112,13 @@ def test_training_features_round_trip_through_the_trainer():
                                               {e: data[e]["bias"] for e in data},
                                               {e: data[e]["threshold"] for e in data})
     assert model.score("Hope this helps!", "closer") > 0.5 > model.score("The parser reads a token.", "closer")
+
+
+def test_who_the_model_is_is_never_a_learned_closer():
+    """An identity statement at the end is the identity rules' to judge (the row may be only that), not a closer."""
+    model_line = "我是一个人工智能助手，旨在以各种方式帮助您解决问题，回答您的问题，并与您交流。"
+    out, ledger = run(f"那么很高兴能向您介绍自己。{model_line}", "我从未知道这个。")
+    assert "zh.closer.learned" not in rules_of(ledger)
 
 
 def test_a_named_identity_rule_still_rescues_the_answer_the_whole_table_would_drop():
