@@ -31,7 +31,7 @@ DEV_SPLITS = ("heldout", "heldout2", "heldout3", "devset")
 DEVDATA = ROOT.parent / "shared" / "devdata"
 MODEL_DATA = ("alpaca/alpaca_en_demo.json", "alpaca/alpaca_zh_demo.json")  # not the r4 precision sample's sources
 EDGE_SENTENCES = 2
-PRUNE = 0.05  # weights smaller than this are left out: half the table (it stays in the CPU cache), the same held-apart recall
+PRUNE = 0.05  # smaller weights are left out: half the table (it stays in the CPU cache), the same held-apart recall
 # high: a strip or a drop must be right (bench/RESULTS.md: precision on real model rows, human text changed); Chinese
 # higher, where doctors' own openers and closers ("是的！", "期望能帮到你，祝您健康！") sit close to a model's
 THRESHOLDS = {"en": 0.9, "zh": 0.95}
