@@ -6,14 +6,16 @@ duplicates of each other while every copy keeps the duplicates the original has.
     python bench/replicate_cache.py CACHE /tmp/scale10m --copies 50
     python bench/final_stage.py c10m.yaml OUT --manifest /tmp/scale10m/manifest.json
 
-How a copy k (k ≥ 1) differs from the original, deterministically:
-- text: instruction, input and output are split into tokens as `bench/corpus.py` does (whitespace, one CJK
-  character, a run of other characters); a token is replaced when crc32(k, token) falls in the lowest `--share`
-  (default 0.3) of the range, by a word of the shards' own vocabulary chosen by a second crc32. The choice depends on
-  the token and the copy only, not on its position, so two rows that were (near-)duplicates in the original stay
-  (near-)duplicates of each other in every copy (same substitutions wherever their words agree), while copies of one
-  row share ~(0.7²)³ ≈ 12% of word 3-grams: far from the 0.8 near-duplicate threshold. An instruction that no
-  substitution changed gets " (k)" appended, so no two copies ask the same question by accident.
+How a copy k (k ≥ 1) differs from the original, deterministically (seeded by k):
+- text: instruction, input and output go through one character table (`str.translate`, C speed: the first
+  version substituted words in Python, ~35 s a copy, too slow for this session): 8 of the 26 Latin letters (both
+  cases) are each mapped to a random letter, and each CJK character seen in the shards with probability 0.3 to a
+  random other one of them; digits, spaces and punctuation are kept. A table maps characters, not positions, so two
+  rows that were (near-)duplicates in the original stay (near-)duplicates of each other in every copy, with the
+  same similarity up to the rare collisions the table makes, while copies of one row share almost no word 3-gram
+  (a word survives two copies' tables only if it avoids both copies' 8 letters) nor CJK 5-gram (0.49^5 ≈ 3%): far
+  from the 0.8 near-duplicate threshold. Exact duplicates stay exact. An instruction the table leaves unchanged
+  gets " (k)" appended, so no two copies ask the same question by accident.
 - ids: `bench-` + blake2b(old id, k) (16 hex digits), in the rows and in the ledger's rejects and edits;
   locators: `rows-<N>.jsonl:<line + k × rows read>`.
 - ledger (rejects, edits, rules.json): copied with ids and locators renamed, text unchanged.
@@ -26,14 +28,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import random
 import re
+import string
 import time
-import zlib
 from pathlib import Path
 
 import orjson
 
-_TOKEN = re.compile(r"\s+|[\u4e00-\u9fff]|[^\s\u4e00-\u9fff]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ID = re.compile(rb"bench-[0-9a-f]{16}")
 
 
@@ -42,25 +45,22 @@ def new_id(old: str, copy: int) -> str:
 
 
 class Copy:
-    def __init__(self, copy: int, vocabulary: list[str], share: float, read: int, rows_name: str) -> None:
-        self.copy, self.vocabulary, self.read, self.rows_name = copy, vocabulary, read, rows_name
-        self.cut = int(share * 2**32)
-        self.memo: dict[str, str] = {}
+    def __init__(self, copy: int, cjk: list[str], read: int, rows_name: str) -> None:
+        self.copy, self.read, self.rows_name = copy, read, rows_name
+        rng = random.Random(copy)
+        letters = string.ascii_lowercase
+        table = {}
+        for letter in rng.sample(letters, 8):
+            target = rng.choice(letters)
+            table[ord(letter)], table[ord(letter.upper())] = target, target.upper()
+        for char in cjk:
+            if rng.random() < 0.3:
+                table[ord(char)] = rng.choice(cjk)
+        self.table = table if copy else {}
         self.locator = re.compile(rb"rows-\d+\.jsonl:(\d+)")
 
-    def token(self, tok: str) -> str:
-        out = self.memo.get(tok)
-        if out is None:
-            out = tok
-            if not tok.isspace():
-                key = f"{self.copy}\x00{tok}".encode()
-                if zlib.crc32(key) < self.cut:
-                    out = self.vocabulary[zlib.crc32(key, 7) % len(self.vocabulary)]
-            self.memo[tok] = out
-        return out
-
     def text(self, text: str) -> str:
-        return "".join([self.token(t) for t in _TOKEN.findall(text)]) if text else text
+        return text.translate(self.table)
 
     def row(self, line: bytes) -> bytes:
         row = orjson.loads(line)
@@ -87,19 +87,16 @@ def main() -> None:
     parser.add_argument("cache", type=Path, help="cache folder of a run with one source (ingest-* and clean-*)")
     parser.add_argument("out", type=Path)
     parser.add_argument("--copies", type=int, default=50)
-    parser.add_argument("--share", type=float, default=0.3)
     args = parser.parse_args()
     (ingest,) = sorted(args.cache.glob("ingest-*"))
     meta = orjson.loads((ingest / "meta.json").read_bytes())
     cleaned = sorted(args.cache.glob("clean-*"),
                      key=lambda f: int(orjson.loads(f.joinpath("examples.jsonl").open("rb").readline())["meta"]
                                        ["locator"].rpartition(":")[2]))
-    vocabulary: list[str] = []
-    with (cleaned[0] / "examples.jsonl").open("rb") as handle:
-        for line in handle:
-            vocabulary += [t for t in _TOKEN.findall(orjson.loads(line)["output"]) if not t.isspace()]
-            if len(vocabulary) >= 50_000:
-                break
+    cjk: set[str] = set()
+    for folder in cleaned:
+        cjk.update(_CJK.findall((folder / "examples.jsonl").read_text(encoding="utf-8")))
+    cjk_chars = sorted(cjk)
     rows_name = f"rows-{meta['read'] * args.copies}.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
     links = args.out / "ingest"
@@ -113,7 +110,7 @@ def main() -> None:
                 os.link(ingest / shard, target)
             shards.append(target.name)
         (links / "rejects.jsonl").write_bytes(b"")
-        tool = Copy(copy, vocabulary, args.share, meta["read"], rows_name)
+        tool = Copy(copy, cjk_chars, meta["read"], rows_name)
         for number, folder in enumerate(cleaned):
             target = args.out / f"clean-c{copy:03d}-{number:03d}"
             folders.append(str(target))
