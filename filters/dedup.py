@@ -38,7 +38,7 @@ from formats.rowstore import rows_at, set_meta, take
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 _BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
-_BLOCK_PAIRS = 20_000  # candidate pairs verified per block: ≤ 40k rows held at once (~6 KB a row, measured at 200k)
+_BLOCK_PAIRS = 20_000  # candidate pairs verified per block: ≤ 40k rows held at once (a few KB a row)
 
 
 class DedupSettings(BaseModel):
