@@ -1,6 +1,7 @@
 """The final stage alone (`flows.finalize.finalize`) on shards a cached flow run left, in this checkout or another:
 peak RSS of its process tree (sampled every 0.1 s, dedup's workers included), the RSS after each step and the
-tree's peak during it, CPU seconds and wall; with --trace, tracemalloc's largest holders at the end of each step.
+tree's peak during it, CPU seconds and wall (--until STEP: stop after that step); with --trace, tracemalloc's
+largest holders at the end of each step.
 
     python -m flows.build --config big.yaml          # once, with run: {cache: true, cache_dir: ...}
     (cd ../ref && python $OLDPWD/bench/final_stage.py big.yaml /tmp/out-ref --version 898038df0d96bd44)
@@ -13,6 +14,7 @@ has another, and would not find the cached shards under its own.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import resource
@@ -30,12 +32,20 @@ import psutil
 sys.path.insert(0, os.getcwd())  # the checkout the command runs in, not necessarily this file's
 
 
+class Stop(BaseException):  # not an Exception: nothing in the stage catches it
+    """--until's step is done."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config")
     parser.add_argument("out", type=Path)
     parser.add_argument("--version", help="code version of the cached run")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--manifest", type=Path,
+                        help="the ingested metas and cleaned folders as JSON (bench/replicate_cache.py writes one) "
+                             "instead of the config's cache")
+    parser.add_argument("--until", help="stop after this step (e.g. dedup): its figures are logged, the rest skipped")
     args = parser.parse_args()
 
     import flows.finalize as finalize_module
@@ -47,12 +57,16 @@ def main() -> None:
     if args.version:
         incremental.code_version = lambda: args.version  # type: ignore[assignment]
     cfg, base = load_config(args.config)
-    cache = Path(cfg.run.cache_dir)
-    ingested = [incremental.cached_ingest(incremental.ingest_folder(s, str(base), cfg.run, str(cache), ""))
-                for s in cfg.sources]
-    cleaned = [{"folder": str(incremental.clean_folder(Path(m["folder"]) / s, cfg.filters, str(base), str(cache),
-                                                       True)), "cached": True}
-               for m in ingested if m for s in m["shards"]]
+    if args.manifest:
+        manifest = json.loads(args.manifest.read_text())
+        ingested, cleaned = manifest["ingested"], manifest["cleaned"]
+    else:
+        cache = Path(cfg.run.cache_dir)
+        ingested = [incremental.cached_ingest(incremental.ingest_folder(s, str(base), cfg.run, str(cache), ""))
+                    for s in cfg.sources]
+        cleaned = [{"folder": str(incremental.clean_folder(Path(m["folder"]) / s, cfg.filters, str(base),
+                                                           str(cache), True)), "cached": True}
+                   for m in ingested if m for s in m["shards"]]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     log = logging.getLogger("final")
     peak = [0, 0]  # the whole run, since the last step
@@ -71,12 +85,18 @@ def main() -> None:
     threading.Thread(target=sample, daemon=True).start()
     snapshots: list[tuple[str, Any]] = []
 
+    started = time.perf_counter()
+
     def mark(label: str) -> None:
         if args.trace:
             snapshots.append((label, tracemalloc.take_snapshot()))
-        log.info("MARK %s: rss %.0f MB, tree peak during it %.0f MB", label,
-                 psutil.Process().memory_info().rss / 2**20, peak[1] / 2**20)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        log.info("MARK %s: rss %.0f MB, tree peak during it %.0f MB; since start: wall %.0f s, CPU %.0f s, "
+                 "tree peak %.0f MB", label, psutil.Process().memory_info().rss / 2**20, peak[1] / 2**20,
+                 time.perf_counter() - started, usage.ru_utime + usage.ru_stime, peak[0] / 2**20)
         peak[1] = 0
+        if label == args.until:
+            raise Stop
 
     plain = progress.heartbeat
 
@@ -87,6 +107,21 @@ def main() -> None:
         mark(what)
 
     finalize_module.heartbeat = heartbeat  # type: ignore[assignment]
+    import filters.dedup as dedup_module
+
+    def marked_call(label: str, function: Any) -> Any:
+        def call(*a: Any, **k: Any) -> Any:
+            out = function(*a, **k)
+            mark(label)
+            return out
+        return call
+
+    # dedup's parts, marked the same way (those a checkout has): where dedup's time and memory go
+    for name in ("dedup_keys", "_exact_survivors", "candidates", "verify_pairs", "resolve_clusters"):
+        if hasattr(dedup_module, name):
+            setattr(dedup_module, name, marked_call(f"dedup: {name}", getattr(dedup_module, name)))
+    similarity = dedup_module.PairSimilarity
+    similarity.__init__ = marked_call("dedup: PairSimilarity built", similarity.__init__)  # type: ignore[method-assign]
     write_kept = getattr(finalize_module, "_write_kept", None)
     if write_kept:
         def marked(*a: Any, **k: Any) -> None:
@@ -97,7 +132,10 @@ def main() -> None:
     if args.trace:
         tracemalloc.start(6)
     started = time.perf_counter()
-    finalize_module.finalize(cfg, ingested, cleaned, {}, args.out, base, log)
+    try:
+        finalize_module.finalize(cfg, ingested, cleaned, {}, args.out, base, log)
+    except Stop:
+        print(f"stopped after {args.until}")
     wall = time.perf_counter() - started
     done.set()
     usage = resource.getrusage(resource.RUSAGE_SELF)

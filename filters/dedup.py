@@ -38,6 +38,7 @@ from formats.rowstore import rows_at, set_meta, take
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 _BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
+_BLOCK_PAIRS = 20_000  # candidate pairs verified per block: ≤ 40k rows held at once (a few KB a row)
 
 
 class DedupSettings(BaseModel):
@@ -324,26 +325,35 @@ class PairSimilarity:
     """
 
     def __init__(self, rows: list[int], examples: Sequence[Example], prompts: np.ndarray | dict[int, int],
-                 settings: DedupSettings) -> None:
-        digits = _digits(settings)
+                 settings: DedupSettings, lazy: bool = False) -> None:
+        """`lazy`: hold nothing yet; the caller `load`s a block of rows before comparing them (`verify_pairs`,
+        `resolve_clusters` do, a bounded block at a time), so memory follows the block, not all of `rows`."""
+        self.examples, self.prompts, self.settings, self.lazy = examples, prompts, settings, lazy
+        self.load([] if lazy else rows)
+
+    def load(self, rows: list[int]) -> None:
+        """Normalised text, shingle set and number key of `rows` (and of no other row): what `__call__` compares.
+        Each row's are its own, whatever other rows are loaded with it."""
+        digits = _digits(self.settings)
         texts: list[str] = []
         output: list[str] = []
         numbers: list[int] = []
+        self.sets = self.outputs = self.numbers = None  # type: ignore[assignment]  # the last block goes first
         for start in range(0, len(rows), _BATCH_ROWS):  # batches: byte-level temporaries stay small
-            i, p, o = _normalised(rows_at(examples, rows[start:start + _BATCH_ROWS]), digits)
+            i, p, o = _normalised(rows_at(self.examples, rows[start:start + _BATCH_ROWS]), digits)
             batch = _near_texts(i, p, o)
             texts += batch
             output += o
-            if settings.numbers == "keep":
+            if self.settings.numbers == "keep":
                 numbers += number_keys(batch).tolist()
-        self.sets = ShingleSets(rows, texts, _params(settings))
+        self.sets = ShingleSets(rows, texts, _params(self.settings))
         self.index = {row: k for k, row in enumerate(rows)}
-        self.numbers = numbers if settings.numbers == "keep" else None
+        self.numbers = numbers if self.settings.numbers == "keep" else None
         self.outputs = output
-        self.prompts = prompts
-        self.settings = settings
 
     def __call__(self, i: int, j: int) -> tuple[float, str, bool]:
+        if i not in self.index or j not in self.index:  # a lazy caller that did not load them: load the pair
+            self.load(sorted({i, j}))
         a, b = self.index[i], self.index[j]
         config = self.settings
         if self.numbers is not None and self.numbers[a] != self.numbers[b]:
@@ -435,16 +445,23 @@ def candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings)
 MEASURES = ("jaccard", "edit", "containment")  # a verified pair's measure as a small int, for pairs off a worker
 
 
-def verify_pairs(pairs: np.ndarray, similarity: PairSimilarity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def verify_pairs(pairs: np.ndarray, similarity: PairSimilarity, block_pairs: int | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The duplicates among candidate pairs: (the pairs' indices, their similarity, the index of their measure in
-    `MEASURES`), in the pairs' order."""
+    `MEASURES`), in the pairs' order. A lazy `similarity` is loaded with the rows of `block_pairs` pairs at a
+    time (≤ 2 × `block_pairs` rows' shingle sets in memory; a row in pairs of several blocks is loaded again)."""
     found, sims, measures = [], [], []
-    for k, (i, j) in enumerate(pairs.tolist()):
-        sim, measure, duplicate = similarity(i, j)
-        if duplicate:
-            found.append(k)
-            sims.append(sim)
-            measures.append(MEASURES.index(measure))
+    block_pairs = block_pairs or _BLOCK_PAIRS
+    for start in range(0, len(pairs), block_pairs):
+        block = pairs[start:start + block_pairs]
+        if similarity.lazy:
+            similarity.load(np.unique(block).tolist())
+        for k, (i, j) in enumerate(block.tolist(), start):
+            sim, measure, duplicate = similarity(i, j)
+            if duplicate:
+                found.append(k)
+                sims.append(sim)
+                measures.append(MEASURES.index(measure))
     return (np.array(found, dtype=np.int64), np.array(sims, dtype=np.float64), np.array(measures, dtype=np.int8))
 
 
@@ -460,7 +477,7 @@ def near_dedup(examples: Sequence[Example], settings: DedupSettings, source_orde
         keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
     pairs = candidates(examples, keys, settings)
     rows = np.unique(pairs).tolist()
-    similarity = PairSimilarity(rows, examples, keys.prompts, settings)
+    similarity = PairSimilarity(rows, examples, keys.prompts, settings, lazy=True)  # loaded block by block
     found, sims, measure = verify_pairs(pairs, similarity)
     edges = {(i, j): sim for (i, j), sim in zip(pairs[found].tolist(), sims.tolist(), strict=True)}
     measures = {pair: MEASURES[m] for pair, m in zip(edges, measure.tolist(), strict=True)}
@@ -490,7 +507,8 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
         return sim if duplicate else None
 
     dropped: set[int] = set()
-    for keeper, members in keeper_clusters(ranked, edges, verify):
+    prepare = (lambda block: similarity.load(sorted(block))) if similarity.lazy else None
+    for keeper, members in keeper_clusters(ranked, edges, verify, prepare=prepare, block_rows=2 * _BLOCK_PAIRS):
         best = examples[keeper]
         cluster = _cluster_id(best, "near")
         set_meta(examples, keeper, best, cluster=cluster)

@@ -379,7 +379,8 @@ def contains(longer: str, shorter: str) -> bool:
 
 def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
                     verify: Callable[[int, int], float | None],
-                    direct_up_to: int = 32) -> list[tuple[int, list[tuple[int, float]]]]:
+                    direct_up_to: int = 32, prepare: Callable[[list[int]], None] | None = None,
+                    block_rows: int = 100_000) -> list[tuple[int, list[tuple[int, float]]]]:
     """Clusters in which every dropped row is itself verified (a duplicate) against the row that is kept.
 
     `edges` are the verified pairs (i < j) with their similarity; `verify(i, j)` is the similarity when the pair
@@ -390,6 +391,10 @@ def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
     not (linked only through another member: A–B, B–C with J(A, C) low) are released and the next best free row
     is kept in turn. Union-find alone chained such rows and dropped C against A at J 0.64. In components of up to
     `direct_up_to` rows, pairs LSH did not propose are compared directly too. Returns (kept, [(dropped, sim)]).
+
+    Only those small components call `verify`; with `prepare`, it is called with the rows of consecutive small
+    components (about `block_rows` of them at a time) before `verify` meets any of them, so that the caller
+    holds what it compares for one block of rows at a time.
     """
     neighbours: dict[int, dict[int, float]] = {}
     finder = UnionFind(len(ranked))
@@ -403,9 +408,18 @@ def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
         if row in neighbours:
             components.setdefault(finder.find(index[row]), []).append(row)
     clusters: list[tuple[int, list[tuple[int, float]]]] = []
-    for members in components.values():
+    groups = list(components.values())
+    prepared = 0  # groups[:prepared] were handed to `prepare` already
+    for number, members in enumerate(groups):
         free = dict.fromkeys(members)  # ordered: rank order
         small = len(members) <= direct_up_to
+        if prepare is not None and small and len(members) > 2 and number >= prepared:
+            block: list[int] = []
+            while prepared < len(groups) and (not block or len(block) + len(groups[prepared]) <= block_rows):
+                if 2 < len(groups[prepared]) <= direct_up_to:
+                    block += groups[prepared]
+                prepared += 1
+            prepare(block)
         for keeper in members:
             if keeper not in free:
                 continue

@@ -169,3 +169,71 @@ def test_worker_processes_give_the_same_keys_as_one_process():
     assert np.array_equal(keys_one.prompts, keys_two.prompts)
     assert np.array_equal(keys_one.output_chars, keys_two.output_chars)
     assert [k.id for k in deduplicate(rows, two, {}, Ledger())] == [k.id for k in deduplicate(rows, one, {}, Ledger())]
+
+
+def drifting_clusters(n_clusters: int, seed: int = 0) -> list[Example]:
+    """Chains of rows, each a few words from the one before (A–B, B–C close, A–C sometimes not), shuffled: small
+    components of 3-8 rows in which `keeper_clusters` verifies pairs LSH did not propose."""
+    rng = random.Random(seed)
+    words = BASE.split()
+    vocabulary = sorted(set(words)) + ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
+    rows = []
+    for c in range(n_clusters):
+        current = [rng.choice(vocabulary) for _ in range(40)]
+        for k in range(rng.randint(3, 8)):
+            for _ in range(rng.randint(1, 3)):
+                current[rng.randrange(len(current))] = rng.choice(vocabulary)
+            rows.append(ex(" ".join(current), f"{c}-{k}", source=rng.choice("ab"), instruction=f"q{c % 7}"))
+        rows.append(ex(ZH[c % 50:] + str(c), f"{c}-zh"))
+    rng.shuffle(rows)
+    return rows
+
+
+def test_verification_in_blocks_decides_exactly_as_all_at_once(monkeypatch):
+    """Near dedup holds shingle sets for a block of candidate rows at a time (`PairSimilarity(lazy=True)`, loaded
+    by `verify_pairs` and through `keeper_clusters`' `prepare`): any block size gives the same kept rows, drops,
+    similarities, measures and ledger order as one block of every row, and no block holds more rows than asked."""
+    import filters.dedup as dedup
+
+    rows = drifting_clusters(60)
+    loads: list[int] = []
+    load = dedup.PairSimilarity.load
+
+    def counted(self, rows_):
+        loads.append(len(rows_))
+        load(self, rows_)
+
+    monkeypatch.setattr(dedup.PairSimilarity, "load", counted)
+    outcomes = []
+    for block in (10**9, 7, 1):
+        monkeypatch.setattr(dedup, "_BLOCK_PAIRS", block)
+        loads.clear()
+        ledger = Ledger()
+        kept = deduplicate(rows, DedupSettings(threshold=0.7), {"a": 0, "b": 1}, ledger)
+        outcomes.append(([(k.id, k.meta) for k in kept], [r.to_dict() for r in ledger.rejects]))
+        if block < 10**9:
+            assert len(loads) > 2 and max(loads) <= 2 * block or block == 1 and max(loads) <= 8, loads
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert len(outcomes[0][1]) > 60  # clusters were collapsed
+    assert any("cluster" in meta for _, meta in outcomes[0][0])
+
+
+def test_keeper_clusters_prepares_the_rows_it_verifies():
+    from filters.near_dedup import keeper_clusters
+
+    # components: {0,1,2} (0–2 not an edge: verified), {3,4}, {5..9} a chain, {10,11,12}
+    edges = {(0, 1): 0.9, (1, 2): 0.9, (3, 4): 0.9, (5, 6): 0.9, (6, 7): 0.9, (7, 8): 0.9, (8, 9): 0.9,
+             (10, 11): 0.9, (11, 12): 0.9}
+    prepared: list[set[int]] = []
+    calls = []
+
+    def verify(i: int, j: int) -> float | None:
+        assert {i, j} <= prepared[-1]
+        calls.append((i, j))
+        return 0.85 if (i + j) % 2 == 0 else None
+
+    expected = keeper_clusters(list(range(13)), edges, lambda i, j: 0.85 if (i + j) % 2 == 0 else None)
+    got = keeper_clusters(list(range(13)), edges, verify, prepare=lambda rows: prepared.append(set(rows)),
+                          block_rows=6)
+    assert got == expected and calls
+    assert prepared == [{0, 1, 2}, {5, 6, 7, 8, 9}, {10, 11, 12}]
