@@ -130,8 +130,8 @@ def model_data_examples(devdata: Path) -> list[Example]:
                 kept = got[0]
             else:
                 out += _edge_sentences(kept.output, "model", 0) + _whole(kept.output, "model", 0)
-            out += [("model", "whole", 1, row.output) for r in ledger.rejects
-                    if r.stage == "slop" and short_answer(row.output)]
+            if any(r.stage == "slop" for r in ledger.rejects) and short_answer(row.output):
+                out.append(("model", "whole", 1, row.output))  # a named rule dropped it: a refusal or identity
             for edit in ledger.edits:
                 if edit.field == "output" and edit.stage == "slop":
                     edge = "opener" if row.output.startswith(edit.removed.strip()[:20]) else "closer"

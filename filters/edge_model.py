@@ -43,6 +43,7 @@ _SPEAKS_OF_ITSELF = re.compile(
     r"|(?<![a-z])ai(?![a-z])|抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
     r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师")
 
+
 def _length_bucket(n: int) -> str:
     return "len:" + ("1" if n <= 2 else "2" if n <= 4 else "3" if n <= 7 else "4" if n <= 12 else "5" if n <= 20
                      else "6" if n <= 35 else "7")

@@ -590,7 +590,7 @@ class SlopMatcher:
                           after_ai: bool = False) -> dict[str, dict[tuple[bool, str], Rule]]:
         """The structural rules worth trying on this field: at an edge where a named rule may hit (a run may go
         on past it), or whose first / last sentence, roughly cut, could be talk about the exchange (a cheap test that
-        spares sentence splitting on most rows)."""
+        spares sentence splitting on most rows) or scores as boilerplate with the edge model (the learned rules)."""
         rules = self._structural.get(fld, {})
         learned = self._learned.get(fld, {})
         if not rules and not learned:
