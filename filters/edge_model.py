@@ -19,6 +19,8 @@ from functools import cache
 from itertools import pairwise, repeat
 from pathlib import Path
 
+from formats.text import sentences
+
 MODEL_FILE = Path(__file__).resolve().parent / "rules" / "edge_model.json"
 EDGES = ("opener", "closer")
 # the whole-answer table judges one-paragraph answers this short, by script (Chinese: True): 99% of the dev
@@ -105,7 +107,9 @@ class EdgeModel:
                    run_threshold or threshold)
 
     def score(self, sentence: str, edge: str) -> float:
-        cjk, tokens, specials = _parts(sentence)
+        return self._score(*_parts(sentence), edge)
+
+    def _score(self, cjk: bool, tokens: list[str], specials: list[str], edge: str) -> float:
         single, pairs, triples = self.tables[edge]
         total = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(single.get, tokens, _ZEROS)) \
             + sum(map(pairs.get, pairwise(tokens), _ZEROS))
@@ -117,22 +121,28 @@ class EdgeModel:
         """Scored only when short enough to be talk: every boilerplate sentence of the dev splits is under
         MAX_CHARS (the longest English one 108 characters, Chinese 35), and most content sentences are not."""
         text = sentence.strip()
-        cjk = _WIDE.search(text) is not None
+        cjk, tokens, specials = _parts(text)
         if not text or len(text) > MAX_CHARS[cjk]:
             return False
         script = "zh" if cjk else "en"
-        return self.score(text, edge) >= (self.run_threshold if in_run else self.threshold)[edge][script]
+        return self._score(cjk, tokens, specials, edge) >= \
+            (self.run_threshold if in_run else self.threshold)[edge][script]
 
     def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
-        """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences: each must read
-        as talk on its own (refusal, identity, opener or closer, scored above RUN_SCORE), so a disclaimer followed
-        by a short answer ("需要说明的是，我是AI语言模型，无法实时联网查询。我7月份贷的款，8月不用还吗？") is not
-        dropped as a whole: the rescue and the strip judge it."""
-        if not may_refuse(text) or self.score(text, "whole") < self.threshold["whole"]["zh" if _WIDE.search(text)
-                                                                                    else "en"]:
+        """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences (split here when
+        not given): each must read as talk on its own (refusal, identity, opener or closer, scored above
+        PART_SCORE), so a disclaimer followed by a short answer ("需要说明的是，我是AI语言模型，无法实时联网查询。
+        我7月份贷的款，8月不用还吗？") is not dropped as a whole: the rescue and the strip judge it."""
+        if not may_refuse(text):
             return False
+        cjk, tokens, specials = _parts(text)
+        if self._score(cjk, tokens, specials, "whole") < self.threshold["whole"]["zh" if cjk else "en"]:
+            return False
+        if parts is None:
+            parts = [text[a:b] for a, b in sentences(text)]
+        whole = text.strip()
         return all(any(self.score(part, table) >= PART_SCORE for table in ("whole", "opener", "closer"))
-                   for part in parts or [] if part.strip())
+                   for part in parts if part.strip() and part.strip() != whole)  # the whole text passed already
 
 
 def load() -> EdgeModel:

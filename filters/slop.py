@@ -795,10 +795,9 @@ class SlopMatcher:
         """The learned whole-answer rule when the edge model scores this short answer as only a refusal or an
         identity statement, in words neither the named rules nor the self-talk test know."""
         rule = self._learned.get(fld, {}).get(("whole", _WIDE.search(text) is not None))
-        if rule is None or not edge_model.may_refuse(text) or _QUOTE_OR_CODE.search(text):
+        if rule is None or _QUOTE_OR_CODE.search(text):
             return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
-        parts = [text[a:b] for a, b in sentences(text)]
-        return rule if edge_model.load().is_refusal(text, parts) else None
+        return rule if edge_model.load().is_refusal(text) else None
 
     def _self_talk_rule(self, fld: str, text: str) -> Rule | None:
         """The structural whole-answer rule when the answer is only the model talking about itself: a refusal or an
