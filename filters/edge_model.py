@@ -27,7 +27,9 @@ EDGES = ("opener", "closer")
 # refusals and identity statements are (English median 56, Chinese 19 characters); a longer answer has room for an
 # answer, and the named rules and the rescue judge it
 WHOLE_CHARS = {False: 160, True: 60}
+_WHOLE_LONGEST = max(WHOLE_CHARS.values())
 MAX_CHARS = {False: 120, True: 40}  # by script (Chinese: True): longer sentences are content
+_LONGEST = max(MAX_CHARS.values())
 PART_SCORE = 0.5  # each sentence of an answer dropped as a whole reads as talk at least this surely
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = re.compile(f"[{_CJK}]")
@@ -51,15 +53,24 @@ def _length_bucket(n: int) -> str:
                      else "6" if n <= 35 else "7")
 
 
-def _parts(sentence: str) -> tuple[bool, list[str], list[str]]:
+_BUCKETS = tuple(_length_bucket(n) for n in range(37))  # by token count (36 and more: the last)
+
+
+def _is_cjk(text: str) -> bool:
+    """Chinese script anywhere (an ASCII text is not: the common case, decided without the regex)."""
+    return not text.isascii() and _WIDE.search(text) is not None
+
+
+def _parts(sentence: str, cjk: bool | None = None) -> tuple[bool, list[str], list[str]]:
     """Script (True: Chinese), tokens (English words; Chinese characters) and the sentence-level features: script,
     length bucket, first and last token. Lower-cased. (Digits, code and names are the guard's: names_the_subject.)"""
     text = sentence.strip().lower()
-    cjk = _WIDE.search(text) is not None
+    if cjk is None:
+        cjk = _is_cjk(text)
     tokens = (_ZH_TOKEN if cjk else _EN_TOKEN).findall(text)
     if not tokens:
         return cjk, [], []
-    return cjk, tokens, ["zh" if cjk else "en", _length_bucket(len(tokens)), "^" + tokens[0], tokens[-1] + "$"]
+    return cjk, tokens, ["zh" if cjk else "en", _BUCKETS[min(len(tokens), 36)], "^" + tokens[0], tokens[-1] + "$"]
 
 
 def features(sentence: str) -> list[str]:
@@ -121,12 +132,13 @@ class EdgeModel:
         """Scored only when short enough to be talk: every boilerplate sentence of the dev splits is under
         MAX_CHARS (the longest English one 108 characters, Chinese 35), and most content sentences are not."""
         text = sentence.strip()
-        cjk, tokens, specials = _parts(text)
-        if not text or len(text) > MAX_CHARS[cjk]:
+        if not text or len(text) > _LONGEST:  # too long in either script: not tokenised
+            return False
+        cjk = _is_cjk(text)
+        if len(text) > MAX_CHARS[cjk]:
             return False
         script = "zh" if cjk else "en"
-        return self._score(cjk, tokens, specials, edge) >= \
-            (self.run_threshold if in_run else self.threshold)[edge][script]
+        return self._score(*_parts(text, cjk), edge) >= (self.run_threshold if in_run else self.threshold)[edge][script]
 
     def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
         """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences (split here when
@@ -151,8 +163,8 @@ def load() -> EdgeModel:
 
 
 def short_answer(text: str) -> bool:
-    """Short enough, and one paragraph, for the whole-answer table."""
-    return len(text) <= WHOLE_CHARS[_WIDE.search(text) is not None] and "\n" not in text.strip()
+    """Short enough, and one paragraph, for the whole-answer table (a long text is not searched for its script)."""
+    return len(text) <= _WHOLE_LONGEST and len(text) <= WHOLE_CHARS[_is_cjk(text)] and "\n" not in text.strip()
 
 
 def may_refuse(text: str) -> bool:

@@ -794,6 +794,8 @@ class SlopMatcher:
     def _learned_whole(self, fld: str, text: str) -> Rule | None:
         """The learned whole-answer rule when the edge model scores this short answer as only a refusal or an
         identity statement, in words neither the named rules nor the self-talk test know."""
+        if not edge_model.may_refuse(text):
+            return None  # long, or speaking of nothing a refusal holds: most answers end here
         rule = self._learned.get(fld, {}).get(("whole", _WIDE.search(text) is not None))
         if rule is None or _QUOTE_OR_CODE.search(text):
             return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
