@@ -90,14 +90,20 @@ def split_examples(name: str) -> list[Example]:
 
 
 def phrase_examples() -> list[Example]:
-    """bench/edge_phrases.py: boilerplate sentences by edge, and content sentences that look like them."""
+    """bench/edge_phrases.py and bench/edge_phrases2.py: boilerplate sentences by edge, whole refusals and identity
+    answers (the second file), and content sentences and short human answers that look like them."""
     from bench import edge_phrases as p
+    from bench import edge_phrases2 as q
 
+    content = (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE, *q.EN_CONTENT, *q.ZH_CONTENT, *q.EN_WHOLE_CONTENT,
+               *q.ZH_WHOLE_CONTENT)
     out: list[Example] = []
-    for edge, lists in (("opener", (p.EN_OPENER, p.ZH_OPENER)), ("closer", (p.EN_CLOSER, p.ZH_CLOSER))):
+    for edge, lists in (("opener", (p.EN_OPENER, p.ZH_OPENER, q.EN_OPENER, q.ZH_OPENER)),
+                        ("closer", (p.EN_CLOSER, p.ZH_CLOSER, q.EN_CLOSER, q.ZH_CLOSER))):
         out += [("phrases", edge, 1, s) for items in lists for s in items]
-        out += [("phrases", edge, 0, s) for s in (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE)]
-    out += [("phrases", "whole", 0, s) for s in (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE)]
+        out += [("phrases", edge, 0, s) for s in content]
+    out += [("phrases", "whole", 1, s) for s in (*q.EN_WHOLE, *q.ZH_WHOLE)]
+    out += [("phrases", "whole", 0, s) for s in content]
     return out
 
 

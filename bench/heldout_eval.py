@@ -16,7 +16,7 @@ gets it. Figures:
   `drop` rows (refusal, identity_only): the share dropped;
 - human_*: rows changed or dropped (target ≤ 0.5%), with the rules responsible;
 - faq_lists, roleplay, grounded: rows lost (target 0) and rows changed.
-`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout4 and heldout5).
+`--misses N` prints up to N failing rows per family: dev splits only (it refuses the blind splits, BLIND).
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21,
 # held out in round 2; demoted to dev in round 3, after its totals were recorded
 HELDOUT2 = ROOT / "bench" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
-HELDOUT4 = ROOT / "bench" / "heldout4"  # the blind held-out split now: totals only, never --misses
-HELDOUT5 = ROOT / "bench" / "heldout5"  # the newest blind held-out split: totals only, never --misses
-BLIND = (HELDOUT4, HELDOUT5)
+HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, totals); demoted to dev in round 6
+HELDOUT5 = ROOT / "bench" / "heldout5"  # the blind held-out split of round 5: totals only, never --misses
+BLIND = (HELDOUT5,)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 

@@ -36,6 +36,8 @@ _WIDE = re.compile(f"[{_CJK}]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?:;,.…]|[^\w\s]")
 _ZH_TOKEN = re.compile(f"[{_CJK}]|[a-z0-9]+|[!?:;,.…！？：；，。～~]|[^\\w\\s]")
 _ZEROS = repeat(0.0)  # dict.get's default, as map's second iterable
+# a turn from a disclaimer to what follows it ("…，不过…", "…, but …"): is_refusal judges what follows on its own
+_TURN = re.compile(r"[,，;；]\s*(?:but|however|though|不过|不過|但是|但|然而|可是)|(?<=[.!?])\s+(?:but|however),?\s")
 # what a refusal or an identity statement holds: an apology, an inability, the model, software, or someone to ask
 # instead. A short answer without any of these is not scored as a whole (1 of the 617 dev refusals lacks them).
 _SPEAKS_OF_ITSELF = re.compile(
@@ -153,8 +155,12 @@ class EdgeModel:
         if parts is None:
             parts = [text[a:b] for a, b in sentences(text)]
         whole = text.strip()
-        return all(any(self.score(part, table) >= PART_SCORE for table in ("whole", "opener", "closer"))
-                   for part in parts if part.strip() and part.strip() != whole)  # the whole text passed already
+        # what follows a turn and speaks of no refusal ("…，不过選擇性相關的檔案名稱") is a part too: an
+        # answer after a disclaimer is stripped, not dropped with it
+        pieces = [*parts, *(piece for part in parts for piece in _TURN.split(part)[1:]
+                            if _SPEAKS_OF_ITSELF.search(piece) is None)]
+        return all(any(self.score(piece, table) >= PART_SCORE for table in ("whole", "opener", "closer"))
+                   for piece in pieces if piece.strip() and piece.strip() != whole)  # the whole text passed already
 
 
 def load() -> EdgeModel:

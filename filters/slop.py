@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -38,6 +38,7 @@ from filters.discourse import (
     self_talk,
     weak_greeting,
 )
+from filters.signature import is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
 
@@ -76,6 +77,38 @@ WHOLE_CHARS = 600  # "whole" rules (a refusal that is the entire answer) only lo
 
 
 _ENDS = ".!?。\n…"
+
+
+def _found_in(rest: str, cjk: bool) -> Callable[[str], bool]:
+    """`elsewhere` for names_the_subject: a stem found in the rest of the row (English: where a word starts)."""
+    if cjk:
+        return lambda stem: stem in rest
+    return lambda stem: re.search(rf"\b{re.escape(stem)}", rest) is not None
+
+
+def _raw_tail_scored(text: str, tail: str) -> bool:
+    """The last sentence as written ("有需要再来找我玩～"), where trimming its decoration changed it, scores as
+    a closer: the model learned the decoration too."""
+    raw = text[-200:].rstrip()
+    mark = _ROUGH_END.search(raw[-2::-1])
+    raw_tail = raw[len(raw) - 1 - mark.start():] if mark else raw
+    return raw_tail.strip() != tail.strip() and edge_model.load().is_boilerplate(raw_tail, "closer")
+
+
+def _lead_scored(first: str) -> bool:
+    """The first sentence's lead up to its first colon (Chinese: or comma) scores as an opener: worth splitting the
+    answer to try _learned_prefix on it."""
+    cjk = _WIDE.search(first) is not None
+    mark = (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).search(first, 0, edge_model.MAX_CHARS[cjk])
+    return mark is not None and len(first) - mark.end() >= PREFIX_REST \
+        and (cjk or len(first[mark.end():].split()) >= PREFIX_WORDS) \
+        and edge_model.load().is_boilerplate(first[:mark.end()], "opener")
+
+
+def _signed(text: str) -> bool:
+    """The answer's last line is a machine's signature (cheap test first: short and naming a machine)."""
+    head, _, last = text.rstrip().rpartition("\n")
+    return may_sign(last) and machine_signature(last, head.rstrip().rpartition("\n")[2])
 
 
 def _last_sentence(normalised: str) -> str:
@@ -233,6 +266,13 @@ _LEAD_IN_EN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|sure|alright|well|now|great|ab
                          r"listed|laid out|broken down)|let me (?:walk|go|take|run|give|show|explain|break|lay))\b"
                          r"|[:：]\W*$", re.IGNORECASE)
 _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
+# where a lead may end inside a sentence that goes on with the answer: a colon; in Chinese also a comma (a clause)
+_PREFIX_CUT_EN = re.compile(r":(?=\s)")
+_PREFIX_CUT_ZH = re.compile(r"[:：，,](?!\d)")
+_CLAUSE_END = re.compile(r"(?<=[，,！!～~:：])")
+# "作为AI助手，我看不到你的屏幕，不过…": the turn after a disclaimer's clauses goes with them
+_TURN_ZH = re.compile(r"\s*(?:不过|不過|但是|但|然而|可是)[，,]?")
+PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
@@ -400,6 +440,12 @@ class SlopMatcher:
                         key = (rule.position, rule.lang in _CJK_LANGS, rule.category)
                         self._structural.setdefault(fld, {})[key] = rule
         self._lead_ins_on = any(r.category == "lead-in" for r in self.rules)
+        # the named signature rules by field and script: they also name a signature found by its shape
+        self._signature: dict[str, dict[bool, Rule]] = {}
+        for rule in self.rules:
+            if rule.position == "closer" and rule.id.endswith("signature") and not rule.structural:
+                for fld in rule.scope:
+                    self._signature.setdefault(fld, {})[rule.lang in _CJK_LANGS] = rule
         self._by_field: dict[str, list[Rule]] = {}
         self._edges: dict[str, list[tuple[int, int]]] = {}
         self._automaton: dict[str, tuple[ahocorasick_rs.AhoCorasick | None, list[list[int]], list[int],
@@ -563,9 +609,11 @@ class SlopMatcher:
     def _close_run(run: list[tuple[int, Hit]], hits: list[Hit], taken: set[int]) -> None:
         """Keep an edge run only as far as it holds boilerplate of its own: decoration ("😊") and human formulae
         (`joins_run` rules: "Best regards," "祝您身体健康") go only outside a model sentence of the run, never alone."""
+        signed = max((k for k, (_i, hit) in enumerate(run) if hit.rule.id.endswith("signature")
+                      and not hit.rule.joins_run), default=-1)
         while run and run[-1][1].rule.joins_run:
-            if len(run) > 1 and run[-2][1].rule.id.endswith(".signature"):
-                break  # "Best regards,\nYour AI Assistant": the sign-off goes with the model's signature
+            if signed >= 0 and all(hit.rule.joins_run for _i, hit in run[signed + 1:]):
+                break  # "Best regards,\nYour AI Assistant", "此致\n敬礼\nAI 小幫手": the sign-off and its signature
             run.pop()  # innermost: a formula right by the answer ("…早日康复。" + model closer) is the author's own
         for i, hit in run:
             hits.append(hit)
@@ -605,6 +653,9 @@ class SlopMatcher:
         if "opener" not in out and several and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and edge_model.load().is_boilerplate(head.group(0), "opener"):
             out["opener"] = {}
+        elif "opener" not in out and head is not None and any(pos == "opener" for pos, _cjk in learned) \
+                and _lead_scored(head.group(0)):
+            out["opener"] = {}
         body = _trim_decoration(text[-200:])
         last_end = _ROUGH_END.search(body[-2::-1])  # the last sentence mark before the final character
         tail = body[len(body) - 1 - last_end.start():] if last_end else body
@@ -612,8 +663,10 @@ class SlopMatcher:
                 or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         elif several and tail.strip() and any(pos == "closer" for pos, _cjk in learned) \
-                and edge_model.load().is_boilerplate(tail, "closer"):
+                and (edge_model.load().is_boilerplate(tail, "closer") or _raw_tail_scored(text, tail)):
             out["closer"] = {}
+        if "closer" not in out and fld in self._signature and _signed(text):
+            out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         for edge, found in out.items():  # the learned rules under their own key: _discourse never picks them
             found.update({(cjk, "learned"): r for (pos, cjk), r in learned.items() if pos == edge})
         return out
@@ -650,6 +703,64 @@ class SlopMatcher:
         if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
             return None  # a doctor's or support agent's own formula (human.yaml): never stripped as model talk
         return rule
+
+    def _sign_off(self, fld: str, text: str, spans: list[tuple[int, int]], i: int,
+                  run: list[tuple[int, Hit]]) -> Rule | None:
+        """The signature rule for a machine's signature on the answer's last line (filters/signature.py), and, joining
+        the run, for each sign-off line above it ("Cheers,", "此致", "敬禮"): a human formula there is the model's."""
+        start, end = spans[i]
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if text[line_start:start].strip() or text[end:len(text) if line_end < 0 else line_end].strip():
+            return None  # not a line of its own
+        sentence = text[start:end]
+        rule = self._signature.get(fld, {}).get(_WIDE.search(sentence) is not None)
+        if rule is None:
+            return None
+        if not run:
+            above = text[:line_start].rstrip().rpartition("\n")[2]
+            return rule if i == len(spans) - 1 and machine_signature(sentence, above) else None
+        signed = any(hit.rule is rule for _j, hit in run)
+        return _joining(rule) if signed and is_valediction(sentence) else None
+
+    def _learned_prefix(self, fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
+                        span: tuple[int, int], prompt: str) -> tuple[Rule, int] | None:
+        """A lead that opens a sentence going on with the answer ("So, to get straight to your question: The
+        CBC mode …", "好的，根据你的问题，無法分配…"): the longest prefix up to a colon (in Chinese also a
+        comma, after two clauses or more) that the edge model scores as an opener, each Chinese clause talk and
+        no human formula, no word of the subject. A prefix up to a colon is a lead-in: the lead-in policy decides
+        it. Returns (rule, length)."""
+        if not rules:
+            return None
+        sentence = text[slice(*span)]
+        cjk = _WIDE.search(sentence) is not None
+        model, found = edge_model.load(), None
+        for mark in (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).finditer(sentence, 0, edge_model.MAX_CHARS[cjk]):
+            cut = mark.end()
+            if len(sentence) - cut < PREFIX_REST or (not cjk and len(sentence[cut:].split()) < PREFIX_WORDS):
+                break  # "Here is a randomly generated password: rT8$jLpZ.": what follows is too short to be the answer
+            prefix = sentence[:cut]
+            colon = prefix[-1] in ":："
+            rule = self._structural.get(fld, {}).get(("opener", cjk, "lead-in")) if colon \
+                else rules.get((cjk, "learned"))
+            if rule is None or "`" in prefix or "://" in prefix or not model.is_boilerplate(prefix, "opener"):
+                continue
+            if not cjk and len(prefix.split()) < PREFIX_WORDS:
+                continue  # "Question:", "Note:": a label
+            clauses = [c for c in _CLAUSE_END.split(prefix) if c.strip()] if cjk else [prefix]
+            turn = _TURN_ZH.match(sentence, cut) if cjk and not colon else None
+            if cjk and not colon and (len(clauses) < 2 or (turn is None and not is_discourse(clauses[-1], nowhere))):
+                # "首先，" "一般来说，": one clause before a comma is how a person starts too; after two, the last must
+                # be talk about the answer ("…，我来为你说明，") or turn to it ("作为AI，我没法运行它，不过…"), else the
+                # comma may sit inside the answer's own phrase ("好的，这里有一个简单，有趣的例子…", a list of words)
+                continue
+            if (cjk and not all(model.score(c, "opener") >= model.run_threshold["opener"]["zh"] for c in clauses)) \
+                    or any(human.compiled.fullmatch(_masked(c)) for c in clauses for human in _human_formulae()):
+                continue
+            if names_the_subject(prefix, _found_in(f"{prompt}\n{sentence[cut:]}\n{text[span[1]:]}".lower(), cjk)):
+                continue
+            found = (rule, turn.end() if turn is not None and len(sentence) - turn.end() >= PREFIX_REST else cut)
+        return found
 
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
@@ -727,6 +838,10 @@ class SlopMatcher:
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
                         prefix = self._discourse(structural.get("opener"), text, (spans[i][0], spans[i][0] + cut),
                                                  prompt) if cut else None
+                        learned = None if prefix is not None and not prefix.joins_run \
+                            else self._learned_prefix(fld, structural.get("opener"), text, spans[i], prompt)
+                        if learned is not None:
+                            prefix, cut = learned
                         if prefix is not None and not prefix.joins_run:
                             end = spans[i][0] + cut
                             run.append((i, Hit(prefix, fld, (spans[i][0], end), text[spans[i][0]:end])))
@@ -753,7 +868,8 @@ class SlopMatcher:
                     if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
                         run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))
                         break
-                    rule = self._discourse(structural.get("closer"), text, spans[i], prompt) \
+                    rule = self._sign_off(fld, text, spans, i, run) \
+                        or self._discourse(structural.get("closer"), text, spans[i], prompt) \
                         or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run))
                     if rule is None:
                         break

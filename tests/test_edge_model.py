@@ -131,3 +131,28 @@ def test_a_named_identity_rule_still_rescues_the_answer_the_whole_table_would_dr
     model = edge_model.load()
     assert not model.is_refusal("需要说明的是，我是AI语言模型。我7月份贷的款，8月这个月不用还吗？",
                                 ["需要说明的是，我是AI语言模型。", "我7月份贷的款，8月这个月不用还吗？"])
+
+
+@pytest.mark.parametrize(("output", "answer"), [
+    ("Right, so to put it plainly: the parser reads one token at a time.", "The parser reads one token at a time."),
+    ("好嘞，我这就给你讲讲，解析器每次只读取一个词元。", "解析器每次只读取一个词元。"),
+    ("作为AI，我没法亲自运行它，不过解析器每次只读取一个词元。", "解析器每次只读取一个词元。"),
+])
+def test_a_lead_glued_to_the_answer_goes_and_the_answer_stays(output, answer):
+    out, ledger = run(output)
+    assert out == answer, rules_of(ledger)
+
+
+@pytest.mark.parametrize("output", [
+    "Here is a randomly generated token: rT8$jLpZ.",  # what follows the colon is too short to be the answer
+    "首先，打开设置，然后选择网络。",  # one clause before a comma is how a person starts too
+    "你好，根据你的描述，考虑是胃炎，建议做胃镜检查。",  # a doctor's way in
+    "Note: the parser must be reset before it reads a new file.",
+])
+def test_a_lead_that_is_the_text_stays(output):
+    assert run(output)[0] == output
+
+
+def test_an_answer_after_a_disclaimer_is_not_dropped_with_it():
+    out, _ledger = run("我是AI，没法替你验证，不过解析器默认每次读取一个词元")
+    assert out == "解析器默认每次读取一个词元"

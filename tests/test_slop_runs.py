@@ -66,8 +66,6 @@ HUMAN = [
 # Human text the chain still changes, as main (a7fd934) did: known false positives, left for a later round.
 KNOWN = {
     "Close the valve first, then open the drain. Good luck!": "en.closer.let-me-know strips a lone 'Good luck!'",
-    "Thanks for the clarification. The meeting is at ten.":
-        "en.opener.learned: a person's thanks for a clarification reads like a model's (the answer after it stays)",
     "Thank you for your question. Rest for a week and drink fluids.": "en.opener.happy-to-help: a doctor's thanks",
     "This is a common point of failure in pumps: the seal wears out after about 2,000 hours.":
         "en.opener.here-is takes 'This is …:' with content words for a lead-in",
