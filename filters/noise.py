@@ -73,7 +73,10 @@ _LANGUAGE_TASK = re.compile(
     r"portuguese|russian|arabic|hindi|dutch|latin|greek|turkish|vietnamese|thai|another language)|"
     r"(?:english|chinese|french|spanish|german|japanese|korean|italian|portuguese|russian|arabic|foreign) "
     r"(?:version|word|words|sentence|phrase|equivalent|text|language|name|term)|\blanguage\b|pinyin|"
-    r"翻译|译成|译为|译文|英文|英语|中文|汉语|普通话|粤语|法语|日语|德语|西班牙语|韩语|俄语|意大利语|葡萄牙语|阿拉伯语|拼音|外语|语言")
+    r"翻译|译成|译为|译文|英文|英语|中文|汉语|普通话|粤语|法语|日语|德语|西班牙语|韩语|俄语|意大利语|葡萄牙语|阿拉伯语|拼音|外语|语言|"
+    # the task named in the prompt's own language ("Übersetze … ins Deutsche", "翻成繁体字", "en français")
+    r"übersetz|tradu[ci]|traduz|deutsch|französisch|englisch|chinesisch|spanisch|français|anglais|allemand|"
+    r"chinois|español|inglés|alemán|翻成|翻譯|譯成|繁体|繁體|简体|簡體|英語|中國話")
 
 
 def repeated_line_share(text: str) -> float:
@@ -319,9 +322,10 @@ _TO_ME = re.compile(r"\bme\b|\bi(?:'m| am) (?:ready|here|waiting|listening)|\bi(
 _ASKS_FOR_WORDS = re.compile(
     r"\b(?:translat\w*|synonyms?|antonyms?|spell|in (?:english|chinese|french|german|spanish|japanese)|"
     r"(?:how|what) (?:do|would|should|can) (?:you|i|we|people) (?:say|reply|respond|answer|greet)|"
-    r"(?:a|one|the) (?:word|phrase|expression|greeting|reply|response) (?:for|that|to|meaning))\b|"
+    r"(?:a|one|the) (?:word|phrase|expression|greeting|reply|response) (?:for|that|to|meaning)|"
+    r"stands? for|abbreviation|acronym|(?:expand|expansion of|full form of|short for))\b|"
     r"怎么说|如何说|翻译|译成|同义词|近义词|反义词|用(?:英语|英文|中文|汉语|日语)|(?:英语|英文|中文)(?:里|中)?(?:怎么|如何)|"
-    r"说法|回复什么|怎么回复|怎么回答", re.IGNORECASE)
+    r"说法|回复什么|怎么回复|怎么回答|翻成|翻譯|譯成|缩写|縮寫|全称|全稱", re.IGNORECASE)
 
 
 def _filler(ex: Example, s: NoiseSettings) -> str | None:

@@ -273,6 +273,14 @@ _WRONG_LANGUAGE_CASES = [
      "        raise TypeError('numbers must be a list')\n    return sum(numbers)", False),
     ("你好", "Hi!", False),
     ("总结这段话。", "Die Zusammenfassung ist kurz.", False),
+    # the prompt asks for the answer's language in its own words: a translation, not a wrong language
+    ("Übersetze diese Meldung ins Deutsche: The archive could not be opened because it is damaged",
+     "Das Archiv konnte nicht geöffnet werden, weil es beschädigt ist", False),
+    ("请把这句界面文字翻成繁体字：The selected printer is offline. Check the cable, make sure the printer is switched on "
+     "and connected to the same network as this computer, and then try again.",
+     "所選的印表機目前離線。請檢查纜線，確認印表機已開啟並與這台電腦連在同一個網路，然後再試一次。", False),
+    ("Traduis en français : Save your changes before closing the window.",
+     "Enregistrez vos modifications avant de fermer la fenêtre.", False),
 ]
 
 
@@ -533,6 +541,17 @@ def test_rules_read_the_prompt():
     assumed = ex("Since you didn't specify the years, let's assume 1 year: the interest is 5 dollars.",
                  instruction="Compute the simple interest on 100 dollars at 5%.")
     assert apply_slop(assumed, _MATCHER, SlopSettings(), Ledger())
+
+
+@pytest.mark.parametrize(("instruction", "output"), [
+    ("What does HTH stand for in a forum reply?", "Hope that helps"),
+    ("「希望能帮到你」翻成英文怎么说？", "Hope this can help you"),
+])
+def test_a_phrase_the_prompt_asks_about_is_not_filler(instruction, output):
+    settings = FilterSettings()
+    ledger = Ledger()
+    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
+    assert [row.output for row in kept] == [output], [r.rule for r in ledger.rejects]
 
 
 def test_conversational_filler_is_noise_for_single_turn_rows_only():
