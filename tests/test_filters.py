@@ -276,8 +276,8 @@ _WRONG_LANGUAGE_CASES = [
     # the prompt asks for the answer's language in its own words: a translation, not a wrong language
     ("Übersetze diese Meldung ins Deutsche: The archive could not be opened because it is damaged",
      "Das Archiv konnte nicht geöffnet werden, weil es beschädigt ist", False),
-    ("请把这句界面文字翻成繁体字：The selected printer is offline. Check the cable, make sure the printer is switched on "
-     "and connected to the same network as this computer, and then try again.",
+    ("请把这句界面文字翻成繁体字：The selected printer is offline. Check the cable, make sure the printer "
+     "is switched on and connected to the same network as this computer, and then try again.",
      "所選的印表機目前離線。請檢查纜線，確認印表機已開啟並與這台電腦連在同一個網路，然後再試一次。", False),
     ("Traduis en français : Save your changes before closing the window.",
      "Enregistrez vos modifications avant de fermer la fenêtre.", False),
