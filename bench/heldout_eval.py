@@ -1,6 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout5 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout6 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout5 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout4 # the held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3; its misses read in round 4: dev now
     python -m bench.heldout_eval --dir bench/heldout2 # held out in round 2, demoted to dev in round 3
@@ -16,7 +17,8 @@ gets it. Figures:
   `drop` rows (refusal, identity_only): the share dropped;
 - human_*: rows changed or dropped (target ≤ 0.5%), with the rules responsible;
 - faq_lists, roleplay, grounded: rows lost (target 0) and rows changed.
-`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout4 and heldout5).
+`--misses N` prints up to N failing rows per family: dev splits only (it refuses bench/heldout4, heldout5 and
+heldout6).
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21,
 HELDOUT2 = ROOT / "bench" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
 HELDOUT4 = ROOT / "bench" / "heldout4"  # the blind held-out split now: totals only, never --misses
-HELDOUT5 = ROOT / "bench" / "heldout5"  # the newest blind held-out split: totals only, never --misses
-BLIND = (HELDOUT4, HELDOUT5)
+HELDOUT5 = ROOT / "bench" / "heldout5"  # a blind held-out split: totals only, never --misses
+HELDOUT6 = ROOT / "bench" / "heldout6"  # the newest blind held-out split: totals only, never --misses
+BLIND = (HELDOUT4, HELDOUT5, HELDOUT6)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
