@@ -1,7 +1,8 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout5 # the newest held-out split (written blind; totals only)
-    python -m bench.heldout_eval --dir bench/heldout4 # the held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout6 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout5 # a held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout4 # held out in round 4; its misses read in round 6: dev now
     python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3; its misses read in round 4: dev now
     python -m bench.heldout_eval --dir bench/heldout2 # held out in round 2, demoted to dev in round 3
     python -m bench.heldout_eval                      # bench/heldout: held out in round 1, now a dev split
@@ -40,8 +41,9 @@ HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21,
 HELDOUT2 = ROOT / "bench" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
 HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, totals); demoted to dev in round 6
-HELDOUT5 = ROOT / "bench" / "heldout5"  # the blind held-out split of round 5: totals only, never --misses
-BLIND = (HELDOUT5,)
+HELDOUT5 = ROOT / "bench" / "heldout5"  # a blind held-out split (round 5): totals only, never --misses
+HELDOUT6 = ROOT / "bench" / "heldout6"  # the newest blind held-out split (round 6): totals only, never --misses
+BLIND = (HELDOUT5, HELDOUT6)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
