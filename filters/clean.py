@@ -133,7 +133,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     boilerplate-looking sentence is the answer (noise.filler judges rows that are only filler). Rules the prompt
     exempts (filters/rules/prompt.yaml: a scene, a request to say "I don't know") do not apply to the row."""
     planned: list[tuple[str, str, list[Hit]]] = []
-    exempt: frozenset[str] | None = None
+    policies_seen: dict[str, bool] = {}  # each prompt policy's verdict on this row, searched when first needed
     prompt = f"{example.instruction}\n{example.input}"
     for name in matcher.fields():
         original = text = getattr(example, name)
@@ -144,8 +144,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             hits = matcher.find(name, text, prompt=prompt if name == "output" else "",
                                 after_ai=any(h.span[0] == 0 and h.rule.category in _SAYS_AI for h in strips))
             if hits:
-                if exempt is None:
-                    exempt = exempt_categories(prompt)
+                exempt = exempt_categories(prompt, {h.rule.category for h in hits}, policies_seen)
                 hits = [h for h in hits if h.rule.category not in exempt]
                 if not any(not h.rule.joins_run for h in hits):
                     hits = []  # decoration or a human formula is only stripped with the model block around it

@@ -101,7 +101,8 @@ def _lead_scored(first: str) -> bool:
     cjk = _WIDE.search(first) is not None
     mark = (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).search(first, 0, edge_model.MAX_CHARS[cjk])
     return mark is not None and len(first) - mark.end() >= PREFIX_REST \
-        and (cjk or len(first[mark.end():].split()) >= PREFIX_WORDS) \
+        and (cjk or (len(first[mark.end():].split()) >= PREFIX_WORDS
+                     and len(first[:mark.end()].split()) >= PREFIX_WORDS)) \
         and edge_model.load().is_boilerplate(first[:mark.end()], "opener")
 
 
@@ -357,15 +358,26 @@ def load_prompt_policies(path: Path = PROMPT_FILE) -> list[PromptPolicy]:
 _POLICIES: list[PromptPolicy] = []
 
 
-def exempt_categories(prompt: str) -> frozenset[str]:
+def exempt_categories(prompt: str, wanted: frozenset[str] | set[str] | None = None,
+                      seen: dict[str, bool] | None = None) -> frozenset[str]:
     """The rule categories this prompt exempts: a scene or persona frees openers, closers and sign-offs; a
-    request to say "I don't know" frees refusals."""
+    request to say "I don't know" frees refusals. `wanted`: only the policies that could free one of these
+    categories are searched (each is a long alternation: 15-50 µs on a prompt); `seen` keeps each policy's
+    verdict for the row, across the strip passes."""
     if not _POLICIES:
         _POLICIES.extend(load_prompt_policies())
-    text = normalise(prompt)
+    text: str | None = None
     out: set[str] = set()
     for policy in _POLICIES:
-        if policy.pattern.search(text):
+        if wanted is not None and not policy.exempts & wanted:
+            continue
+        found = seen.get(policy.id) if seen is not None else None
+        if found is None:
+            text = normalise(prompt) if text is None else text
+            found = policy.pattern.search(text) is not None
+            if seen is not None:
+                seen[policy.id] = found
+        if found:
             out |= policy.exempts
     return frozenset(out)
 
@@ -741,12 +753,12 @@ class SlopMatcher:
                 break  # "Here is a randomly generated password: rT8$jLpZ.": what follows is too short to be the answer
             prefix = sentence[:cut]
             colon = prefix[-1] in ":："
+            if not cjk and len(prefix.split()) < PREFIX_WORDS:
+                continue  # "Question:", "Note:": a label
             rule = self._structural.get(fld, {}).get(("opener", cjk, "lead-in")) if colon \
                 else rules.get((cjk, "learned"))
             if rule is None or "`" in prefix or "://" in prefix or not model.is_boilerplate(prefix, "opener"):
                 continue
-            if not cjk and len(prefix.split()) < PREFIX_WORDS:
-                continue  # "Question:", "Note:": a label
             clauses = [c for c in _CLAUSE_END.split(prefix) if c.strip()] if cjk else [prefix]
             turn = _TURN_ZH.match(sentence, cut) if cjk and not colon else None
             if cjk and not colon and (len(clauses) < 2 or (turn is None and not is_discourse(clauses[-1], nowhere))):
