@@ -157,7 +157,10 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             rescued: list[tuple[Hit, str]] = []
             if any(h.rule.position == "whole" and h.rule.action == "drop" for h in hits):
                 hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal …
-                cut = answer_after_block(text, hit, said_ai=False) if hit.span[0] == 0 else None
+                # (the learned whole drop has read every sentence and every clause after a turn as talk already:
+                # no answer follows the block)
+                talk = any(h.rule.learned and h.rule.position == "whole" for h in hits)
+                cut = answer_after_block(text, hit, said_ai=False) if hit.span[0] == 0 and not talk else None
                 if cut is None or not same_code(text, cut[1]):
                     ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
                     return False

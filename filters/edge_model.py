@@ -37,7 +37,11 @@ _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?:;,.…]|[^\w\s]")
 _ZH_TOKEN = re.compile(f"[{_CJK}]|[a-z0-9]+|[!?:;,.…！？：；，。～~]|[^\\w\\s]")
 _ZEROS = repeat(0.0)  # dict.get's default, as map's second iterable
 # a turn from a disclaimer to what follows it ("…，不过…", "…, but …"): is_refusal judges what follows on its own
-_TURN = re.compile(r"[,，;；]\s*(?:but|however|though|不过|不過|但是|但|然而|可是)|(?<=[.!?])\s+(?:but|however),?\s")
+_TURN = re.compile(r"[,，;；:：]\s*(?:but|however|though|and|still|that said|as far as i know|to my knowledge|"
+                   r"from what i know|generally|in general|不过|不過|但是|但|然而|可是|据我所知|據我所知|"
+                   r"就我所知|一般来说|一般來說|通常|"
+                   r"总的来说|總的來說)"
+                   r"|(?<=[.!?])\s+(?:but|however),?\s", re.IGNORECASE)
 # what a refusal or an identity statement holds: an apology, an inability, the model, software, or someone to ask
 # instead. A short answer without any of these is not scored as a whole (1 of the 617 dev refusals lacks them).
 _SPEAKS_OF_ITSELF = re.compile(

@@ -278,7 +278,8 @@ _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
 _SAYS_WHO = re.compile(r"(?i)\bi(?:'m|’m| am)\b|\bas an?\b|我是|作为")  # with an AI named: an identity statement
-_QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://")  # someone's text quoted, code or a link: never a whole refusal
+# someone's text quoted, code (a call, a dotted name, an operator) or a link: never a whole refusal
+_QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://|\\w\\(\\)|\\b\\w+\\.\\w+\\.\\w+|[=<>{}\\[\\]\\\\|]")
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
 _EMOTICON_ENDS = frozenset(")(DPp^")
 _EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
@@ -814,7 +815,7 @@ class SlopMatcher:
         rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
         structural = self._structural_edges(fld, text, rules, after_ai)
         talk_rule = self._self_talk_rule(fld, text)
-        if talk_rule is None and not any(r.position == "whole" for r in rules):
+        if talk_rule is None:  # a named whole rule that matches still goes first (below)
             talk_rule = self._learned_whole(fld, text)
         if not rules and not structural and talk_rule is None:
             return []
@@ -905,8 +906,6 @@ class SlopMatcher:
                         return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
         learned_only = talk_rule is not None and talk_rule.learned
-        if learned_only and any(h.rule.action == "drop" for h in hits):
-            talk_rule = None  # a named rule knew it: its rescue, not the whole drop, decides (strip before drop)
         if (talk_rule is None or learned_only) and structural.get("opener") \
                 and not any(h.span[0] == 0 or h.rule.action == "drop" for h in hits):
             # a block of disclaimer clauses before the answer that no named rule knows: it goes first, and the rest

@@ -156,3 +156,19 @@ def test_a_lead_that_is_the_text_stays(output):
 def test_an_answer_after_a_disclaimer_is_not_dropped_with_it():
     out, _ledger = run("我是AI，没法替你验证，不过解析器默认每次读取一个词元")
     assert out == "解析器默认每次读取一个词元"
+
+
+@pytest.mark.parametrize("output", [
+    "I'm Gemma, a model trained by Google. I don't hold personal opinions.",
+    "我是AI助手，没有个人喜好，也没有情绪。",
+    "我是AI助理，沒有自己的看法或情緒。",  # the rescue kept "沒有自己的看法或情緒。" before
+])
+def test_an_identity_answer_is_dropped_not_cut_into_a_fragment(output):
+    # a named rescue would cut the first clause and keep "A model trained by Google." / "没有个人喜好…": the learned
+    # whole drop has read every sentence as talk, so no answer follows the block
+    assert run(output, "What do you think about it?")[0] is None
+
+
+def test_code_after_a_disclaimer_is_the_answer():
+    out, _ledger = run("As an AI model, I can tell you that the function os.path.join() joins path parts.")
+    assert out == "The function os.path.join() joins path parts."
