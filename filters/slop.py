@@ -278,8 +278,10 @@ _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
 _LIST_LINE = re.compile(r"[ \t]*(?:\d+[.)、]|[-*•+#>|]|[（(]?[一二三四五六七八九十\d]+[)）、])")
 _SAYS_WHO = re.compile(r"(?i)\bi(?:'m|’m| am)\b|\bas an?\b|我是|作为")  # with an AI named: an identity statement
-# someone's text quoted, code (a call, a dotted name, an operator) or a link: never a whole refusal
-_QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://|\\w\\(\\)|\\b\\w+\\.\\w+\\.\\w+|[=<>{}\\[\\]\\\\|]")
+# someone's text quoted, code (a call, a dotted name, an operator), a link or a number of its own ("as of version
+# 1.04", not "GPT-4"): never a whole refusal
+_QUOTE_OR_CODE = re.compile("[`\"“”「」『』]|://|\\w\\(\\)|\\b\\w+\\.\\w+\\.\\w+|[=<>{}\\[\\]\\\\|]"
+                            "|(?<![\\w.-])\\d+(?:[.,]\\d+)*(?![\\w-])")
 _PLAIN_ENDS = frozenset(".!?。！？")  # (one character: "" is not in it)
 _EMOTICON_ENDS = frozenset(")(DPp^")
 _EMOTICONS = (":-)", ":-(", "^_^", ":)", ":(", ":D", ":P", ":p", ";)", "^^")
@@ -815,8 +817,10 @@ class SlopMatcher:
         rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
         structural = self._structural_edges(fld, text, rules, after_ai)
         talk_rule = self._self_talk_rule(fld, text)
-        if talk_rule is None:  # a named whole rule that matches still goes first (below)
-            talk_rule = self._learned_whole(fld, text)
+        if talk_rule is None or talk_rule.action != "drop":  # a named whole rule that matches still goes first
+            # (below); a self-talk clause the vocabulary would strip ("我是AI助理，") yields to the learned drop
+            # when nothing but talk follows it
+            talk_rule = self._learned_whole(fld, text) or talk_rule
         if not rules and not structural and talk_rule is None:
             return []
         groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
@@ -905,8 +909,7 @@ class SlopMatcher:
                         named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
                         return [*named, Hit(rule, fld, (0, len(text)), text)]
         hits.sort(key=lambda h: h.span)
-        learned_only = talk_rule is not None and talk_rule.learned
-        if (talk_rule is None or learned_only) and structural.get("opener") \
+        if talk_rule is None and structural.get("opener") \
                 and not any(h.span[0] == 0 or h.rule.action == "drop" for h in hits):
             # a block of disclaimer clauses before the answer that no named rule knows: it goes first, and the rest
             # is matched again afterwards (apply_slop runs to a fixed point)
