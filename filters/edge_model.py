@@ -36,11 +36,12 @@ _WIDE = re.compile(f"[{_CJK}]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?:;,.…]|[^\w\s]")
 _ZH_TOKEN = re.compile(f"[{_CJK}]|[a-z0-9]+|[!?:;,.…！？：；，。～~]|[^\\w\\s]")
 _ZEROS = repeat(0.0)  # dict.get's default, as map's second iterable
+_FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|i'll|me|my|myself)\b|我")
 # a turn from a disclaimer to what follows it ("…，不过…", "…, but …"): is_refusal judges what follows on its own
-_TURN = re.compile(r"[,，;；:：]\s*(?:but|however|though|and|still|that said|as far as i know|to my knowledge|"
+_TURN = re.compile(r"[,，;；:：]\s*(?:(?:but|however|though|and|still|that said|as far as i know|to my knowledge|"
                    r"from what i know|generally|in general|不过|不過|但是|但|然而|可是|据我所知|據我所知|"
                    r"就我所知|一般来说|一般來說|通常|"
-                   r"总的来说|總的來說)"
+                   r"总的来说|總的來說)[\s,，]*)+"
                    r"|(?<=[.!?])\s+(?:but|however),?\s", re.IGNORECASE)
 # what a refusal or an identity statement holds: an apology, an inability, the model, software, or someone to ask
 # instead. A short answer without any of these is not scored as a whole (1 of the 617 dev refusals lacks them).
@@ -51,7 +52,9 @@ _SPEAKS_OF_ITSELF = re.compile(
     r"therapist|pharmacist|appropriate|comfortable|policy|guidelines|not something|rather not|not going to|"
     r"(?:help|assist) with|body|feelings|emotions|personal|openai|chatgpt|gpt|claude|gemini|llama|qwen)\b"
     r"|(?<![a-z])ai(?![a-z])|抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
-    r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师")
+    r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师|"
+    # the same in traditional characters (Taiwan, Hong Kong): 無法, 人工智慧, 機器人, 諮詢 …
+    r"無法|對不起|沒法|沒辦法|人工智慧|機器人|專業|諮詢|拒絕|不適合|幫不了|諒解|見諒|範圍|不會提供|身體|程式|醫生|醫師|律師")
 
 
 def _length_bucket(n: int) -> str:
@@ -159,10 +162,10 @@ class EdgeModel:
         if parts is None:
             parts = [text[a:b] for a, b in sentences(text)]
         whole = text.strip()
-        # what follows a turn and speaks of no refusal ("…，不过選擇性相關的檔案名稱") is a part too: an
-        # answer after a disclaimer is stripped, not dropped with it
+        # what follows a turn without the model speaking of itself ("…，不过選擇性相關的檔案名稱", not "…, but I
+        # don't feel it would be appropriate") is a part too: an answer after a disclaimer is stripped, not dropped
         pieces = [*parts, *(piece for part in parts for piece in _TURN.split(part)[1:]
-                            if _SPEAKS_OF_ITSELF.search(piece) is None)]
+                            if _FIRST_PERSON.search(piece) is None)]
         return all(any(self.score(piece, table) >= PART_SCORE for table in ("whole", "opener", "closer"))
                    for piece in pieces if piece.strip() and piece.strip() != whole)  # the whole text passed already
 

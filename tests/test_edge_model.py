@@ -172,3 +172,9 @@ def test_an_identity_answer_is_dropped_not_cut_into_a_fragment(output):
 def test_code_after_a_disclaimer_is_the_answer():
     out, _ledger = run("As an AI model, I can tell you that the function os.path.join() joins path parts.")
     assert out == "The function os.path.join() joins path parts."
+
+
+@pytest.mark.parametrize("output", ["對不起，這題我沒辦法回答。", "基於使用政策，我無法協助處理這類請求。",
+                                    "我是一個人工智慧程式，沒有個人的喜好。"])
+def test_a_refusal_in_traditional_characters_is_dropped(output):
+    assert run(output)[0] is None
