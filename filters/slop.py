@@ -96,9 +96,13 @@ def _raw_tail_scored(text: str, tail: str) -> bool:
 
 
 def _lead_scored(first: str) -> bool:
-    """The first sentence's lead up to its first colon (Chinese: or comma) scores as an opener: worth splitting the
-    answer to try _learned_prefix on it."""
+    """The first sentence's lead up to its first colon (Chinese: or comma) scores as an opener, or it turns from the
+    model speaking of itself to the answer: worth splitting the answer to try _learned_prefix and
+    _disclaimer_clause on it."""
     cjk = _WIDE.search(first) is not None
+    turn = (_DISCLAIMER_TURN_ZH if cjk else _DISCLAIMER_TURN_EN).search(first, 0, edge_model.MAX_CHARS[cjk] + 2)
+    if turn is not None and _SPEAKS_AS_ITSELF.search(first, 0, turn.start()):
+        return True
     mark = (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).search(first, 0, edge_model.MAX_CHARS[cjk])
     return mark is not None and len(first) - mark.end() >= PREFIX_REST \
         and (cjk or (len(first[mark.end():].split()) >= PREFIX_WORDS
@@ -273,6 +277,14 @@ _PREFIX_CUT_ZH = re.compile(r"[:：，,](?!\d)")
 _CLAUSE_END = re.compile(r"(?<=[，,！!～~:：])")
 # "作为AI助手，我看不到你的屏幕，不过…": the turn after a disclaimer's clauses goes with them
 _TURN_ZH = re.compile(r"\s*(?:不过|不過|但是|但|然而|可是)[，,]?")
+# a disclaimer clause turning to the answer: "As a bot I can't run this, but (as far as I know,) <answer>"
+# (a hedge after the turn goes too: the rescue's bridges, _BRIDGE_EN / _BRIDGE_ZH, "…, but as far as I know, ")
+_DISCLAIMER_TURN_EN = re.compile(r",\s*(?:but|however)\b,?\s*(?:(?:according to what i know|factually)\b,?\s*)?",
+                                 re.IGNORECASE)
+_DISCLAIMER_TURN_ZH = re.compile(r"[，,]\s*(?:不过|不過|但是|但|然而|可是)[，,]?\s*"
+                                 r"(?:(?:據我所知|一般来说|一般來說|通常)[，,]?)?")
+_SPEAKS_AS_ITSELF = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|me|my|as an? (?:ai|bot|chatbot|assistant|model))\b"
+                               r"|我|本ai")
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -777,6 +789,33 @@ class SlopMatcher:
             found = (rule, turn.end() if turn is not None and len(sentence) - turn.end() >= PREFIX_REST else cut)
         return found
 
+    def _disclaimer_clause(self, fld: str, text: str, span: tuple[int, int], prompt: str) -> tuple[Rule, int] | None:
+        """A disclaimer clause that turns to the answer inside one sentence ("As a bot I can't run this, but <answer>",
+        "我的知识可能不是最新的，但<answer>"): the model speaking of itself, read as talk by the edge model (its
+        opener or whole-answer table), no human formula, no word of the subject. It goes with its turn word (and a
+        hedge after it: "…, but as far as I know, "). Returns (the disclaimer rule, length)."""
+        sentence = text[slice(*span)]
+        cjk = _WIDE.search(sentence) is not None
+        rule = self._structural.get(fld, {}).get(("opener", cjk, "capability-disclaimer"))
+        turn = (_DISCLAIMER_TURN_ZH if cjk else _DISCLAIMER_TURN_EN).search(sentence, 0, edge_model.MAX_CHARS[cjk] + 2)
+        if rule is None or turn is None or len(sentence) - turn.end() < PREFIX_REST \
+                or (not cjk and len(sentence[turn.end():].split()) < PREFIX_WORDS):
+            return None
+        prefix = sentence[:turn.start()]
+        if not _SPEAKS_AS_ITSELF.search(prefix) or "`" in prefix or "://" in prefix:
+            return None
+        model = edge_model.load()
+        if not (model.is_boilerplate(prefix, "opener") or (len(prefix) <= edge_model.MAX_CHARS[cjk] and model.score(
+                prefix, "whole") >= model.threshold["whole"]["zh" if cjk else "en"])):
+            return None
+        rest = f"{prompt}\n{sentence[turn.end():]}\n{text[span[1]:]}".lower()
+        if any(human.compiled.fullmatch(_masked(prefix)) for human in _human_formulae()) \
+                or names_the_subject(prefix, _found_in(rest, cjk)):
+            return None
+        bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(sentence, turn.end())
+        end = bridge.end() if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST else turn.end()
+        return rule, end
+
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
@@ -824,6 +863,7 @@ class SlopMatcher:
         if not rules and not structural and talk_rule is None:
             return []
         groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
+        rescuable = any(r.rescue for r in rules)  # a named rule may rescue the answer: it names the disclaimer
         spans = sentences(text)
         norm: dict[int, str] = {}
 
@@ -856,7 +896,8 @@ class SlopMatcher:
                         prefix = self._discourse(structural.get("opener"), text, (spans[i][0], spans[i][0] + cut),
                                                  prompt) if cut else None
                         learned = None if prefix is not None and not prefix.joins_run \
-                            else self._learned_prefix(fld, structural.get("opener"), text, spans[i], prompt)
+                            else self._learned_prefix(fld, structural.get("opener"), text, spans[i], prompt) \
+                            or (None if rescuable else self._disclaimer_clause(fld, text, spans[i], prompt))
                         if learned is not None:
                             prefix, cut = learned
                         if prefix is not None and not prefix.joins_run:

@@ -178,3 +178,23 @@ def test_code_after_a_disclaimer_is_the_answer():
                                     "我是一個人工智慧程式，沒有個人的喜好。"])
 def test_a_refusal_in_traditional_characters_is_dropped(output):
     assert run(output)[0] is None
+
+
+@pytest.mark.parametrize(("output", "answer"), [
+    ("As a chatbot I can't try this myself, but the parser reads one token at a time.",
+     "The parser reads one token at a time."),
+    ("My training data may be outdated, but as far as I know, the parser reads one token at a time.",
+     "The parser reads one token at a time."),
+    ("我的知识可能不是最新的，但解析器每次只读取一个词元。", "解析器每次只读取一个词元。"),
+])
+def test_a_disclaimer_clause_before_a_turn_goes_and_the_answer_stays(output, answer):
+    out, ledger = run(output)
+    assert out == answer, rules_of(ledger)
+
+
+@pytest.mark.parametrize("output", [
+    "I tried it last week, but the build still fails on Windows.",
+    "我去年去过一次，但现在的票价已经涨了不少。",
+])
+def test_a_persons_own_turn_stays(output):
+    assert run(output)[0] == output
