@@ -50,7 +50,9 @@ _SPEAKS_OF_ITSELF = re.compile(
     r"permitted|allowed|ai|artificial intelligence|assistant|chatbot|bot|language model|model|software|program|"
     r"programmed|computer|human|professional|expert|specialist|advisor|adviser|doctor|lawyer|attorney|consult\w*|"
     r"therapist|pharmacist|appropriate|comfortable|policy|guidelines|not something|rather not|not going to|"
-    r"(?:help|assist) with|body|feelings|emotions|personal|openai|chatgpt|gpt|claude|gemini|llama|qwen)\b"
+    r"(?:help|assist) with|body|feelings|emotions|personal|openai|chatgpt|gpt|claude|gemini|llama|qwen|support|"
+    r"harm|harmful|unsafe|qualified|weigh in|no can do|pass on|licensed|certified|electrician|plumber|accountant|"
+    r"engineer|veterinarian|vet|dietitian|nutritionist|counsel+or|physician)\b"
     r"|(?<![a-z])ai(?![a-z])|抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
     r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师|"
     # the same in traditional characters (Taiwan, Hong Kong): 無法, 人工智慧, 機器人, 諮詢 …
