@@ -285,3 +285,31 @@ def test_streamed_duplicate_summary_matches_the_listed_one():
         got = duplicate_summary(["a", "b", "c"], kept, ledger, largest=largest)
         assert got == _listed_duplicate_summary(["a", "b", "c"], kept, ledger, largest=largest), largest
     assert any(c["kept"]["status"] == "dropped later" for c in got["exact"]["largest"] + got["near"]["largest"])
+
+
+@pytest.mark.parametrize("batch", [1, 7, 65_536])
+def test_browse_sample_streams_to_the_rows_a_stable_sort_picks(monkeypatch, batch):
+    """The page's sample (the `limit` smallest seeded hashes, ties to the earlier row) kept a batch at a time, from a
+    list, packed ids or a stream, is the one a stable sort of every hash picks; repeated ids make ties."""
+    import random
+
+    import numpy as np
+
+    import report.browse as browse
+    from formats.rowids import PackedIds
+
+    monkeypatch.setattr(browse, "_BATCH", batch)
+    rng = random.Random(5)
+    ids = [f"src-{rng.getrandbits(64):016x}" for _ in range(300)]
+    ids += rng.choices(ids, k=60) + ["odd id", "odd id"]
+    rng.shuffle(ids)
+    packed = PackedIds()
+    for row_id in ids:
+        packed.append(row_id, "src")
+    for limit in (0, 1, 10, 150, 361, 362, 400):
+        for seed in (0, 9):
+            keys = np.frombuffer(b"".join(browse._digest(seed, i) for i in ids), dtype=">u8")
+            want = sorted(np.argsort(keys, kind="stable")[:limit].tolist()) if len(ids) > limit else list(range(362))
+            assert browse._chosen(ids, len(ids), limit, seed) == want
+            assert browse._chosen(packed, len(packed), limit, seed) == want
+            assert browse._chosen(iter(ids), len(ids), limit, seed) == want
