@@ -237,3 +237,19 @@ def test_keeper_clusters_prepares_the_rows_it_verifies():
                           block_rows=6)
     assert got == expected and calls
     assert prepared == [{0, 1, 2}, {5, 6, 7, 8, 9}, {10, 11, 12}]
+
+
+def test_rank_order_from_one_lexsort_is_the_sorted_tuples():
+    """The cluster step ranks candidate rows with one lexsort over int64 rank keys: the order `sorted` by the rank
+    tuples gives, whatever the policy (negative lengths, ties broken by position)."""
+    from filters.dedup import _ranked, keep_rank
+
+    rng = random.Random(11)
+    rows = [Example.from_fields(rng.choice("abc"), str(n), "Q?", "", "x" * rng.randrange(5)) for n in range(500)]
+    edits = {ex.id: rng.randrange(3) for ex in rows}
+    positions = rng.sample(range(500), 300)  # any order: the position in the key breaks every tie
+    for policy in (["source_priority", "fewer_edits", "longer_output"], ["longer_output"], ["earliest"], []):
+        rank = keep_rank(policy, {"b": 0, "a": 1}, edits)
+        want = sorted(positions, key=lambda pos: rank((pos, rows[pos])))
+        assert _ranked(rows, positions, rank) == want
+    assert _ranked(rows, [], keep_rank([], {}, {})) == []
