@@ -489,10 +489,13 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
                      measures: dict[tuple[int, int], str], similarity: PairSimilarity) -> Sequence[Example]:
     """Clusters over the verified pairs (`edges`, in sorted pair order; `measures` theirs), each kept row chosen by
     the keep policy and every dropped row verified against it (`keeper_clusters`); the drops go to the ledger and
-    the kept rows get their cluster id. `rows` must hold every row of `edges` (more rows change nothing: only
-    their rank order among the rows of `edges` counts); `similarity` must know every row of `edges`.
+    the kept rows get their cluster id. `rows` (the candidate rows) is not needed: only the rank order of the rows
+    of `edges` counts, and only those are ranked; `similarity` must know every row of `edges`.
     Shared by the local and the cluster dedup."""
-    ranked = _ranked(examples, rows, keep_rank(settings.keep, source_order, _edit_counts(ledger)))
+    # only the rows of verified pairs are ranked (and read): the others are in no cluster, and a subset keeps its
+    # order, so the clusters are those of ranking every candidate row
+    linked = np.unique(np.fromiter((row for pair in edges for row in pair), dtype=np.int64, count=2 * len(edges)))
+    ranked = _ranked(examples, linked.tolist(), keep_rank(settings.keep, source_order, _edit_counts(ledger)))
 
     def verify(i: int, j: int) -> float | None:
         sim, measure, duplicate = similarity(i, j)
