@@ -46,6 +46,8 @@ def main() -> None:
                         help="the ingested metas and cleaned folders as JSON (bench/replicate_cache.py writes one) "
                              "instead of the config's cache")
     parser.add_argument("--until", help="stop after this step (e.g. dedup): its figures are logged, the rest skipped")
+    parser.add_argument("--trace-from", help="start tracemalloc after this step and log, at each later mark, the "
+                                             "peak of the memory traced since the mark before (what a part allocated)")
     args = parser.parse_args()
 
     import flows.finalize as finalize_module
@@ -91,10 +93,16 @@ def main() -> None:
         if args.trace:
             snapshots.append((label, tracemalloc.take_snapshot()))
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        if tracemalloc.is_tracing():
+            current, traced = tracemalloc.get_traced_memory()
+            log.info("TRACE %s: traced peak during it %.1f MB, now %.1f MB", label, traced / 2**20, current / 2**20)
+            tracemalloc.reset_peak()
         log.info("MARK %s: rss %.0f MB, tree peak during it %.0f MB; since start: wall %.0f s, CPU %.0f s, "
                  "tree peak %.0f MB", label, psutil.Process().memory_info().rss / 2**20, peak[1] / 2**20,
                  time.perf_counter() - started, usage.ru_utime + usage.ru_stime, peak[0] / 2**20)
         peak[1] = 0
+        if label == args.trace_from and not tracemalloc.is_tracing():
+            tracemalloc.start(6)
         if label == args.until:
             raise Stop
 
@@ -120,6 +128,15 @@ def main() -> None:
     for name in ("dedup_keys", "_exact_survivors", "candidates", "verify_pairs", "resolve_clusters"):
         if hasattr(dedup_module, name):
             setattr(dedup_module, name, marked_call(f"dedup: {name}", getattr(dedup_module, name)))
+    # the report's parts (those a checkout has): what the steps after stats hold
+    import report.build as build_module
+    for name in ("source_counts", "rule_examples", "duplicate_summary", "mix_summary", "conversation_summary",
+                 "pii_summary"):
+        if hasattr(build_module, name):
+            setattr(build_module, name, marked_call(f"report: {name}", getattr(build_module, name)))
+    for name in ("build_report", "browse_rows", "render_report_html"):
+        if hasattr(finalize_module, name):
+            setattr(finalize_module, name, marked_call(f"report: {name}", getattr(finalize_module, name)))
     similarity = dedup_module.PairSimilarity
     similarity.__init__ = marked_call("dedup: PairSimilarity built", similarity.__init__)  # type: ignore[method-assign]
     write_kept = getattr(finalize_module, "_write_kept", None)

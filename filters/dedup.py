@@ -489,24 +489,20 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
                      measures: dict[tuple[int, int], str], similarity: PairSimilarity) -> Sequence[Example]:
     """Clusters over the verified pairs (`edges`, in sorted pair order; `measures` theirs), each kept row chosen by
     the keep policy and every dropped row verified against it (`keeper_clusters`); the drops go to the ledger and
-    the kept rows get their cluster id. `rows` must hold every row of `edges` (more rows change nothing: only
-    their rank order among the rows of `edges` counts); `similarity` must know every row of `edges`.
+    the kept rows get their cluster id. `rows` (the candidate rows) is not needed: only the rank order of the rows
+    of `edges` counts, and only those are ranked; `similarity` must know every row of `edges`.
     Shared by the local and the cluster dedup."""
-    rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
-    order: dict[int, tuple] = {}  # rank keys batch by batch: the candidates' rows are never all in memory
-    for start in range(0, len(rows), _BATCH_ROWS):
-        batch = rows[start:start + _BATCH_ROWS]
-        for item in zip(batch, rows_at(examples, batch), strict=True):
-            order[item[0]] = rank(item)
-    ranked = sorted(rows, key=order.__getitem__)
-    del order
+    # only the rows of verified pairs are ranked (and read): the others are in no cluster, and a subset keeps its
+    # order, so the clusters are those of ranking every candidate row
+    linked = np.unique(np.fromiter((row for pair in edges for row in pair), dtype=np.int64, count=2 * len(edges)))
+    ranked = _ranked(examples, linked.tolist(), keep_rank(settings.keep, source_order, _edit_counts(ledger)))
 
     def verify(i: int, j: int) -> float | None:
         sim, measure, duplicate = similarity(i, j)
         measures[(min(i, j), max(i, j))] = measure
         return sim if duplicate else None
 
-    dropped: set[int] = set()
+    keep = np.ones(len(examples), dtype=bool)  # not a list of the kept positions as Python ints (~36 bytes a row)
     prepare = (lambda block: similarity.load(sorted(block))) if similarity.lazy else None
     for keeper, members in keeper_clusters(ranked, edges, verify, prepare=prepare, block_rows=2 * _BLOCK_PAIRS):
         best = examples[keeper]
@@ -517,8 +513,23 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
             _drop_duplicate(ledger, examples[pos], "near-duplicate",
                             f"{measure} {sim:.2f} with {best.id} (cluster {cluster})", best, round(sim, 4),
                             measure, cluster)
-            dropped.add(pos)
-    return take(examples, [pos for pos in range(len(examples)) if pos not in dropped])
+            keep[pos] = False
+    return take(examples, np.flatnonzero(keep))
+
+
+def _ranked(examples: Sequence[Example], rows: list[int], rank: Callable[[tuple[int, Example]], tuple]) -> list[int]:
+    """`rows` best first: `sorted(rows, key=rank)`, with the rank keys (ints, the last one the row's position,
+    so the order is total) in one int64 array filled batch by batch and one lexsort, not a dict of a tuple a
+    candidate row (~200 bytes each; at 10M rows the cluster step held +708 MB, bench/RESULTS.md)."""
+    parts: list[np.ndarray] = []
+    for start in range(0, len(rows), _BATCH_ROWS):
+        batch = rows[start:start + _BATCH_ROWS]
+        parts.append(np.array([rank(item) for item in zip(batch, rows_at(examples, batch), strict=True)],
+                              dtype=np.int64))
+    if not parts:
+        return []
+    keys = np.concatenate(parts)
+    return np.asarray(rows, dtype=np.int64)[np.lexsort(keys.T[::-1])].tolist()
 
 
 def enabled_rules(settings: DedupSettings) -> list[str]:

@@ -21,6 +21,7 @@ Deterministic for a given input and seed.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -280,9 +281,12 @@ class ShingleSets:
         return inter / (len(a) + len(b) - inter)
 
 
+_UNION_BATCH = 65_536  # edges turned into Python ints per batch
+
+
 class UnionFind:
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+        self.parent = array("q", range(n))  # 8 bytes a node, not a list of Python ints
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -396,17 +400,32 @@ def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
     components (about `block_rows` of them at a time) before `verify` meets any of them, so that the caller
     holds what it compares for one block of rows at a time.
     """
-    neighbours: dict[int, dict[int, float]] = {}
-    finder = UnionFind(len(ranked))
-    index = {row: k for k, row in enumerate(ranked)}
-    for (i, j), sim in edges.items():
-        neighbours.setdefault(i, {})[j] = sim
-        neighbours.setdefault(j, {})[i] = sim
-        finder.union(index[i], index[j])
+    # arrays, not a dict of dicts, an index dict and a union-find list of Python ints (~300 bytes a linked row at
+    # 10M rows, bench/RESULTS.md): each row's neighbours in the order of `edges` (as the dicts kept them), read back
+    # one keeper at a time
+    ends = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
+    order = np.asarray(ranked, dtype=np.int64)
+    sorter = np.argsort(order, kind="stable")
+    at = sorter[np.searchsorted(order, ends, sorter=sorter)] if len(order) else ends  # rank index of each end
+    finder = UnionFind(len(order))
+    for start in range(0, len(at), _UNION_BATCH):
+        for i, j in at[start:start + _UNION_BATCH].tolist():
+            finder.union(i, j)
+    half_rows = ends.ravel()  # i0, j0, i1, j1, ...: a row of each half-edge, its partner below, in edge order
+    by_row = np.argsort(half_rows, kind="stable")
+    half_rows, partners = half_rows[by_row], ends[:, ::-1].ravel()[by_row]
+    half_sims = np.repeat(np.fromiter(edges.values(), dtype=np.float64, count=len(edges)), 2)[by_row]
+    linked = np.isin(order, half_rows)  # the ranked rows with an edge
+    del ends, at, by_row, sorter, order
+
+    def neighbours_of(row: int) -> dict[int, float]:
+        lo, hi = np.searchsorted(half_rows, row, "left"), np.searchsorted(half_rows, row, "right")
+        return dict(zip(partners[lo:hi].tolist(), half_sims[lo:hi].tolist(), strict=True))
+
     components: dict[int, list[int]] = {}
-    for row in ranked:  # members stay in rank order
-        if row in neighbours:
-            components.setdefault(finder.find(index[row]), []).append(row)
+    for number in np.flatnonzero(linked).tolist():  # members stay in rank order
+        components.setdefault(finder.find(number), []).append(ranked[number])
+    del linked, finder
     clusters: list[tuple[int, list[tuple[int, float]]]] = []
     groups = list(components.values())
     prepared = 0  # groups[:prepared] were handed to `prepare` already
@@ -424,7 +443,7 @@ def keeper_clusters(ranked: Sequence[int], edges: dict[tuple[int, int], float],
             if keeper not in free:
                 continue
             del free[keeper]
-            known = neighbours[keeper]
+            known = neighbours_of(keeper)
             dropped = []
             for row in list(free) if small else [r for r in known if r in free]:
                 sim = known[row] if row in known else verify(keeper, row)

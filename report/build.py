@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from formats.example import FIELDS, Example, Reject
@@ -162,32 +163,66 @@ def _row_text(row: dict[str, Any], limit: int = 2_000) -> str:
     return "\n\n".join(str(row.get(f) or "")[:limit] for f in FIELDS if row.get(f))
 
 
-def _clusters(dups: list[Reject], rule: str, key: str, kept: Mapping[str, Example], largest: int) -> dict[str, Any]:
-    """Size distribution (kept row + dropped copies → how many clusters) and the largest clusters, each with the
-    kept row and its least similar dropped member, diffed word by word."""
-    groups: dict[str, list[Reject]] = {}
-    for r in dups:
-        if r.rule == rule:
-            groups.setdefault(str(r.row["meta"].get(key, r.id)), []).append(r)
-    by_id = {r.id: r.row for r in dups}
-    shown = []
-    for cluster, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:largest]:
-        drop = min(members, key=lambda r: r.row["meta"].get("similarity", 1.0))
-        kept_id = drop.row["meta"].get("duplicate_of", "")
-        kept_row = kept[kept_id].to_dict() if kept_id in kept else by_id.get(kept_id, {})
-        shown.append({"cluster": cluster, "size": len(members) + 1,
-                      "kept": {"id": kept_id, "source": kept_row.get("source", ""),
-                               "status": "kept" if kept_id in kept else "dropped later"},
-                      "dropped": {"id": drop.id, "source": drop.source},
-                      "similarity": drop.row["meta"].get("similarity", 1.0),
-                      # every dropped member against the kept row: dedup verified each one (no chains)
-                      "members": [{"id": r.id, "source": r.source, "similarity": r.row["meta"].get("similarity", 1.0),
-                                   "measure": r.row["meta"].get("measure", "exact" if rule == "exact-duplicate"
-                                                                else "jaccard")} for r in members],
-                      "diff": word_diff(_row_text(kept_row), _row_text(drop.row))})
-    sizes = Counter(len(m) + 1 for m in groups.values())
-    return {"clusters": len(groups), "rows_dropped": sum(map(len, groups.values())),
-            "sizes": {str(size): n for size, n in sorted(sizes.items())}, "largest": shown}
+_CLUSTER_KEY = {"exact-duplicate": "duplicate_of", "near-duplicate": "cluster"}  # rule -> the meta key grouping it
+
+
+def _cluster_of(r: Reject) -> str:
+    return str(r.row["meta"].get(_CLUSTER_KEY[r.rule], r.id))
+
+
+def _dedup_rejects(ledger: Ledger) -> Iterator[Reject]:
+    """The rejects of dedup's two rules, streamed from the ledger (spilled to disk at scale: formats/spill.py)."""
+    return (r for r in ledger.rejects if r.stage == "dedup" and r.rule in _CLUSTER_KEY)
+
+
+def _clusters(ledger: Ledger, sizes: dict[str, Counter[str]], kept: Mapping[str, Example],
+              largest: int) -> dict[str, dict[str, Any]]:
+    """Per rule: size distribution (kept row + dropped copies → how many clusters) and the largest clusters, each
+    with the kept row and its least similar dropped member, diffed word by word. `sizes`: dropped rows per cluster
+    id, per rule. Only the largest clusters' members are gathered, in a second pass over the ledger (a third when a
+    kept row was dropped later by dedup): the dedup rejects' rows are never all held (at 10M rows they were ~0.9 GB,
+    bench/RESULTS.md)."""
+    top = {rule: dict(heapq.nsmallest(largest, counts.items(), key=lambda kv: (-kv[1], kv[0])))
+           for rule, counts in sizes.items()}
+    members: dict[str, dict[str, list[dict[str, Any]]]] = {rule: {c: [] for c in top[rule]} for rule in top}
+    drops: dict[tuple[str, str], Reject] = {}  # the first least similar member of each cluster shown
+    for r in _dedup_rejects(ledger):
+        cluster = _cluster_of(r)
+        if cluster not in top[r.rule]:
+            continue
+        similarity = r.row["meta"].get("similarity", 1.0)
+        members[r.rule][cluster].append({"id": r.id, "source": r.source, "similarity": similarity,
+                                         "measure": r.row["meta"].get("measure", "exact" if r.rule == "exact-duplicate"
+                                                                      else "jaccard")})
+        drop = drops.get((r.rule, cluster))
+        if drop is None or similarity < drop.row["meta"].get("similarity", 1.0):
+            drops[r.rule, cluster] = r
+    kept_ids = {key: drop.row["meta"].get("duplicate_of", "") for key, drop in drops.items()}
+    wanted = {i for i in kept_ids.values() if i not in kept}
+    by_id = {r.id: r.row for r in _all_dedup_rejects(ledger) if r.id in wanted} if wanted else {}
+    out = {}
+    for rule, counts in sizes.items():
+        shown = []
+        for cluster in top[rule]:
+            drop, kept_id = drops[rule, cluster], kept_ids[rule, cluster]
+            kept_row = kept[kept_id].to_dict() if kept_id in kept else by_id.get(kept_id, {})
+            shown.append({"cluster": cluster, "size": counts[cluster] + 1,
+                          "kept": {"id": kept_id, "source": kept_row.get("source", ""),
+                                   "status": "kept" if kept_id in kept else "dropped later"},
+                          "dropped": {"id": drop.id, "source": drop.source},
+                          "similarity": drop.row["meta"].get("similarity", 1.0),
+                          # every dropped member against the kept row: dedup verified each one (no chains)
+                          "members": members[rule][cluster],
+                          "diff": word_diff(_row_text(kept_row), _row_text(drop.row))})
+        histogram = Counter(size + 1 for size in counts.values())
+        out[rule] = {"clusters": len(counts), "rows_dropped": counts.total(),
+                     "sizes": {str(size): n for size, n in sorted(histogram.items())}, "largest": shown}
+    return out
+
+
+def _all_dedup_rejects(ledger: Ledger) -> Iterator[Reject]:
+    """Every dedup reject, whatever its rule: a kept row dropped later is looked up among them."""
+    return (r for r in ledger.rejects if r.stage == "dedup")
 
 
 def _rate(kept: int, exact: int, near: int) -> dict[str, Any]:
@@ -199,12 +234,17 @@ def _rate(kept: int, exact: int, near: int) -> dict[str, Any]:
 def duplicate_summary(sources: Sequence[str], kept: Mapping[str, Example], ledger: Ledger,
                       largest: int = 5) -> dict[str, Any]:
     """Duplicate rate (copies dropped / rows that reached dedup) per source and overall, and exact clusters
-    (grouped by the kept row) and near-duplicate clusters (grouped by cluster id)."""
-    dups = [r for r in ledger.rejects if r.stage == "dedup"]
+    (grouped by the kept row) and near-duplicate clusters (grouped by cluster id). Counted in one streaming pass
+    over the ledger: a counter per cluster and per source, not the dedup rejects themselves."""
     n_kept = kept_sources(kept)
-    exact = Counter(r.source for r in dups if r.rule == "exact-duplicate")
-    near = Counter(r.source for r in dups if r.rule == "near-duplicate")
+    by_source: dict[str, Counter[str]] = {rule: Counter() for rule in _CLUSTER_KEY}
+    sizes: dict[str, Counter[str]] = {rule: Counter() for rule in _CLUSTER_KEY}
+    for r in _dedup_rejects(ledger):
+        by_source[r.rule][r.source] += 1
+        sizes[r.rule][_cluster_of(r)] += 1
+    exact, near = by_source["exact-duplicate"], by_source["near-duplicate"]
+    clusters = _clusters(ledger, sizes, kept, largest)
     return {"overall": _rate(len(kept), exact.total(), near.total()),
             "by_source": {s: _rate(n_kept[s], exact[s], near[s]) for s in sources},
-            "exact": _clusters(dups, "exact-duplicate", "duplicate_of", kept, largest),
-            "near": _clusters(dups, "near-duplicate", "cluster", kept, largest)}
+            "exact": clusters["exact-duplicate"],
+            "near": clusters["near-duplicate"]}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import random
 import zlib
-from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +38,20 @@ def percentiles(values: Sequence[int], points: Sequence[int] = (50, 90, 99)) -> 
     ordered = np.sort(np.asarray(values))  # one array, not a list of a million Python ints
     out = {f"p{p}": ordered[min(len(ordered) - 1, (len(ordered) * p) // 100)].item() for p in points}
     out["max"] = ordered[-1].item()
+    return out
+
+
+def counted_percentiles(counts: Counter[int], points: Sequence[int] = (50, 90, 99)) -> dict[str, int]:
+    """`percentiles` of the values a Counter counts (value -> how many rows): the same figures from one entry per
+    distinct value, so a column of 10M row lengths never sits in memory."""
+    total = counts.total()
+    if not total:
+        return {f"p{p}": 0 for p in points} | {"max": 0}
+    values = sorted(counts)
+    ends = np.cumsum([counts[v] for v in values])  # ends[i]: rows with a value <= values[i]
+    out = {f"p{p}": values[int(np.searchsorted(ends, min(total - 1, (total * p) // 100), side="right"))]
+           for p in points}
+    out["max"] = values[-1]
     return out
 
 
@@ -207,34 +220,28 @@ def tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -
             "svd_explained": round(float(s2.sum() / nonzero), 4), "sample_rows": n}
 
 
-class Codes:
-    """A column of a few distinct strings (source, language) as 2-byte codes, not a pointer a row."""
+class Tally:
+    """Rows, characters and tokens per name of a column with few distinct values (source, language), summed as
+    the rows stream past: a counter a name, not a code a row."""
 
     def __init__(self) -> None:
-        self.names: list[str] = []
-        self._code: dict[str, int] = {}
-        self.codes = array("H")
+        self.sums: dict[str, list[int]] = {}  # name -> [rows, characters, tokens], names in first-seen order
 
-    def append(self, name: str) -> None:
-        code = self._code.get(name)
-        if code is None:
-            code = self._code[name] = len(self.names)
-            self.names.append(name)
-        self.codes.append(code)
+    def add(self, name: str, chars: int, tokens: int) -> None:
+        entry = self.sums.get(name)
+        if entry is None:
+            entry = self.sums[name] = [0, 0, 0]
+        entry[0] += 1
+        entry[1] += chars
+        entry[2] += tokens
 
     def counts(self) -> Counter[str]:
-        found = np.bincount(np.asarray(self.codes, dtype=np.int64), minlength=len(self.names)).tolist()
-        return Counter({name: n for name, n in zip(self.names, found, strict=True) if n})
+        return Counter({name: entry[0] for name, entry in self.sums.items()})
 
-    def size_by(self, chars: Sequence[int], tokens: Sequence[int]) -> dict[str, dict[str, int]]:
-        """`size_by` over this column, a code at a time."""
-        codes = np.asarray(self.codes, dtype=np.int64)
-        chars_, tokens_ = np.asarray(chars, dtype=np.int64), np.asarray(tokens, dtype=np.int64)
-        out = {}
-        for code, name in enumerate(self.names):
-            mask = codes == code
-            out[name] = {"rows": int(mask.sum()), "characters": int(chars_[mask].sum()),
-                         "tokens": int(tokens_[mask].sum())}
+    def size_by(self) -> dict[str, dict[str, int]]:
+        """`size_by` over this column."""
+        out = {name: {"rows": rows, "characters": chars, "tokens": tokens}
+               for name, (rows, chars, tokens) in self.sums.items()}
         return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
 
 
@@ -251,8 +258,9 @@ def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) ->
 
 class DatasetStats:
     """`dataset_stats` one row at a time, for rows streamed from disk: `add` every row in order, then `result`.
-    Keeps per-row numbers (8 bytes each) and the fixed sample, never the rows; the sample is drawn up front from
-    the row count, the same rows random.sample(rows) picks."""
+    Keeps counters (per distinct length, source, language) and the fixed sample, never the rows nor a number a row
+    (at 10M rows the per-row columns were ~0.45 GB, bench/RESULTS.md); the sample is drawn up front from the row
+    count, the same rows random.sample(rows) picks."""
 
     def __init__(self, rows: int, count_tokens: Callable[[str], int] | None = None, max_seq_len: int | None = None,
                  seed: int = 0) -> None:
@@ -261,46 +269,51 @@ class DatasetStats:
         self.picked = random.Random(seed).sample(range(rows), min(SAMPLE_ROWS, rows))
         self.wanted = set(self.picked)
         self.sampled: dict[int, dict[str, Any]] = {}
-        self.lengths = {f: array("q") for f in FIELDS}
-        self.row_chars, self.row_tokens = array("q"), array("q")
+        self.rows = self.chars = self.tokens = self.words = self.over_max = 0
+        self.lengths: dict[str, Counter[int]] = {f: Counter() for f in FIELDS}  # characters -> rows
+        self.token_counts: Counter[int] = Counter()  # tokens a row -> rows
         self.first_words: Counter[str] = Counter()
-        self.source_of, self.language_of = Codes(), Codes()
-        self.words = 0
-        self.turns: list[int] = []
+        self.by_source, self.by_language = Tally(), Tally()
+        self.turns: Counter[int] = Counter()  # turns a conversation -> conversations
 
     def add(self, r: dict[str, Any]) -> None:
-        index = len(self.row_chars)
+        index = self.rows
+        self.rows += 1
         if index in self.wanted:
             self.sampled[index] = r
         chars = [len(r.get(f, "")) for f in FIELDS]
         for f, n in zip(FIELDS, chars, strict=True):
-            self.lengths[f].append(n)
+            self.lengths[f][n] += 1
         extra = context_of(r.get("system") or "", r.get("history") or [])  # conversations only
-        self.row_chars.append(sum(chars) + len(extra))
-        self.row_tokens.append(self.tokens_of(
+        row_chars = sum(chars) + len(extra)
+        row_tokens = self.tokens_of(
             f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}" if extra
-            else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}"))
+            else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
+        self.chars += row_chars
+        self.tokens += row_tokens
+        self.token_counts[row_tokens] += 1
+        if self.max_seq_len and row_tokens > self.max_seq_len:
+            self.over_max += 1
         self.first_words[(words(r.get("instruction", ""))[:1] or ["∅"])[0]] += 1
-        source = r.get("source", "")
-        self.source_of.append(source)
-        self.language_of.append(language(f"{r.get('instruction', '')}\n{r.get('output', '')}"))
+        self.by_source.add(r.get("source", ""), row_chars, row_tokens)
+        self.by_language.add(language(f"{r.get('instruction', '')}\n{r.get('output', '')}"), row_chars, row_tokens)
         self.words += sum(len(words(r.get(f, ""))) for f in FIELDS)
         if r.get("history") or r.get("system"):
-            self.turns.append(2 * (len(r.get("history") or []) + 1))
+            self.turns[2 * (len(r.get("history") or []) + 1)] += 1
 
     def result(self) -> dict[str, Any]:
-        rows, seed = len(self.row_chars), self.seed
+        rows, seed = self.rows, self.seed
         sample = [self.sampled[i] for i in self.picked]
         outputs = [r.get("output", "") for r in sample]
-        sources, languages = self.source_of.counts(), self.language_of.counts()
+        sources, languages = self.by_source.counts(), self.by_language.counts()
         stats: dict[str, Any] = {
             "rows": rows,
-            "characters": sum(self.row_chars),
+            "characters": self.chars,
             "words": self.words,
-            "tokens": sum(self.row_tokens),
+            "tokens": self.tokens,
             "tokens_method": "tokenizer" if self.count_tokens else TOKENS_ESTIMATE,
-            "length_chars": {f: percentiles(v) for f, v in self.lengths.items()},
-            "length_tokens": percentiles(self.row_tokens),
+            "length_chars": {f: counted_percentiles(v) for f, v in self.lengths.items()},
+            "length_tokens": counted_percentiles(self.token_counts),
             "distinct": {f"distinct_{n}": distinct_n(outputs, n) for n in (1, 2, 3)},
             "distinct_sample_rows": len(sample),
             "bigram_entropy": ngram_entropy(outputs, 2),
@@ -313,15 +326,15 @@ class DatasetStats:
             "sources": dict(sources.most_common()),
             "source_entropy": entropy(sources),
             "languages": dict(languages.most_common()),
-            "size_by_source": self.source_of.size_by(self.row_chars, self.row_tokens),
-            "size_by_language": self.language_of.size_by(self.row_chars, self.row_tokens),
+            "size_by_source": self.by_source.size_by(),
+            "size_by_language": self.by_language.size_by(),
         }
         if self.turns:  # only datasets that hold conversations have this key
-            stats["conversations"] = {"rows": len(self.turns), "turns_per_conversation": percentiles(self.turns),
-                                      "assistant_turns": sum(self.turns) // 2}
+            stats["conversations"] = {"rows": self.turns.total(),
+                                      "turns_per_conversation": counted_percentiles(self.turns),
+                                      "assistant_turns": sum(n * c for n, c in self.turns.items()) // 2}
         if self.max_seq_len:
-            stats["over_max_seq_len_share"] = round(sum(t > self.max_seq_len for t in self.row_tokens)
-                                                    / max(1, rows), 4)
+            stats["over_max_seq_len_share"] = round(self.over_max / max(1, rows), 4)
         return stats
 
 

@@ -237,3 +237,97 @@ def test_keeper_clusters_prepares_the_rows_it_verifies():
                           block_rows=6)
     assert got == expected and calls
     assert prepared == [{0, 1, 2}, {5, 6, 7, 8, 9}, {10, 11, 12}]
+
+
+def test_rank_order_from_one_lexsort_is_the_sorted_tuples():
+    """The cluster step ranks candidate rows with one lexsort over int64 rank keys: the order `sorted` by the rank
+    tuples gives, whatever the policy (negative lengths, ties broken by position)."""
+    from filters.dedup import _ranked, keep_rank
+
+    rng = random.Random(11)
+    rows = [Example.from_fields(rng.choice("abc"), str(n), "Q?", "", "x" * rng.randrange(5)) for n in range(500)]
+    edits = {ex.id: rng.randrange(3) for ex in rows}
+    positions = rng.sample(range(500), 300)  # any order: the position in the key breaks every tie
+    for policy in (["source_priority", "fewer_edits", "longer_output"], ["longer_output"], ["earliest"], []):
+        rank = keep_rank(policy, {"b": 0, "a": 1}, edits)
+        want = sorted(positions, key=lambda pos: rank((pos, rows[pos])))
+        assert _ranked(rows, positions, rank) == want
+    assert _ranked(rows, [], keep_rank([], {}, {})) == []
+
+
+def _dict_keeper_clusters(ranked, edges, verify, direct_up_to=32, prepare=None, block_rows=100_000):
+    """`keeper_clusters` as it was before it kept arrays (dicts of dicts, an index dict): the oracle."""
+    from filters.near_dedup import UnionFind
+
+    neighbours: dict[int, dict[int, float]] = {}
+    finder = UnionFind(len(ranked))
+    index = {row: k for k, row in enumerate(ranked)}
+    for (i, j), sim in edges.items():
+        neighbours.setdefault(i, {})[j] = sim
+        neighbours.setdefault(j, {})[i] = sim
+        finder.union(index[i], index[j])
+    components: dict[int, list[int]] = {}
+    for row in ranked:  # members stay in rank order
+        if row in neighbours:
+            components.setdefault(finder.find(index[row]), []).append(row)
+    clusters: list[tuple[int, list[tuple[int, float]]]] = []
+    groups = list(components.values())
+    prepared = 0  # groups[:prepared] were handed to `prepare` already
+    for number, members in enumerate(groups):
+        free = dict.fromkeys(members)  # ordered: rank order
+        small = len(members) <= direct_up_to
+        if prepare is not None and small and len(members) > 2 and number >= prepared:
+            block: list[int] = []
+            while prepared < len(groups) and (not block or len(block) + len(groups[prepared]) <= block_rows):
+                if 2 < len(groups[prepared]) <= direct_up_to:
+                    block += groups[prepared]
+                prepared += 1
+            prepare(block)
+        for keeper in members:
+            if keeper not in free:
+                continue
+            del free[keeper]
+            known = neighbours[keeper]
+            dropped = []
+            for row in list(free) if small else [r for r in known if r in free]:
+                sim = known[row] if row in known else verify(keeper, row)
+                if sim is not None:
+                    dropped.append((row, sim))
+                    del free[row]
+            if dropped:
+                clusters.append((keeper, dropped))
+    return clusters
+
+
+def test_keeper_clusters_on_arrays_decide_as_the_dicts_did():
+    """Random graphs (chains, stars, cliques, isolated ranked rows), any rank order, small and large components:
+    the same keepers, the same dropped rows in the same order with the same similarities, the same `prepare` blocks
+    and `verify` calls."""
+    from filters.near_dedup import keeper_clusters
+
+    rng = random.Random(17)
+    for trial in range(60):
+        n = rng.randrange(2, 120)
+        edges: dict[tuple[int, int], float] = {}
+        for _ in range(rng.randrange(0, 3 * n)):
+            i, j = sorted(rng.sample(range(n), 2))
+            edges[(i, j)] = rng.choice([0.8, 0.85, 0.9, 0.95, 1.0])
+        edges = dict(sorted(edges.items()))  # callers give the pairs sorted
+        ranked = list(range(n))
+        rng.shuffle(ranked)
+        answers = {(i, j): rng.choice([None, 0.81, 0.9]) for i in range(n) for j in range(n)}
+        for direct_up_to in (2, 4, 32):
+            block_rows = rng.choice([1, 7, 1000])
+            runs = []
+            for function in (_dict_keeper_clusters, keeper_clusters):
+                calls: list[tuple[int, int]] = []
+                blocks: list[list[int]] = []
+
+                def verify(i: int, j: int, calls=calls, answers=answers) -> float | None:
+                    calls.append((i, j))
+                    return answers[(i, j)]
+
+                out = function(ranked, edges, verify, direct_up_to=direct_up_to, prepare=blocks.append,
+                               block_rows=block_rows)
+                runs.append((out, calls, blocks))
+            assert runs[0] == runs[1], (trial, direct_up_to)

@@ -206,3 +206,110 @@ def test_rules_table_artifact_lists_every_rule(report):
     by_rule = next(t for t in tables if set(t) == set(data["rules"]) | set(data["rules_with_no_hits"]))
     assert by_rule["en.opener.certainly"]["stripped"] == data["rules"]["en.opener.certainly"]["stripped"] > 0
     assert by_rule["noise.echo"]["hits"] == 0 and by_rule["noise.echo"]["stage"] == ""
+
+
+def _listed_duplicate_summary(sources, kept, ledger, largest=5):
+    """The summary as it was built before it streamed (every dedup reject held in a list): the oracle."""
+    from collections import Counter
+
+    from report.build import _rate, _row_text, word_diff
+
+    def clusters(dups, rule, key):
+        groups = {}
+        for r in dups:
+            if r.rule == rule:
+                groups.setdefault(str(r.row["meta"].get(key, r.id)), []).append(r)
+        by_id = {r.id: r.row for r in dups}
+        shown = []
+        for cluster, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:largest]:
+            drop = min(members, key=lambda r: r.row["meta"].get("similarity", 1.0))
+            kept_id = drop.row["meta"].get("duplicate_of", "")
+            kept_row = kept[kept_id].to_dict() if kept_id in kept else by_id.get(kept_id, {})
+            shown.append({"cluster": cluster, "size": len(members) + 1,
+                          "kept": {"id": kept_id, "source": kept_row.get("source", ""),
+                                   "status": "kept" if kept_id in kept else "dropped later"},
+                          "dropped": {"id": drop.id, "source": drop.source},
+                          "similarity": drop.row["meta"].get("similarity", 1.0),
+                          "members": [{"id": r.id, "source": r.source,
+                                       "similarity": r.row["meta"].get("similarity", 1.0),
+                                       "measure": r.row["meta"].get("measure", "exact" if rule == "exact-duplicate"
+                                                                    else "jaccard")} for r in members],
+                          "diff": word_diff(_row_text(kept_row), _row_text(drop.row))})
+        sizes = Counter(len(m) + 1 for m in groups.values())
+        return {"clusters": len(groups), "rows_dropped": sum(map(len, groups.values())),
+                "sizes": {str(size): n for size, n in sorted(sizes.items())}, "largest": shown}
+
+    dups = [r for r in ledger.rejects if r.stage == "dedup"]
+    n_kept = Counter(ex.source for ex in kept.values())
+    exact = Counter(r.source for r in dups if r.rule == "exact-duplicate")
+    near = Counter(r.source for r in dups if r.rule == "near-duplicate")
+    return {"overall": _rate(len(kept), exact.total(), near.total()),
+            "by_source": {s: _rate(n_kept[s], exact[s], near[s]) for s in sources},
+            "exact": clusters(dups, "exact-duplicate", "duplicate_of"),
+            "near": clusters(dups, "near-duplicate", "cluster")}
+
+
+def test_streamed_duplicate_summary_matches_the_listed_one():
+    """Many clusters (more than `largest`, equal sizes, tied similarities), kept rows dropped later by dedup or by
+    another stage, a dedup reject of another rule: the streamed summary is the one built from a list."""
+    import random
+
+    from formats.example import Example, Reject
+    from formats.ledger import Ledger
+    from report.build import duplicate_summary
+
+    rng = random.Random(3)
+    kept = {}
+    for n in range(40):
+        ex = Example.from_fields("ab"[n % 2], f"k{n}", f"Question {n} about billing?", "", f"Answer {n} " * 5)
+        kept[ex.id] = ex
+    kept_ids = list(kept)
+    ledger = Ledger()
+    later = []
+    for n in range(300):
+        source = "abc"[n % 3]
+        row = Example.from_fields(source, f"d{n}", f"Question {n % 17} about billing?", "", f"Answer {n} " * 4)
+        if n % 29 == 0:  # a row that was kept by one group and dropped later
+            later.append(row.id)
+        rule = rng.choice(["exact-duplicate", "near-duplicate"])
+        target = rng.choice(kept_ids[:12] + later[-2:]) if later else rng.choice(kept_ids[:12])
+        meta = {"duplicate_of": target}
+        if rule == "near-duplicate":
+            meta |= {"cluster": f"c{rng.randrange(9)}", "similarity": rng.choice([0.8, 0.85, 0.9, 0.85]),
+                     **({"measure": "containment"} if n % 7 == 0 else {})}
+        ledger.drop(row, "dedup", rule, "copy", meta=meta)
+        if n % 50 == 0:
+            ledger.drop(row, "noise", "too-short", "short")
+    ledger.add_reject(Reject("x-1", "a", "dedup", "same-prompt", "other rule", {"meta": {}}))
+    for largest in (1, 3, 5, 50):
+        got = duplicate_summary(["a", "b", "c"], kept, ledger, largest=largest)
+        assert got == _listed_duplicate_summary(["a", "b", "c"], kept, ledger, largest=largest), largest
+    assert any(c["kept"]["status"] == "dropped later" for c in got["exact"]["largest"] + got["near"]["largest"])
+
+
+@pytest.mark.parametrize("batch", [1, 7, 65_536])
+def test_browse_sample_streams_to_the_rows_a_stable_sort_picks(monkeypatch, batch):
+    """The page's sample (the `limit` smallest seeded hashes, ties to the earlier row) kept a batch at a time, from a
+    list, packed ids or a stream, is the one a stable sort of every hash picks; repeated ids make ties."""
+    import random
+
+    import numpy as np
+
+    import report.browse as browse
+    from formats.rowids import PackedIds
+
+    monkeypatch.setattr(browse, "_BATCH", batch)
+    rng = random.Random(5)
+    ids = [f"src-{rng.getrandbits(64):016x}" for _ in range(300)]
+    ids += rng.choices(ids, k=60) + ["odd id", "odd id"]
+    rng.shuffle(ids)
+    packed = PackedIds()
+    for row_id in ids:
+        packed.append(row_id, "src")
+    for limit in (0, 1, 10, 150, 361, 362, 400):
+        for seed in (0, 9):
+            keys = np.frombuffer(b"".join(browse._digest(seed, i) for i in ids), dtype=">u8")
+            want = sorted(np.argsort(keys, kind="stable")[:limit].tolist()) if len(ids) > limit else list(range(362))
+            assert browse._chosen(ids, len(ids), limit, seed) == want
+            assert browse._chosen(packed, len(packed), limit, seed) == want
+            assert browse._chosen(iter(ids), len(ids), limit, seed) == want

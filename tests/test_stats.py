@@ -80,3 +80,28 @@ def test_tfidf_diversity_separates_templated_from_varied_rows():
     zh_varied = ["".join(chr(0x4E00 + rng.randrange(150)) for _ in range(30)) for _ in range(90)]
     zh = tfidf_diversity(zh_varied)
     assert tfidf_diversity(zh_templated)["vendi_score"] < 5 < 30 < zh["vendi_score"] and zh["svd_dims"] == 64
+
+
+def test_counted_percentiles_match_the_sorted_column():
+    """The stats keep a Counter of lengths, not a number a row: its percentiles are the sorted column's."""
+    from collections import Counter
+
+    from report.stats import counted_percentiles, percentiles
+
+    rng = random.Random(7)
+    for size in (0, 1, 2, 3, 99, 100, 101, 1_000):
+        for spread in (1, 5, 10_000):
+            values = [rng.randrange(spread) for _ in range(size)]
+            assert counted_percentiles(Counter(values)) == percentiles(values), (size, spread)
+
+
+def test_conversation_and_max_len_figures_from_counters():
+    rows = [{"instruction": "Hi", "input": "", "output": "Hello there.", "source": "a", "system": "Be kind.",
+             "history": [["a", "b"], ["c", "d"]]},
+            {"instruction": "Again", "input": "", "output": "Sure.", "source": "a", "history": [["x", "y"]]},
+            {"instruction": "Plain", "input": "", "output": "Row.", "source": "b"}]
+    stats = dataset_stats(rows, count_tokens=len, max_seq_len=20)
+    assert stats["conversations"] == {"rows": 2, "turns_per_conversation": {"p50": 6, "p90": 6, "p99": 6, "max": 6},
+                                      "assistant_turns": (6 + 4) // 2}
+    assert stats["over_max_seq_len_share"] == round(1 / 3, 4)  # only the first row is over 20 characters
+    assert stats["length_chars"]["output"] == {"p50": 5, "p90": 12, "p99": 12, "max": 12}
