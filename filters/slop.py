@@ -86,12 +86,16 @@ def _found_in(rest: str, cjk: bool) -> Callable[[str], bool]:
     return lambda stem: re.search(rf"\b{re.escape(stem)}", rest) is not None
 
 
+def _rough_tail(body: str) -> str:
+    """The last sentence, roughly: after the last sentence mark before the final character."""
+    mark = _ROUGH_END.search(body[-2::-1])
+    return body[len(body) - 1 - mark.start():] if mark else body
+
+
 def _raw_tail_scored(text: str, tail: str) -> bool:
     """The last sentence as written ("有需要再来找我玩～"), where trimming its decoration changed it, scores as
     a closer: the model learned the decoration too."""
-    raw = text[-200:].rstrip()
-    mark = _ROUGH_END.search(raw[-2::-1])
-    raw_tail = raw[len(raw) - 1 - mark.start():] if mark else raw
+    raw_tail = _rough_tail(text[-200:].rstrip())
     return raw_tail.strip() != tail.strip() and edge_model.load().is_boilerplate(raw_tail, "closer")
 
 
@@ -276,12 +280,13 @@ _PREFIX_CUT_EN = re.compile(r":(?=\s)")
 _PREFIX_CUT_ZH = re.compile(r"[:：，,](?!\d)")
 _CLAUSE_END = re.compile(r"(?<=[，,！!～~:：])")
 # "作为AI助手，我看不到你的屏幕，不过…": the turn after a disclaimer's clauses goes with them
-_TURN_ZH = re.compile(r"\s*(?:不过|不過|但是|但|然而|可是)[，,]?")
+_TURN_WORDS_ZH = "不过|不過|但是|但|然而|可是"
+_TURN_ZH = re.compile(rf"\s*(?:{_TURN_WORDS_ZH})[，,]?")
 # a disclaimer clause turning to the answer: "As a bot I can't run this, but (as far as I know,) <answer>"
 # (a hedge after the turn goes too: the rescue's bridges, _BRIDGE_EN / _BRIDGE_ZH, "…, but as far as I know, ")
 _DISCLAIMER_TURN_EN = re.compile(r",\s*(?:but|however)\b,?\s*(?:(?:according to what i know|factually)\b,?\s*)?",
                                  re.IGNORECASE)
-_DISCLAIMER_TURN_ZH = re.compile(r"[，,]\s*(?:不过|不過|但是|但|然而|可是)[，,]?\s*"
+_DISCLAIMER_TURN_ZH = re.compile(rf"[，,]\s*(?:{_TURN_WORDS_ZH})[，,]?\s*"
                                  r"(?:(?:據我所知|一般来说|一般來說|通常)[，,]?)?")
 _SPEAKS_AS_ITSELF = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|me|my|as an? (?:ai|bot|chatbot|assistant|model))\b"
                                r"|我|本ai")
@@ -436,6 +441,12 @@ def _joining(rule: Rule) -> Rule:
 def _human_formulae() -> tuple[Rule, ...]:
     """The human closing formulae (filters/rules/human.yaml, off by default): the structural rules leave them be."""
     return tuple(load_rules([RULES_DIR / "human.yaml"]))
+
+
+def _human_formula(sentence: str) -> bool:
+    """A doctor's or support agent's own formula (human.yaml), matched once masked."""
+    masked = _masked(sentence)
+    return any(human.compiled.fullmatch(masked) for human in _human_formulae())
 
 
 class SlopMatcher:
@@ -683,9 +694,7 @@ class SlopMatcher:
         elif "opener" not in out and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and _lead_scored(head.group(0)):
             out["opener"] = {}
-        body = _trim_decoration(text[-200:])
-        last_end = _ROUGH_END.search(body[-2::-1])  # the last sentence mark before the final character
-        tail = body[len(body) - 1 - last_end.start():] if last_end else body
+        tail = _rough_tail(_trim_decoration(text[-200:]))
         if any(r.position == "closer" for r in named) \
                 or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
@@ -726,8 +735,7 @@ class SlopMatcher:
             if weak_greeting(sentence):  # "亲，您好！" before "关于您的问题，回复如下：": only inside a run
                 return _joining(rule)
             return None
-        masked = _masked(sentence)
-        if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
+        if _human_formula(sentence):
             return None  # a doctor's or support agent's own formula (human.yaml): never stripped as model talk
         return rule
 
@@ -782,7 +790,7 @@ class SlopMatcher:
                 # comma may sit inside the answer's own phrase ("好的，这里有一个简单，有趣的例子…", a list of words)
                 continue
             if (cjk and not all(model.score(c, "opener") >= model.run_threshold["opener"]["zh"] for c in clauses)) \
-                    or any(human.compiled.fullmatch(_masked(c)) for c in clauses for human in _human_formulae()):
+                    or any(_human_formula(c) for c in clauses):
                 continue
             if names_the_subject(prefix, _found_in(f"{prompt}\n{sentence[cut:]}\n{text[span[1]:]}".lower(), cjk)):
                 continue
@@ -809,8 +817,7 @@ class SlopMatcher:
                 prefix, "whole") >= model.threshold["whole"]["zh" if cjk else "en"])):
             return None
         rest = f"{prompt}\n{sentence[turn.end():]}\n{text[span[1]:]}".lower()
-        if any(human.compiled.fullmatch(_masked(prefix)) for human in _human_formulae()) \
-                or names_the_subject(prefix, _found_in(rest, cjk)):
+        if _human_formula(prefix) or names_the_subject(prefix, _found_in(rest, cjk)):
             return None
         bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(sentence, turn.end())
         end = bridge.end() if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST else turn.end()
@@ -837,15 +844,10 @@ class SlopMatcher:
             return None  # "我是一个人工智能助手，旨在…" last: who the model is, the identity rules' (the row may drop)
         if not edge_model.load().is_boilerplate(sentence, edge, in_run):
             return None
-        masked = _masked(sentence)
-        if any(human.compiled.fullmatch(masked) for human in _human_formulae()):
+        if _human_formula(sentence):
             return None
         rest = f"{prompt}\n{text[:spans[i][0]]}\n{text[spans[i][1]:]}".lower()
-
-        def elsewhere(stem: str) -> bool:
-            return (stem in rest) if cjk else re.search(rf"\b{re.escape(stem)}", rest) is not None
-
-        return None if names_the_subject(sentence, elsewhere) else rule
+        return None if names_the_subject(sentence, _found_in(rest, cjk)) else rule
 
     def find(self, fld: str, text: str, prompt: str = "", after_ai: bool = False) -> list[Hit]:
         """Every hit in one field. `prompt` (instruction and input) tells the structural rules which words are the

@@ -170,9 +170,10 @@ def _cluster_of(r: Reject) -> str:
     return str(r.row["meta"].get(_CLUSTER_KEY[r.rule], r.id))
 
 
-def _dedup_rejects(ledger: Ledger) -> Iterator[Reject]:
-    """The rejects of dedup's two rules, streamed from the ledger (spilled to disk at scale: formats/spill.py)."""
-    return (r for r in ledger.rejects if r.stage == "dedup" and r.rule in _CLUSTER_KEY)
+def _dedup_rejects(ledger: Ledger, any_rule: bool = False) -> Iterator[Reject]:
+    """The rejects of dedup's two rules (`any_rule`: of every dedup rule; a kept row dropped later is looked up
+    among them), streamed from the ledger (spilled to disk at scale: formats/spill.py)."""
+    return (r for r in ledger.rejects if r.stage == "dedup" and (any_rule or r.rule in _CLUSTER_KEY))
 
 
 def _clusters(ledger: Ledger, sizes: dict[str, Counter[str]], kept: Mapping[str, Example],
@@ -199,7 +200,7 @@ def _clusters(ledger: Ledger, sizes: dict[str, Counter[str]], kept: Mapping[str,
             drops[r.rule, cluster] = r
     kept_ids = {key: drop.row["meta"].get("duplicate_of", "") for key, drop in drops.items()}
     wanted = {i for i in kept_ids.values() if i not in kept}
-    by_id = {r.id: r.row for r in _all_dedup_rejects(ledger) if r.id in wanted} if wanted else {}
+    by_id = {r.id: r.row for r in _dedup_rejects(ledger, any_rule=True) if r.id in wanted} if wanted else {}
     out = {}
     for rule, counts in sizes.items():
         shown = []
@@ -218,11 +219,6 @@ def _clusters(ledger: Ledger, sizes: dict[str, Counter[str]], kept: Mapping[str,
         out[rule] = {"clusters": len(counts), "rows_dropped": counts.total(),
                      "sizes": {str(size): n for size, n in sorted(histogram.items())}, "largest": shown}
     return out
-
-
-def _all_dedup_rejects(ledger: Ledger) -> Iterator[Reject]:
-    """Every dedup reject, whatever its rule: a kept row dropped later is looked up among them."""
-    return (r for r in ledger.rejects if r.stage == "dedup")
 
 
 def _rate(kept: int, exact: int, near: int) -> dict[str, Any]:
