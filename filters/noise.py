@@ -56,10 +56,11 @@ _WORD = re.compile(r"\w+")
 _DANGLING = re.compile(r"(?:[,，、(（\[{]|\b(?:and|or|but|the|of|because|an|whose|whereas|when|while|although))\s*$",
                        re.IGNORECASE)
 # Chinese writers (doctors above all) often end a finished answer with "，": only a comma after a word that
-# announces more (如 / 比如 / 包括 / 和 …), an enumeration comma or an open bracket is evidence.
+# announces more (如 / 比如 / 包括 / 和 …), an enumeration comma or an open bracket is evidence. A colon is not,
+# as in English: a manual's paragraph ending "例如：" announces the block that follows it in the source.
 _DANGLING_CJK = re.compile(r"(?:[、（(]|(?:如|比如|例如|包括|以及|和|及|与|或|或者|但|但是|而|因为|由于|如果|并且"
                            r"|首先|其次)"
-                           r"[，,:：]?)\s*$")
+                           r"[，,]?)\s*$")
 _CLOSED_END = frozenset(".!?。！？…\"'”’)）]】》」』>`*_~;；|%°")
 _OPEN_CLOSE = (("(", ")"), ("（", "）"), ("[", "]"), ("“", "”"), ("「", "」"), ("《", "》"))
 _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class|return|import|echo|print|var|"

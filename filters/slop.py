@@ -275,6 +275,13 @@ _LEAD_IN_EN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|sure|alright|well|now|great|ab
                          r"listed|laid out|broken down)|let me (?:walk|go|take|run|give|show|explain|break|lay))\b"
                          r"|[:：]\W*$", re.IGNORECASE)
 _LEAD_IN_ZH = re.compile(r"以下|下面|如下|接下来|[:：]\W*$")
+# a last sentence that points at what follows it ("… as the following.", "Here are some hints.", "如下所示。"): the
+# text's own lead to a block its source had after it (a manual's example), never a model's closing words
+_POINTS_ON = re.compile(r"^\W*(?:here(?:'s|’s| is| are)(?! (?:to|hoping)\b)|below\b)"
+                        r"|\b(?:as follows|(?:as|like|in|with|by) the following(?: \w+)?"
+                        r"|(?:shown|listed|given|described) below)\W*$|\bread on\b|\b(?:keep|continue) reading\b"
+                        r"|^\W*(?:以下|下面|如下)|(?:如下|以下|下面)(?:所示|几[个点条种])?\W*$"
+                        r"|下面(?:给出|列出|介绍|将|会)|继续阅读|繼續閱讀", re.IGNORECASE)
 # where a lead may end inside a sentence that goes on with the answer: a colon; in Chinese also a comma (a clause)
 _PREFIX_CUT_EN = re.compile(r":(?=\s)")
 _PREFIX_CUT_ZH = re.compile(r"[:：，,](?!\d)")
@@ -924,6 +931,8 @@ class SlopMatcher:
                     continue
                 rule = self._first(groups["closer"], masked(i))
                 if rule is None:
+                    if _POINTS_ON.search(text[slice(*spans[i])]):
+                        break  # it announces a block that is not here: the answer's own words, not a closer
                     glued = self._glued_closer(groups["closer"], text, spans[i])
                     if glued is not None:  # "… (PEP 3333) Take care!": a closer after a line with no full stop
                         run.append((i, Hit(glued[0], fld, glued[1], text[slice(*glued[1])])))

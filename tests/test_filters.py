@@ -314,6 +314,8 @@ def test_unfinished_outputs(output, rule):
     "The most popular shows this year are: Severance, The Bear, Shogun, Slow Horses",
     "Yours sincerely,\nDracula", "62.8 cm", "Your new password is Tr0ub4dor and it expires in thirty days",
     "Die Anmeldung ist bis zum 30. Juni über das Formular auf der Webseite möglich",
+    # a manual's paragraph that announces the example its source shows next: a colon, as in English, is no cut
+    "通过设置 LANGUAGE 环境变量，GNU gettext 能够适应翻译语言的优先级列表。例如：",
 ])
 def test_complete_outputs_are_not_unfinished(output):
     assert first_problem(ex(output), NoiseSettings()) is None

@@ -60,6 +60,14 @@ HUMAN = [
     "没问题，可以吃，但要少量。",
     "这个问题很常见的原因是饮食不规律，建议三餐定时。",
     "如果需要手术，建议去三甲医院。",
+    # technical manuals (Debian Reference, the New Maintainers' Guide): a last sentence that points at the block its
+    # source shows next, and a pointer to the documentation, are the author's words, not a closer
+    "Most commands take no environment variables. You can also run it as the following.",
+    "Share data over a common service. Here are some hints.",
+    "Traverse the directories. If you have questions on any of the commands, please read the manual page.",
+    "Package it carefully. If you have specific questions later, I would suggest re-reading the documents above.",
+    "打包需要耐心。如果有需要的话，本教程强烈建议阅读这里引用和建议的文档。",
+    "这一步并不难。尽管如此也请您不要轻敌，请继续阅读，下面给出的建议会对你很有帮助。",
 ]
 
 
