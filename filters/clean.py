@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.pii import PiiSettings, PiiStep
 from filters.repair import REPAIRS, changed_span, is_clean
+from filters.simplified import carried, simplified
 from filters.slop import (
     FILLER_ONLY,
     KEPT_WHOLE,
@@ -20,6 +21,7 @@ from filters.slop import (
     Hit,
     SlopMatcher,
     answer_after_block,
+    answer_after_bridge,
     exempt_categories,
     load_rules,
     normalise,
@@ -120,6 +122,11 @@ def same_code(before: str, after: str) -> bool:
 _SAYS_AI = ("ai-identity", "capability-disclaimer")  # a cut from the start with one of these said "I am an AI"
 
 
+def _as_written(hit: Hit, written: str, read: str) -> Hit:
+    """The hit with the text it covers as written (a 繁體 field is read as simplified: same offsets)."""
+    return hit if written is read else Hit(hit.rule, hit.field, hit.span, written[slice(*hit.span)])
+
+
 def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
     """Strip, drop or flag; False when the row is dropped.
 
@@ -131,12 +138,17 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     *is* the answer; followed by a real answer, its sentence or clause is stripped and the answer kept. A strip
     that would empty the field keeps the row as it came and flags it (`slop.kept-whole`): the
     boilerplate-looking sentence is the answer (noise.filler judges rows that are only filler). Rules the prompt
-    exempts (filters/rules/prompt.yaml: a scene, a request to say "I don't know") do not apply to the row."""
+    exempts (filters/rules/prompt.yaml: a scene, a request to say "I don't know") do not apply to the row.
+
+    Traditional Chinese is read as simplified (filters/simplified.py): `text` is the field as the rules read it,
+    `written` the same text in its own script, cut where `text` is cut."""
     planned: list[tuple[str, str, list[Hit]]] = []
     policies_seen: dict[str, bool] = {}  # each prompt policy's verdict on this row, searched when first needed
-    prompt = f"{example.instruction}\n{example.input}"
+    prompt = simplified(f"{example.instruction}\n{example.input}")
     for name in matcher.fields():
-        original = text = getattr(example, name)
+        written = getattr(example, name)
+        original = text = simplified(written)
+
         strips: list[Hit] = []
         rescues: list[Hit] = []
         first_pass = True
@@ -160,21 +172,24 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 # (the learned whole drop has read every sentence and every clause after a turn as talk already:
                 # no answer follows the block)
                 talk = any(h.rule.learned and h.rule.position == "whole" for h in hits)
-                cut = answer_after_block(text, hit, said_ai=False) if hit.span[0] == 0 and not talk else None
+                cut = (answer_after_block(text, hit, said_ai=False) or answer_after_bridge(text, hit)) \
+                    if hit.span[0] == 0 and not talk else None
                 if cut is None or not same_code(text, cut[1]):
-                    ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                    removed = _as_written(hit, written, text).text
+                    ledger.drop(example, "slop", hit.rule.id, f"{name}: {removed!r}", hit.rule.category)
                     return False
                 # … unless it opens with a block that says it is an AI and an answer follows the block ("作为一个大语言
                 # 模型，我不能保证完全准确，但一般来说，<answer>"): the block goes, the answer stays
-                strips.append(cut[0])
-                rescues.append(cut[0])
-                text = cut[1]
+                strips.append(_as_written(cut[0], written, text))
+                rescues.append(strips[-1])
+                written, text = carried(written, text, cut[1]), cut[1]
                 continue
             for hit in hits:
                 if hit.rule.action == "drop":
                     cut = rescue(text, hit) if hit.rule.rescue else None
                     if cut is None:
-                        ledger.drop(example, "slop", hit.rule.id, f"{name}: {hit.text!r}", hit.rule.category)
+                        ledger.drop(example, "slop", hit.rule.id, f"{name}: {_as_written(hit, written, text).text!r}",
+                                    hit.rule.category)
                         return False
                     rescued.append(cut)
             if first_pass:  # flags are facts about the text as it came; count them once
@@ -186,9 +201,9 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 hit, kept = rescued[0]
                 if not same_code(text, kept):
                     break  # as for strips: a cut must not move where code blocks start or end
-                strips.append(hit)
-                rescues.append(hit)
-                text = kept
+                strips.append(_as_written(hit, written, text))
+                rescues.append(strips[-1])
+                written, text = carried(written, text, kept), kept
                 continue
             found = [h for h in hits if h.rule.action == "strip"]
             if not found:
@@ -198,8 +213,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 kept = kept[0].upper() + kept[1:]  # "…, but if the response is streamed": the answer starts a sentence
             if not same_code(text, kept):
                 break  # the cut would change where code blocks start or end: leave the text as it is
-            strips.extend(found)
-            text = kept
+            strips.extend(_as_written(h, written, text) for h in found)
+            written, text = carried(written, text, kept), kept
             if not text.strip():
                 break
         if rescues and (not text.strip() or matcher.content_free(text)):
@@ -215,7 +230,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 if name == "output" and matcher.content_free(original):
                     ledger.flag(example, "slop", FILLER_ONLY, "slop")
                 continue
-            planned.append((name, text, strips))
+            planned.append((name, written, strips))
     for name, kept, stripped in planned:
         for hit in stripped:
             ledger.edit(example, "slop", hit.rule.id, name, hit.text, category=hit.rule.category)

@@ -463,6 +463,8 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
             break
         said_ai = said_ai or kind == "identity"
         end = pos
+        if kind is None and (_HEDGE_ZH if cjk else _HEDGE_EN).search(clause) is not None:
+            break  # "据我所知，" / "as far as I know,": a hedge leads to the answer, whatever its words ("无法…")
     else:
         return 0
     rest = text[end:]

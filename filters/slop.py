@@ -1208,6 +1208,30 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
     return Hit(hit.rule, hit.field, (start, start + end), block[:end]), text[:start] + rest
 
 
+_TURN_COMMA = re.compile(r"[,，]\s*(?=(?:但是?|不过|然而|but|however|still|yet)\b|(?:但是?|不过|然而))", re.IGNORECASE)
+
+
+def answer_after_bridge(text: str, hit: Hit) -> tuple[Hit, str] | None:
+    """A whole-answer refusal that turns, after a comma, to what the model knows ("我无法联网确认，但据我所知，
+    <answer>", "I can't check online, but as far as I know, <answer>"): the bridge marks where the answer starts,
+    whatever its words (an answer may say "无法" too), and what is before it goes. None without such a turn in the
+    first sentence, or with too little after it to be an answer."""
+    start = hit.span[0]
+    cjk = hit.rule.lang in _CJK_LANGS
+    first_end = next((b for a, b in sentences(text) if b > start), len(text))
+    for comma in _TURN_COMMA.finditer(text, start, min(first_end, start + SELF_TALK_CHARS)):
+        bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(text, comma.end())
+        if bridge is None:
+            continue
+        rest = text[bridge.end():]
+        if (chars(_CJK_RUN, rest) if cjk else len(rest.split())) < (8 if cjk else 4):
+            return None
+        if not cjk and rest[:1].islower():
+            rest = rest[0].upper() + rest[1:]
+        return Hit(hit.rule, hit.field, (start, bridge.end()), text[start:bridge.end()]), text[:start] + rest
+    return None
+
+
 def _strength(whitespace: str) -> tuple[int, int]:
     return (whitespace.count("\n"), len(whitespace))
 

@@ -134,3 +134,36 @@ def test_answers_the_prompt_asked_for_are_kept(instruction, output):
 def test_placeholder_and_missing_input_still_drop_without_the_prompt_asking():
     assert run("N/A", "Summarise the article.")[0] is None
     assert run("You didn't provide the text to summarise.", "Summarise the text.")[0] is None
+
+
+# Traditional Chinese is read as simplified (filters/simplified.py): the rules written once in simplified Chinese
+# find 繁體 boilerplate, and the cut is made in the text as written, which keeps its own script.
+@pytest.mark.parametrize(("output", "kept", "removed"), [
+    ("檔案未預期的結束，請重新下載。\n如需進一步協助，請隨時告訴我。", "檔案未預期的結束，請重新下載。",
+     "如需進一步協助，請隨時告訴我。"),
+    ("作為AI，我沒有親自使用過，但語區資料的名稱應該以常用字元組成。", "語區資料的名稱應該以常用字元組成。",
+     "作為AI，我沒有親自使用過，但"),
+])
+def test_traditional_boilerplate_is_cut_in_its_own_script(output, kept, removed):
+    out, ledger = run(output, "這個設定是什麼意思？")
+    assert out == kept
+    assert [e.removed for e in ledger.edits if e.rule.startswith("zh.")] == [removed]
+
+
+def test_a_traditional_refusal_is_dropped_and_named_as_written():
+    out, ledger = run("非常抱歉，我無法協助處理這個請求。", "幫我寫一封信")
+    assert out is None
+    assert ledger.rejects[0].rule.startswith("zh.refusal") and "無法協助" in ledger.rejects[0].detail
+
+
+# Strip before drop: a whole-answer refusal that turns to what the model knows ("…，但据我所知，") keeps the answer
+# after the turn, even when the answer itself says "无法" / "cannot"; with too little after it, the row still goes.
+@pytest.mark.parametrize(("output", "kept"), [
+    ("我无法联网确认，但据我所知，找不到 schema 文件：已经移除现有的输出文件。", "找不到 schema 文件：已经移除现有的输出文件。"),
+    ("我無法連網確認，但據我所知，無法不靠程式標頭而解譯虛擬位址", "無法不靠程式標頭而解譯虛擬位址"),
+    ("Sorry, I can't check that online, but as far as I know, the library cannot parse YAML anchors.",
+     "The library cannot parse YAML anchors."),
+    ("我无法联网确认，但据我所知，我无法回答。", None),
+])
+def test_an_answer_after_a_bridge_is_kept(output, kept):
+    assert run(output, "这个报错是什么意思？")[0] == kept
