@@ -31,6 +31,8 @@ def _table() -> tuple[dict[int, str], re.Pattern[str]]:
 
 def simplified(text: str) -> str:
     """The text with every traditional character read as its simplified form; the same string when it has none."""
+    if text.isascii():
+        return text  # most rows: no scan, and the table is not built
     table, traditional = _table()
     return text.translate(table) if traditional.search(text) else text
 

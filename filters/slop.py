@@ -801,7 +801,11 @@ class SlopMatcher:
                 continue
             if names_the_subject(prefix, _found_in(f"{prompt}\n{sentence[cut:]}\n{text[span[1]:]}".lower(), cjk)):
                 continue
-            found = (rule, turn.end() if turn is not None and len(sentence) - turn.end() >= PREFIX_REST else cut)
+            end = turn.end() if turn is not None and len(sentence) - turn.end() >= PREFIX_REST else cut
+            bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(sentence, end) if turn is not None else None
+            if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST:
+                end = bridge.end()  # "…，不过根据公开资料，<answer>": the hedge after the turn goes with it
+            found = (rule, end)
         return found
 
     def _disclaimer_clause(self, fld: str, text: str, span: tuple[int, int], prompt: str) -> tuple[Rule, int] | None:
@@ -1051,6 +1055,7 @@ _BRIDGE_EN = re.compile(
     re.IGNORECASE)
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
                         r"(?:根据|基于)(?:常识|已有(?:的)?知识|一般(?:的)?(?:医学)?(?:知识|常识))|"
+                        r"(?:根据|基于|从)(?:公开|现有|已有|网上)的?(?:资料|信息|文献)(?:来看|来说)?|"
                         r"从一般(?:的)?(?:医学)?(?:知识|常识|角度)(?:来看|来说|上讲)|"
                         r"我可以(?:告诉你|告诉您|说)|"
                         r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")

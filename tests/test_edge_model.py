@@ -122,11 +122,11 @@ def test_who_the_model_is_is_never_a_learned_closer():
 
 
 def test_a_named_identity_rule_still_rescues_the_answer_the_whole_table_would_drop():
-    """Strip before drop: where a named rule knows the statement, its rescue decides, not the learned whole drop."""
+    """Strip before drop: the statement, its turn and the hedge after it go (by the named rescue or the learned
+    lead), and the answer stays; the learned whole drop does not take it."""
     text = "我是一个人工智能程序，无法亲自尝试，但根据公开资料，您必须明确地给出至少一个表达式"
     out, ledger = run(text, "翻译成中文。")
-    assert out is not None and out.endswith("您必须明确地给出至少一个表达式")
-    assert not any(rule.endswith(".learned") for rule in rules_of(ledger))
+    assert out == "您必须明确地给出至少一个表达式"
     # and a disclaimer sentence before a short answer is not one refusal: each sentence must read as talk
     model = edge_model.load()
     assert not model.is_refusal("需要说明的是，我是AI语言模型。我7月份贷的款，8月这个月不用还吗？",

@@ -159,7 +159,8 @@ def test_a_traditional_refusal_is_dropped_and_named_as_written():
 # Strip before drop: a whole-answer refusal that turns to what the model knows ("…，但据我所知，") keeps the answer
 # after the turn, even when the answer itself says "无法" / "cannot"; with too little after it, the row still goes.
 @pytest.mark.parametrize(("output", "kept"), [
-    ("我无法联网确认，但据我所知，找不到 schema 文件：已经移除现有的输出文件。", "找不到 schema 文件：已经移除现有的输出文件。"),
+    ("我无法联网确认，但据我所知，找不到 schema 文件：已经移除现有的输出文件。",
+     "找不到 schema 文件：已经移除现有的输出文件。"),
     ("我無法連網確認，但據我所知，無法不靠程式標頭而解譯虛擬位址", "無法不靠程式標頭而解譯虛擬位址"),
     ("Sorry, I can't check that online, but as far as I know, the library cannot parse YAML anchors.",
      "The library cannot parse YAML anchors."),
