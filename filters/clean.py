@@ -22,6 +22,7 @@ from filters.slop import (
     SlopMatcher,
     answer_after_block,
     answer_after_bridge,
+    answer_after_clause,
     exempt_categories,
     load_rules,
     normalise,
@@ -172,8 +173,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 # (the learned whole drop has read every sentence and every clause after a turn as talk already:
                 # no answer follows the block)
                 talk = any(h.rule.learned and h.rule.position == "whole" for h in hits)
-                cut = (answer_after_block(text, hit, said_ai=False) or answer_after_bridge(text, hit)) \
-                    if hit.span[0] == 0 and not talk else None
+                cut = (answer_after_block(text, hit, said_ai=False) or answer_after_bridge(text, hit)
+                       or answer_after_clause(text, hit)) if hit.span[0] == 0 and not talk else None
                 if cut is None or not same_code(text, cut[1]):
                     removed = _as_written(hit, written, text).text
                     ledger.drop(example, "slop", hit.rule.id, f"{name}: {removed!r}", hit.rule.category)

@@ -1237,6 +1237,43 @@ def answer_after_bridge(text: str, hit: Hit) -> tuple[Hit, str] | None:
     return None
 
 
+# a first clause in which the model says what it cannot do ("由于我无法运行代码，", "Since I can't run code,")
+_CANNOT_CLAUSE_ZH = re.compile(r"(?:由于|因为|既然|虽然|尽管)?(?:作为[^，,]{0,12}[，,]?)?我(?:目前|暂时|并|也|确实)?"
+                               r"(?:无法|不能|没有办法|没办法|没法|不具备|没有能力)[^，,。！？!?]{0,30}[，,]")
+_CANNOT_CLAUSE_EN = re.compile(r"(?:(?:since|because|as|although|while) )?i (?:can't|cannot|can not|am unable to|"
+                               r"'m unable to|am not able to|'m not able to|don't have access to)[^,.!?]{0,60},\s*",
+                               re.IGNORECASE)
+# what a refusal's reason says ("…，这涉及他人的隐私。", "…, it is against the policy."): still the refusal
+_REASON_ZH = re.compile(r"无法|不能|无从|没办法|不便|不宜|不适合|超出|违反|违背|拒绝|涉及|隐私|敏感|规范|"
+                        r"政策|法律|法规|安全|伦理|道德|风险|专业人士|医生|律师|咨询|抱歉|遗憾")
+_REASON_EN = re.compile(r"\b(?:can't|cannot|unable|not (?:able|possible|available|allowed|appropriate)|against|polic|"
+                        r"guideline|privacy|private|confidential|sensitive|harm|illegal|law|ethic|safety|professional|"
+                        r"doctor|lawyer|consult|sorry|apolog)", re.IGNORECASE)
+_PERSON_ZH = re.compile(r"[我你您咱]")
+_PERSON_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|us|our|you|your|you're|you'll)\b", re.IGNORECASE)
+
+
+def answer_after_clause(text: str, hit: Hit) -> tuple[Hit, str] | None:
+    """A whole-answer refusal whose first clause only says what the model cannot do, followed by plain content in no
+    one's voice ("由于我无法运行代码，侧边栏是否包含最近文件的快捷方式。"): the clause goes, the content stays. None
+    when what follows speaks to or of anyone ("…，你应该自己完成。", "…, but I can tell you …": the refusal or the
+    rescue's to judge), gives a refusal's reason ("…，这涉及他人的隐私。") or is too short to be an answer."""
+    start = hit.span[0]
+    cjk = hit.rule.lang in _CJK_LANGS
+    clause = (_CANNOT_CLAUSE_ZH if cjk else _CANNOT_CLAUSE_EN).match(text, start)
+    if clause is None:
+        return None
+    rest = text[clause.end():]
+    if (chars(_CJK_RUN, rest) if cjk else len(rest.split())) < (8 if cjk else 5):
+        return None
+    if (_PERSON_ZH if cjk else _PERSON_EN).search(rest) or (_REASON_ZH if cjk else _REASON_EN).search(rest) \
+            or self_talk(rest.strip()) is not None:
+        return None
+    if not cjk and rest[:1].islower():
+        rest = rest[0].upper() + rest[1:]
+    return Hit(hit.rule, hit.field, (start, clause.end()), text[start:clause.end()]), text[:start] + rest
+
+
 def _strength(whitespace: str) -> tuple[int, int]:
     return (whitespace.count("\n"), len(whitespace))
 

@@ -165,6 +165,10 @@ def test_a_traditional_refusal_is_dropped_and_named_as_written():
     ("Sorry, I can't check that online, but as far as I know, the library cannot parse YAML anchors.",
      "The library cannot parse YAML anchors."),
     ("我无法联网确认，但据我所知，我无法回答。", None),
+    # a first clause that only says what the model cannot do, then content in no one's voice
+    ("由于我无法运行代码，侧边栏是否包含最近文件的内建快捷方式。", "侧边栏是否包含最近文件的内建快捷方式。"),
+    ("我不能提供这方面的信息，这涉及他人的个人隐私。", None),  # a refusal's reason is still the refusal
+    ("我不能帮你写作业，你应该自己完成。", None),
 ])
 def test_an_answer_after_a_bridge_is_kept(output, kept):
     assert run(output, "这个报错是什么意思？")[0] == kept
