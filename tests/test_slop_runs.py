@@ -64,6 +64,12 @@ HUMAN = [
     # source shows next, and a pointer to the documentation, are the author's words, not a closer
     "Most commands take no environment variables. You can also run it as the following.",
     "Share data over a common service. Here are some hints.",
+    # The Debian Administrator's Handbook: "This is …:" naming the subject, and "Below" as a preposition
+    "This is another important tool: apt-cache searches the package lists.",
+    "Below the surface, the bug tracker is e-mail based: every report is a message.",
+    "Packages are built in a clean chroot. For more in-depth information, you should have a look at its documentation.",
+    "If for some reason you didn't mention the bug number in a previous changelog entry, there's no problem, just "
+    "close the bug normally.",
     "Traverse the directories. If you have questions on any of the commands, please read the manual page.",
     "Package it carefully. If you have specific questions later, I would suggest re-reading the documents above.",
     "打包需要耐心。如果有需要的话，本教程强烈建议阅读这里引用和建议的文档。",
@@ -75,8 +81,6 @@ HUMAN = [
 KNOWN = {
     "Close the valve first, then open the drain. Good luck!": "en.closer.let-me-know strips a lone 'Good luck!'",
     "Thank you for your question. Rest for a week and drink fluids.": "en.opener.happy-to-help: a doctor's thanks",
-    "This is a common point of failure in pumps: the seal wears out after about 2,000 hours.":
-        "en.opener.here-is takes 'This is …:' with content words for a lead-in",
 }
 
 
