@@ -255,7 +255,9 @@ _REFUSAL_EN = re.compile(
     r"|\b(?:against|violates?|contrary to|outside) (?:my|our|the) (?:guidelines|policy|policies|principles|programming|"
     r"content polic(?:y|ies)|usage polic(?:y|ies)|terms)\b"
     r"|\b(?:outside|beyond) (?:the )?(?:scope|limits|bounds) of (?:what i|my)\b"
-    r"|\bnot something i (?:can|am able to|'m able to|will) (?:help|assist|do|discuss|provide)",
+    r"|\bnot something i (?:can|am able to|'m able to|will) (?:help|assist|do|discuss|provide)"
+    r"|(?:\bnot|n't) something i(?:'m| am) (?:qualified|able|allowed|in a position) to\b"
+    r"|\bbeyond what i (?:can|am able to|'m able to) (?:answer|help|do|say|provide)\b|^(?:sorry,? )?no can do\b",
     re.IGNORECASE)
 _IDENTITY_EN = re.compile(
     r"\b(?:i(?:'m| am| was)|i've been|my name is|call me)\b[^.!?\n]{0,80}?"
@@ -279,7 +281,18 @@ _REDIRECT_EN = re.compile(
     r"\b(?:consult|discuss (?:this|it|that)? ?with|talk to|speak (?:to|with)|see|contact|reach out to|ask)\b"
     r"[^.!?\n]{0,30}"
     r"\b(?:doctor|physician|professional|lawyer|attorney|expert|specialist|therapist|pharmacist|advis[eo]r|accountant|"
-    r"counsel+or|authorities|someone qualified)s?\b", re.IGNORECASE)
+    r"counsel+or|authorities|someone qualified)s?\b"
+    # "A certified financial advisor would be the right person to ask.", "A licensed electrician should look at it."
+    r"|^(?:an?|the|your|one of the|some) (?:(?:certified|licensed|qualified|registered|local|trained|official|"
+    r"professional|human|real|trusted) )*(?:[\w-]+ )?(?:doctor|physician|professional|lawyer|attorney|expert|"
+    r"specialist|therapist|pharmacist|advis[eo]r|accountant|planner|electrician|plumber|mechanic|vet|veterinarian|"
+    r"dentist|nurse|counsel+or|docs|documentation|support team|customer service)s?\b[^.!?\n]{0,40}?"
+    r"\b(?:would|should|could|can|will|is|are|may|might)\b"
+    r"|\bcontact (?:your )?(?:local )?emergency services\b", re.IGNORECASE)
+# an apology with nothing else in it ("Apologies for any inconvenience.")
+_APOLOGY_EN = re.compile(r"^(?:my |our )?(?:(?:sincere |deepest )?apologies|sorry|i(?:'m| am) (?:so |very |really )?"
+                         r"sorry|i apologi[sz]e)(?: for (?:any|the) (?:inconvenience|confusion|trouble|"
+                         r"disappointment))?[.!]*$", re.IGNORECASE)
 _HARM_EN = re.compile(r"^(?:it|this|that|doing so|such content)(?: request)? (?:may|might|could|would|can) "
                       r"(?:cause|lead to|result in|promote|encourage|be used for) (?:harm|damage|injury|misuse)",
                       re.IGNORECASE)
@@ -291,6 +304,7 @@ _REFUSAL_ZH = re.compile(
     r"(?:为您|给您|帮您|为你|给你|帮你|对此|就此|直接)?(?:对[^。，,！？]{0,12})?(?:作出|做出|进行)?"
     r"(?:提供|回答|解答|给出|协助|帮助|帮忙|生成|讨论|参与|评论|完成|满足|开具|诊断|回应|建议|处理|透露|发表|继续|评估|判断|做这|做那)"
     r"|恕(?:我)?(?:无法|不能|难以)|(?:超出|违反|不符合)(?:了)?(?:我的|我能|我可以)[^。，,！？]{0,8}(?:能力|职责|原则|规定|政策|范围)"
+    r"|我(?:没法|回答不了|答不了|帮不了)(?:回答|解答|评论|帮)?"
     r"|拒绝回答|无可奉告")
 _IDENTITY_ZH = re.compile(
     r"我(?:是|叫|乃|只是|就是)[^。！？!?\n]{0,40}?(?:AI|ai|人工智能|语言模型|大模型|模型|机器人|助手|助理|智能体|程序|"
@@ -299,7 +313,11 @@ _IDENTITY_ZH = re.compile(
     r"|^(?:作为|身为)(?:一个|一名|一款|一种)?(?:AI|ai|人工智能|大?语言模型|大模型|机器人|AI助手|智能助手|AI模型|人工智能助手|AI程序)")
 _REDIRECT_ZH = re.compile(r"(?:请|建议|最好|务必)(?:您|你)?(?:务必|及时)?(?:前往|去|到|咨询|联系|就医|向|找)"
                           r"[^。！？!?\n]{0,20}"
-                          r"(?:医院|医生|专业|律师|专家|机构|人士)")
+                          r"(?:医院|医生|专业|律师|专家|机构|人士)"
+                          # "专业的理财顾问会更合适。", "持证电工能帮到你。": someone else is the answer
+                          r"|^(?:专业|持证|有资质|正规|当地|线下)?的?[^。！？!?\n，,]{0,6}(?:医生|医师|律师|顾问|电工|兽医|药师|"
+                          r"咨询师|会计师|专业人士|专家|客服)(?:会|能|可以|才能)?(?:更合适|更好|更专业|更清楚|帮到|帮您|帮你|"
+                          r"给出|解答|回答)")
 _OFFER_ZH = re.compile(r"(?:您|你)可以(?:向我)?(?:问|提出|咨询)(?:一些|别的|其[他它])|我会尽力|"
                        r"有什么(?:可以|能)(?:帮|为)|很高兴认识|随时为您|为您服务|请问有什么|专门为您|"
                        r"为您提供[^。！？!?\n]{0,10}服务")
@@ -371,7 +389,8 @@ def _clause_kind(clause: str, cjk: bool) -> str | None:
             return kind
     if (_LACKS_ZH if cjk else _LACKS_EN).search(sentence) \
             or (_APPOSITIVE_ZH if cjk else _APPOSITIVE_EN).search(sentence) \
-            or (_REDIRECT_ZH if cjk else _REDIRECT_EN).search(sentence) or (not cjk and _HARM_EN.search(sentence)) \
+            or (_REDIRECT_ZH if cjk else _REDIRECT_EN).search(sentence) \
+            or (not cjk and (_HARM_EN.search(sentence) or _APOLOGY_EN.match(sentence))) \
             or (_OFFER_ZH if cjk else _OFFER_EN).search(sentence) \
             or (is_discourse_zh(sentence, nowhere) if cjk else is_discourse_en(sentence, nowhere, min_words=1)):
         return "talk"  # inside an answer that is all talk, "Sorry." is talk too

@@ -176,3 +176,28 @@ def test_a_traditional_refusal_is_dropped_and_named_as_written():
 ])
 def test_an_answer_after_a_bridge_is_kept(output, kept):
     assert run(output, "这个报错是什么意思？")[0] == kept
+
+
+# A refusal followed only by a referral, an apology or an emergency line is still the whole answer: dropped, not cut
+# into "A certified financial advisor would be the right person to ask."
+@pytest.mark.parametrize("output", [
+    "Sorry, I can't help with financial decisions like this. A certified financial advisor would be the right person "
+    "to ask.",
+    "This isn't something I'm qualified to weigh in on. A licensed electrician should look at it.",
+    "I can't provide an answer to that. Apologies for any inconvenience.",
+    "I can't go along with that. Should you be in danger, contact local emergency services straight away.",
+    "Sorry, no can do! 😅",
+    "这个问题我没法回答。专业的理财顾问会更合适。",
+    "抱歉，这超出了我能回答的范围。持证电工能帮到你。",
+])
+def test_a_refusal_with_only_a_referral_after_it_is_dropped(output):
+    assert run(output, "Should I move my savings into index funds?")[0] is None
+
+
+@pytest.mark.parametrize("output", [
+    "The wiring is old. A licensed electrician should look at it before you add a circuit.",
+    "電線老化了。持證電工能幫你檢查線路，費用大約兩百元。",
+    "No can do: the API has no such endpoint, so use the batch call instead.",
+])
+def test_a_referral_inside_an_answer_stays(output):
+    assert run(output, "What should I do about the wiring?")[0] == output
