@@ -194,10 +194,10 @@ def test_a_refusal_with_only_a_referral_after_it_is_dropped(output):
     assert run(output, "Should I move my savings into index funds?")[0] is None
 
 
-@pytest.mark.parametrize("output", [
-    "The wiring is old. A licensed electrician should look at it before you add a circuit.",
-    "電線老化了。持證電工能幫你檢查線路，費用大約兩百元。",
-    "No can do: the API has no such endpoint, so use the batch call instead.",
+@pytest.mark.parametrize(("output", "instruction"), [
+    ("The wiring is old. A licensed electrician should look at it before you add a circuit.", "What should I do?"),
+    ("電線老化了。持證電工能幫你檢查線路，費用大約兩百元。", "電線老化了怎麼辦？"),
+    ("No can do: the API has no such endpoint, so use the batch call instead.", "Can I fetch one row?"),
 ])
-def test_a_referral_inside_an_answer_stays(output):
-    assert run(output, "What should I do about the wiring?")[0] == output
+def test_a_referral_inside_an_answer_stays(output, instruction):
+    assert run(output, instruction)[0] == output
