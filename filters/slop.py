@@ -297,6 +297,14 @@ _DISCLAIMER_TURN_ZH = re.compile(rf"[，,]\s*(?:{_TURN_WORDS_ZH})[，,]?\s*"
                                  r"(?:(?:據我所知|一般来说|一般來說|通常)[，,]?)?")
 _SPEAKS_AS_ITSELF = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|me|my|as an? (?:ai|bot|chatbot|assistant|model))\b"
                                r"|我|本ai")
+# the model naming itself an AI and what it lacks, in one clause ("虽然本AI的信息可能滞后", "As an AI I can't run it"):
+# a disclaimer whatever the edge model scores its words
+_AI_LIMIT_ZH = re.compile(r"(?:作为|身为|我是|本)(?:一个|一名|一款)?(?:AI|人工智能|语言模型|大模型|机器人|助手)"
+                          r"[^。!?！？]{0,24}(?:没有|没法|无法|不能|不具备|可能(?:会)?(?:滞后|过时|不准|有误|出错|不是最新))")
+_AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language model|model)|i(?:'m| am) (?:just |only )?"
+                          r"(?:an? )?(?:ai|bot|chatbot|assistant|language model))\b[^.!?]{0,40}\b(?:can't|cannot|"
+                          r"can not|don't|do not|have no|lack|may be (?:outdated|out of date|wrong|inaccurate))",
+                          re.IGNORECASE)
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -825,7 +833,8 @@ class SlopMatcher:
             return None
         model = edge_model.load()
         if not (model.is_boilerplate(prefix, "opener") or (len(prefix) <= edge_model.MAX_CHARS[cjk] and model.score(
-                prefix, "whole") >= model.threshold["whole"]["zh" if cjk else "en"])):
+                prefix, "whole") >= model.threshold["whole"]["zh" if cjk else "en"])
+                or (_AI_LIMIT_ZH if cjk else _AI_LIMIT_EN).search(prefix)):
             return None
         rest = f"{prompt}\n{sentence[turn.end():]}\n{text[span[1]:]}".lower()
         if _human_formula(prefix) or names_the_subject(prefix, _found_in(rest, cjk)):

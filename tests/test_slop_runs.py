@@ -201,3 +201,13 @@ def test_a_refusal_with_only_a_referral_after_it_is_dropped(output):
 ])
 def test_a_referral_inside_an_answer_stays(output, instruction):
     assert run(output, instruction)[0] == output
+
+
+# A disclaimer clause in which the model names itself an AI and what it lacks goes with its turn, whatever the edge
+# model scores its words; an AI that is only the topic ("虽然AI的信息可能滞后") is the answer's own.
+@pytest.mark.parametrize(("output", "kept"), [
+    ("虽然本AI的信息可能滞后，但设定所选使用者 ID 的偏好清单", "设定所选使用者 ID 的偏好清单"),
+    ("虽然AI的信息可能滞后，但这个参数很少改。", "虽然AI的信息可能滞后，但这个参数很少改。"),
+])
+def test_an_ai_limit_clause_goes_with_its_turn(output, kept):
+    assert run(output, "这个选项是做什么的？")[0] == kept
