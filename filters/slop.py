@@ -866,6 +866,8 @@ class SlopMatcher:
             return None
         if _human_formula(sentence):
             return None
+        if edge == "opener" and sentence.rstrip()[-1:] in (":", "："):
+            return rule  # a lead-in ("In short, here's how it works:"): the lead-in policy strips it whatever it names
         rest = f"{prompt}\n{text[:spans[i][0]]}\n{text[spans[i][1]:]}".lower()
         return None if names_the_subject(sentence, _found_in(rest, cjk)) else rule
 

@@ -211,3 +211,15 @@ def test_a_referral_inside_an_answer_stays(output, instruction):
 ])
 def test_an_ai_limit_clause_goes_with_its_turn(output, kept):
     assert run(output, "这个选项是做什么的？")[0] == kept
+
+
+# A lead-in at the start ends in a colon: the lead-in policy strips it whatever words it shares with the answer
+# ("works" / "work with"), and Markdown's closing ** ends a sentence ("**Nice one!** A breakdown, point by point:").
+@pytest.mark.parametrize(("output", "kept"), [
+    ("In short, here's how it works:\nUnder the program, officials work with port authorities on high-risk cargo.",
+     "Under the program, officials work with port authorities on high-risk cargo."),
+    ("**Nice one!** A breakdown, point by point:\nPerforms an lseek(2) on the open device with the given parameters.",
+     "Performs an lseek(2) on the open device with the given parameters."),
+])
+def test_a_lead_in_at_the_start_goes(output, kept):
+    assert run(output, "What does it do?")[0] == kept
