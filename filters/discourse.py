@@ -411,6 +411,7 @@ _CAUTION_EN = re.compile(
     r"double-check|verify (?:any |important |this )?(?:information|details|facts)|may (?:make mistakes|contain errors|"
     r"be (?:out of date|outdated|inaccurate|incomplete|wrong))|^i(?:'m| am) not (?:a|an) [\w -]{1,40}$|"
     r"consult (?:a|an) (?:professional|expert|specialist)|objectively speaking|in general terms|"
+    r"(?:consult|check|refer to|verify (?:it )?(?:with|against)) the official (?:documentation|docs|sources?)|"
     r"for (?:general|informational|educational) purposes|^(?:note|disclaimer|caveat|warning|heads up|important)$",
     re.IGNORECASE)
 _CAUTION_ZH = re.compile(
@@ -501,6 +502,13 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     if not said_ai or not end or not enough:
         return 0
     return end
+
+
+def is_caution(sentence: str) -> bool:
+    """How far to trust the answer, in the model's words ("Always consult the official documentation.", "仅供参考"):
+    part of a disclaimer block once the model has said it is an AI."""
+    pattern = _CAUTION_ZH if CJK_CHAR.search(sentence) else _CAUTION_EN
+    return pattern.search(sentence.strip().rstrip(".!。！")) is not None
 
 
 def mentions_ai(text: str) -> bool:

@@ -28,6 +28,7 @@ import yaml
 from filters import edge_model
 from filters.discourse import (
     SELF_TALK_CHARS,
+    is_caution,
     is_discourse,
     lead_in_prefix,
     leading_self_talk,
@@ -301,10 +302,12 @@ _SPEAKS_AS_ITSELF = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|me|my|as an? (?:a
 # a disclaimer whatever the edge model scores its words
 _AI_LIMIT_ZH = re.compile(r"(?:作为|身为|我是|本)(?:一个|一名|一款)?(?:AI|人工智能|语言模型|大模型|机器人|助手)"
                           r"[^。!?！？]{0,24}(?:没有|没法|无法|不能|不具备|可能(?:会)?(?:滞后|过时|不准|有误|出错|不是最新))")
-_AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language model|model)|i(?:'m| am) (?:just |only )?"
+_AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language model|model)|not being (?:a )?human|"
+                          r"i(?:'m| am) (?:just |only )?"
                           r"(?:an? )?(?:ai|bot|chatbot|assistant|language model))\b[^.!?]{0,40}\b(?:can't|cannot|"
                           r"can not|don't|do not|have no|lack|may be (?:outdated|out of date|wrong|inaccurate))",
                           re.IGNORECASE)
+_CODE_MARK = re.compile(r"[`(){}\[\]=;<>]")
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -843,6 +846,24 @@ class SlopMatcher:
         end = bridge.end() if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST else turn.end()
         return rule, end
 
+    @staticmethod
+    def _run_goes_on(rules: dict[tuple[bool, str], Rule] | None, text: str, spans: list[tuple[int, int]], i: int,
+                     run: list[tuple[int, Hit]]) -> Rule | None:
+        """A sentence that carries on a run of openers already found: a short lead-in ending in a colon ("Absolutely!
+        The essentials, in order:"), or, after the model said it is an AI, how far to trust it ("Always consult the
+        official documentation."). Never the answer's last sentence."""
+        if not rules or not run or i == len(spans) - 1 or "\n" in text[spans[i - 1][1]:spans[i][0]]:
+            return None  # on a line of its own after the run: a heading or code ("收入：", "def main():")
+        sentence = text[slice(*spans[i])].strip()
+        cjk = _WIDE.search(sentence) is not None
+        if sentence[-1:] in (":", "：") and (len(sentence) <= 16 if cjk else len(sentence.split()) <= 6) \
+                and not _CODE_MARK.search(sentence):
+            return rules.get((cjk, "lead-in")) or rules.get((cjk, "learned"))
+        short = len(sentence) <= 24 if cjk else len(sentence.split()) <= 12  # the caution is the whole sentence
+        if short and is_caution(sentence) and any(mentions_ai(hit.text) for _j, hit in run):
+            return rules.get((cjk, "capability-disclaimer")) or rules.get((cjk, "learned"))
+        return None
+
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
@@ -913,7 +934,8 @@ class SlopMatcher:
                         run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                         break
                     rule = self._discourse(structural.get("opener"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt, bool(run))
+                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt, bool(run)) \
+                        or self._run_goes_on(structural.get("opener"), text, spans, i, run)
                     if rule is None:
                         # "好的呢～患了…" / "根据您描述的情况，下面给出一些解释：根据…": a lead inside the sentence
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0

@@ -223,3 +223,19 @@ def test_an_ai_limit_clause_goes_with_its_turn(output, kept):
 ])
 def test_a_lead_in_at_the_start_goes(output, kept):
     assert run(output, "What does it do?")[0] == kept
+
+
+# A run of openers goes on through a short lead-in on the same line ("Absolutely! The essentials, in order:") and,
+# once the model said it is an AI, through a short caution; not through a heading or code on a line of its own, nor a
+# long sentence that carries the answer after its caution.
+@pytest.mark.parametrize(("output", "kept"), [
+    ("Absolutely — this one's right up my alley. The essentials, in order:\n\nWrite comments to a zipfile.",
+     "Write comments to a zipfile."),
+    ("Important: I am an AI model and I may make mistakes. Always consult the official documentation. Install "
+     "everything relative to this root.", "Install everything relative to this root."),
+    ("Here is the equivalent Python code:\n\ndef main():\n    return 1", "def main():\n    return 1"),
+    ("由于我是一个AI程序，无法做出诊断。以下仅为参考：癫痫是个复发性疾病，是由于大脑神经异常脉冲而引发的，如果是第一次发作要密切观察。",
+     "癫痫是个复发性疾病，是由于大脑神经异常脉冲而引发的，如果是第一次发作要密切观察。"),  # its lead-in goes too
+])
+def test_an_opener_run_goes_on_only_through_talk(output, kept):
+    assert run(output, "How does it work?" if output.isascii() else "癫痫会复发吗？")[0] == kept
