@@ -31,7 +31,7 @@ _VALEDICTION_EN = re.compile(
     r"|take care|(?:have|enjoy) a (?:\w+ )?(?:one|day|week|weekend|evening)|until next time|talk soon|warmly"
     r"|happy \w+ing|good luck|peace|ciao)(?:, (?:and )?(?:friend|mate|pal))?[\s,!.]*[\W_]*")
 _VALEDICTION_ZH = re.compile(
-    r"(?:此致|敬礼|敬禮|敬上|谨上|謹上|祝好|(?:敬|顺|順|谨|謹|并|並|再次|最后|最後)?(?:祝|颂|頌)[\u4e00-\u9fff\s]{1,8})"
+    r"(?:此致|敬礼|敬禮|敬上|谨上|謹上|谨此|謹此|祝好|(?:敬|顺|順|谨|謹|并|並|再次|最后|最後)?(?:祝|颂|頌)[\u4e00-\u9fff\s]{1,8})"
     r"[\s!！。~～]*[\W_]*")
 _SENTENCE_INSIDE = re.compile(r"[.?!。？！](?=\s*\w)")  # a sentence ends inside the line: it is prose
 

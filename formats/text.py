@@ -25,11 +25,12 @@ TOKENS_ESTIMATE = "estimate (CJK chars + other chars / 4)"
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 # A sentence ends at . ! ? (and their full-width forms) with closing quotes/brackets (and Markdown's closing ** or
-# __: "**Nice one!** A breakdown:" is two sentences), or at a line break.
+# __: "**Nice one!** A breakdown:" is two sentences), or before a Han character after a word ("…將到期.如需…"),
+# or at a line break.
 # (Written as its first character, then the rest of the branch that character opens: a pattern led by a character
 # class is searched with re's fast prefix scan; the plain alternation was tried at every position.)
 _SENTENCE_END = re.compile(r"[.!?。！？…\n](?:(?<=[.!?])[.!?]*[\"'”’)\]*_]*(?=\s|$)"
-                           r"|(?<=[。！？])[。！？]*[”’」』）)]*(?:[*_]+(?=\s|$))?|(?<=…)…*|(?<=\n)\n*)")
+                           r"|(?<=[^\W\d][.!?])(?=[\u3400-\u9fff])|(?<=[。！？])[。！？]*[”’」』）)]*(?:[*_]+(?=\s|$))?|(?<=…)…*|(?<=\n)\n*)")
 
 
 def code_blocks(text: str) -> list[tuple[int, int]]:

@@ -239,3 +239,15 @@ def test_a_lead_in_at_the_start_goes(output, kept):
 ])
 def test_an_opener_run_goes_on_only_through_talk(output, kept):
     assert run(output, "How does it work?" if output.isascii() else "癫痫会复发吗？")[0] == kept
+
+
+@pytest.mark.parametrize(("output", "kept"), [
+    # a full stop written "." before Chinese ends the sentence; the closer after it goes
+    ("警告: 你的加密子鑰很快將到期.如需进一步协助，请随时告诉我。", "警告: 你的加密子鑰很快將到期."),
+    # an offer after the answer, with its condition first
+    ("顏色緩衝區是否含有透明度元件\n\n需要的话，我也可以帮你写一份示例代码。", "顏色緩衝區是否含有透明度元件"),
+    # 謹此 is a valediction: it goes with the machine's signature under it
+    ("斯里蘭卡民主社會主義共和國\n\n謹此\n您的數位助理", "斯里蘭卡民主社會主義共和國"),
+])
+def test_chinese_closers_found_in_round_seven(output, kept):
+    assert run(output, "這是什麼意思？")[0] == kept
