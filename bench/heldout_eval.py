@@ -1,6 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout6 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout7 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout6 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout5 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout4 # held out in round 4; its misses read in round 6: dev now
     python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3; its misses read in round 4: dev now
@@ -42,8 +43,9 @@ HELDOUT2 = ROOT / "bench" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
 HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, totals); demoted to dev in round 6
 HELDOUT5 = ROOT / "bench" / "heldout5"  # a blind held-out split (round 5): totals only, never --misses
-HELDOUT6 = ROOT / "bench" / "heldout6"  # the newest blind held-out split (round 6): totals only, never --misses
-BLIND = (HELDOUT5, HELDOUT6)
+HELDOUT6 = ROOT / "bench" / "heldout6"  # a blind held-out split (round 6): totals only, never --misses
+HELDOUT7 = ROOT / "bench" / "heldout7"  # the newest blind held-out split (round 7): totals only, never --misses
+BLIND = (HELDOUT5, HELDOUT6, HELDOUT7)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
