@@ -50,8 +50,8 @@ _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
 _CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 _BLOCKERS = re.compile(r"\d|`|https?:|www\.|\"|[<>=(){}\[\]/\\|@#$%&+]"
                        # a pointer to the documentation is somewhere concrete to go, not talk about the exchange
-                       r"|\b(?:look at|see|read|refer to|consult|check) (?:its|their|the(?: \w+)?) "
-                       r"(?:documentation|manual|man pages?|readme|handbook|wiki)\b", re.IGNORECASE)
+                       r"|(?i:\b(?:look at|see|read|refer to|consult|check) (?:its|their|the(?: \w+)?) "
+                       r"(?:documentation|manual|man pages?|readme|handbook|wiki)\b)")
 _HAN = re.compile("[\u3400-\u9fff]")
 _ZH_BLOCKERS = re.compile(r"\d|[a-zA-Z]{2,}|`|[\"“”《》<>=(){}\[\]（）/\\|@#$%&+]")
 _I = re.compile(r"\bI\b")
