@@ -149,7 +149,6 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     for name in matcher.fields():
         written = getattr(example, name)
         original = text = simplified(written)
-
         strips: list[Hit] = []
         rescues: list[Hit] = []
         first_pass = True

@@ -867,8 +867,9 @@ class SlopMatcher:
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
-        only sentence, a list item or heading, a long sentence, code, a link, a human formula, a word of the subject,
-        nor a presentational lead-in while the lead-in policy is off. `in_run`: the sentence goes on a run of
+        only sentence, a list item or heading, a long sentence, code, a link, a human formula, a word of the subject
+        (an opener ending in a colon is a lead-in and may name it), nor a presentational lead-in while the lead-in
+        policy is off. `in_run`: the sentence goes on a run of
         boilerplate already found ("Such a playful question! Explanation time."): a lower score will do."""
         if not rules or (edge == "opener" and i == len(spans) - 1) or (edge == "closer" and i == 0):
             return None
@@ -1246,7 +1247,7 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
     return Hit(hit.rule, hit.field, (start, start + end), block[:end]), text[:start] + rest
 
 
-_TURN_COMMA = re.compile(r"[,，]\s*(?=(?:但是?|不过|然而|but|however|still|yet)\b|(?:但是?|不过|然而))", re.IGNORECASE)
+_TURN_COMMA = re.compile(r"[,，]\s*(?=(?:but|however|still|yet)\b|但是?|不过|然而)", re.IGNORECASE)
 
 
 def answer_after_bridge(text: str, hit: Hit) -> tuple[Hit, str] | None:

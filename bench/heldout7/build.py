@@ -372,7 +372,8 @@ def java_rows(rng: random.Random, seen: set, why: collections.Counter) -> tuple[
             if cands:
                 n_files += 1
                 rows.extend(cands)
-    return rows, {"path": JDK_SRC, "sha256": sha256(JDK_SRC), "files_in_java_modules": n_java, "files_drawn": len(names),
+    return rows, {"path": JDK_SRC, "sha256": sha256(JDK_SRC), "files_in_java_modules": n_java,
+                  "files_drawn": len(names),
                   "files_used": n_files,
                   "licence": "GPL-2.0 WITH Classpath-exception-2.0 (OpenJDK 17)",
                   "debian_package": "openjdk-17-source 17.0.19+10-1~deb12u2"}
@@ -451,7 +452,8 @@ NOT_PERMISSIVE = re.compile(r"\b(GPL|AGPL|LGPL|GNU|proprietary|commercial|non-co
 T_README = ["继续写 {p} 项目文档的下一段。上一段：{l}", "{p} 的 README 里，“{l}”后面接着写什么？",
             "請接著寫 {p} 說明文件的下一段（前一段：{l}）", "用中文续写 {p} 的项目介绍，接在这段后面：{l}",
             "{p}：把这份中文文档接下去写完。\n\n上一段：{l}", "幫我接續 {p} 的中文說明：「{l}」之後是什麼？"]
-MD_SKIP_LINE = re.compile(r"^\s*([#|>*+<!\[$=~^`]|-|\d+[.、)]|[（(]?\d+[)）]|[一二三四五六七八九十]+、|\.\.|::|pip |    |\t)")
+MD_SKIP_LINE = re.compile(r"^\s*([#|>*+<!\[$=~^`]|-|\d+[.、)]|[（(]?\d+[)）]|[一二三四五六七八九十]+、"
+                          r"|\.\.|::|pip |    |\t)")
 
 
 def zh_lead(prev: str) -> str:
