@@ -44,10 +44,12 @@ from report.browse import browse_rows
 from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
+from report.rowfacts import Facts, lengths_before, stats_row
 from report.stats import LENGTH_EDGES, DatasetStats, LengthHistograms, length_histograms
 from train.tokens import token_counter
 
 _BATCH_ROWS = 2_000  # rows a batch in the split: one normalisation call per column
+_WRITE_ROWS = 4_096  # rows read at a time by the write pass
 
 
 def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -98,11 +100,12 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
     return take(examples, sides[False]), take(examples, sides[True]), conversations
 
 
-def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSettings, out_dir: Path,
+def _write_kept(train: RowView, val: RowView, out: OutputSettings, out_dir: Path,
                 conversations: bool, writing: Progress, kept: KeptRows, stats: DatasetStats,
-                lengths: LengthHistograms) -> None:
+                lengths: LengthHistograms, facts: Facts | None) -> None:
     """One pass over the kept rows (train, then val): every format's train.jsonl and val.jsonl, provenance.jsonl,
-    and what the report needs of each row (ids, counts, stats), so no kept row is held in memory."""
+    and what the report needs of each row (ids, counts, stats), so no kept row is held in memory. `facts`: what
+    the clean workers computed of the rows for the stats (report.rowfacts), where they did."""
     formats = format_folders(out, out_dir)
     with ExitStack() as files:
         provenance = files.enter_context(atomic_file(out_dir / "provenance.jsonl"))
@@ -115,17 +118,22 @@ def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSet
             targets.append((fmt, files.enter_context(atomic_file(folder / "train.jsonl")),
                             files.enter_context(atomic_file(folder / "val.jsonl"))))
         for side, rows in ((1, train), (2, val)):
-            for ex in rows:
-                for fmt, *handles in targets:
-                    for row in converted([ex], fmt, out.system_prompt, conversations):
-                        handles[side - 1].write(orjson.dumps(row) + b"\n")
-                provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
-                writing.add(len(formats) + 1)
-                kept.add(ex)
-                row = {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "source": ex.source,
-                       **({"system": ex.system, "history": ex.history} if ex.is_conversation else {})}
-                stats.add(row)
-                lengths.add(row)
+            for start in range(0, len(rows), _WRITE_ROWS):
+                positions = rows.positions[start:start + _WRITE_ROWS]
+                numbers = rows.store.file[np.minimum(positions, max(rows.store.on_disk - 1, 0))].tolist() \
+                    if rows.store.on_disk else [0] * len(positions)
+                for position, number, ex in zip(positions.tolist(), numbers, rows.store.read(positions),
+                                                strict=True):
+                    for fmt, *handles in targets:
+                        for row in converted([ex], fmt, out.system_prompt, conversations):
+                            handles[side - 1].write(orjson.dumps(row) + b"\n")
+                    provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
+                    writing.add(len(formats) + 1)
+                    kept.add(ex)
+                    row = stats_row(ex)
+                    known = facts.at(position, number) if facts else None
+                    stats.add(row, known[0] if known else None)
+                    lengths.add(row, known[1] if known else None)
 
 
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
@@ -189,7 +197,8 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     assert isinstance(train, RowView) and isinstance(val, RowView)  # the steps and the split keep the rows on disk
     kept = KeptRows(train + val)
     stats_rows, after = DatasetStats(kept_rows, count_tokens=count, seed=out.seed), LengthHistograms(count)
-    _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after)
+    facts = Facts(train.store.paths, train.store.file) if count is None else None  # estimates only
+    _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after, facts)
     atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
     atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
     writing.finish()
@@ -201,7 +210,8 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
         if method:
             stats["tokens_method"] = method
         lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
-                   "before": length_histograms(_ingested_rows(ingested), count), "after": after.result()}
+                   "before": (count is None and lengths_before([p.parent for p in store.paths]))
+                   or length_histograms(_ingested_rows(ingested), count), "after": after.result()}
     summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,

@@ -21,6 +21,7 @@ from formats.ledger import Ledger, dump_ledger
 from formats.limits import Limits
 from formats.progress import Progress
 from formats.readers import read_source
+from report.rowfacts import write_facts, write_lengths_before
 
 CLEAN_BATCH_ROWS = 2_000  # rows per call of the chain inside a shard: progress between batches, same bytes
 _QUIET = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
     The chain is per row, so the shard goes through it in batches (the same kept rows and ledger bytes as in one
     call): progress can be reported between them."""
     with shard.open("rb") as handle:
-        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
+        raw = [orjson.loads(line) for line in handle]
+    examples = [Example.from_dict(row) for row in raw]
     ledger = Ledger()
     steps = shard_steps(filters, base_dir)
     progress = Progress(log, f"clean {label or shard.name}", total=len(examples))
@@ -106,6 +108,9 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
     try:
         (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
         dump_ledger(ledger, tmp)
+        # what the report's stats need of these rows, here where they are at hand and the workers run side by side
+        write_facts(kept, tmp)
+        write_lengths_before(raw, tmp)
         publish(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
