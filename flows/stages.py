@@ -15,6 +15,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from filters.clean import FilterSettings, clean_batch, shard_steps
+from filters.dedup import DedupSettings
+from filters.shard_keys import write_keys
 from formats import cancel
 from formats.example import Example, Reject
 from formats.ledger import Ledger, dump_ledger
@@ -85,8 +87,9 @@ def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limi
 
 
 def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folder: Path, log: Any = _QUIET,
-                     label: str = "") -> dict[str, Any]:
-    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`.
+                     label: str = "", dedup: DedupSettings | None = None) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`,
+    with what the final stage needs of the kept rows (their dedup keys for `dedup`, the report's row facts).
 
     The chain is per row, so the shard goes through it in batches (the same kept rows and ledger bytes as in one
     call): progress can be reported between them."""
@@ -110,6 +113,8 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
         dump_ledger(ledger, tmp)
         # what the report's stats need of these rows, here where they are at hand and the workers run side by side
         write_facts(kept, tmp)
+        if dedup is not None:
+            write_keys(kept, dedup, tmp)
         write_lengths_before(raw, tmp)
         publish(tmp, folder)
     finally:
