@@ -17,7 +17,8 @@ from filters.clean import shard_steps
 from filters.corpus import corpus_steps
 from filters.dedup import DedupStep, prompt_groups
 from filters.pii import scrub_reject
-from filters.whatif import what_if
+from filters.shard_keys import KEYS_FILE
+from filters.whatif import score_rows, what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
@@ -44,7 +45,7 @@ from report.browse import browse_rows
 from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
-from report.rowfacts import Facts, lengths_before, stats_row
+from report.rowfacts import FACTS_FILE, Facts, lengths_before, stats_row
 from report.stats import LENGTH_EDGES, DatasetStats, LengthHistograms, length_histograms
 from train.tokens import token_counter
 
@@ -91,6 +92,13 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
     """Train, val, and whether any row is a conversation, in one pass. Rows that ask the same question (same
     normalised prompt) stay on one side: val never grades a trained question."""
     sides: dict[bool, list[int]] = {False: [], True: []}
+    if isinstance(examples, RowView):  # the clean workers' prompt keys and conversation flags: no row is read
+        prompts = examples.column(KEYS_FILE, "prompts")
+        flags = examples.column(FACTS_FILE, "conversation") if prompts is not None else None
+        if prompts is not None and flags is not None:
+            for index, key in enumerate(prompts.tolist()):
+                sides[in_val(f"{key:016x}", out.val_fraction, out.seed)].append(index)
+            return take(examples, sides[False]), take(examples, sides[True]), bool(flags.any())
     conversations = False
     for start in range(0, len(examples), _BATCH_ROWS):
         batch = examples[start:start + _BATCH_ROWS]
@@ -174,9 +182,13 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     seen_by_noise = Chained(examples, [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"])
     examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(log, step.name, n))
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
+    cleaned, noise_rejects = seen_by_noise.parts  # the scores of the cleaned rows as their clean workers saved them
+    stored = cleaned.column(FACTS_FILE, "whatif") if isinstance(cleaned, RowView) else None
+    scores = None if stored is None else np.concatenate([stored, score_rows(noise_rejects)])
     with heartbeat(log, "what-if tables", len(seen_by_noise)):
         thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near,
-                             seed=config.output.seed)
+                             seed=config.output.seed, scores=scores)
+    del scores, cleaned, noise_rejects
     del seen_by_noise, near  # the noise rejects read back as Examples: not needed past the what-if tables
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):

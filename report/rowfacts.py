@@ -2,7 +2,8 @@
 wrote (the rows are in memory there, and the workers run side by side), so the final stage's write pass, one
 process, only adds them up: the language guess, the token estimates and the word counts were ~60% of that pass
 (bench/RESULTS.md, "Whole-flow speed, issue 14"). Also the shard's length histograms as ingested (the report's
-"before"), which the final stage otherwise re-read from the ingest shards.
+"before"), which the final stage otherwise re-read from the ingest shards, and the per-row values the what-if
+tables and the split need (read with `RowView.column`), so those passes read no row either.
 
 Only for the token estimate: with a tokenizer (`train.model`) the final stage counts as before. A folder without
 these files (or with a row count that does not match) is counted in the final stage as before, with the same
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from filters.whatif import score_rows
 from formats.example import Example
 from report.stats import LengthHistograms, RowFacts, field_tokens, row_facts
 
@@ -31,7 +33,9 @@ def stats_row(ex: Example) -> dict[str, Any]:
 
 
 def write_facts(rows: Sequence[Example], folder: Path) -> None:
-    """`row_facts` and `field_tokens` (token estimate) of every row, in order, into `folder`."""
+    """`row_facts` and `field_tokens` (token estimate) of every row, in order, into `folder`; also what the final
+    stage's other passes need of each row: the what-if scores (filters.whatif.score_rows) and whether it is a
+    conversation (the split)."""
     n = len(rows)
     numbers = np.zeros((n, 5), dtype=np.int64)  # tokens, words, field tokens × 3
     firsts, langs = np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
@@ -45,7 +49,8 @@ def write_facts(rows: Sequence[Example], folder: Path) -> None:
         langs[i] = vocab.setdefault(lang, len(vocab))
     with (folder / FACTS_FILE).open("wb") as handle:
         np.savez(handle, numbers=numbers, firsts=firsts, langs=langs,
-                 vocab=np.frombuffer(orjson.dumps(list(vocab)), dtype=np.uint8))
+                 vocab=np.frombuffer(orjson.dumps(list(vocab)), dtype=np.uint8),
+                 whatif=score_rows(rows), conversation=np.array([ex.is_conversation for ex in rows], dtype=bool))
 
 
 def write_lengths_before(rows: Sequence[dict[str, Any]], folder: Path) -> None:
