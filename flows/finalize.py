@@ -211,8 +211,14 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     stats_rows, after = DatasetStats(kept_rows, count_tokens=count, seed=out.seed), LengthHistograms(count)
     facts = Facts(train.store.paths, train.store.file) if count is None else None  # estimates only
     _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after, facts)
-    atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
-    atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
+    for name, entries in (("rejects.jsonl", ledger.rejects), ("edits.jsonl", ledger.edits)):
+        if isinstance(entries, Spilled):  # its lines are the file's bytes: copied, not parsed and dumped again
+            with atomic_file(out_dir / name) as handle:
+                for chunk in entries.lines():
+                    handle.write(chunk)
+            writing.add(len(entries))
+        else:
+            atomic_write_jsonl(out_dir / name, writing.iterate(entry.to_dict() for entry in entries))
     writing.finish()
 
     new_rows = {s.name: _new_ids(out_dir / STATE_DIR, s.name, kept.ids, ledger.rejects) for s in config.sources
