@@ -23,7 +23,7 @@ from formats.ledger import Ledger, dump_ledger
 from formats.limits import Limits
 from formats.progress import Progress
 from formats.readers import read_source
-from report.rowfacts import write_facts, write_lengths_before
+from report.rowfacts import BEFORE_FILE, lengths_of, write_facts
 
 CLEAN_BATCH_ROWS = 2_000  # rows per call of the chain inside a shard: progress between batches, same bytes
 _QUIET = logging.getLogger(__name__)
@@ -95,7 +95,9 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
     call): progress can be reported between them."""
     with shard.open("rb") as handle:
         raw = [orjson.loads(line) for line in handle]
+    before = lengths_of(raw)  # the report's length histograms as ingested, while the rows are as they came
     examples = [Example.from_dict(row) for row in raw]
+    del raw
     ledger = Ledger()
     steps = shard_steps(filters, base_dir)
     progress = Progress(log, f"clean {label or shard.name}", total=len(examples))
@@ -115,7 +117,7 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
         write_facts(kept, tmp)
         if dedup is not None:
             write_keys(kept, dedup, tmp)
-        write_lengths_before(raw, tmp)
+        (tmp / BEFORE_FILE).write_bytes(before)
         publish(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,6 +1,6 @@
-"""YAML data files (the rule files, the PII lists) read with libyaml's C parser where PyYAML has it: the same data as
-`yaml.safe_load` (checked on every built-in rule file, PII lists included), ~7x less CPU; every process that builds the filters pays it
-(bench/RESULTS.md, "Whole-flow speed, issue 14")."""
+"""YAML data files (the rule files, the PII lists) read with libyaml's C parser where PyYAML has it: the same data
+as `yaml.safe_load` (checked on every built-in rule file, PII lists included), ~7x less CPU; every process that
+builds the filters pays it (bench/RESULTS.md, "Whole-flow speed, issue 14")."""
 
 from __future__ import annotations
 

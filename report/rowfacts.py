@@ -53,12 +53,12 @@ def write_facts(rows: Sequence[Example], folder: Path) -> None:
                  whatif=score_rows(rows), conversation=np.array([ex.is_conversation for ex in rows], dtype=bool))
 
 
-def write_lengths_before(rows: Sequence[dict[str, Any]], folder: Path) -> None:
-    """The length histograms (token estimate) of a shard's rows as ingested."""
+def lengths_of(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The length histograms (token estimate) of a shard's rows as ingested, as the JSON of BEFORE_FILE."""
     lengths = LengthHistograms()
     for row in rows:
         lengths.add(row)
-    (folder / BEFORE_FILE).write_bytes(orjson.dumps(lengths.result()))
+    return orjson.dumps(lengths.result())
 
 
 def lengths_before(folders: Sequence[Path]) -> dict[str, Any] | None:
