@@ -17,6 +17,7 @@ import orjson
 from filters.clean import FilterSettings, clean_batch, shard_steps
 from filters.dedup import DedupSettings
 from filters.shard_keys import write_keys
+from filters.whatif import score_rows
 from formats import cancel
 from formats.example import Example, Reject
 from formats.ledger import Ledger, dump_ledger
@@ -114,7 +115,7 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
         (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
         dump_ledger(ledger, tmp)
         # what the report's stats need of these rows, here where they are at hand and the workers run side by side
-        write_facts(kept, tmp)
+        write_facts(kept, tmp, whatif=score_rows(kept))
         if dedup is not None:
             write_keys(kept, dedup, tmp)
         (tmp / BEFORE_FILE).write_bytes(before)

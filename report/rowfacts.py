@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import orjson
 
-from filters.whatif import score_rows
 from formats.example import Example
 from report.stats import LengthHistograms, RowFacts, field_tokens, row_facts
 
@@ -32,10 +31,10 @@ def stats_row(ex: Example) -> dict[str, Any]:
             **({"system": ex.system, "history": ex.history} if ex.is_conversation else {})}
 
 
-def write_facts(rows: Sequence[Example], folder: Path) -> None:
+def write_facts(rows: Sequence[Example], folder: Path, **columns: np.ndarray) -> None:
     """`row_facts` and `field_tokens` (token estimate) of every row, in order, into `folder`; also what the final
-    stage's other passes need of each row: the what-if scores (filters.whatif.score_rows) and whether it is a
-    conversation (the split)."""
+    stage's other passes need of each row: whether it is a conversation (the split) and the caller's `columns`
+    (one entry a row: the what-if scores, filters.whatif.score_rows, which this layer may not import)."""
     n = len(rows)
     numbers = np.zeros((n, 5), dtype=np.int64)  # tokens, words, field tokens × 3
     firsts, langs = np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
@@ -50,7 +49,7 @@ def write_facts(rows: Sequence[Example], folder: Path) -> None:
     with (folder / FACTS_FILE).open("wb") as handle:
         np.savez(handle, numbers=numbers, firsts=firsts, langs=langs,
                  vocab=np.frombuffer(orjson.dumps(list(vocab)), dtype=np.uint8),
-                 whatif=score_rows(rows), conversation=np.array([ex.is_conversation for ex in rows], dtype=bool))
+                 conversation=np.array([ex.is_conversation for ex in rows], dtype=bool), **columns)
 
 
 def lengths_of(rows: Sequence[dict[str, Any]]) -> bytes:
