@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from filters.bands import SpilledBands
-from filters.dedup import _BATCH_ROWS, DedupSettings, Keys, _batch_keys, _digits, _input_of, _params
+from filters.dedup import DedupSettings, Keys, _batch_keys, _digits, _input_of, _params
 from formats.example import Example
 from formats.rowstore import RowView
 
 KEYS_FILE = "dedup_keys.npz"
+_BATCH_ROWS = 500  # rows keyed at a time: the shingle and MinHash temporaries of 2,000 rows were ~80 MB at their
+# peak in each clean worker, on top of its rows; 500 cost no more CPU (the keys do not depend on the batches)
 
 
 def _fingerprint(settings: DedupSettings) -> str:
