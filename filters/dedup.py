@@ -202,8 +202,14 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     normalised text piles up (`examples` may be a view of rows on disk: a batch is read when it is due).
 
     The batches are independent: above `parallel_from_rows` they run in `workers` processes (this is ~80% of
-    dedup's time). Results never depend on the number of workers.
+    dedup's time). Results never depend on the number of workers. Rows of cleaned shards whose clean worker keyed
+    them already (filters.shard_keys) are not read at all.
     """
+    from filters.shard_keys import stored_keys  # here: it imports this module
+
+    stored = stored_keys(examples, settings)
+    if stored is not None:
+        return stored
     batches = (([ex.instruction for ex in batch],  # the input inline unless a conversation: a call per row was
                 [_input_of(ex) if ex.history or ex.system else ex.input for ex in batch],  # ~5% of dedup at 1M
                 [ex.output for ex in batch])

@@ -36,9 +36,9 @@ from itertools import chain
 from pathlib import Path
 
 import ahocorasick_rs
-import yaml
 
 from formats.text import CJK_CHAR
+from formats.yaml_data import load_yaml
 
 DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
 MAX_WORDS = 18  # a longer sentence says something
@@ -87,7 +87,7 @@ class Vocabulary:
 
 @lru_cache(maxsize=1)
 def vocabulary(path: Path = DISCOURSE_FILE) -> Vocabulary:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     en, zh = data["en"], data["zh"]
 
     def words(part: dict[str, list[str]], key: str) -> list[str]:

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import ahocorasick_rs
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filters.turns import check_exchanges
 from formats.example import FIELDS, Example, Reject
 from formats.ledger import Ledger
 from formats.text import code_blocks, inline_code
+from formats.yaml_data import load_yaml
 
 PII_RULES_DIR = Path(__file__).parent / "rules" / "pii"
 Action = Literal["mask", "drop", "flag"]
@@ -289,7 +289,7 @@ def load_detectors(paths: tuple[Path, ...] | None = None) -> tuple[Detector, ...
     """Every detector from the YAML files, in file order; ids must be unique."""
     detectors: list[Detector] = []
     for path in sorted(paths if paths is not None else PII_RULES_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         detectors += [_compile(path, entry) for entry in data.get("detectors", [])]
     ids = [d.id for d in detectors]
     if len(set(ids)) != len(ids):

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import ahocorasick_rs
-import yaml
 
 from filters import edge_model
 from filters.discourse import (
@@ -42,6 +41,7 @@ from filters.discourse import (
 from filters.signature import is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
+from formats.yaml_data import load_yaml
 
 RULES_DIR = Path(__file__).parent / "rules"
 Position = Literal["opener", "closer", "anywhere", "whole"]
@@ -386,7 +386,7 @@ class PromptPolicy:
 
 
 def load_prompt_policies(path: Path = PROMPT_FILE) -> list[PromptPolicy]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     return [PromptPolicy(p["id"], frozenset(p["exempts"]), re.compile("|".join(f"(?:{x})" for x in p["patterns"])),
                          tuple(p.get("examples", {}).get("positive", [])),
                          tuple(p.get("examples", {}).get("negative", [])))
@@ -424,7 +424,7 @@ def load_rules(paths: Iterable[Path] | None = None) -> list[Rule]:
     """Every rule from the YAML files; ids must be unique."""
     rules: list[Rule] = []
     for path in sorted(paths if paths is not None else RULES_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         defaults = data.get("defaults", {})
         for entry in data.get("rules", []):
             entry = {**defaults, **entry}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,31 +40,42 @@ def _around(current: int) -> list[int]:
     return sorted({max(1, current // 4), max(1, current // 2), current, current * 2, current * 4})
 
 
-def what_if(rows: Sequence[Example], noise: NoiseSettings, dedup_threshold: float,
-            near_similarities: Sequence[float], seed: int = 0) -> dict[str, Any]:
-    """`rows`: the rows the noise checks saw (a list or a view of rows on disk: read once, plus a sample);
-    `near_similarities`: each near-duplicate's similarity to its kept row."""
-    tables: dict[str, Any] = {}
-    scores: dict[str, tuple[Callable[[Example], float], int]] = {
-        "noise.too-long · output characters (max_output_chars)": (lambda r: len(r.output), noise.max_output_chars),
-        "noise.too-long · instruction characters (max_instruction_chars)": (lambda r: len(r.instruction),
-                                                                            noise.max_instruction_chars),
-        "noise.too-long · input characters (max_input_chars)": (lambda r: len(r.input), noise.max_input_chars),
-        "noise.tokens · output tokens, estimated (max_output_tokens)": (lambda r: estimate_tokens(r.output),
-                                                                        noise.max_output_tokens),
-        "noise.too-short · output characters (min_output_chars)": (lambda r: len(r.output.strip()),
-                                                                   noise.min_output_chars),
-    }
-    values = {name: array("q") for name in scores}  # 8 bytes a score, not a Python int
+# the per-row scores of the threshold checks: (table, score of a row, the NoiseSettings field of its threshold)
+SCORES: tuple[tuple[str, Callable[[Example], int], str], ...] = (
+    ("noise.too-long · output characters (max_output_chars)", lambda r: len(r.output), "max_output_chars"),
+    ("noise.too-long · instruction characters (max_instruction_chars)", lambda r: len(r.instruction),
+     "max_instruction_chars"),
+    ("noise.too-long · input characters (max_input_chars)", lambda r: len(r.input), "max_input_chars"),
+    ("noise.tokens · output tokens, estimated (max_output_tokens)", lambda r: estimate_tokens(r.output),
+     "max_output_tokens"),
+    ("noise.too-short · output characters (min_output_chars)", lambda r: len(r.output.strip()), "min_output_chars"),
+)
+
+
+def score_rows(rows: Iterable[Example]) -> np.ndarray:
+    """Every row's SCORES, one row of int64 each (a clean worker computes them for its kept rows)."""
+    values = array("q")  # 8 bytes a score, not a Python int
     for row in rows:
-        for name, (score, _) in scores.items():
-            values[name].append(score(row))
-    for name, (_, current) in scores.items():
+        values.extend([score(row) for _, score, _ in SCORES])
+    return np.frombuffer(values, dtype=np.int64).reshape(-1, len(SCORES)) if values else \
+        np.zeros((0, len(SCORES)), dtype=np.int64)
+
+
+def what_if(rows: Sequence[Example], noise: NoiseSettings, dedup_threshold: float,
+            near_similarities: Sequence[float], seed: int = 0, scores: np.ndarray | None = None) -> dict[str, Any]:
+    """`rows`: the rows the noise checks saw (a list or a view of rows on disk: read once, plus a sample);
+    `near_similarities`: each near-duplicate's similarity to its kept row; `scores`: `score_rows(rows)` when it is
+    known (then the rows are read for the sample only)."""
+    tables: dict[str, Any] = {}
+    if scores is None or len(scores) != len(rows):
+        scores = score_rows(rows)
+    for k, (name, _, field) in enumerate(SCORES):
+        current = getattr(noise, field)
         if "too-short" in name:
-            tables[name] = _over(values[name], [1, 2, 5, 10, 20, 50], current, below=True)
+            tables[name] = _over(scores[:, k], [1, 2, 5, 10, 20, 50], current, below=True)
         else:
-            tables[name] = _over(values[name], _around(current), current)
-    del values
+            tables[name] = _over(scores[:, k], _around(current), current)
+    del scores
     # the same rows as random.sample(list(rows), k) picks: it draws positions from len(rows) alone
     picked = range(len(rows)) if len(rows) <= SAMPLE_ROWS else random.Random(seed).sample(range(len(rows)),
                                                                                          SAMPLE_ROWS)

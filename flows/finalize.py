@@ -17,7 +17,8 @@ from filters.clean import shard_steps
 from filters.corpus import corpus_steps
 from filters.dedup import DedupStep, prompt_groups
 from filters.pii import scrub_reject
-from filters.whatif import what_if
+from filters.shard_keys import KEYS_FILE
+from filters.whatif import score_rows, what_if
 from flows.cache import code_version, key_of
 from flows.config import PipelineConfig
 from flows.outputs import PER_FORMAT, STATE_DIR
@@ -44,10 +45,12 @@ from report.browse import browse_rows
 from report.build import build_report
 from report.card import render_card
 from report.html import render_report_html
+from report.rowfacts import FACTS_FILE, Facts, lengths_before, stats_row
 from report.stats import LENGTH_EDGES, DatasetStats, LengthHistograms, length_histograms
 from train.tokens import token_counter
 
 _BATCH_ROWS = 2_000  # rows a batch in the split: one normalisation call per column
+_WRITE_ROWS = 4_096  # rows read at a time by the write pass
 
 
 def _ingested_rows(ingested: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -89,6 +92,13 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
     """Train, val, and whether any row is a conversation, in one pass. Rows that ask the same question (same
     normalised prompt) stay on one side: val never grades a trained question."""
     sides: dict[bool, list[int]] = {False: [], True: []}
+    if isinstance(examples, RowView):  # the clean workers' prompt keys and conversation flags: no row is read
+        prompts = examples.column(KEYS_FILE, "prompts")
+        flags = examples.column(FACTS_FILE, "conversation") if prompts is not None else None
+        if prompts is not None and flags is not None:
+            for index, key in enumerate(prompts.tolist()):
+                sides[in_val(f"{key:016x}", out.val_fraction, out.seed)].append(index)
+            return take(examples, sides[False]), take(examples, sides[True]), bool(flags.any())
     conversations = False
     for start in range(0, len(examples), _BATCH_ROWS):
         batch = examples[start:start + _BATCH_ROWS]
@@ -98,11 +108,12 @@ def _split(examples: Sequence[Example], out: OutputSettings) -> tuple[Sequence[E
     return take(examples, sides[False]), take(examples, sides[True]), conversations
 
 
-def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSettings, out_dir: Path,
+def _write_kept(train: RowView, val: RowView, out: OutputSettings, out_dir: Path,
                 conversations: bool, writing: Progress, kept: KeptRows, stats: DatasetStats,
-                lengths: LengthHistograms) -> None:
+                lengths: LengthHistograms, facts: Facts | None) -> None:
     """One pass over the kept rows (train, then val): every format's train.jsonl and val.jsonl, provenance.jsonl,
-    and what the report needs of each row (ids, counts, stats), so no kept row is held in memory."""
+    and what the report needs of each row (ids, counts, stats), so no kept row is held in memory. `facts`: what
+    the clean workers computed of the rows for the stats (report.rowfacts), where they did."""
     formats = format_folders(out, out_dir)
     with ExitStack() as files:
         provenance = files.enter_context(atomic_file(out_dir / "provenance.jsonl"))
@@ -115,17 +126,22 @@ def _write_kept(train: Sequence[Example], val: Sequence[Example], out: OutputSet
             targets.append((fmt, files.enter_context(atomic_file(folder / "train.jsonl")),
                             files.enter_context(atomic_file(folder / "val.jsonl"))))
         for side, rows in ((1, train), (2, val)):
-            for ex in rows:
-                for fmt, *handles in targets:
-                    for row in converted([ex], fmt, out.system_prompt, conversations):
-                        handles[side - 1].write(orjson.dumps(row) + b"\n")
-                provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
-                writing.add(len(formats) + 1)
-                kept.add(ex)
-                row = {"instruction": ex.instruction, "input": ex.input, "output": ex.output, "source": ex.source,
-                       **({"system": ex.system, "history": ex.history} if ex.is_conversation else {})}
-                stats.add(row)
-                lengths.add(row)
+            for start in range(0, len(rows), _WRITE_ROWS):
+                positions = rows.positions[start:start + _WRITE_ROWS]
+                numbers = rows.store.file[np.minimum(positions, max(rows.store.on_disk - 1, 0))].tolist() \
+                    if rows.store.on_disk else [0] * len(positions)
+                for position, number, ex in zip(positions.tolist(), numbers, rows.store.read(positions),
+                                                strict=True):
+                    for fmt, *handles in targets:
+                        for row in converted([ex], fmt, out.system_prompt, conversations):
+                            handles[side - 1].write(orjson.dumps(row) + b"\n")
+                    provenance.write(orjson.dumps({"id": ex.id, "source": ex.source, "meta": ex.meta}) + b"\n")
+                    writing.add(len(formats) + 1)
+                    kept.add(ex)
+                    row = stats_row(ex)
+                    known = facts.at(position, number) if facts else None
+                    stats.add(row, known[0] if known else None)
+                    lengths.add(row, known[1] if known else None)
 
 
 def finalize(config: PipelineConfig, ingested: list[dict[str, Any]], cleaned: list[dict[str, Any]],
@@ -166,9 +182,13 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     seen_by_noise = Chained(examples, [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"])
     examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(log, step.name, n))
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
+    cleaned, noise_rejects = seen_by_noise.parts  # the scores of the cleaned rows as their clean workers saved them
+    stored = cleaned.column(FACTS_FILE, "whatif") if isinstance(cleaned, RowView) else None
+    scores = None if stored is None else np.concatenate([stored, score_rows(noise_rejects)])
     with heartbeat(log, "what-if tables", len(seen_by_noise)):
         thresholds = what_if(seen_by_noise, config.filters.noise, config.dedup.threshold, near,
-                             seed=config.output.seed)
+                             seed=config.output.seed, scores=scores)
+    del scores, cleaned, noise_rejects
     del seen_by_noise, near  # the noise rejects read back as Examples: not needed past the what-if tables
     funnel += corpus_funnel
     for (_, rows), step in zip(corpus_funnel, steps, strict=True):
@@ -189,9 +209,16 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     assert isinstance(train, RowView) and isinstance(val, RowView)  # the steps and the split keep the rows on disk
     kept = KeptRows(train + val)
     stats_rows, after = DatasetStats(kept_rows, count_tokens=count, seed=out.seed), LengthHistograms(count)
-    _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after)
-    atomic_write_jsonl(out_dir / "rejects.jsonl", writing.iterate(r.to_dict() for r in ledger.rejects))
-    atomic_write_jsonl(out_dir / "edits.jsonl", writing.iterate(e.to_dict() for e in ledger.edits))
+    facts = Facts(train.store.paths, train.store.file) if count is None else None  # estimates only
+    _write_kept(train, val, out, out_dir, conversations, writing, kept, stats_rows, after, facts)
+    for name, entries in (("rejects.jsonl", ledger.rejects), ("edits.jsonl", ledger.edits)):
+        if isinstance(entries, Spilled):  # its lines are the file's bytes: copied, not parsed and dumped again
+            with atomic_file(out_dir / name) as handle:
+                for chunk in entries.lines():
+                    handle.write(chunk)
+            writing.add(len(entries))
+        else:
+            atomic_write_jsonl(out_dir / name, writing.iterate(entry.to_dict() for entry in entries))
     writing.finish()
 
     new_rows = {s.name: _new_ids(out_dir / STATE_DIR, s.name, kept.ids, ledger.rejects) for s in config.sources
@@ -201,7 +228,8 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
         if method:
             stats["tokens_method"] = method
         lengths = {"edges": list(LENGTH_EDGES), "tokens_method": stats["tokens_method"],
-                   "before": length_histograms(_ingested_rows(ingested), count), "after": after.result()}
+                   "before": (count is None and lengths_before([p.parent for p in store.paths]))
+                   or length_histograms(_ingested_rows(ingested), count), "after": after.result()}
     summary = {"sources": [{"name": s.name, "kind": s.kind, **kind_of(s).summary(s)} for s in config.sources],
                "format": out.format, "val_fraction": out.val_fraction, "code_version": code_version()}
     report = build_report(read=read, funnel=funnel, train=train, val=val, ledger=ledger, failed=failed,

@@ -25,6 +25,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from filters.clean import FilterSettings
+from filters.dedup import DedupSettings
 from flows.config import load_config
 from flows.failures import one_line
 from flows.finalize import finalize as finalize_outputs
@@ -66,9 +67,10 @@ def ingest(spec: Any, base_dir: str, folder: str, chunk_rows: int, limits: Limit
 
 
 @task(name="clean", task_run_name="clean {label}")
-def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str) -> dict[str, Any]:
-    """Repair, slop rules and noise checks on one shard."""
-    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder), get_run_logger(), label)
+def clean_shard(shard: str, label: str, filters: FilterSettings, base_dir: str, folder: str,
+                dedup: DedupSettings | None = None) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard (and the kept rows' dedup keys for `dedup`)."""
+    return clean_shard_into(Path(shard), filters, Path(base_dir), Path(folder), get_run_logger(), label, dedup)
 
 
 @task(name="finalize")
@@ -178,7 +180,8 @@ def _curate(cfg: Any, base_dir: Path, out_dir: Path, work: Path, started: float,
     cleaned_or_futures: list[Any] = [{"folder": str(folder), "cached": True} for folder in folders]
     for i in todo:
         path, label, _ = shards[i]
-        cleaned_or_futures[i] = _run(clean_shard, pooled, str(path), label, cfg.filters, str(base_dir), str(folders[i]))
+        cleaned_or_futures[i] = _run(clean_shard, pooled, str(path), label, cfg.filters, str(base_dir), str(folders[i]),
+                                     cfg.dedup)
     rows_of = {id(cleaned_or_futures[i]): shards[i][2] or 0 for i in todo}
     clean_futures = [cleaned_or_futures[i] for i in todo]
     # a progress artifact costs API calls: worth it for shards on workers, not for shards cleaned here in a second

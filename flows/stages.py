@@ -15,12 +15,16 @@ from typing import Any, BinaryIO
 import orjson
 
 from filters.clean import FilterSettings, clean_batch, shard_steps
+from filters.dedup import DedupSettings
+from filters.shard_keys import write_keys
+from filters.whatif import score_rows
 from formats import cancel
 from formats.example import Example, Reject
 from formats.ledger import Ledger, dump_ledger
 from formats.limits import Limits
 from formats.progress import Progress
 from formats.readers import read_source
+from report.rowfacts import BEFORE_FILE, lengths_of, write_facts
 
 CLEAN_BATCH_ROWS = 2_000  # rows per call of the chain inside a shard: progress between batches, same bytes
 _QUIET = logging.getLogger(__name__)
@@ -84,13 +88,17 @@ def ingest_source(spec: Any, base_dir: Path, folder: Path, chunk_rows: int, limi
 
 
 def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folder: Path, log: Any = _QUIET,
-                     label: str = "") -> dict[str, Any]:
-    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`.
+                     label: str = "", dedup: DedupSettings | None = None) -> dict[str, Any]:
+    """Repair, slop rules and noise checks on one shard; the kept rows and the shard's ledger go into `folder`,
+    with what the final stage needs of the kept rows (their dedup keys for `dedup`, the report's row facts).
 
     The chain is per row, so the shard goes through it in batches (the same kept rows and ledger bytes as in one
     call): progress can be reported between them."""
     with shard.open("rb") as handle:
-        examples = [Example.from_dict(orjson.loads(line)) for line in handle]
+        raw = [orjson.loads(line) for line in handle]
+    before = lengths_of(raw)  # the report's length histograms as ingested, while the rows are as they came
+    examples = [Example.from_dict(row) for row in raw]
+    del raw
     ledger = Ledger()
     steps = shard_steps(filters, base_dir)
     progress = Progress(log, f"clean {label or shard.name}", total=len(examples))
@@ -106,6 +114,11 @@ def clean_shard_into(shard: Path, filters: FilterSettings, base_dir: Path, folde
     try:
         (tmp / "examples.jsonl").write_bytes(b"".join(orjson.dumps(ex.to_dict()) + b"\n" for ex in kept))
         dump_ledger(ledger, tmp)
+        # what the report's stats need of these rows, here where they are at hand and the workers run side by side
+        write_facts(kept, tmp, whatif=score_rows(kept))
+        if dedup is not None:
+            write_keys(kept, dedup, tmp)
+        (tmp / BEFORE_FILE).write_bytes(before)
         publish(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import orjson
+
 FIELDS = ("instruction", "input", "output")
 
 
@@ -104,6 +106,12 @@ class Reject:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_json(self) -> bytes:
+        """`orjson.dumps(self.to_dict())`, the same bytes without the deep copy of the row that `asdict` makes
+        (~50 µs a reject)."""
+        return orjson.dumps({"id": self.id, "source": self.source, "stage": self.stage, "rule": self.rule,
+                             "detail": self.detail, "row": self.row})
+
     @classmethod
     def of(cls, example: Example, stage: str, rule: str, detail: str) -> Reject:
         return cls(example.id, example.source, stage, rule, detail, example.to_dict())
@@ -132,7 +140,12 @@ class Edit:
     at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        if self.at is None:
-            del out["at"]
+        """Every field (strings and an int: nothing to deep-copy, so no `asdict`), `at` only when set."""
+        out = {"id": self.id, "source": self.source, "stage": self.stage, "rule": self.rule, "field": self.field,
+               "removed": self.removed, "added": self.added}
+        if self.at is not None:
+            out["at"] = self.at
         return out
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict())

@@ -120,8 +120,8 @@ def dump_ledger(ledger: Ledger, folder: Path) -> None:
     """Write a ledger beside a shard so a worker process can hand it back as files, not objects."""
     folder.mkdir(parents=True, exist_ok=True)
     rejects, edits, rules = ledger_paths(folder)
-    rejects.write_bytes(b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in ledger.rejects))
-    edits.write_bytes(b"".join(orjson.dumps(e.to_dict()) + b"\n" for e in ledger.edits))
+    rejects.write_bytes(b"".join(r.to_json() + b"\n" for r in ledger.rejects))
+    edits.write_bytes(b"".join(e.to_json() + b"\n" for e in ledger.edits))
     rules.write_bytes(orjson.dumps({k: v.as_dict() for k, v in ledger.rules.items()}))
 
 

@@ -164,6 +164,34 @@ class RowView(Sequence[Example]):
     def set_meta(self, index: int, meta: dict[str, Any]) -> None:
         self.store.set_meta(int(self.positions[index]), meta)
 
+    def column(self, filename: str, name: str) -> np.ndarray | None:
+        """An array `name` of per-row values that the worker which wrote each of the view's files saved beside it
+        (`filename`, an .npz: one entry a row, in file order), gathered in the view's order; None unless every row
+        is on disk, the positions ascend and every file of the view has the array with one entry a row."""
+        store, positions = self.store, self.positions
+        if not len(positions):
+            return None
+        if positions[-1] >= store.on_disk or (len(positions) > 1 and not np.all(positions[1:] > positions[:-1])):
+            return None
+        numbers = store.file[positions]
+        firsts = np.searchsorted(store.file, np.arange(len(store.paths) + 1))
+        used = np.unique(numbers).tolist()
+        starts = np.searchsorted(numbers, used, side="left").tolist()
+        ends = np.searchsorted(numbers, used, side="right").tolist()
+        parts = []
+        for number, start, end in zip(used, starts, ends, strict=True):
+            path = store.paths[number].parent / filename
+            if not path.is_file():
+                return None
+            with np.load(path) as data:
+                if name not in data.files:
+                    return None
+                values = data[name]
+            if len(values) != firsts[number + 1] - firsts[number]:
+                return None
+            parts.append(values[positions[start:end] - firsts[number]])
+        return np.concatenate(parts)
+
     def changed_metas(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(index in this view, meta) of the rows whose meta was handed back: the only metas a step may have set."""
         changed = self.store.metas.keys() | set(range(self.store.on_disk, self.store.on_disk + len(self.store.extras)))

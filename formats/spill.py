@@ -1,6 +1,6 @@
 """A list that lives in a temporary file: the final stage's ledger writes every rejected row and every edit there as
 it is recorded and reads them back when the report asks (a pass is ~5 µs an entry), so memory holds 8 bytes an
-entry instead of the row (~1.5 KB a reject). Entries are stored as their `to_dict()` JSON and rebuilt with
+entry instead of the row (~1.5 KB a reject). Entries are stored as their `to_dict()` JSON (`to_json()`) and rebuilt with
 `make(**dict)`: the same round trip the shards' ledgers already take (formats.ledger.load_ledger)."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ _READ_BYTES = 1 << 23  # bytes read back per call when streaming
 class _Entry(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
+    def to_json(self) -> bytes: ...
+
 
 T = TypeVar("T", bound=_Entry)
 
@@ -33,7 +35,7 @@ class Spilled(Sequence[T], Generic[T]):
         self._ends = array("Q")
 
     def append(self, entry: T) -> None:
-        self._file.write(orjson.dumps(entry.to_dict()) + b"\n")
+        self._file.write(entry.to_json() + b"\n")
         self._ends.append(self._file.tell())
 
     def extend(self, entries: Iterable[T]) -> None:
@@ -68,6 +70,18 @@ class Spilled(Sequence[T], Generic[T]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         return self.make(**orjson.loads(self._span(index, index + 1)))
+
+    def lines(self) -> Iterator[bytes]:
+        """Every entry's JSON line (`orjson.dumps(entry.to_dict())` and a newline) as stored, a chunk of whole lines
+        at a time: what a JSONL file of the entries holds, without parsing them back."""
+        first = 0
+        while first < len(self):
+            last = first + 1
+            start = self._ends[first - 1] if first else 0
+            while last < len(self) and self._ends[last] - start <= _READ_BYTES:
+                last += 1
+            yield self._span(first, last)
+            first = last
 
     def __iter__(self) -> Iterator[T]:
         first = 0

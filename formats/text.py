@@ -56,6 +56,28 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+# ASCII text: `words` are the runs of letters and digits (casefold is lower, no CJK), counted at C speed by
+# mapping every other byte to a space and splitting
+_ASCII_NOT_ALNUM = bytes(range(256)).translate(bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256)))
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def word_count(text: str) -> int:
+    """`len(words(text))`, without the list of words for ASCII text."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(_ASCII_NOT_ALNUM).split())
+    return len(words(text))
+
+
+def first_word(text: str) -> str | None:
+    """`words(text)[0]`, or None when it has no word."""
+    if text.isascii():
+        match = _ASCII_WORD.search(text)
+        return match.group().lower() if match else None
+    found = words(text)
+    return found[0] if found else None
+
+
 def estimate_tokens(text: str) -> int:
     """Tokenizer-free token count: one per CJK character, one per four other characters. Close to BPE
     tokenizers on English and Chinese and free of any model download; a real tokenizer replaces it where given."""

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from formats.example import FIELDS, context_of
 from formats.language import guess
-from formats.text import TOKENS_ESTIMATE, estimate_tokens, words
+from formats.text import TOKENS_ESTIMATE, estimate_tokens, first_word, word_count, words
 
 SAMPLE_ROWS = 2_000  # distinct-n falls as a corpus grows; a fixed sample keeps it comparable across runs
 # Length buckets [edge, next edge), the last open-ended: the same edges for every run, characters and tokens,
@@ -117,12 +118,21 @@ class LengthHistograms:
         self.chars = {f: [0] * len(LENGTH_EDGES) for f in FIELDS}
         self.tokens = {f: [0] * len(LENGTH_EDGES) for f in FIELDS}
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], tokens: Sequence[int] | None = None) -> None:
+        """`tokens`: `field_tokens(row)` when it was computed elsewhere."""
         self.rows += 1
+        if tokens is None:
+            tokens = field_tokens(row, self.tokens_of)
+        for f, n in zip(FIELDS, tokens, strict=True):
+            self.chars[f][bisect_right(LENGTH_EDGES, len(row.get(f) or "")) - 1] += 1
+            self.tokens[f][bisect_right(LENGTH_EDGES, n) - 1] += 1
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add the counts of another histogram's `result()` (a shard's, counted in a worker)."""
+        self.rows += other["rows"]
         for f in FIELDS:
-            text = row.get(f) or ""
-            self.chars[f][bisect_right(LENGTH_EDGES, len(text)) - 1] += 1
-            self.tokens[f][bisect_right(LENGTH_EDGES, self.tokens_of(text) if text else 0) - 1] += 1
+            self.chars[f] = [a + b for a, b in zip(self.chars[f], other["chars"][f], strict=True)]
+            self.tokens[f] = [a + b for a, b in zip(self.tokens[f], other["tokens"][f], strict=True)]
 
     def result(self) -> dict[str, Any]:
         return {"rows": self.rows, "chars": {f: list(v) for f, v in self.chars.items()},
@@ -186,6 +196,13 @@ def _sparse_times(out: np.ndarray, into: np.ndarray, vals: np.ndarray, dense: np
 
 
 def tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -> dict[str, Any]:
+    """`_tfidf_diversity` with BLAS on one thread: its matrices are small (sample rows × 72), and OpenBLAS's threads
+    spun for ~1 s of CPU a QR on 2 shared cores (about half of this function's CPU, bench/RESULTS.md, issue 14)."""
+    with threadpool_limits(1):
+        return _tfidf_diversity(texts, dims, seed)
+
+
+def _tfidf_diversity(texts: Sequence[str], dims: int = SVD_DIMS, seed: int = 0) -> dict[str, Any]:
     """Character n-gram TF-IDF → truncated SVD (randomized, one power iteration; Halko et al. 2011) → Vendi score:
     exp of the entropy of the eigenvalues of the rows' cosine-similarity matrix / n (Friedman & Dieng 2023), at
     most `dims`. Also the mean pairwise cosine distance of the full TF-IDF vectors, exact and cheap:
@@ -256,6 +273,29 @@ def size_by(keys: Sequence[str], chars: Sequence[int], tokens: Sequence[int]) ->
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["rows"], kv[0])))
 
 
+RowFacts = tuple[int, str, str, int]  # a row's tokens, first word, language, words
+
+
+def row_facts(r: dict[str, Any], tokens_of: Callable[[str], int] = estimate_tokens, extra: str | None = None
+              ) -> RowFacts:
+    """What `DatasetStats.add` needs of a row's text beyond its lengths, the costly part (the language guess, the
+    token count, the words): computed where the row is at hand, then handed to `add`. `extra`: the row's
+    conversation context (`context_of`), when the caller has it."""
+    if extra is None:
+        extra = context_of(r.get("system") or "", r.get("history") or [])
+    row_tokens = tokens_of(
+        f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}" if extra
+        else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
+    return (row_tokens, first_word(r.get("instruction", "")) or "∅",
+            language(f"{r.get('instruction', '')}\n{r.get('output', '')}"),
+            sum(word_count(r.get(f, "")) for f in FIELDS))
+
+
+def field_tokens(row: dict[str, Any], tokens_of: Callable[[str], int] = estimate_tokens) -> tuple[int, ...]:
+    """Tokens of each field (FIELDS order), as `LengthHistograms.add` counts them."""
+    return tuple(tokens_of(text) if (text := row.get(f) or "") else 0 for f in FIELDS)
+
+
 class DatasetStats:
     """`dataset_stats` one row at a time, for rows streamed from disk: `add` every row in order, then `result`.
     Keeps counters (per distinct length, source, language) and the fixed sample, never the rows nor a number a row
@@ -276,7 +316,8 @@ class DatasetStats:
         self.by_source, self.by_language = Tally(), Tally()
         self.turns: Counter[int] = Counter()  # turns a conversation -> conversations
 
-    def add(self, r: dict[str, Any]) -> None:
+    def add(self, r: dict[str, Any], facts: RowFacts | None = None) -> None:
+        """`facts`: `row_facts(r)` when it was computed elsewhere (a clean worker, beside the shard)."""
         index = self.rows
         self.rows += 1
         if index in self.wanted:
@@ -286,18 +327,16 @@ class DatasetStats:
             self.lengths[f][n] += 1
         extra = context_of(r.get("system") or "", r.get("history") or [])  # conversations only
         row_chars = sum(chars) + len(extra)
-        row_tokens = self.tokens_of(
-            f"{extra}\n{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}" if extra
-            else f"{r.get('instruction', '')}\n{r.get('input', '')}\n{r.get('output', '')}")
+        row_tokens, first, lang, row_words = facts or row_facts(r, self.tokens_of, extra)
         self.chars += row_chars
         self.tokens += row_tokens
         self.token_counts[row_tokens] += 1
         if self.max_seq_len and row_tokens > self.max_seq_len:
             self.over_max += 1
-        self.first_words[(words(r.get("instruction", ""))[:1] or ["∅"])[0]] += 1
+        self.first_words[first] += 1
         self.by_source.add(r.get("source", ""), row_chars, row_tokens)
-        self.by_language.add(language(f"{r.get('instruction', '')}\n{r.get('output', '')}"), row_chars, row_tokens)
-        self.words += sum(len(words(r.get(f, ""))) for f in FIELDS)
+        self.by_language.add(lang, row_chars, row_tokens)
+        self.words += row_words
         if r.get("history") or r.get("system"):
             self.turns[2 * (len(r.get("history") or []) + 1)] += 1
 
