@@ -197,6 +197,18 @@ def _batch_keys(fields: tuple[list[str], list[str], list[str]], exact_key: str |
     return exact, bands, prompts, np.fromiter(map(len, output), dtype=np.int32, count=len(output))
 
 
+def _key_fields(batch: Sequence[Example]) -> tuple[list[str], list[str], list[str]]:
+    """A batch's columns as _batch_keys reads them: the input inline unless a conversation (a call per row was ~5%
+    of dedup at 1M)."""
+    return ([ex.instruction for ex in batch], [_input_of(ex) if ex.history or ex.system else ex.input for ex in batch],
+            [ex.output for ex in batch])
+
+
+def _key_settings(settings: DedupSettings) -> tuple[str | None, MinHashParams | None]:
+    """The exact key (None when exact dedup is off) and the MinHash parameters (None when near dedup is off)."""
+    return (settings.key if settings.exact else None), (_params(settings) if settings.near else None)
+
+
 def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so neither the rows' text nor the
     normalised text piles up (`examples` may be a view of rows on disk: a batch is read when it is due).
@@ -210,12 +222,8 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     stored = stored_keys(examples, settings)
     if stored is not None:
         return stored
-    batches = (([ex.instruction for ex in batch],  # the input inline unless a conversation: a call per row was
-                [_input_of(ex) if ex.history or ex.system else ex.input for ex in batch],  # ~5% of dedup at 1M
-                [ex.output for ex in batch])
-               for batch in (examples[s:s + _BATCH_ROWS] for s in range(0, len(examples), _BATCH_ROWS)))
-    exact_key = settings.key if settings.exact else None
-    params = _params(settings) if settings.near else None
+    batches = (_key_fields(examples[s:s + _BATCH_ROWS]) for s in range(0, len(examples), _BATCH_ROWS))
+    exact_key, params = _key_settings(settings)
     workers = min(settings.workers or os.cpu_count() or 1, -(-len(examples) // _BATCH_ROWS))
     if workers > 1 and len(examples) >= settings.parallel_from_rows:
         results = imap_in_processes(_batch_keys, batches, workers, exact_key, params, _digits(settings))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from filters.bands import SpilledBands
-from filters.dedup import DedupSettings, Keys, _batch_keys, _digits, _input_of, _params
+from filters.dedup import DedupSettings, Keys, _batch_keys, _digits, _key_fields, _key_settings
 from formats.example import Example
 from formats.rowstore import RowView
 
@@ -25,19 +25,15 @@ _BATCH_ROWS = 500  # rows keyed at a time: the shingle and MinHash temporaries o
 
 
 def _fingerprint(settings: DedupSettings) -> str:
-    exact_key = settings.key if settings.exact else None
-    params = _params(settings) if settings.near else None
+    exact_key, params = _key_settings(settings)
     return f"{exact_key}|{params}|{_digits(settings)}"
 
 
 def write_keys(rows: Sequence[Example], settings: DedupSettings, folder: Path) -> None:
     """Every row's keys, in order, into `folder`."""
-    exact_key = settings.key if settings.exact else None
-    params = _params(settings) if settings.near else None
-    parts = [_batch_keys(([ex.instruction for ex in batch],
-                          [_input_of(ex) if ex.history or ex.system else ex.input for ex in batch],
-                          [ex.output for ex in batch]), exact_key, params, _digits(settings))
-             for batch in (rows[s:s + _BATCH_ROWS] for s in range(0, len(rows), _BATCH_ROWS))]
+    exact_key, params = _key_settings(settings)
+    parts = [_batch_keys(_key_fields(rows[s:s + _BATCH_ROWS]), exact_key, params, _digits(settings))
+             for s in range(0, len(rows), _BATCH_ROWS)]
     exact = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, 2), dtype=np.uint64)
     bands = (np.concatenate([p[1] for p in parts], axis=1) if parts else np.zeros((params.bands, 0), np.uint64)) \
         if params else np.zeros((0, 0), dtype=np.uint64)
@@ -64,7 +60,7 @@ def stored_keys(rows: Sequence[Example], settings: DedupSettings) -> Keys | None
         return None
     fingerprint = _fingerprint(settings)
     n = len(positions)
-    exact_key, params = settings.key if settings.exact else None, _params(settings) if settings.near else None
+    exact_key, params = _key_settings(settings)
     keys = Keys(np.zeros((n if exact_key else 0, 2), dtype=np.uint64),
                 SpilledBands(params.bands, n) if params else None,
                 np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.int32))

@@ -71,24 +71,23 @@ class Spilled(Sequence[T], Generic[T]):
             raise IndexError(index)
         return self.make(**orjson.loads(self._span(index, index + 1)))
 
+    def _chunks(self) -> Iterator[tuple[int, int]]:
+        """(first, last) entry ranges of about _READ_BYTES each (at least one entry), in order."""
+        first = 0
+        while first < len(self):
+            last = first + 1
+            start = self._ends[first - 1] if first else 0
+            while last < len(self) and self._ends[last] - start <= _READ_BYTES:
+                last += 1
+            yield first, last
+            first = last
+
     def lines(self) -> Iterator[bytes]:
         """Every entry's JSON line (`orjson.dumps(entry.to_dict())` and a newline) as stored, a chunk of whole lines
         at a time: what a JSONL file of the entries holds, without parsing them back."""
-        first = 0
-        while first < len(self):
-            last = first + 1
-            start = self._ends[first - 1] if first else 0
-            while last < len(self) and self._ends[last] - start <= _READ_BYTES:
-                last += 1
+        for first, last in self._chunks():
             yield self._span(first, last)
-            first = last
 
     def __iter__(self) -> Iterator[T]:
-        first = 0
-        while first < len(self):
-            last = first + 1
-            start = self._ends[first - 1] if first else 0
-            while last < len(self) and self._ends[last] - start <= _READ_BYTES:
-                last += 1
+        for first, last in self._chunks():
             yield from self[first:last]
-            first = last
