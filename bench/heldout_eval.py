@@ -1,6 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout7 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout8 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout7 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout6 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout5 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout4 # held out in round 4; its misses read in round 6: dev now
@@ -44,8 +45,9 @@ HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in
 HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, totals); demoted to dev in round 6
 HELDOUT5 = ROOT / "bench" / "heldout5"  # a blind held-out split (round 5): totals only, never --misses
 HELDOUT6 = ROOT / "bench" / "heldout6"  # a blind held-out split (round 6): totals only, never --misses
-HELDOUT7 = ROOT / "bench" / "heldout7"  # the newest blind held-out split (round 7): totals only, never --misses
-BLIND = (HELDOUT5, HELDOUT6, HELDOUT7)
+HELDOUT7 = ROOT / "bench" / "heldout7"  # a blind held-out split (round 7): totals only, never --misses
+HELDOUT8 = ROOT / "bench" / "heldout8"  # the newest blind held-out split (round 8): totals only, never --misses
+BLIND = (HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
