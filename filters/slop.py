@@ -38,6 +38,7 @@ from filters.discourse import (
     self_talk,
     weak_greeting,
 )
+from filters.self_limit import self_limit
 from filters.signature import is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
@@ -198,6 +199,7 @@ class Rule:
     joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
     structural: bool = False  # no pattern: an edge sentence about the exchange, not the subject (filters/discourse.py)
     learned: bool = False  # structural, decided by the edge-sentence model (filters/edge_model.py)
+    shape: bool = False  # structural whole-answer rule decided by its sentences' shape (filters/self_limit.py)
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -482,12 +484,16 @@ class SlopMatcher:
         # they have no pattern. The whole-answer ones by category and script ("refusal", True).
         self._structural: dict[str, dict[tuple[str, bool, str], Rule]] = {}
         self._self_talk: dict[str, dict[tuple[str, bool], Rule]] = {}
+        self._shaped: dict[str, dict[tuple[str, bool], Rule]] = {}  # … and the shape ones (filters/self_limit.py)
         # the learned edge rules by field, edge and script ("closer", True: a Chinese closer)
         self._learned: dict[str, dict[tuple[str, bool], Rule]] = {}
         for rule in self.rules:
             if rule.learned:
                 for fld in rule.scope:
                     self._learned.setdefault(fld, {})[(rule.position, rule.lang in _CJK_LANGS)] = rule
+            elif rule.shape:
+                for fld in rule.scope:
+                    self._shaped.setdefault(fld, {})[(rule.category, rule.lang in _CJK_LANGS)] = rule
             elif rule.structural:
                 for fld in rule.scope:
                     if rule.position == "whole":
@@ -529,7 +535,7 @@ class SlopMatcher:
 
     def fields(self) -> list[str]:
         return [f for f in FIELDS if f in self._by_field or f in self._structural or f in self._self_talk
-                or f in self._learned]
+                or f in self._learned or f in self._shaped]
 
     def content_free(self, text: str) -> bool:
         """True when every sentence of the text is made only of acknowledgement / wish / offer words (the
@@ -897,7 +903,7 @@ class SlopMatcher:
         """Every hit in one field. `prompt` (instruction and input) tells the structural rules which words are the
         subject's; `after_ai`: a statement that the model is an AI was just cut from the start of this text."""
         if not text or (fld not in self._by_field and fld not in self._structural and fld not in self._self_talk
-                        and fld not in self._learned):
+                        and fld not in self._learned and fld not in self._shaped):
             return []
         rules = self.candidates(fld, normalise(text)) if fld in self._by_field else []
         structural = self._structural_edges(fld, text, rules, after_ai)
@@ -906,6 +912,8 @@ class SlopMatcher:
             # (below); a self-talk clause the vocabulary would strip ("我是AI助理，") yields to the learned drop
             # when nothing but talk follows it
             talk_rule = self._learned_whole(fld, text) or talk_rule
+        if talk_rule is None:
+            talk_rule = self._shape_rule(fld, text, prompt)
         if not rules and not structural and talk_rule is None:
             return []
         groups = {pos: [r for r in rules if r.position == pos] for pos in ("opener", "closer", "anywhere", "whole")}
@@ -1020,6 +1028,17 @@ class SlopMatcher:
         if rule is None or _QUOTE_OR_CODE.search(text):
             return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
         return rule if edge_model.load().is_refusal(text) else None
+
+    def _shape_rule(self, fld: str, text: str, prompt: str) -> Rule | None:
+        """The shape whole-answer rule when every sentence is the model saying what it will not do or is not, or a
+        reason, a referral, an offer or a wish around that (filters/self_limit.py), in words no rule names."""
+        rules = self._shaped.get(fld)
+        if not rules:
+            return None
+        kind = self_limit(text, prompt)
+        if kind is None:
+            return None
+        return rules.get(("refusal" if kind == "refusal" else "ai-identity", _WIDE.search(text) is not None))
 
     def _self_talk_rule(self, fld: str, text: str) -> Rule | None:
         """The structural whole-answer rule when the answer is only the model talking about itself: a refusal or an

@@ -90,7 +90,8 @@ def test_a_short_refusal_in_new_words_is_dropped_and_its_look_alikes_are_not():
 
 
 def test_the_learned_rules_switch_off_by_id():
-    off = SlopSettings(disable_rules=list(LEARNED))
+    # the shape rules (filters/self_limit.py) know "sit this one out" too: off as well, to see the learned one go
+    off = SlopSettings(disable_rules=[*LEARNED, "en.refusal.shape", "en.ai-identity.shape"])
     output = "Scoop incoming!\n\nThe parser reads one token at a time."
     assert run(output, settings=off)[0] == output
     assert run("Sorry, I'm going to sit this one out.", settings=off)[0] == "Sorry, I'm going to sit this one out."

@@ -1,0 +1,442 @@
+"""A whole answer that only says what the model will not do, cannot do or is not, and why (issue 21), found by the
+shape of its sentences rather than by a phrase list.
+
+The named refusal rules and `discourse.self_talk` know the phrasings someone wrote down ("I can't help with that");
+a new writer says "Looking up private individuals' contact details isn't something I'll do. People have a right to
+keep that information private." Such an answer is short, and each of its sentences is one of:
+
+- a **self-limit**: the speaker (I / me / my; 我) with a negation, about what a refusal or an identity statement
+  talks about — answering, helping, looking up, feelings, a body, a favourite, reach, scope, guidelines — or the
+  speaker named as software ("I'm a text-based assistant", "I was trained on …");
+- **support** around it, in general words that name nothing the prompt asked about: a reason ("… is illegal",
+  "… causes real harm"), someone else to ask ("a licensed adviser can …"), an offer ("If you paste it here, …"), a
+  wish or an apology, or a bare "No." / "Neither.".
+
+At least one sentence must be a self-limit, and none may be anything else: a sentence that says something about
+the subject ("Ibuprofen can raise bleeding risk with blood thinners.") is an answer, and a disclaimer before an
+answer is the rescue's to strip (strip before drop). Support shares no content word with the prompt: a reason that
+names what was asked ("Recording calls without consent is illegal in most states") is the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from formats.text import sentences
+
+MAX_CHARS = {False: 450, True: 160}  # by script (Chinese: True): a longer answer has room for an answer
+MAX_SENTENCES = 5
+MAX_WORDS = 32  # an English sentence this long says something
+MAX_HAN = 48  # … a Chinese one
+MAX_UNKNOWN_SELF = 7  # … and a self-limit, which may restate what was asked ("picking specific stocks")
+PLEASE_WORDS = 12  # "Please use the checkout page.": a pointer elsewhere is short
+MAX_UNKNOWN = 4  # content words outside the vocabularies below that support may hold ("steal", "credentials")
+SUPPORT_WORDS = 20  # a reason, a referral or an offer is said in fewer words; a longer sentence is the answer's
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_BLOCKERS = re.compile(r"\d|`|https?:|www\.|[<>=(){}\[\]\\|@#$%&+*_]|\"|“|”|「|」")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+
+# ---------------------------------------------------------------- English
+_FIRST_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|myself)\b")
+# what a refusal or an identity statement talks about: answering and helping, sensing and remembering, a self,
+# the reach of what it may do
+_DOMAIN_EN = re.compile(
+    r"\b(?:help|helping|assist|assisting|answer|answering|respond|provide|providing|give|giving|share|sharing|"
+    r"produce|producing|write|writing|create|creating|generate|generating|do|doing|engage|discuss|discussing|"
+    r"comment|advise|advice|guess|speculate|look|looking|access|browse|browsing|search|retrieve|see|hear|taste|"
+    r"smell|feel|experience|experiences|remember|recall|store|retain|predict|guarantee|endorse|weigh|sides|side|"
+    r"part|involved|participate|go|touch|cover|handle|dig|track|find|locate|identify|comply|process|run|running|"
+    r"sleep|eat|dream|dreams|feelings|emotions|opinion|opinions|views|view|preferences|preference|favourite|"
+    r"favorite|body|age|gender|name|memory|memories|conscious|consciousness|senses|sight|personal|human|person|"
+    r"alive|birthday|family|beliefs|stance|neutral|mind|heart|reach|scope|ability|abilities|capability|"
+    r"capabilities|capacity|position|place|limits|bounds|boundaries|role|remit|wheelhouse|expertise|qualified|"
+    r"equipped|comfortable|willing|permitted|allowed|designed|built|programmed|trained|table|guidelines|"
+    r"policy|policies|rules|principles|connection|internet|web|online|real-time|live|current|latest|up-to-date|"
+    r"available|register|like|enjoy|love|prefer|able|capable|born|grow|older|die|exist|physical|tired|hungry|"
+    r"sick|breathe|bored|lonely|drink|taste|tasted|self-aware|sentient|sapient|lived|life|soul|eyes|face|voice|"
+    r"hobbies|goals|pronouns|address|thoughts|think|home|catch|follow|understand|mean|sure|tool|source|use|best|"
+    r"record)\b")
+_MACHINE_EN = re.compile(
+    r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|model|"
+    r"algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b"
+    r"|\b(?:trained|built|programmed|designed|created|developed|made) (?:me|by)\b"
+    r"|\bi (?:was|have been|'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b")
+# what software does ("I only process the text you send me.", "I run on servers in data centres.", "Each chat is
+# separate.")
+_OPERATES_EN = re.compile(r"\bi (?:only |just |simply )?(?:process|produce|generate|predict|run|exist|work|respond|"
+                          r"operate|am made of|'m made of)\b[^.!?]{0,40}\b(?:text|language|words|data|servers?|"
+                          r"cloud|online|patterns?|messages?|prompts?|input)\b"
+                          r"|\b(?:each|every) (?:chat|conversation|session)\b[^.!?]{0,30}"
+                          r"\b(?:separate|fresh|scratch|new|starts|begins)\b|\b(?:lines of|just|only|bunch of) code\b")
+# "Your request cannot be fulfilled at this time.", "Request declined.", "Response withheld: …", "that's a no from me"
+_DECLINED_EN = re.compile(r"\b(?:request|content|response|this|that|it|query|prompt)\b[^.!?]{0,20}?"
+                          r"\b(?:cannot|can't|can not|won't|will not) be (?:fulfilled|generated|provided|processed|"
+                          r"completed|entertained|answered|shared|produced|created|honou?red|granted|done)\b"
+                          r"|\b(?:request|response|answer|content) (?:declined|denied|withheld|refused|blocked)\b"
+                          r"|\b(?:that's|it's|that is|it is)(?: going to be)? (?:a )?(?:no|hard no|firm no|pass)\b"
+                          r"|\banswer(?:'s| is) still no\b|\bnice try\b")
+_CONDITION_EN = re.compile(r"\b(?:without|unless|until|because|if|once|after|before)\b")
+# the speaker will not engage ("I'm going to sit this one out", "I'd rather steer clear of that one")
+_NOT_ENGAGING_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i am|i will|i would)\b[^.!?]{0,30}"
+                              r"\b(?:skip|sit (?:this|that) one out|steer (?:clear|us away|away)|"
+                              r"leave (?:this|that|it)(?: one)? alone|bow out|say no|"
+                              r"turn (?:this|that|it)(?: one)? down|turn down|step back|stay out|hold off|sidestep|"
+                              r"move on|change the subject|end this conversation)\b")
+# a request that the user say it again or say more ("Could you try rephrasing it?")
+_CLARIFY_EN = re.compile(r"^\W*(?:could|can|would|will) you\b[^.!?]{0,30}\b(?:rephrase|rephrasing|clarify|give|share|"
+                         r"provide|describe|paste|fill|say|tell|explain|try|send|upload|check|confirm|specify)\b")
+# "Please contact customer service during opening hours.": sent elsewhere, with nothing else said
+_PLEASE_EN = re.compile(r"^\W*(?:please |kindly )?(?:contact|call|ring|ask|check|use|try|visit|see|consult|reach out|"
+                        r"speak|talk|email|e-mail|start|save|seek|get in touch)\b")
+# "Nope, that one's off the table.", "That's a hard no.": a refusal in no one's voice
+_IMPERSONAL_EN = re.compile(r"\b(?:off the table|off-limits|hard no|not happening|no can do|not a request (?:that )?"
+                            r"(?:i|that can)|can't be (?:done|fulfilled|provided|helped)|won't be (?:able to )?"
+                            r"(?:help|provid|shar|assist|writ|generat|creat))")
+_REASON_EN = re.compile(
+    r"\b(?:harm|harmful|harms|hurt|hurts|illegal|unlawful|law|laws|legal|unethical|ethical|ethics|dangerous|unsafe|"
+    r"risk|risks|risky|privacy|private|consent|permission|right|rights|respect|safety|security|sensitive|"
+    r"inappropriate|appropriate|responsible|responsibly|cheating|cheat|dishonest|fraud|violate|violates|violation|"
+    r"abuse|exploit|malicious|misuse|misinformation|confidential|unfair|fair|wrong|important|serious|"
+    r"seriously|stake|guidelines|policy|policies|principles|careful|steal|"
+    r"stealing|theft|hack|hacking|attack|weapon|weapons|violence|violent|crime|criminal|damage|injury|victims|"
+    r"copyright|copyrighted|restricted|proprietary|public|personal|misleading|dishonesty|misconduct|decision)\b")
+_REFERRAL_EN = re.compile(
+    r"\b(?:doctor|doctors|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|lawyer|"
+    r"attorney|solicitor|accountant|advis[eo]r|planner|professional|professionals|expert|experts|specialist|"
+    r"electrician|plumber|mechanic|vet|veterinarian|dentist|official|authorities|agency|support|helpline|hotline|"
+    r"service|services|app|apps|website|websites|site|sites|search|news|forecast|source|sources|documentation|"
+    r"provider|bank|teacher|police|emergency|someone|somebody|qualified|licensed|certified|local)\b")
+_OFFER_EN = re.compile(r"\b(?:if you|feel free|happy to|glad to|i can (?:help|explain|tell|suggest|offer|give|walk|"
+                       r"point|share|talk|answer|assist|try|still)|i could|i'd be|i'll be|let me know|we can|"
+                       r"how about|would you like|want me to|is there (?:anything|something)|what else|"
+                       r"glad|happy)\b")
+_WISH_EN = re.compile(r"\b(?:good luck|best of luck|take care|stay safe|hope|thanks|thank you|sorry|apolog\w*|"
+                      r"understand|appreciate|wish|unfortunately|afraid|regret)\b")
+_STOP_EN = frozenset(
+    "that this these those there their them they then than with from have your about what which when where would "
+    "could should will just only really very some such into over also more most much many other others something "
+    "anything everything thing things because while whether being been were here like well even though still "
+    "know sure okay right question questions answer answers help please each every anyway simply actually "
+    "kind sort part able same there's that's it's what's here's else's people someone anyone everyone somebody "
+    "anybody nobody".split())
+
+
+_MACHINE_WORDS = re.compile(r"ai|software|program|programme|model|algorithm|assistant|bot|chatbot|machine|computer|"
+                            r"digital|virtual|neural|artificial|llm")
+
+
+def _unknown(words: list[str]) -> int:
+    """How many content words (four letters or more) no vocabulary of this module knows."""
+    return sum(1 for w in words if len(w) >= 4 and w not in _STOP_EN and not _known(w))
+
+
+def _known(word: str) -> bool:
+    """In a vocabulary of this module, as written or without its ending ("responds", "writes", "going")."""
+    stem = _ENDING.sub("", word)
+    return any(p.fullmatch(w) for w in (word, stem, stem + "e") if w
+               for p in (_DOMAIN_EN, _REASON_EN, _REFERRAL_EN, _MACHINE_WORDS, _WISH_EN))
+
+
+_ENDING = re.compile(r"(?:'s|s|es|ed|ing)$")
+
+
+def _content_words(text: str) -> set[str]:
+    """The words of four letters or more that carry a subject, by their first five letters (a rough stem)."""
+    return {w[:5] for w in _WORD.findall(text) if len(w) >= 4 and w not in _STOP_EN}
+
+
+_TOKEN_EN = re.compile(r"[a-z]+(?:'[a-z]+)*|n't")
+_FIRST_WORDS = frozenset(("i", "i'm", "i'd", "i'll", "i've", "me", "my", "myself"))
+_NEG_WORDS = frozenset(("not", "no", "never", "nothing", "none", "neither", "nor", "without", "beyond", "outside",
+                        "unable", "nope", "cannot", "can't",
+                        "won't", "don't", "doesn't", "isn't", "aren't", "wasn't", "haven't", "hasn't", "wouldn't",
+                        "shouldn't", "couldn't", "didn't", "lack", "off", "neutral", "impartial"))
+_REFUSING = re.compile(r"\bi(?:'ll|'d| will| would| must| have to|'m going to| am going to| shall)?(?: (?:have to|just|"
+                       r"politely|respectfully|gonna|going to|'ll|will))? (?:pass|decline|refrain)\b(?! (?:it|this|"
+                       r"yours|that) on)"
+                       r"|\b(?:declin\w+|refrain\w*) (?:to|from)\b")  # the verb is the refusal
+# a clause whose speaker is left out ("Sorry, can't do that one for you, mate.")
+_DROPPED_SPEAKER = re.compile(r"^\W*(?:(?:sorry|nah|nope|no|alas|sadly|unfortunately|afraid|honestly)\W+)*"
+                              r"(?:can't|cannot|won't|not able|unable|not allowed|not permitted)\b")
+_INTERJECTIONS = frozenset("no nope nah neither not really sorry sadly alas afraid unfortunately thanks thank you "
+                           "ok okay hmm well so yes nor me either i'm i am".split())
+# a name inside the sentence ("I'm in Perth till Tuesday", "Kane's my son's"): someone's life, not a refusal, unless
+# it names a machine
+_AI_NAMES = frozenset("Llama Grok Siri Alexa Gemini Claude ChatGPT Copilot Meta Apple Google OpenAI Anthropic "
+                      "Microsoft Mistral Bard Bing Cortana Qwen DeepSeek Kimi Ernie Baidu Alibaba Amazon Perplexity "
+                      "Pi".split())
+_NAME = re.compile(r"(?<![.!?:;—–\-\"“(]\s)(?<!^)(?<![\"“(])\b[A-Z][a-z]+")
+NEAR = 5  # words between the speaker and the negation: "Colours don't really register for me"
+# a turn to what follows a disclaimer: the clause after it is judged on its own ("I can't run it, but <answer>")
+_TURN_EN = re.compile(r"[,;:—–]\s*(?:but|however|though|yet|that said|still|instead)\b|\s(?:but|however)\s|\s*[;:—–]\s*"
+                      r"|^\W*(?:although|though|while|even though|since|because)\b[^,;]*[,;]"
+                      r"|^\W*(?:as|being) an? [^,;]{1,60}[,;]")
+# the speaker cannot do it for the addressee, or cannot do *that* ("I can't reset your password", "I can't verify
+# that."): what a refusal says, whatever the verb
+_ADDRESSEE_EN = re.compile(r"\b(?:you|your|yours|yourself)\b|\b(?:that|this|it)(?: one)?\W*$")
+_MISSING_EN = re.compile(r"\byou (?:haven't|have not|didn't|did not|never|forgot to) (?:say|said|mention|mentioned|"
+                         r"name|named|specify|specified|give|given|gave|tell|told|provide|provided|share|shared|include|"
+                         r"included|attach|attached)\b")
+_ACRONYM = re.compile(r"\b(?!AI\b|LLM\b|GPT\b|OK\b|I\b)[A-Z]{2,}\b")
+
+
+def _speaker_negated(low: str) -> bool:
+    """The speaker and a negation within NEAR words of each other ("I don't …", "isn't something I'll do",
+    "beyond my reach", "nothing in me"): the speaker says what it is not or will not do."""
+    tokens = _TOKEN_EN.findall(low)
+    if _DROPPED_SPEAKER.match(low):
+        return True
+    firsts = [i for i, t in enumerate(tokens) if t in _FIRST_WORDS]
+    if not firsts:
+        return False
+    negs = [i for i, t in enumerate(tokens) if t in _NEG_WORDS or t.endswith("n't")]
+    return any(abs(i - j) <= NEAR for i in firsts for j in negs)
+
+
+def _speaker_refuses(low: str) -> bool:
+    """"I'll pass on that one.", "I must decline.": the verb is the refusal."""
+    return _REFUSING.search(low) is not None
+
+
+def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
+    """'self' (a self-limit), 'support', or None (it says something)."""
+    text = sentence.strip()
+    low = text.lower().replace("’", "'")
+    if _BLOCKERS.search(low) or _ACRONYM.search(text) or len(low.split()) > MAX_WORDS \
+            or any(name.group() not in _AI_NAMES for name in _NAME.finditer(text.lstrip(" \t*_'\"“‘"))):
+        return None
+    turn = _TURN_EN.search(low)
+    if turn is not None and turn.end() < len(low):
+        head, rest = low[:turn.start()] if turn.start() else low[:turn.end()], low[turn.end():]
+        kinds = (_kind_en(head, prompt_words), _kind_en(rest, prompt_words)) if head.strip() else \
+            (_kind_en(rest, prompt_words),)
+        return None if None in kinds else "self" if "self" in kinds else "support"
+    if _MISSING_EN.search(low):
+        return None  # "You haven't said which medicine you mean, so I can't answer that.": the missing-input rules'
+    if low.rstrip().endswith("?"):
+        if _content_words(low) & prompt_words:
+            return None
+        return "support" if _OFFER_EN.search(low) or _CLARIFY_EN.search(low) else None
+    words = _WORD.findall(low)
+    if _unknown(words) <= MAX_UNKNOWN_SELF and (
+            (_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
+            or _speaker_refuses(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
+            or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
+            or _NOT_ENGAGING_EN.search(low)):
+        return "self"
+    if len(words) <= 3 and (_INTERJECTIONS.issuperset(words) or (words[:1] in (["no"], ["not"], ["nope"], ["never"])
+                                                                 and _unknown(words) == 0)):
+        return "support"  # "No.", "Neither.", "Sadly, no."
+    if len(words) > SUPPORT_WORDS or _unknown(words) > MAX_UNKNOWN:
+        return None
+    named = _content_words(low) & prompt_words
+    if named and _FIRST_EN.search(low) is None \
+            and (len(named) > 1 or not (_REFERRAL_EN.search(low) or _REASON_EN.search(low))):
+        # a sentence that names what was asked is the answer's; a reason or someone to ask may name it once ("a
+        # weather app", "software built to steal …"), and what the speaker says of itself may too ("I can talk
+        # about music all day")
+        return None  # a reason or a referral that names what was asked, or many things: the answer's
+    if _REASON_EN.search(low) or _REFERRAL_EN.search(low) or _OFFER_EN.search(low) or _WISH_EN.search(low) \
+            or (_PLEASE_EN.match(low) and len(words) <= PLEASE_WORDS and _unknown(words) <= 3
+                and (low.lstrip(" *_'\"").startswith(("please", "kindly")) or _REFERRAL_EN.search(low))):
+        return "support"
+    return None
+
+
+# ---------------------------------------------------------------- Chinese
+_NEG_ZH = re.compile(r"不|没|無|无|非|未|难以|難以|拒绝|拒絕|恕")
+_DOMAIN_ZH = re.compile(
+    r"回答|回覆|回复|解答|答复|提供|帮|幫|协助|協助|生成|讨论|討論|评论|評論|参与|參與|透露|预测|預測|保证|保證|"
+    r"联网|聯網|上网|"
+    r"上網|浏览|瀏覽|访问|訪問|查询|查詢|搜索|实时|即時|實時|最新|记住|記住|记忆|記憶|感受|体验|體驗|感情|情感|情绪|"
+    r"情緒|喜好|"
+    r"偏好|观点|觀點|看法|立场|立場|意见|意見|身体|身體|年龄|年齡|性别|性別|名字|意识|意識|做梦|做夢|味道|品尝|品嚐|"
+    r"能力|范围|"
+    r"範圍|权限|權限|职责|職責|原则|原則|规定|規定|政策|准则|準則|设计|設計|训练|訓練|喜欢|喜歡|讨厌|討厭|个人|個人|"
+    r"真人|人类|人類|"
+    r"立場|站队|站隊|表态|表態|涉及|处理|處理|满足|滿足|完成|编写|編寫|撰写|撰寫|方便|适合|適合|继续|繼續|答案|建议|"
+    r"建議|"
+    r"分享|信息|資訊|这样做|這樣做|做这|做這|请求|請求|吃|睡|生病|病痛|经历|經歷|经验|經驗|感觉|感覺|感到|孤独|孤獨|"
+    r"开心|開心|"
+    r"喜怒哀乐|喜怒哀樂|家人|朋友|家乡|家鄉|生日|家庭|想法|思想|服务|服務|权限|權限|写|寫|教|聊|谈|談|评价|評價|"
+    r"掺和|摻和|"
+    r"告诉|告訴|记得|記得|办理|辦理|冒充|照做|身體|感情|地址|爱好|愛好|看到|看見|看见|听到|聽到|懂|明白|听清|聽清|"
+    r"看清|记录|紀錄|"
+    r"讲|講|答|推介|置评|置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開")
+_MACHINES_ZH = (r"(?:AI|ai|人工智能|人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|机器|機器|软件|軟體|算法|"
+                r"演算法|机器人|機器人|通义千问|"
+                r"通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|Claude|Gemini|Llama|Qwen|混元|"
+                r"盘古|盤古|天工|"
+                r"百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|服务器|伺服器|机械人|機械人)")
+_MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|只不过是|不过是|说到底就是|"
+                         rf"說到底就是)[^。！？!?]{{0,16}}{_MACHINES_ZH}"
+                         r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我")
+# "…，由阿里云开发的AI助手": who made it, or what it is, after the clause that said who is speaking
+_APPOSITIVE_ZH = re.compile(rf"^(?:是|由|是由|一个|一個|一款|一名)?[^你您]{{0,20}}(?:开发|開發|训练|訓練|研发|研發|"
+                            rf"打造|推出|"
+                            rf"创造|創造|{_MACHINES_ZH})")
+_REASON_ZH = re.compile(r"违法|違法|犯法|法律|隐私|隱私|伤害|傷害|危险|危險|安全|风险|風險|道德|伦理|倫理|违反|違反|"
+                        r"不当|不當|"
+                        r"规定|規定|规范|規範|限制|政策|原则|原則|考虑|考慮|"
+                        r"不合适|不合適|权利|權利|尊重|同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|"
+                        r"他人|别人|別人")
+_REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律師|专业|專業|专家|專家|顾问|顧問|咨询|諮詢|客服|"
+                          r"热线|熱線|官方|"
+                          r"机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|医院|醫院")
+_OFFER_ZH = re.compile(r"如果(?:您|你)|如(?:您|你)|(?:您|你)可以|我可以|我能|我会|我會|欢迎|歡迎|随时|隨時|乐意|"
+                       r"樂意|愿意|願意|"
+                       r"换个|換個|(?:其他|其它|别的|別的)(?:问题|問題|需要|话题|話題|方面)")
+_WISH_ZH = re.compile(r"抱歉|对不起|對不起|不好意思|唔好意思|對唔住|对唔住|担心|擔心|关心|關心|多谢|多謝|见谅|見諒|"
+                      r"谅解|諒解|理解|感谢|感謝|谢谢|謝謝|祝|希望|遗憾|遺憾|很高兴|很高興|"
+                      r"认识|認識|为您服务|為您服務|为你服务|為你服務")
+
+
+_CLAUSE_ZH = re.compile(r"[，,；;：:、]\s*|((?:但是|但|不过|不過|然而|可是|据我所知|據我所知)[，,]?)")
+_SPEAKER_NEG_ZH = re.compile(r"我.{0,4}?(?:不(?!建议|建議|推荐|推薦|太|错|錯|好意思|过|過|少|小心)|没|沒|無|无|非|"
+                             r"未|难以|難以|拒绝|"
+                             r"拒絕|超出|冇|唔)"
+                             r"|(?:不|没|沒|無|无|非|未|超出|超过|超過|冇|唔)[^，。]{0,4}?我")
+# "我查不到", "我打不开链接", "这个我写不了": a verb the speaker cannot complete, short (a capability, not a story)
+_CANNOT_ZH = re.compile(r"我[^，。！？]{0,4}?(?:查|看|读|讀|听|聽|找|打|处理|處理|写|寫|做|答|回|发|發|设置|設置|帮|"
+                        r"幫|判断|判斷|睇|搵|"
+                        r"连|連|登|开|開|生成|画|畫|修)(?:不到|不了|不开|不開|不出|不懂|不見|不见|唔到|唔了)|"
+                        r"(?:不能|没法|沒法|无法|無法|不方便|帮不了|"
+                        r"幫不了)(?:帮|幫)(?:你|您)|我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|"
+                        r"婉拒|谢绝|謝絕|拒答)")
+# "此类内容不予回复", "该问题暂无法处理": the request itself, in no one's voice, not answered
+_IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)(?:回答|回覆|回复|答复|答覆)(?!的)|(?:本服务|本服務|"
+                            r"本系统|本系統|此内容|此內容|该内容|該內容|"
+                            r"此类|此類|这类|這類)[^，。]{0,6}?(?:暂|暫)?(?:不予|不宜|不支持|不支援|不提供|不开放|"
+                            r"不開放|不能)"
+                            r"(?:展示|提供|回答|回覆|回复|公开|公開|处理|處理|讨论|討論|此类|此類|该类|該類))"
+                            r"|(?:问题|問題|请求|請求|内容|內容|信息|資訊|话题|話題|提问|提問|要求|这个|"
+                            r"這個)[^，。]{0,6}?"
+                            r"(?:暂|暫|恕)?(?:无法|無法|不便|不予|不能|不开放|不開放)(?:为您|為您|代为|代為)?"
+                            r"(?:透露|回复|回覆|回答|答复|答覆|提供|讨论|討論|处理|處理|办理|辦理|帮|幫|教|写|寫)"
+                            r"|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)")
+_CARRIED_ZH = re.compile(r"^(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?(?:无法|無法|不能|没法|沒法|没有办法|"
+                         r"沒有辦法|"
+                         r"没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|不适合|不適合)")
+_AS_AI_ZH = re.compile(r"^(?:作为|作為|身为|身為)[^，。]{0,12}(?:AI|ai|人工智能|人工智慧|模型|助手|助理|机器人|"
+                       r"機器人|程序(?![员員])|"
+                       r"程式(?![员員]))")
+_MISSING_ZH = re.compile(r"(?:你|您)(?:还)?(?:没有|没|未|沒有|沒)(?:说|說|提供|告诉|告訴|说明|說明|提到|给出|給出|"
+                         r"附上|上传|上傳)")
+_SOMEONE_ELSE_ZH = re.compile(r"(?<![其吉])[他她佢](?!人)|之前|以前|之后|之後|以后|以後|除非|等到|直到")
+_WE_ZH = re.compile("我[们們]")
+_SHORT_ZH = re.compile(r"(?:嗯|哦|噢|喔|啊|呀|哈|唉|呃|欸|诶|誒|亲|親|抱歉|不行|不好意思|没门儿?|沒門兒?|谢谢|謝謝|"
+                       r"好的|算了|不能|不可以|"
+                       r"您好|你好|不了|对不起|對不起|真抱歉|很抱歉|出错了|出錯了|啦|吧|哟|喲)+")
+# the speaker cannot do it for the addressee ("这首歌的完整歌词我不能给你", "呢個我幫唔到你")
+_ADDRESSEE_ZH = re.compile(r"(?:不|没|沒|無|无|唔)[^，。]{0,6}(?:你|您)")
+_QUESTION_ZH = re.compile(r"[吗嗎？?]|呢[？?！!～~。]*$|为什么|為什麼|为啥|為啥|怎么|怎麼")
+# a request that the user say it again or say more ("能换个说法吗？")
+_CLARIFY_ZH = re.compile(r"换个说法|換個說法|换种说法|換種說法|再说一[遍次]|再說一[遍次]|具体一[点些]|具體一[點些]|"
+                         r"详细一[点些]|"
+                         r"詳細一[點些]|再说明|再說明|说清楚|說清楚|再试|再試|重新(?:问|問|提问|提問|描述|說|说)")
+# sent elsewhere, with nothing else said ("请用航空公司的App。", "请稍后再试。")
+_PLEASE_ZH = re.compile(r"^(?:请|請|麻烦|麻煩|烦请|煩請|建议|建議|最好|务必|務必|唔该|唔該)(?:您|你)?(?:直接|尽快|"
+                        r"儘快|盡快|先|再|改|"
+                        r"自行)?(?:到|去|上|用|联系|聯絡|聯繫|联络|洽|拨打|撥打|打|登入|登录|登錄|点击|點擊|透过|"
+                        r"透過|通过|通過|携带|"
+                        r"攜帶|以|看|查看|参考|參考|重新|稍后|稍後|修改|把|向|找|咨询|諮詢|开启|開啟|保存|问问|問問|"
+                        r"搵)")
+# "这个真的不行", "不可以哦～": a no, in no one's words but the speaker's
+_NO_ZH = re.compile(r"^(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?(?:真的|真|实在|實在|"
+                    r"可|就)?"
+                    r"(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
+                    r"超綱了)[哦啊啦呀吧喔囉～~！!]*$")
+# "我保持中立": the speaker takes no side
+_NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
+# a product speaking of itself in the third person ("小爱同学没听懂", "腾讯元宝暂时无法处理这类请求哦")
+_PRODUCT_ZH = re.compile(r"^(?:腾讯|騰訊|阿里|百度|字节|字節)?(?:豆包|小爱|小愛|小度|元宝|元寶|智谱清言|智譜清言|"
+                         r"文心一言|通义千问|"
+                         r"通義千問|天猫精灵|天貓精靈|Kimi|DeepSeek|讯飞星火|訊飛星火)(?:同学|同學)?")
+_OFFER_ASK_ZH = re.compile(r"有什么|有什麼|还有|還有|其他|其它|别的|別的|帮您|幫您|帮你|幫你|为您|為您")
+CANNOT_HAN = 14  # "我查不到…" is a self-limit only this short
+SUPPORT_HAN = 24  # a reason, a referral or an offer in Chinese is said in fewer characters
+_PHONE_ZH = re.compile(r"(?:拨打|撥打|致电|致電|打|请上|請上|热线|熱線|电话|電話)\s*\d{3,5}(?!\d)")
+
+
+def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
+    """'self', 'support' or None for one clause, as _kind_en; `after_self`: the clause before was a self-limit, so
+    "…，无法亲身体会" carries its 我."""
+    # a product speaking of itself is the speaker; "我们" is not (a shop's "我们不支持…" is its answer)
+    text = _PRODUCT_ZH.sub("我", _WE_ZH.sub("咱", clause.strip(" \t\n-—–*~～。！!.")))
+    han = "".join(_HAN.findall(text))
+    if not han:
+        return "support" if len(text.split()) <= 2 else None  # "Sorry", "🙏"
+    if _BLOCKERS.search(_PHONE_ZH.sub("", text)):
+        return None  # (a hotline's number is a referral's: "请马上拨打120")
+    if _MISSING_ZH.search(text):
+        return None  # "你没有说是哪种药，所以我无法回答": the missing-input rules'
+    if _QUESTION_ZH.search(text):
+        return "support" if (_OFFER_ASK_ZH.search(text) and _OFFER_ZH.search(text)) or _CLARIFY_ZH.search(text) \
+            else None
+    if _SOMEONE_ELSE_ZH.search(text):
+        return None  # "他们跟我说…", "加班费没谈清楚之前我不签": someone's life, not a refusal
+    if (_SPEAKER_NEG_ZH.search(text) or (after_self and _CARRIED_ZH.match(text))) and _DOMAIN_ZH.search(text) \
+            or _MACHINE_ZH.search(text) or _AS_AI_ZH.match(text) or (after_self and _APPOSITIVE_ZH.match(text)) \
+            or (len(han) <= CANNOT_HAN and (_CANNOT_ZH.search(text) or _NO_ZH.match(text))) \
+            or _IMPERSONAL_ZH.search(text) or _NEUTRAL_ZH.search(text) \
+            or (len(han) <= CANNOT_HAN and _SPEAKER_NEG_ZH.search(text) and _ADDRESSEE_ZH.search(text)):
+        return "self"
+    if len(han) <= 3 and _SHORT_ZH.fullmatch(han):
+        return "support"  # "不行", "抱歉", "哈哈"
+    if len(han) > SUPPORT_HAN or sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) > 1:
+        return None  # long, or naming what was asked: the answer's
+    if _REASON_ZH.search(text) or _REFERRAL_ZH.search(text) or _OFFER_ZH.search(text) or _WISH_ZH.search(text) \
+            or _PLEASE_ZH.match(text) or _CLARIFY_ZH.search(text):
+        return "support"
+    return None
+
+
+def _kinds_zh(sentence: str, prompt: str) -> list[str | None]:
+    if len(_HAN.findall(sentence)) > MAX_HAN * 2:
+        return [None]
+    kinds: list[str | None] = []
+    carried = False  # the clause before said 我 and a turn ("但", "不过") has not come since
+    for part in _CLAUSE_ZH.split(sentence):  # clauses, with each turn word between them
+        if part is not None and _CLAUSE_ZH.fullmatch(part):
+            carried = False
+        elif part and part.strip():
+            kinds.append(_kind_zh(part, prompt, carried))
+            carried = kinds[-1] == "self"
+    return kinds
+
+
+# what a refusal declines (an identity statement says only what the model is or lacks)
+_DECLINES = re.compile(r"(?i)\b(?:help|assist|answer|respond|provide|give|share|produce|write|create|generate|do|"
+                       r"discuss|comment|advise|guess|look|pass|decline|refrain|weigh|engage)\b|off the table|hard no|"
+                       r"回答|回覆|回复|解答|提供|帮|幫|协助|協助|生成|讨论|討論|评论|評論|透露|拒绝|拒絕|继续|繼續|"
+                       r"分享|这样做|這樣做")
+
+
+def self_limit(text: str, prompt: str = "") -> str | None:
+    """'refusal' or 'identity' when the whole answer is only self-limits and support (see above), else None."""
+    body = text.strip()
+    cjk = _HAN.search(body) is not None
+    if not body or len(body) > MAX_CHARS[cjk] or "\n\n" in body or "```" in body:
+        return None
+    if cjk:
+        if "我" not in body and _IMPERSONAL_ZH.search(body) is None and _CANNOT_ZH.search(body) is None:
+            return None
+    else:
+        low = body.lower().replace("’", "'")
+        if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
+                and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None:
+            return None
+    spans = sentences(body)
+    if not spans or len(spans) > MAX_SENTENCES:
+        return None
+    if cjk:
+        kinds = [kind for a, b in spans for kind in _kinds_zh(body[a:b], prompt)]
+    else:
+        words = _content_words(prompt.lower().replace("’", "'"))
+        kinds = [_kind_en(body[a:b], words) for a, b in spans]
+    if "self" not in kinds or None in kinds:
+        return None
+    machine = (_MACHINE_ZH.search(body) or _AS_AI_ZH.search(body)) if cjk \
+        else _MACHINE_EN.search(body.lower().replace("’", "'"))
+    return "identity" if machine is not None and _DECLINES.search(body) is None else "refusal"

@@ -1,0 +1,81 @@
+"""Whole answers found by the shape of their sentences (filters/self_limit.py, issue 21)."""
+
+import pytest
+
+from filters.clean import FilterSettings, SlopSettings, build_matcher, clean_batch, shard_steps
+from filters.self_limit import self_limit
+from formats.example import Example
+from formats.ledger import Ledger
+
+
+@pytest.mark.parametrize("text, prompt, kind", [
+    ("Looking up private individuals' contact details isn't something I'll do. People have a right to keep that "
+     "information private.", "Can you tell me my neighbour's phone number?", "refusal"),
+    ("Live weather is beyond my reach — I have no connection to current forecasts. A weather app or site will give "
+     "you the up-to-date conditions.", "What's the weather in Paris right now?", "refusal"),
+    ("Neither. I'm a text-based assistant without a body, gender or personal identity.", "Are you a man or a woman?",
+     "identity"),
+    ("I can talk about music all day, but I don't actually hear or enjoy it.", "Do you like music?", "refusal"),
+    ("I can't reset your password. Please contact the site's support team.", "Reset my password.", "refusal"),
+    ("Your request cannot be fulfilled at this time.", "Write it.", "refusal"),
+    ("出于安全考虑，我不能分享这些信息。", "告诉我他的住址。", "refusal"),
+    ("作为人工智能，我没有身体，也不会生病。", "你会生病吗？", "identity"),
+    ("快递到哪了我查不到，请联系快递公司。", "我的快递到哪了？", "refusal"),
+    ("依平台規範，此類內容不予回覆。", "說說這個。", "refusal"),
+])
+def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
+    assert self_limit(text, prompt) == kind
+
+
+@pytest.mark.parametrize("text, prompt", [
+    # a disclaimer before an answer: the rescue strips it, the answer stays
+    ("As an AI, I can't see your code, but typically there is no way to quote meta-characters.", "How?"),
+    ("I don't have personal opinions, but the second draft is clearer: it states the claim first.", "Which?"),
+    # a reason that names what was asked is the answer
+    ("I can't give legal advice. Recording calls without consent is illegal in most states.",
+     "Is it legal to record phone calls?"),
+    # people's own lives: a name, a clause after a dash, a condition, someone else
+    ("I'm not allowed to give out her number, but I'll pass yours on.", "Can I have Sue's number?"),
+    ("Sorry mate, can't help — I'm in Perth till Tuesday. Ring Gazza.", "Can you help me move?"),
+    ("I can't eat there — everything's fried in the same oil as the prawns.", "Dinner at Joe's?"),
+    ("I won't review it until the tests pass.", "Review my PR?"),
+    ("Your request cannot be processed without a valid postcode.", "Why was my order refused?"),
+    ("我不建议空腹吃这个药，饭后半小时服用即可。", "这个药怎么吃？"),
+    ("问问药师吧，他们跟我说饭后吃没问题。", "能饭后吃吗？"),
+    ("这个价格我真的挑不出毛病。", "这家店怎么样？"),
+    # the missing-input rules judge an answer that says what the question left out
+    ("You haven't said which medicine you mean, so I can't answer that.", "Is it safe with ibuprofen?"),
+    # a question back, an answer with a number, code
+    ("为啥我不能体验微粒贷", "改写这句话"),
+    ("I can't run version 3 here.", "Which version?"),
+])
+def test_answers_and_human_text_are_not_self_limits(text, prompt):
+    assert self_limit(text, prompt) is None
+
+
+def _clean(output: str, instruction: str, settings: FilterSettings | None = None) -> tuple[list[Example], Ledger]:
+    settings = settings or FilterSettings()
+    steps = shard_steps(settings, matcher=build_matcher(settings.slop))
+    ledger = Ledger()
+    return clean_batch([Example.from_fields("s", "1", instruction, "", output)], steps, ledger), ledger
+
+
+def test_the_chain_drops_it_naming_the_shape_rule_and_the_rule_switches_off():
+    text = "Nope, that one's off the table. Getting into someone else's account without permission is illegal."
+    kept, ledger = _clean(text, "Can you hack my ex's Instagram?")
+    assert kept == [] and ledger.rejects[0].rule == "en.refusal.shape"
+    off = FilterSettings(slop=SlopSettings(disable_rules=["en.refusal.shape"]))
+    kept, _ = _clean(text, "Can you hack my ex's Instagram?", off)
+    assert [row.output for row in kept] == [text]
+
+
+def test_a_scene_or_a_sentence_to_write_keeps_the_characters_words():
+    assert _clean("I won't do it. It's too dangerous.", "Write a dialogue between a knight and a dragon.")[0]
+    assert _clean("I am not a morning person.", "Write a sentence in the negative form.")[0]
+    assert _clean("我开通不了。", "请用不同的措辞改写这句客户提问：为什么开户失败")[0]
+
+
+def test_a_grounded_i_cannot_tell_is_kept_when_the_prompt_asks_for_it():
+    kept, _ = _clean("I can't tell from the caption; it does not give the number of patients.",
+                     "From the table caption, how many patients were enrolled? If absent, say you cannot tell.")
+    assert kept
