@@ -38,6 +38,7 @@ from filters.discourse import (
     self_talk,
     weak_greeting,
 )
+from filters.edge_shape import ASKS_FOR_INPUT, BRIDGE_LEAD_EN, closer_shape, opener_shape
 from filters.self_limit import self_limit
 from filters.signature import is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
@@ -491,9 +492,12 @@ class SlopMatcher:
             if rule.learned:
                 for fld in rule.scope:
                     self._learned.setdefault(fld, {})[(rule.position, rule.lang in _CJK_LANGS)] = rule
-            elif rule.shape:
+            elif rule.shape and rule.position == "whole":
                 for fld in rule.scope:
                     self._shaped.setdefault(fld, {})[(rule.category, rule.lang in _CJK_LANGS)] = rule
+            elif rule.shape:  # an opener or closer by its shape (filters/edge_shape.py), under its own key
+                for fld in rule.scope:
+                    self._structural.setdefault(fld, {})[(rule.position, rule.lang in _CJK_LANGS, "shape")] = rule
             elif rule.structural:
                 for fld in rule.scope:
                     if rule.position == "whole":
@@ -708,7 +712,8 @@ class SlopMatcher:
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
-                or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)):
+                or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)) \
+                or (head is not None and opener_shape(head.group(0))):
             out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
         # the learned rules never strip an answer's only sentence: a one-sentence answer is not scored
         several = head is not None and len(head.group(0)) < len(text.strip())
@@ -720,7 +725,8 @@ class SlopMatcher:
             out["opener"] = {}
         tail = _rough_tail(_trim_decoration(text[-200:]))
         if any(r.position == "closer" for r in named) \
-                or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)):
+                or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)) \
+                or (tail and closer_shape(tail)):
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         elif several and tail.strip() and any(pos == "closer" for pos, _cjk in learned) \
                 and (edge_model.load().is_boilerplate(tail, "closer") or _raw_tail_scored(text, tail)):
@@ -729,6 +735,8 @@ class SlopMatcher:
             out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
         for edge, found in out.items():  # the learned rules under their own key: _discourse never picks them
             found.update({(cjk, "learned"): r for (pos, cjk), r in learned.items() if pos == edge})
+            # … and the shape rules, which a run the learned rules started may reach (edge_shape.py)
+            found.update({(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == edge and cat == "shape"})
         return out
 
     @staticmethod
@@ -870,6 +878,49 @@ class SlopMatcher:
             return rules.get((cjk, "capability-disclaimer")) or rules.get((cjk, "learned"))
         return None
 
+    @staticmethod
+    def _shaped_edge(rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
+                     spans: list[tuple[int, int]], i: int) -> Rule | None:
+        """The shape rule for this edge sentence when it is a wish, an offer to go on, a question back or the task
+        said back (filters/edge_shape.py): never the answer's only sentence, a list item or heading, or a human
+        formula."""
+        if not rules or (edge == "opener" and i == len(spans) - 1) or (edge == "closer" and i == 0):
+            return None
+        sentence = text[slice(*spans[i])]
+        rule = rules.get((_WIDE.search(sentence) is not None, "shape"))
+        if rule is None or _LIST_LINE.match(text, text.rfind("\n", 0, spans[i][0]) + 1):
+            return None
+        if not (closer_shape if edge == "closer" else opener_shape)(sentence) or _human_formula(sentence):
+            return None
+        if edge == "closer" and ASKS_FOR_INPUT.search(text):
+            return None  # "…, which you didn't say. Tell me both and I can estimate it.": the request is the answer
+        if edge == "opener" and len(re.findall(r"\w", text[spans[i][1]:])) < 10:
+            return None  # "你想要發佈…嗎? (y/N)": what follows is no answer on its own
+        return rule
+
+    @staticmethod
+    def _bridge_to_lead_in(rules: dict[tuple[bool, str], Rule] | None, text: str, spans: list[tuple[int, int]],
+                           i: int, run: list[tuple[int, Hit]]) -> Rule | None:
+        """A short sentence between an opener already found and a presentational lead-in one or two sentences on
+        ("Ooh, tough one! But I think we can crack it. Let's look at the constraints first."): the run's. The
+        lead-in bounds the run, so the answer after it is never reached; all of it on the run's line."""
+        if not rules or not any(not hit.rule.joins_run for _k, hit in run) or _WIDE.search(text[slice(*spans[i])]):
+            return None  # after a model's opener only (a greeting may be a doctor's), in English (以下 is everywhere)
+        if run[-1][1].rule.shape and run[-1][0] == i - 1 and i < len(spans) - 1 \
+                and BRIDGE_LEAD_EN.search(text[slice(*spans[i])]) and "\n" not in text[spans[i - 1][1]:spans[i][0]]:
+            return run[-1][1].rule  # the lead-in the bridge led to ("Let's look at the constraints first.")
+        for j in (i + 1, i + 2):
+            if j >= len(spans) - 1:
+                return None
+            between = text[spans[i - 1][1]:spans[j][0]]
+            if "\n" in between or _CODE_MARK.search(between) or any(ch.isdigit() for ch in between):
+                return None
+            if len(text[slice(*spans[j - 1])].split()) > 12:
+                return None
+            if BRIDGE_LEAD_EN.search(text[slice(*spans[j])]):
+                return rules.get((False, "shape"))
+        return None
+
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
@@ -944,7 +995,9 @@ class SlopMatcher:
                         break
                     rule = self._discourse(structural.get("opener"), text, spans[i], prompt) \
                         or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt, bool(run)) \
-                        or self._run_goes_on(structural.get("opener"), text, spans, i, run)
+                        or self._run_goes_on(structural.get("opener"), text, spans, i, run) \
+                        or self._shaped_edge(structural.get("opener"), "opener", text, spans, i) \
+                        or self._bridge_to_lead_in(structural.get("opener"), text, spans, i, run)
                     if rule is None:
                         # "好的呢～患了…" / "根据您描述的情况，下面给出一些解释：根据…": a lead inside the sentence
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
@@ -985,7 +1038,8 @@ class SlopMatcher:
                         break
                     rule = self._sign_off(fld, text, spans, i, run) \
                         or self._discourse(structural.get("closer"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run))
+                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run)) \
+                        or self._shaped_edge(structural.get("closer"), "closer", text, spans, i)
                     if rule is None:
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
