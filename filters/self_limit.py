@@ -76,6 +76,8 @@ _DECLINED_EN = re.compile(r"\b(?:request|content|response|this|that|it|query|pro
                           r"|\b(?:request|response|answer|content) (?:declined|denied|withheld|refused|blocked)\b"
                           r"|\b(?:that's|it's|that is|it is)(?: going to be)? (?:a )?(?:no|hard no|firm no|pass)\b"
                           r"|\banswer(?:'s| is) still no\b|\bnice try\b")
+# a person's own day ("I can't log in either", "I'm not conscious before my first coffee"): not a refusal
+_OWN_LIFE_EN = re.compile(r"\b(?:either|before|after|until|till|tonight|yesterday)\b")
 _CONDITION_EN = re.compile(r"\b(?:without|unless|until|because|if|once|after|before)\b")
 # the speaker will not engage ("I'm going to sit this one out", "I'd rather steer clear of that one")
 _NOT_ENGAGING_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i am|i will|i would)\b[^.!?]{0,30}"
@@ -219,7 +221,7 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
             return None
         return "support" if _OFFER_EN.search(low) or _CLARIFY_EN.search(low) else None
     words = _WORD.findall(low)
-    if _unknown(words) <= MAX_UNKNOWN_SELF and (
+    if _unknown(words) <= MAX_UNKNOWN_SELF and not _OWN_LIFE_EN.search(low) and (
             (_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
             or _speaker_refuses(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))

@@ -1,0 +1,78 @@
+"""The cleaning chain on bench/edge_phrases4.py (issue 21): a dev measure of how the rules generalise to phrasings
+written by someone who never read them.
+
+    python -m bench.phrases_eval          # run it in another checkout (PYTHONPATH) to compare side by side
+
+The fourth phrase set was written by a helper blind to filters/rules/ and is not in the edge model's training data
+(bench/edge_train.py reads edge_phrases 1-3), so it measures what the rules and the model do on phrasings nobody tuned
+them to — but its misses were read while building the shape rules (filters/self_limit.py, filters/edge_shape.py),
+so it is dev, not held out. Reported:
+- whole answers: the share of EN_WHOLE / ZH_WHOLE (a refusal or an identity statement and nothing else) dropped, and
+  the share of EN_WHOLE_CONTENT / ZH_WHOLE_CONTENT (short human answers that look like them) dropped or changed;
+- edges: each EN/ZH opener (closer) put before (after) a dev human answer that the chain leaves alone, with a
+  space, a newline or a blank line between, and the share that comes back exactly as the human answer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from bench import edge_phrases4 as phrases
+from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
+from formats.example import Example
+from formats.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parent
+HUMAN = ("devset", "heldout2")  # dev splits' human answers (bench/devset is built by bench/devset/build.py)
+SEED = 8
+
+
+def _clean(steps: list, rows: list[tuple[str, str]]) -> list[str | None]:
+    """The chain's output for each (instruction, output), or None where the row was dropped."""
+    examples = [Example.from_fields("p", str(i), instruction, "", output)
+                for i, (instruction, output) in enumerate(rows)]
+    kept = {row.id: row.output for row in clean_batch(examples, steps, Ledger())}
+    return [kept.get(example.id) for example in examples]
+
+
+def _human(lang: str) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for split in HUMAN:
+        path = ROOT / split / f"human_{lang}.jsonl"
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row for row in rows if 80 < len(row["output"]) < 600]
+
+
+def main() -> None:
+    settings = FilterSettings()
+    steps = shard_steps(settings, matcher=build_matcher(settings.slop))
+    rng = random.Random(SEED)
+    for lang, ask in (("EN", "Please answer the question."), ("ZH", "请回答下面的问题。")):
+        whole = getattr(phrases, f"{lang}_WHOLE")
+        dropped = sum(out is None for out in _clean(steps, [(ask, text) for text in whole]))
+        look_alikes = getattr(phrases, f"{lang}_WHOLE_CONTENT")
+        outs = _clean(steps, [(ask, text) for text in look_alikes])
+        lost = sum(out is None for out in outs)
+        changed = sum(out is not None and out != text for out, text in zip(outs, look_alikes, strict=True))
+        print(f"{lang} whole refusals/identity dropped {dropped}/{len(whole)} = {dropped / len(whole):.1%}; "
+              f"look-alike human answers dropped {lost}, changed {changed} of {len(look_alikes)}")
+        pool = _human(lang.lower())
+        untouched = _clean(steps, [(row["instruction"], row["output"]) for row in pool])
+        pool = [row for row, out in zip(pool, untouched, strict=True) if out == row["output"]]
+        for edge in ("opener", "closer"):
+            items = getattr(phrases, f"{lang}_{edge.upper()}")
+            rows, originals = [], []
+            for phrase in items:
+                row = rng.choice(pool)
+                sep = rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"])
+                rows.append((row["instruction"], phrase + sep + row["output"] if edge == "opener"
+                             else row["output"] + sep + phrase))
+                originals.append(row["output"])
+            exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
+            print(f"{lang} {edge}s removed exactly {exact}/{len(items)} = {exact / len(items):.1%}")
+
+
+if __name__ == "__main__":
+    main()
