@@ -144,29 +144,36 @@ def _short(sentence: str) -> bool:
 
 
 def closer_shape(sentence: str) -> bool:
-    """A wish, an offer to go on or a question back about the exchange (see above)."""
+    """A wish, an offer to go on or a question back about the exchange (see above). The English patterns are
+    anchored at the sentence's start (match, not search): most last sentences fail at their first word."""
     text = sentence.strip()
-    if not text or not _short(text):
+    if not text:
         return False
-    if _HAN.search(text):
+    if not text.isascii() and _HAN.search(text):
         # (no wishes in Chinese: a doctor's "祝您早日康复" is the author's own, the human-closing rules' to judge)
-        if _POINTS_TO_DOCS.search(text):
-            return False  # "…，我会建议你重新阅读上面提到的文档。": a manual's pointer to itself
-        return bool(_OFFER_ZH.search(text) or _QUESTION_BACK_ZH.search(text) or _COME_BACK_ZH.search(text)
-                    or _DONE_ZH.search(text))
-    wish = _WISH_EN.search(text)
-    if wish is not None and (wish.group(0).lower().lstrip(" \t*_-—,.").startswith(("hope", "i ", "wish"))
-                             or not _PREDICATE.search(text, wish.end())):
-        return True  # (a wish may name the trip: "Have a brilliant time in Rome!")
-    if _others(text) > MAX_OTHER or _NAME.search(text) or _POINTS_TO_DOCS.search(text):
+        if not (_OFFER_ZH.search(text) or _QUESTION_BACK_ZH.search(text) or _COME_BACK_ZH.search(text)
+                or _DONE_ZH.search(text)):
+            return False
+        return _short(text) and not _POINTS_TO_DOCS.search(text)  # "…我会建议你重新阅读…文档。": a manual's own
+    wish = _WISH_EN.match(text)
+    if wish is not None:
+        # (a wish may name the trip: "Have a brilliant time in Rome!"; "Good luck finding it … is not needed" is a
+        # clause's subject)
+        return _short(text) and (wish.group(0).lower().lstrip(" \t*_-—,.").startswith(("hope", "i ", "wish"))
+                                 or not _PREDICATE.search(text, wish.end()))
+    question = text.endswith("?")
+    if question:
+        if _QUESTION_BACK_EN.match(text) is None or len(text.split()) > QUESTION_WORDS:
+            return False
+    elif _COME_BACK_EN.match(text) is None and (_ON_CONDITION_EN.match(text) is None
+                                               or _OFFERING_EN.search(text) is None
+                                               or _GOES_ON_EN.search(text) is None):
+        return False  # most last sentences end here
+    others = _others(text)
+    if others > MAX_OTHER or (question and others > MAX_OTHER - 1) or not _short(text) or _NAME.search(text) \
+            or _POINTS_TO_DOCS.search(text):
         return False
-    if text.endswith("?"):
-        return len(text.split()) <= QUESTION_WORDS and _others(text) <= MAX_OTHER - 1 \
-            and _QUESTION_BACK_EN.search(text) is not None and _READER_EN.search(text) is not None
-    if _COME_BACK_EN.search(text):
-        return True
-    return _ON_CONDITION_EN.search(text) is not None and _OFFERING_EN.search(text) is not None \
-        and _GOES_ON_EN.search(text) is not None
+    return not question or _READER_EN.search(text) is not None
 
 
 # what bounds an opener run: a presentational lead-in, or the start of the work ("Let's look at the constraints
@@ -188,8 +195,10 @@ ASKS_FOR_INPUT = re.compile(r"\byou (?:haven't|have not|didn't|did not|never|for
 def opener_shape(sentence: str) -> bool:
     """The reader's task said back to them (see above)."""
     text = sentence.strip()
-    if not text or not _short(text) or _NAME.search(text):
+    if not text:
         return False
-    if _HAN.search(text):
-        return _RESTATES_ZH.search(text) is not None or _ACK_ZH.search(text) is not None
-    return _RESTATES_EN.search(text) is not None
+    if not text.isascii() and _HAN.search(text):
+        found = _RESTATES_ZH.search(text) is not None or _ACK_ZH.search(text) is not None
+    else:
+        found = _RESTATES_EN.match(text) is not None
+    return found and _short(text) and not _NAME.search(text)

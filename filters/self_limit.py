@@ -21,6 +21,7 @@ names what was asked ("Recording calls without consent is illegal in most states
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from formats.text import sentences
 
@@ -109,6 +110,11 @@ _REFERRAL_EN = re.compile(
     r"electrician|plumber|mechanic|vet|veterinarian|dentist|official|authorities|agency|support|helpline|hotline|"
     r"service|services|app|apps|website|websites|site|sites|search|news|forecast|source|sources|documentation|"
     r"provider|bank|teacher|police|emergency|someone|somebody|qualified|licensed|certified|local)\b")
+# someone to ask instead (a channel such as "the checkout page" or "the online form" is a staff member's answer)
+_QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|"
+                           r"lawyer|attorney|solicitor|accountant|advis[eo]r|professional|expert|specialist|vet|"
+                           r"dentist|helpline|hotline|emergency|authorities|police|official|urgent care|a&e)s?\b"
+                           r"|\btry again\b")  # … or to come back later ("Please try again later.")
 _OFFER_EN = re.compile(r"\b(?:if you|feel free|happy to|glad to|i can (?:help|explain|tell|suggest|offer|give|walk|"
                        r"point|share|talk|answer|assist|try|still)|i could|i'd be|i'll be|let me know|we can|"
                        r"how about|would you like|want me to|is there (?:anything|something)|what else|"
@@ -133,6 +139,7 @@ def _unknown(words: list[str]) -> int:
     return sum(1 for w in words if len(w) >= 4 and w not in _STOP_EN and not _known(w))
 
 
+@lru_cache(maxsize=1 << 16)
 def _known(word: str) -> bool:
     """In a vocabulary of this module, as written or without its ending ("responds", "writes", "going")."""
     stem = _ENDING.sub("", word)
@@ -221,11 +228,11 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
             return None
         return "support" if _OFFER_EN.search(low) or _CLARIFY_EN.search(low) else None
     words = _WORD.findall(low)
-    if _unknown(words) <= MAX_UNKNOWN_SELF and not _OWN_LIFE_EN.search(low) and (
-            (_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
+    if ((_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
             or _speaker_refuses(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
-            or _NOT_ENGAGING_EN.search(low)):
+            or _NOT_ENGAGING_EN.search(low)) \
+            and not _OWN_LIFE_EN.search(low) and _unknown(words) <= MAX_UNKNOWN_SELF:
         return "self"
     if len(words) <= 3 and (_INTERJECTIONS.issuperset(words) or (words[:1] in (["no"], ["not"], ["nope"], ["never"])
                                                                  and _unknown(words) == 0)):
@@ -241,7 +248,7 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
         return None  # a reason or a referral that names what was asked, or many things: the answer's
     if _REASON_EN.search(low) or _REFERRAL_EN.search(low) or _OFFER_EN.search(low) or _WISH_EN.search(low) \
             or (_PLEASE_EN.match(low) and len(words) <= PLEASE_WORDS and _unknown(words) <= 3
-                and (low.lstrip(" *_'\"").startswith(("please", "kindly")) or _REFERRAL_EN.search(low))):
+                and _QUALIFIED_EN.search(low)):
         return "support"
     return None
 
@@ -408,6 +415,40 @@ def _kinds_zh(sentence: str, prompt: str) -> list[str | None]:
     return kinds
 
 
+# the material a prompt hands over ("From the flyer only, …", "根据材料回答"): an answer that names it again ("the
+# flyer doesn't name a city, so I can't say") reports on it, whatever the prompt asked to say when it falls short
+_MATERIAL_EN = re.compile(r"\b(?:context|passage|text|document|article|leaflet|flyer|policy|table|caption|email|"
+                          r"e-mail|notes|report|excerpt|paragraph|story|poem|transcript|chart|graph|menu|schedule|"
+                          r"recipe|list|data|snippet|changelog|manual|contract|letter|message|review|abstract|"
+                          r"summary|sentence|statement|input|source|page|label|receipt|invoice|form|log|logs)\b")
+_MATERIAL_ZH = re.compile(r"材料|文中|原文|上文|文章|资料|資料|表格|通知|邮件|郵件|段落|题目|題目|内容|內容|短文|"
+                          r"说明书|說明書|合同|合約|日志|日誌|记录|紀錄|清单|清單|菜单|菜單|简历|簡歷|报告|報告|传单|傳單|"
+                          r"图表|圖表")
+
+
+def _grounded(body: str, prompt: str, cjk: bool) -> bool:
+    """The answer names material the prompt also names: it reports on what it was given, not on itself."""
+    if cjk:
+        return any(found.group(0) in prompt for found in _MATERIAL_ZH.finditer(body))
+    low_prompt = prompt.lower()
+    return any(re.search(rf"\b{found.group(0)}", low_prompt)
+               for found in _MATERIAL_EN.finditer(body.lower()))
+
+
+# every self-limit holds one of these (a negation, a refusing verb, software): the cheap test before the sentences
+_GATE_EN = re.compile(r"(?i)n't|n’t|\b(?:not|no|never|nothing|none|neither|nor|cannot|unable|without|beyond|outside|"
+                      r"decline|declined|refrain|pass|skip|steer|bow out|sit this|leave (?:this|that|it)|say no|"
+                      r"turn (?:this|that|it)? ?down|nope|nah|neutral|impartial|ai|a\.i\.|assistant|model|bot|"
+                      r"chatbot|program|software|trained|built|made|created|developed|designed|code|machine|"
+                      r"computer|algorithm|llm|request|only|restricted|confidential|line|miss|idk|"
+                      r"withheld|denied|refused|blocked|call me|process|run|exist|chat|conversation|session|nice try|"
+                      r"off the table|off-limits|hard no|change the subject|move on|end this|stay out|hold off|"
+                      r"step back|sidestep)\b")
+_GATE_ZH = re.compile(r"不|没|沒|无|無|非|未|拒|恕|冇|唔|超出|超过|超過|AI|ai|人工智|模型|助手|助理|机器|機器|程序|"
+                      r"程式|软件|軟體|算法|演算法|代码|代碼|服务器|伺服器|训练|訓練|开发|開發|中立|跳过|跳過|婉拒|"
+                      r"谢绝|謝絕|豆包|小爱|小愛|小度|元宝|元寶|Kimi|DeepSeek|通义|通義|文心|智谱|智譜|星火|天猫|天貓")
+
+
 # what a refusal declines (an identity statement says only what the model is or lacks)
 _DECLINES = re.compile(r"(?i)\b(?:help|assist|answer|respond|provide|give|share|produce|write|create|generate|do|"
                        r"discuss|comment|advise|guess|look|pass|decline|refrain|weigh|engage)\b|off the table|hard no|"
@@ -429,15 +470,19 @@ def self_limit(text: str, prompt: str = "") -> str | None:
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
                 and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None:
             return None
+    if (_GATE_ZH if cjk else _GATE_EN).search(body) is None or _grounded(body, prompt, cjk):
+        return None  # nothing here says no, or names software: most short answers end here
     spans = sentences(body)
     if not spans or len(spans) > MAX_SENTENCES:
         return None
-    if cjk:
-        kinds = [kind for a, b in spans for kind in _kinds_zh(body[a:b], prompt)]
-    else:
-        words = _content_words(prompt.lower().replace("’", "'"))
-        kinds = [_kind_en(body[a:b], words) for a, b in spans]
-    if "self" not in kinds or None in kinds:
+    kinds: list[str | None] = []
+    words = set() if cjk else _content_words(prompt.lower().replace("’", "'"))
+    for a, b in spans:
+        found = _kinds_zh(body[a:b], prompt) if cjk else [_kind_en(body[a:b], words)]
+        if None in found:
+            return None  # a sentence that says something: the answer's (most stop at the first)
+        kinds += found
+    if "self" not in kinds:
         return None
     machine = (_MACHINE_ZH.search(body) or _AS_AI_ZH.search(body)) if cjk \
         else _MACHINE_EN.search(body.lower().replace("’", "'"))
