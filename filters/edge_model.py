@@ -45,18 +45,34 @@ _TURN = re.compile(r"[,，;；:：]\s*(?:(?:but|however|though|and|still|that sa
                    r"|(?<=[.!?])\s+(?:but|however),?\s", re.IGNORECASE)
 # what a refusal or an identity statement holds: an apology, an inability, the model, software, or someone to ask
 # instead. A short answer without any of these is not scored as a whole (1 of the 617 dev refusals lacks them).
-_SPEAKS_OF_ITSELF = re.compile(
-    r"(?i)\b(?:sorry|apologi\w*|unfortunately|afraid|can't|can’t|cannot|unable|won't|not able|able to|decline|refuse|"
+_SPEAKS_EN = (
+    r"\b(?:sorry|apologi\w*|unfortunately|afraid|can't|can’t|cannot|unable|won't|not able|able to|decline|refuse|"
     r"permitted|allowed|ai|artificial intelligence|assistant|chatbot|bot|language model|model|software|program|"
     r"programmed|computer|human|professional|expert|specialist|advisor|adviser|doctor|lawyer|attorney|consult\w*|"
     r"therapist|pharmacist|appropriate|comfortable|policy|guidelines|not something|rather not|not going to|"
     r"(?:help|assist) with|body|feelings|emotions|personal|openai|chatgpt|gpt|claude|gemini|llama|qwen|support|"
     r"harm|harmful|unsafe|qualified|weigh in|no can do|pass on|licensed|certified|electrician|plumber|accountant|"
     r"engineer|veterinarian|vet|dietitian|nutritionist|counsel+or|physician)\b"
-    r"|(?<![a-z])ai(?![a-z])|抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
+    r"|(?<![a-z])ai(?![a-z])")
+_SPEAKS_ZH = (
+    r"抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
     r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师|"
     # the same in traditional characters (Taiwan, Hong Kong): 無法, 人工智慧, 機器人, 諮詢 …
     r"無法|對不起|沒法|沒辦法|人工智慧|機器人|專業|諮詢|拒絕|不適合|幫不了|諒解|見諒|範圍|不會提供|身體|程式|醫生|醫師|律師")
+_SPEAKS_OF_ITSELF = re.compile(f"(?i){_SPEAKS_EN}|{_SPEAKS_ZH}")  # the test as written; the three below are it, faster
+# (?i) makes re try every word at every position (a branch's first letter is no quick reject under it): ASCII text
+# is lower-cased and searched case-sensitively instead (the same for ASCII), and the Chinese words, which have no
+# case, are searched on their own (led by their first characters, re scans for those)
+_SPEAKS_EN_LOWER = re.compile(_SPEAKS_EN)
+_SPEAKS_EN_ANY_CASE = re.compile(f"(?i){_SPEAKS_EN}")
+_SPEAKS_ZH_WORDS = re.compile(_SPEAKS_ZH)
+
+
+def _speaks_of_itself(text: str) -> bool:
+    """`_SPEAKS_OF_ITSELF.search(text) is not None`, in a third of the instructions."""
+    if text.isascii():
+        return _SPEAKS_EN_LOWER.search(text.lower()) is not None
+    return _SPEAKS_ZH_WORDS.search(text) is not None or _SPEAKS_EN_ANY_CASE.search(text) is not None
 
 
 def _length_bucket(n: int) -> str:
@@ -184,7 +200,7 @@ def short_answer(text: str) -> bool:
 
 def may_refuse(text: str) -> bool:
     """Worth scoring as a whole answer: short, and speaking of the model, an apology, an inability or an expert."""
-    return short_answer(text) and _SPEAKS_OF_ITSELF.search(text) is not None
+    return short_answer(text) and _speaks_of_itself(text)
 
 
 @cache
