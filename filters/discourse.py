@@ -37,7 +37,7 @@ from pathlib import Path
 
 import ahocorasick_rs
 
-from formats.text import CJK_CHAR
+from formats.text import has_cjk
 from formats.yaml_data import load_yaml
 
 DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
@@ -198,7 +198,7 @@ def names_the_subject(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     also uses ("Here's the dish associated with that recipe entry." after a question about the recipe). The learned
     edge rules ask this before they strip a sentence the edge model scored as boilerplate."""
     text = sentence.strip()
-    if CJK_CHAR.search(text) is None:
+    if not has_cjk(text):
         if _BLOCKERS.search(text) or _CAPITALISED.search(_I.sub("i", _AI.sub("ai", text))):
             return True
         known = vocabulary().known
@@ -219,7 +219,7 @@ def may_be_discourse(text: str, at_end: bool = False) -> bool:
     """A cheap gate with no false negatives for is_discourse on the first (or last) sentence of `text`: two words of
     the subject among its first (last) few words already rule it out. Whole words only: the word cut by the window
     is left out."""
-    if CJK_CHAR.search(text[-12:] if at_end else text[:12]):
+    if has_cjk(text[-12:] if at_end else text[:12]):
         return True  # the Chinese test is cheap enough as it is
     window = text[-48:] if at_end else text[:48]
     words = [w.replace("’", "'") for w in _WORD.findall(window.lower())]
@@ -230,7 +230,7 @@ def may_be_discourse(text: str, at_end: bool = False) -> bool:
 
 def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     """Either language, by the sentence's script."""
-    if CJK_CHAR.search(sentence):
+    if has_cjk(sentence):
         return is_discourse_zh(sentence, elsewhere)
     return is_discourse_en(sentence, elsewhere)
 
@@ -354,7 +354,7 @@ def self_talk(text: str) -> str | None:
     if not (_SELF_TALK_FINDER.find_matches_as_indexes(low)
             or _SELF_TALK_WORDS.intersection(low.replace(",", " ").split())):
         return None  # no first person, no apology, no "as an …": nothing here talks about itself
-    cjk = CJK_CHAR.search(body) is not None
+    cjk = has_cjk(body)
     kinds: list[str] = []
     for part in (_SENTENCE_ZH if cjk else _SENTENCE_EN).findall(body.replace("’", "'")):
         for clause in (_CONTRAST_ZH if cjk else _CONTRAST_EN).split(part):
@@ -462,7 +462,7 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     after "作为AI语言模型，我无法联网查询最新信息，"): the caller has already judged the block a statement about the
     model, and the question is only whether anything else follows it."""
     head = text[:SELF_TALK_CHARS]
-    cjk = CJK_CHAR.search(head) is not None
+    cjk = has_cjk(head)
     if not said_ai and not mentions_ai(head) and (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(head) is None:
         return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
@@ -507,7 +507,7 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
 def is_caution(sentence: str) -> bool:
     """How far to trust the answer, in the model's words ("Always consult the official documentation.", "仅供参考"):
     part of a disclaimer block once the model has said it is an AI."""
-    pattern = _CAUTION_ZH if CJK_CHAR.search(sentence) else _CAUTION_EN
+    pattern = _CAUTION_ZH if has_cjk(sentence) else _CAUTION_EN
     return pattern.search(sentence.strip().rstrip(".!。！")) is not None
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from filters.slop import FILLER_ONLY, normalise
 from formats.example import FIELDS, Example
 from formats.language import guess, guess_scored, looks_like_code, plainly_english
-from formats.text import CJK_CHAR, code_blocks, estimate_tokens, without_code_blocks
+from formats.text import code_blocks, estimate_tokens, has_cjk, without_code_blocks
 
 
 class NoiseSettings(BaseModel):
@@ -235,7 +235,7 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
     prompt_end = f"{ex.instruction}\n{ex.input}".rstrip()[-1:]
     if prompt_end and prompt_end == out[-1]:
         return None
-    if CJK_CHAR.search(last_line[-20:]):
+    if has_cjk(last_line[-20:]):
         if _DANGLING_CJK.search(last_line) and len(last_line) >= 8:
             return f"output ends mid-sentence: ...{last_line[-40:]!r}"
         return None
@@ -341,7 +341,7 @@ def _filler(ex: Example, s: NoiseSettings) -> str | None:
     elif len(out) > 160 or not out:
         return None
     else:
-        pattern = _FILLER_ZH if CJK_CHAR.search(out) else _FILLER_EN
+        pattern = _FILLER_ZH if has_cjk(out) else _FILLER_EN
         if not (pattern.fullmatch(out) and _TO_ME.search(out)):
             return None
         reason = f"output is only a conversational turn: {out[:60]!r}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from formats.text import CJK_CHAR
+from formats.text import has_cjk
 
 SIGNATURE_WORDS = 7  # an English signature line holds at most this many words …
 SIGNATURE_CHARS = {False: 60, True: 16}  # … and characters, by script (Chinese: True)
@@ -37,7 +37,7 @@ _SENTENCE_INSIDE = re.compile(r"[.?!。？！](?=\s*\w)")  # a sentence ends ins
 
 
 def _script(text: str) -> bool:
-    return CJK_CHAR.search(text) is not None
+    return has_cjk(text)
 
 
 def is_valediction(line: str) -> bool:

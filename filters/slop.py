@@ -60,6 +60,13 @@ def _halfwidth(match: re.Match[str]) -> str:
 
 
 _WIDE = run_of("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _wide(text: str) -> bool:
+    """`_WIDE.search(text) is not None`, without scanning ASCII text (no character of it is wide)."""
+    return not text.isascii() and _WIDE.search(text) is not None
+
+
 _CURLY = re.compile("[“”„‘’「」『』]")
 _SENTENCE_END_CHAR = r"""[.!?。\n"')\]…」』]"""
 _SENTENCE_START = rf"(?:^|(?<={_SENTENCE_END_CHAR}))"  # where textspans.sentences() can start one
@@ -106,7 +113,7 @@ def _lead_scored(first: str) -> bool:
     """The first sentence's lead up to its first colon (Chinese: or comma) scores as an opener, or it turns from the
     model speaking of itself to the answer: worth splitting the answer to try _learned_prefix and
     _disclaimer_clause on it."""
-    cjk = _WIDE.search(first) is not None
+    cjk = _wide(first)
     turn = (_DISCLAIMER_TURN_ZH if cjk else _DISCLAIMER_TURN_EN).search(first, 0, edge_model.MAX_CHARS[cjk] + 2)
     if turn is not None and _SPEAKS_AS_ITSELF.search(first, 0, turn.start()):
         return True
@@ -645,7 +652,7 @@ class SlopMatcher:
             if colon != match.end() and not rule.compiled.fullmatch(normalised, 0, colon):
                 continue
             inner = normalised[colon:].strip()  # a quoted answer is masked to "____": a sentence all the same
-            if inner and not _WIDE.search(inner) and len(inner.split()) < 2 and "__" not in inner:
+            if inner and not _wide(inner) and len(inner.split()) < 2 and "__" not in inner:
                 continue  # "Here is a randomly generated 8-character password: rT8$jLpZ.": one token, the answer
             rest = normalised[colon:] + text[span[1]:span[1] + LEAD_IN_MIN_CHARS]  # what follows, in the field
             if len(rest.strip()) + 2 * chars(_WIDE, rest) < LEAD_IN_MIN_CHARS:  # a CJK character counts as 3
@@ -751,7 +758,7 @@ class SlopMatcher:
         line_start = text.rfind("\n", 0, span[0]) + 1
         if _LIST_LINE.match(text, line_start):
             return None  # a list item or a heading is the answer's own
-        cjk = _WIDE.search(sentence) is not None
+        cjk = _wide(sentence)
         lead_in = (_LEAD_IN_ZH if cjk else _LEAD_IN_EN).search(sentence) is not None
         rule = rules.get((cjk, "lead-in" if lead_in else "opener")) or rules.get((cjk, "closer"))
         if rule is None or (lead_in and rule.category != "lead-in"):
@@ -781,7 +788,7 @@ class SlopMatcher:
         if text[line_start:start].strip() or text[end:len(text) if line_end < 0 else line_end].strip():
             return None  # not a line of its own
         sentence = text[start:end]
-        rule = self._signature.get(fld, {}).get(_WIDE.search(sentence) is not None)
+        rule = self._signature.get(fld, {}).get(_wide(sentence))
         if rule is None:
             return None
         if not run:
@@ -800,7 +807,7 @@ class SlopMatcher:
         if not rules:
             return None
         sentence = text[slice(*span)]
-        cjk = _WIDE.search(sentence) is not None
+        cjk = _wide(sentence)
         model, found = edge_model.load(), None
         for mark in (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).finditer(sentence, 0, edge_model.MAX_CHARS[cjk]):
             cut = mark.end()
@@ -839,7 +846,7 @@ class SlopMatcher:
         opener or whole-answer table), no human formula, no word of the subject. It goes with its turn word (and a
         hedge after it: "…, but as far as I know, "). Returns (the disclaimer rule, length)."""
         sentence = text[slice(*span)]
-        cjk = _WIDE.search(sentence) is not None
+        cjk = _wide(sentence)
         rule = self._structural.get(fld, {}).get(("opener", cjk, "capability-disclaimer"))
         turn = (_DISCLAIMER_TURN_ZH if cjk else _DISCLAIMER_TURN_EN).search(sentence, 0, edge_model.MAX_CHARS[cjk] + 2)
         if rule is None or turn is None or len(sentence) - turn.end() < PREFIX_REST \
@@ -869,7 +876,7 @@ class SlopMatcher:
         if not rules or not run or i == len(spans) - 1 or "\n" in text[spans[i - 1][1]:spans[i][0]]:
             return None  # on a line of its own after the run: a heading or code ("收入：", "def main():")
         sentence = text[slice(*spans[i])].strip()
-        cjk = _WIDE.search(sentence) is not None
+        cjk = _wide(sentence)
         if sentence[-1:] in (":", "：") and (len(sentence) <= 16 if cjk else len(sentence.split()) <= 6) \
                 and not _CODE_MARK.search(sentence):
             return rules.get((cjk, "lead-in")) or rules.get((cjk, "learned"))
@@ -933,7 +940,7 @@ class SlopMatcher:
         sentence = text[slice(*spans[i])]
         if "`" in sentence or "://" in sentence or (edge == "closer" and sentence.rstrip()[-1:] in (":", "：")):
             return None  # code, a link; a last sentence that announces more ("Here's how it works:") is the text's
-        cjk = _WIDE.search(sentence) is not None
+        cjk = _wide(sentence)
         rule = rules.get((cjk, "learned"))
         if rule is None or _LIST_LINE.match(text, text.rfind("\n", 0, spans[i][0]) + 1):
             return None
@@ -1065,7 +1072,7 @@ class SlopMatcher:
                 and not any(h.span[0] == 0 or h.rule.action == "drop" for h in hits):
             # a block of disclaimer clauses before the answer that no named rule knows: it goes first, and the rest
             # is matched again afterwards (apply_slop runs to a fixed point)
-            block = structural["opener"].get((_WIDE.search(text[:40]) is not None, "capability-disclaimer"))
+            block = structural["opener"].get((_wide(text[:40]), "capability-disclaimer"))
             end = leading_self_talk(text, after_ai) if block is not None else 0
             if end:
                 return [Hit(block, fld, (0, end), text[:end])]
@@ -1078,7 +1085,7 @@ class SlopMatcher:
         identity statement, in words neither the named rules nor the self-talk test know."""
         if not edge_model.may_refuse(text):
             return None  # long, or speaking of nothing a refusal holds: most answers end here
-        rule = self._learned.get(fld, {}).get(("whole", _WIDE.search(text) is not None))
+        rule = self._learned.get(fld, {}).get(("whole", _wide(text)))
         if rule is None or _QUOTE_OR_CODE.search(text):
             return None  # code, a link or a quotation ('The bot replied "I cannot do that."') is someone's text
         return rule if edge_model.load().is_refusal(text) else None
@@ -1103,7 +1110,7 @@ class SlopMatcher:
         kind = self_talk(text)
         if kind is None:
             return None
-        return rules.get(("refusal" if kind == "refusal" else "ai-identity", _WIDE.search(text) is not None))
+        return rules.get(("refusal" if kind == "refusal" else "ai-identity", _wide(text)))
 
 
 _DECOR_RULE = Rule("slop.decoration", "decoration", "\\x00", position="anywhere", joins_run=True,

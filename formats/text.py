@@ -12,6 +12,12 @@ CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 CJK_CHAR = re.compile(f"[{CJK}]")
 
 
+def has_cjk(text: str) -> bool:
+    """`CJK_CHAR.search(text) is not None`; ASCII text (most rows) is answered without scanning it (a class of
+    non-ASCII ranges is tested character by character)."""
+    return not text.isascii() and CJK_CHAR.search(text) is not None
+
+
 def run_of(char_class: str, flags: int = 0) -> re.Pattern[str]:
     """`[class]+` compiled as `[class][class]*`: the same matches, but a pattern led by a class is searched with
     re's fast scan for that class, where `[class]+` is tried as a pattern at every position."""
