@@ -50,6 +50,11 @@ def word_trie(words: list[str]) -> str:
 
 
 _EN_FUNCTION = re.compile(rf"\b{word_trie(_EN_FUNCTION_WORDS)}\b")
+# ASCII text: `\b<word>\b` matches where a run of word characters ([a-z0-9_] once lower-cased) is the word, so the
+# runs are cut out at C speed (every other byte made a space, then split) and looked up in a set: 40k → 25k
+# instructions a 300-character text, where re tried the trie at every position
+_EN_FUNCTION_BYTES = frozenset(word.encode() for word in _EN_FUNCTION_WORDS)
+_NON_WORD_TO_SPACE = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
 _CODE_BYTES = b"{}()[];=<>_/\\#*$|&^%+"
 _ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 SAMPLE_CHARS = 600  # the language of a text is that of its beginning; longer texts cost no more to guess
@@ -114,7 +119,13 @@ def plainly_english(text: str) -> bool:
 
 def _english_share(text: str) -> float:
     words = text.split()
-    return len(_EN_FUNCTION.findall(text.lower())) / len(words) if words else 0.0
+    if not words:
+        return 0.0
+    low = text.lower()
+    if low.isascii():
+        runs = low.encode().translate(_NON_WORD_TO_SPACE).split()
+        return sum(map(_EN_FUNCTION_BYTES.__contains__, runs)) / len(words)
+    return len(_EN_FUNCTION.findall(low)) / len(words)
 
 
 def prose(text: str) -> str:
