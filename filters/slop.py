@@ -542,7 +542,10 @@ class SlopMatcher:
                     always.append(i)
                 for keyword in rule.keywords:
                     literals.setdefault(keyword, []).append(i)
-            automaton = ahocorasick_rs.AhoCorasick(list(literals)) if literals else None
+            # a DFA: the overlapping search over every field is a fifth cheaper than the NFA the library picks for
+            # 700 keywords (the same matches in the same order: the automaton kind is not part of the semantics)
+            automaton = ahocorasick_rs.AhoCorasick(list(literals), implementation=ahocorasick_rs.Implementation.DFA) \
+                if literals else None
             # alphabetic keywords of alphabetic rules only count where a word starts
             word_start = [k[:1].isascii() and k[:1].isalnum() and all(scoped[i].lang not in _CJK_LANGS for i in owner)
                           for k, owner in literals.items()]
