@@ -39,9 +39,45 @@ _SENTENCE_END = re.compile(r"[.!?。！？…\n](?:(?<=[.!?])[.!?]*[\"'”’)\]
                            r"|(?<=[^\W\d][.!?])(?=[\u3400-\u9fff])|(?<=[。！？])[。！？]*[”’」』）)]*(?:[*_]+(?=\s|$))?|(?<=…)…*|(?<=\n)\n*)")
 
 
+def _fence_line(text: str, start: int, fences: tuple[str, ...]) -> tuple[int, int] | None:
+    """(line start, fence position) of the first line starting at or after `start` whose first characters other
+    than spaces and tabs are one of `fences`: `^[ \t]*(fence)` in MULTILINE, found with str.find."""
+    at = start
+    while True:
+        found = [i for i in (text.find(fence, at) for fence in fences) if i >= 0]
+        if not found:
+            return None
+        pos = min(found)
+        line = text.rfind("\n", 0, pos) + 1
+        if line >= start and not text[line:pos].strip(" \t"):
+            return line, pos
+        at = text.find("\n", pos) + 1  # any later fence on this line has something before it
+        if not at:
+            return None
+
+
 def code_blocks(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code blocks (an unclosed fence runs to the end)."""
-    return [m.span() for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+    """Spans of fenced code blocks (an unclosed fence runs to the end): `_FENCE.finditer`'s spans, found line by
+    line with str.find (the regex's `^` first is tried at every position and its lazy `.*?` tests the closing line at
+    every character after the fence)."""
+    if "```" not in text and "~~~" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while True:
+        opening = _fence_line(text, at, ("```", "~~~"))
+        if opening is None:
+            return spans
+        start, pos = opening
+        fence = text[pos:pos + 3]
+        closing = _fence_line(text, pos + 3, (fence,))
+        if closing is None:
+            end = len(text)
+        else:
+            end = text.find("\n", closing[1] + 3)
+            end = len(text) if end < 0 else end
+        spans.append((start, end))
+        at = end
 
 
 def without_code_blocks(text: str, joiner: str = "") -> str:
