@@ -201,7 +201,10 @@ def fix_whitespace(text: str) -> str:
     parts, last = [], 0
     for start, end in prose_segments(text):
         parts.append(text[last:start])
-        parts.append(_MANY_BLANKS.sub("\n\n", _TRAILING_SPACE.sub("", text[start:end])))
+        prose = text[start:end]
+        if " \n" in prose or "\t\n" in prose or prose.endswith((" ", "\t")):  # else _TRAILING_SPACE finds none
+            prose = _TRAILING_SPACE.sub("", prose)
+        parts.append(_MANY_BLANKS.sub("\n\n", prose))
         last = end
     parts.append(text[last:])
     return "".join(parts).strip()
