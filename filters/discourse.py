@@ -235,6 +235,23 @@ def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     return is_discourse_en(sentence, elsewhere)
 
 
+class _Folded:
+    """A case-insensitive pattern searched case-sensitively in the lower-cased text when the text is ASCII: the same
+    match positions (lower() keeps an ASCII text's length; \\b, \\w and the classes read it alike), in a fraction of the
+    instructions (under IGNORECASE re enters every branch of an alternation at every position, where a lower-case
+    branch's first letter rejects it at once). A match's group() is the lower-cased text: callers use positions."""
+
+    def __init__(self, pattern: str) -> None:
+        if re.search("[A-Z]", re.sub(r"\\.", "", pattern)):
+            raise ValueError("_Folded needs a pattern written in lower case")  # \\W, \\S … are escapes, not letters
+        self.pattern = pattern
+        self.any_case = re.compile(pattern, re.IGNORECASE)
+        self.lower = re.compile(pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.lower.search(text.lower()) if text.isascii() else self.any_case.search(text)
+
+
 # ---------------------------------------------------------------- answers that are only the model talking about itself
 # A whole answer is dropped as a refusal or an identity statement when every sentence of it is the model talking
 # about itself (who it is, what it will not or cannot do, where to go instead) or talk about the exchange, and one
@@ -245,7 +262,7 @@ _TASK_EN = (r"(?:help|assist|answer|respond|reply|comply|fulfil+|provide|give|of
             r"do (?:that|this|so)|support|complete|process|participate|elaborate|go along|make|providing|helping|"
             r"assisting|answering|responding|sharing|generating|creating|writing|producing|discussing|engaging|"
             r"commenting|advising|continuing|proceeding|giving|offering|making|doing (?:that|this|so))")
-_REFUSAL_EN = re.compile(
+_REFUSAL_EN = _Folded(
     r"\bi(?:'m| am)? (?:(?:really|truly|simply|just|afraid i|sorry,? but i) )?"
     r"(?:can(?:no|')t|cannot|won't|will not|"
     r"(?:am |'m )?(?:not able|unable|not allowed|not permitted|not in a position)|"
@@ -257,9 +274,8 @@ _REFUSAL_EN = re.compile(
     r"|\b(?:outside|beyond) (?:the )?(?:scope|limits|bounds) of (?:what i|my)\b"
     r"|\bnot something i (?:can|am able to|'m able to|will) (?:help|assist|do|discuss|provide)"
     r"|(?:\bnot|n't) something i(?:'m| am) (?:qualified|able|allowed|in a position) to\b"
-    r"|\bbeyond what i (?:can|am able to|'m able to) (?:answer|help|do|say|provide)\b|^(?:sorry,? )?no can do\b",
-    re.IGNORECASE)
-_IDENTITY_EN = re.compile(
+    r"|\bbeyond what i (?:can|am able to|'m able to) (?:answer|help|do|say|provide)\b|^(?:sorry,? )?no can do\b")
+_IDENTITY_EN = _Folded(
     r"\b(?:i(?:'m| am| was)|i've been|my name is|call me)\b[^.!?\n]{0,80}?"
     r"\b(?:ai|a\.i\.|assistant|chatbot|chat bot|bot|language model|llm|artificial intelligence|gpt|chatgpt|claude|"
     r"gemini|bard|llama|mistral|qwen|chatglm|ernie|moss|kimi|deepseek|copilot|program|machine learning model|"
@@ -267,7 +283,7 @@ _IDENTITY_EN = re.compile(
     r"|^\W*(?:as|being) an? (?:ai|artificial intelligence|(?:ai |large )?language model|machine learning model|llm|"
     r"chatbot|virtual assistant|digital assistant|ai (?:model|assistant|system))\b"
     r"|\bi (?:was|have been) (?:created|developed|trained|built|made|designed|programmed)\b"
-    r"|^my (?:purpose|goal|job|role|function|aim|mission) is to\b", re.IGNORECASE)
+    r"|^my (?:purpose|goal|job|role|function|aim|mission) is to\b")
 # what the model says it lacks ("I don't have personal preferences", "我没有个人观点"): talk about itself
 _LACKS_EN = re.compile(r"^\W*(?:(?:so|and|therefore|thus|hence|which means),? )?"
                        r"i (?:do not|don't|cannot|can't|am not able to|have no|lack)\b"
@@ -277,7 +293,7 @@ _LACKS_EN = re.compile(r"^\W*(?:(?:so|and|therefore|thus|hence|which means),? )?
 _LACKS_ZH = re.compile(r"^(?:所以|因此)?我?(?:并|也)?(?:没有|不具备|无法|不能|不需要|不会)"
                        r"(?:自己的|个人|任何|真正的|身体|情绪|情感|感情|喜好|偏好|观点|"
                        r"记忆|意识|吃饭|睡觉|生病|体会|感受|品尝|看到|记住)")
-_REDIRECT_EN = re.compile(
+_REDIRECT_EN = _Folded(
     r"\b(?:consult|discuss (?:this|it|that)? ?with|talk to|speak (?:to|with)|see|contact|reach out to|ask)\b"
     r"[^.!?\n]{0,30}"
     r"\b(?:doctor|physician|professional|lawyer|attorney|expert|specialist|therapist|pharmacist|advis[eo]r|accountant|"
@@ -288,7 +304,7 @@ _REDIRECT_EN = re.compile(
     r"specialist|therapist|pharmacist|advis[eo]r|accountant|planner|electrician|plumber|mechanic|vet|veterinarian|"
     r"dentist|nurse|counsel+or|docs|documentation|support team|customer service)s?\b[^.!?\n]{0,40}?"
     r"\b(?:would|should|could|can|will|is|are|may|might)\b"
-    r"|\bcontact (?:your )?(?:local )?emergency services\b", re.IGNORECASE)
+    r"|\bcontact (?:your )?(?:local )?emergency services\b")
 # an apology with nothing else in it ("Apologies for any inconvenience.")
 _APOLOGY_EN = re.compile(r"^(?:my |our )?(?:(?:sincere |deepest )?apologies|sorry|i(?:'m| am) (?:so |very |really )?"
                          r"sorry|i apologi[sz]e)(?: for (?:any|the) (?:inconvenience|confusion|trouble|"
@@ -296,8 +312,8 @@ _APOLOGY_EN = re.compile(r"^(?:my |our )?(?:(?:sincere |deepest )?apologies|sorr
 _HARM_EN = re.compile(r"^(?:it|this|that|doing so|such content)(?: request)? (?:may|might|could|would|can) "
                       r"(?:cause|lead to|result in|promote|encourage|be used for) (?:harm|damage|injury|misuse)",
                       re.IGNORECASE)
-_OFFER_EN = re.compile(r"\b(?:how can i (?:help|assist)|what can i (?:do|help)|is there (?:anything|something) else|"
-                       r"can i help you with|here to help|at your service|nice to meet you)\b", re.IGNORECASE)
+_OFFER_EN = _Folded(r"\b(?:how can i (?:help|assist)|what can i (?:do|help)|is there (?:anything|something) else|"
+                       r"can i help you with|here to help|at your service|nice to meet you)\b")
 _REFUSAL_ZH = re.compile(
     r"(?:我|抱歉|对不起|不好意思|很遗憾)[^。！？!?\n]{0,8}?(?:真的|实在|确实|暂时|目前)?"
     r"(?:无法|不能|不便|不方便|不可以|没办法|没有办法|不被允许|不允许|拒绝|恕难|不宜|还没有学会|还不会)"
