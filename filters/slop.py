@@ -279,6 +279,64 @@ def _segment_gate(pattern: str) -> tuple[re.Pattern[str], int] | None:
     return None
 
 
+def _class_chars(items: list[Any]) -> set[str] | None:
+    """The characters of a parsed class of literals and ranges (at most 512), else None."""
+    found: set[str] = set()
+    for kind, value in items:
+        if kind is sre_constants.LITERAL:
+            found.add(chr(value))
+        elif kind is sre_constants.RANGE and value[1] - value[0] < 512:
+            found.update(map(chr, range(value[0], value[1] + 1)))
+        else:
+            return None
+    return found if len(found) <= 512 else None
+
+
+def _first_chars(items: list[Any]) -> tuple[frozenset[str] | None, bool]:
+    """(the characters a match of this parsed sequence can start with, whether it can match the empty string);
+    None for the characters when some part is not understood here (then nothing is gated)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # consumes nothing: the next part starts the match
+        if op is sre_constants.LITERAL:
+            return frozenset(chars | {chr(av)}), False
+        if op is sre_constants.IN:
+            found = _class_chars(av)
+            return (None if found is None else frozenset(chars | found)), False
+        if op is sre_constants.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                return None, False
+            inner, empty = _first_chars(av[3].data)
+        elif op is sre_constants.BRANCH:
+            parts = [_first_chars(alternative.data) for alternative in av[1]]
+            if any(part is None for part, _empty in parts):
+                return None, False
+            inner = frozenset().union(*(part for part, _empty in parts if part is not None))
+            empty = any(e for _part, e in parts)
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            inner, empty = _first_chars(av[2].data)
+            empty = empty or av[0] == 0
+        else:
+            return None, False
+        if inner is None:
+            return None, False
+        chars |= inner
+        if not empty:
+            return frozenset(chars), False
+    return frozenset(chars), True
+
+
+def _starts(pattern: str) -> frozenset[str] | None:
+    """The characters every fullmatch of the pattern starts with (a cheap test before its lookaheads scan the text),
+    or None when that is not known."""
+    tree = sre_parser.parse(pattern)
+    if tree.state.flags & (re.IGNORECASE | re.VERBOSE | re.MULTILINE | re.DOTALL):
+        return None
+    chars, empty = _first_chars(tree.data)
+    return None if empty or chars is None else chars
+
+
 def _too_many_sentences(gate: tuple[re.Pattern[str], int], text: str) -> bool:
     """True when `text` holds more sentences than the gated pattern's repeat allows (see _segment_gate)."""
     runs, most = gate
@@ -321,6 +379,8 @@ class Rule:
     after_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     # a whole rule of at most n sentences: a text with more cannot fullmatch (_segment_gate)
     sentence_gate: tuple[re.Pattern[str], int] | None = field(init=False, repr=False, compare=False)
+    # the characters a fullmatch can start with: an edge sentence starting with another fails before the lookaheads
+    starts: frozenset[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         body = self.pattern
@@ -339,6 +399,7 @@ class Rule:
         object.__setattr__(self, "after_end",
                            re.compile(rf"{_SENTENCE_END_CHAR}\s*(?:{body})", re.MULTILINE) if edge else None)
         object.__setattr__(self, "sentence_gate", _segment_gate(self.pattern) if self.position == "whole" else None)
+        object.__setattr__(self, "starts", _starts(compiled.pattern) if self.position in ("opener", "closer") else None)
 
     @property
     def _loose_body(self) -> str:
@@ -376,6 +437,8 @@ class Rule:
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
             return self.compiled.search(normalised_sentence)
+        if self.starts is not None and normalised_sentence[:1] not in self.starts:
+            return None  # "" is in no set: no rule matches the empty string
         return self.compiled.fullmatch(normalised_sentence)
 
 
