@@ -395,11 +395,15 @@ class Rule:
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
         edge, body = self.position in ("opener", "closer"), self._loose_body
-        object.__setattr__(self, "at_start", re.compile(rf"\s*(?:{body})", re.MULTILINE) if edge else None)
+        starts = _starts(compiled.pattern) if edge else None
+        object.__setattr__(self, "starts", starts)
+        # led by a lookahead for those characters: at a sentence start that cannot begin a hit, the body (whose own
+        # lookaheads scan the whole sentence) is not tried
+        first = f"(?=[{''.join(map(re.escape, sorted(starts)))}])" if starts else ""
+        object.__setattr__(self, "at_start", re.compile(rf"\s*{first}(?:{body})", re.MULTILINE) if edge else None)
         object.__setattr__(self, "after_end",
-                           re.compile(rf"{_SENTENCE_END_CHAR}\s*(?:{body})", re.MULTILINE) if edge else None)
+                           re.compile(rf"{_SENTENCE_END_CHAR}\s*{first}(?:{body})", re.MULTILINE) if edge else None)
         object.__setattr__(self, "sentence_gate", _segment_gate(self.pattern) if self.position == "whole" else None)
-        object.__setattr__(self, "starts", _starts(compiled.pattern) if self.position in ("opener", "closer") else None)
 
     @property
     def _loose_body(self) -> str:
