@@ -441,9 +441,13 @@ class Rule:
     def matches(self, normalised_sentence: str) -> re.Match[str] | None:
         if self.position == "anywhere":
             return self.compiled.search(normalised_sentence)
-        if self.starts is not None and normalised_sentence[:1] not in self.starts:
+        return self.fullmatch(normalised_sentence)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        """`compiled.fullmatch(text)`, a text starting with a character no match starts with turned away first."""
+        if self.starts is not None and text[:1] not in self.starts:
             return None  # "" is in no set: no rule matches the empty string
-        return self.compiled.fullmatch(normalised_sentence)
+        return self.compiled.fullmatch(text)
 
 
 _FIRST_END = run_of(r"[.!?。\n]")
@@ -793,9 +797,9 @@ class SlopMatcher:
                         words = last.split(" ")
                         edges["tails"] = [" ".join(words[-n:]) for n in range(min(GLUED_WORDS, len(words) - 1), 0, -1)
                                           if words[-n][:1].isalpha()]
-                    hit = rule.compiled.fullmatch(edges["last"]) \
-                        or any(rule.compiled.fullmatch(t) for t in edges["tails"]) \
-                        or (edges["prev"] and rule.compiled.fullmatch(edges["prev"]))
+                    hit = rule.fullmatch(edges["last"]) \
+                        or any(rule.fullmatch(t) for t in edges["tails"]) \
+                        or (edges["prev"] and rule.fullmatch(edges["prev"]))
                 if hit:
                     found.append(i)
                 continue
