@@ -37,7 +37,7 @@ from pathlib import Path
 
 import ahocorasick_rs
 
-from formats.text import has_cjk
+from formats.text import chars, has_cjk, run_of
 from formats.yaml_data import load_yaml
 
 DISCOURSE_FILE = Path(__file__).parent / "rules" / "discourse.yaml"
@@ -53,6 +53,7 @@ _BLOCKERS = re.compile(r"\d|`|https?:|www\.|\"|[<>=(){}\[\]/\\|@#$%&+]"
                        r"|(?i:\b(?:look at|see|read|refer to|consult|check) (?:its|their|the(?: \w+)?) "
                        r"(?:documentation|manual|man pages?|readme|handbook|wiki)\b)")
 _HAN = re.compile("[\u3400-\u9fff]")
+_HAN_RUN = run_of("[\u3400-\u9fff]")  # counted by runs (formats.text.chars): one string a run, not a character
 _ZH_BLOCKERS = re.compile(r"\d|[a-zA-Z]{2,}|`|[\"“”《》<>=(){}\[\]（）/\\|@#$%&+]")
 _I = re.compile(r"\bI\b")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -175,7 +176,7 @@ def is_discourse_zh(sentence: str, elsewhere: Callable[[str], bool]) -> bool:
     if len(sentence) > 2 * MAX_CJK:
         return False
     text = _EMOTICON.sub("", sentence).strip()
-    if not text or _ZH_BLOCKERS.search(_AI.sub("", text)) or len(_HAN.findall(text)) > MAX_CJK:
+    if not text or _ZH_BLOCKERS.search(_AI.sub("", text)) or chars(_HAN_RUN, text) > MAX_CJK:
         return False
     vocab = vocabulary()
     found = vocab.zh_found(text)
@@ -512,9 +513,9 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
         end += connective.end()  # "…, and note that <answer>": the "and" joined the answer to the block
         rest = text[end:]
     if short_answer:
-        enough = len(rest.split()) >= 2 or len(_HAN.findall(rest)) >= 2
+        enough = len(rest.split()) >= 2 or chars(_HAN_RUN, rest) >= 2
     else:
-        enough = len(rest.split()) >= 4 or len(_HAN.findall(rest)) >= 8
+        enough = len(rest.split()) >= 4 or chars(_HAN_RUN, rest) >= 8
     if not said_ai or not end or not enough:
         return 0
     return end
