@@ -23,9 +23,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import ahocorasick_rs
+
 from formats.text import sentences
 
-MAX_CHARS = {False: 450, True: 160}  # by script (Chinese: True): a longer answer has room for an answer
+# by script (Chinese: True): a longer answer has room for an answer (the dev splits' longest refusal: 147 / 51)
+MAX_CHARS = {False: 450, True: 160}
 MAX_SENTENCES = 5
 MAX_WORDS = 32  # an English sentence this long says something
 MAX_HAN = 48  # … a Chinese one
@@ -436,14 +439,20 @@ def _grounded(body: str, prompt: str, cjk: bool) -> bool:
 
 
 # every self-limit holds one of these (a negation, a refusing verb, software): the cheap test before the sentences
-_GATE_EN = re.compile(r"(?i)n't|n’t|\b(?:not|no|never|nothing|none|neither|nor|cannot|unable|without|beyond|outside|"
-                      r"decline|declined|refrain|pass|skip|steer|bow out|sit this|leave (?:this|that|it)|say no|"
-                      r"turn (?:this|that|it)? ?down|nope|nah|neutral|impartial|ai|a\.i\.|assistant|model|bot|"
-                      r"chatbot|program|software|trained|built|made|created|developed|designed|code|machine|"
-                      r"computer|algorithm|llm|request|only|restricted|confidential|line|miss|idk|"
-                      r"withheld|denied|refused|blocked|call me|process|run|exist|chat|conversation|session|nice try|"
-                      r"off the table|off-limits|hard no|change the subject|move on|end this|stay out|hold off|"
-                      r"step back|sidestep)\b")
+# every English self-limit holds one of these (a negation, a refusing verb, software, the request): substrings of the
+# lower-cased text with its punctuation read as spaces, found by one Aho-Corasick pass (a regex over so many words
+# tried at every position cost ~10 µs a row, more than the rest of the test)
+_GATE_EN_WORDS = (
+    "n't", " not ", " no ", "never", "nothing", " none", "neither", " nor ", "cannot", "unable", "without", "beyond",
+    "outside", "declin", "refrain", " pass", "skip", "steer", "bow out", "sit this", "leave this", "leave that",
+    "leave it", "say no", "turn ", "nope", " nah", "neutral", "impartial", " ai ", "a.i.", "assistant", "model",
+    " bot", "chatbot", "program", "software", "trained", "built", "made", "created", "developed", "designed",
+    " code", "machine", "computer", "algorithm", "llm", "request", " only", "restricted", "confidential", " line",
+    " miss", " idk", "withheld", "denied", "refused", "blocked", "call me", "process", " run", "exist", " chat",
+    "conversation", "session", "nice try", "off the table", "off-limits", "hard no", "change the subject", "move on",
+    "end this", "stay out", "hold off", "step back", "sidestep")
+_GATE_EN = ahocorasick_rs.AhoCorasick(_GATE_EN_WORDS)
+_SPACES = str.maketrans({c: " " for c in ".,;:!?()[]\"“”—–-*_/\n\t"})
 _GATE_ZH = re.compile(r"不|没|沒|无|無|非|未|拒|恕|冇|唔|超出|超过|超過|AI|ai|人工智|模型|助手|助理|机器|機器|程序|"
                       r"程式|软件|軟體|算法|演算法|代码|代碼|服务器|伺服器|训练|訓練|开发|開發|中立|跳过|跳過|婉拒|"
                       r"谢绝|謝絕|豆包|小爱|小愛|小度|元宝|元寶|Kimi|DeepSeek|通义|通義|文心|智谱|智譜|星火|天猫|天貓")
@@ -459,7 +468,7 @@ _DECLINES = re.compile(r"(?i)\b(?:help|assist|answer|respond|provide|give|share|
 def self_limit(text: str, prompt: str = "") -> str | None:
     """'refusal' or 'identity' when the whole answer is only self-limits and support (see above), else None."""
     body = text.strip()
-    cjk = _HAN.search(body) is not None
+    cjk = not body.isascii() and _HAN.search(body) is not None
     if not body or len(body) > MAX_CHARS[cjk] or "\n\n" in body or "```" in body:
         return None
     if cjk:
@@ -467,11 +476,13 @@ def self_limit(text: str, prompt: str = "") -> str | None:
             return None
     else:
         low = body.lower().replace("’", "'")
+        if not _GATE_EN.find_matches_as_indexes(f" {low.translate(_SPACES)} "):
+            return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
                 and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None:
             return None
-    if (_GATE_ZH if cjk else _GATE_EN).search(body) is None or _grounded(body, prompt, cjk):
-        return None  # nothing here says no, or names software: most short answers end here
+    if (cjk and _GATE_ZH.search(body) is None) or _grounded(body, prompt, cjk):
+        return None
     spans = sentences(body)
     if not spans or len(spans) > MAX_SENTENCES:
         return None
