@@ -31,15 +31,15 @@ _LEAD = (r"^\W*(?:(?:and|so|anyway|again|once again|well|ok(?:ay)?|alright|all r
          r"in the meantime)\W+)*")
 _WISH_EN = re.compile(
     _LEAD + r"(?:(?:i (?:really |truly |sincerely |do )?)?hope(?= (?:this|that|it|you|your|everything|things|all|so|"
-    r"to|my|these|one|we|the (?:above|steps|tips|answer|explanation|guide|information|info|advice|suggestions)))"
-    r"|hopefully(?=,? (?:this|that|it|you|your|these|one|the (?:above|steps|tips|answer|explanation|guide|"
-    r"information|info|advice|suggestions))\b)|wishing|(?:i )?wish you|fingers crossed|"
-    r"have (?:an? |the )?(?:\w+ ){0,3}(?:day|time|week|weekend|trip|holiday|holidays|evening|night|party|wedding|"
-    r"christmas|birthday|journey|flight|stay|visit|one|celebration|move|interview|exam|exams|game|match|race|run|"
-    r"ride|meal|dinner|break|summer|winter|season)|enjoy|stay safe|take care|good luck|best of luck|all the best|"
-    r"safe travels|happy (?:coding|cooking|baking|travels|hacking|writing|learning|gardening|reading|hunting|"
-    r"planning|holidays|building|testing|debugging|studying|painting|knitting|hiking|cycling|gaming|shopping|"
-    r"birthday|anniversary|new year|christmas|friday|weekend|\w+ing))\b",
+    r"to|my|these|one|we|the (?:above|steps|tips|answer|explanation|guide|information|info|advice|suggestions)))|"
+    r"hopefully(?=,? (?:this|that|it|you|your|these|one|the (?:above|steps|tips|answer|explanation|guide|"
+    r"information|info|advice|suggestions))\b)|wishing|(?:i )?wish you|fingers crossed|have (?:an? |"
+    r"the )?(?:\w+ ){0,3}(?:day|time|week|weekend|trip|holiday|holidays|evening|night|party|wedding|christmas|"
+    r"birthday|journey|flight|stay|visit|one|celebration|move|interview|exam|exams|game|match|race|run|ride|meal|"
+    r"dinner|break|summer|winter|season)|enjoy|stay safe|take care|good luck|best of luck|all the best|safe travels|"
+    r"happy (?:coding|cooking|baking|travels|hacking|writing|learning|gardening|reading|hunting|planning|holidays|"
+    r"building|testing|debugging|studying|painting|knitting|hiking|cycling|gaming|shopping|birthday|anniversary|"
+    r"new year|christmas|friday|weekend|\w+ing))\b",
     re.IGNORECASE)
 # a pointer to the documentation ("…, I'd suggest re-reading the manual.", "…我会建议你重新阅读上面提到的文档。"):
 # the text's own
@@ -52,8 +52,8 @@ _READER_EN = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 _GOES_ON_EN = re.compile(
     r"\b(?:help|look|check|recheck|re-check|review|adjust|tweak|try|practi[cs]e|explain|walk|continue|dig|spot|fix|"
     r"sort|refine|expand|elaborate|hear|go through|go over|take it|pick|work (?:on|through)|tailor|rework|revise|"
-    r"edit|draft|polish|"
-    r"troubleshoot|debug|figure|answer|clarify|suggest|point|recommend|share|send|put together|whip up|write up|"
+    r"edit|draft|polish|troubleshoot|debug|figure|answer|clarify|suggest|point|recommend|share|send|put together|"
+    r"whip up|write up|"
     r"break|translate|convert|run through|brainstorm|take it from there|go from there)\b", re.IGNORECASE)
 # an offer on a condition ("If it still doesn't work, we can try a different approach."): the speaker must promise
 # more of the exchange
@@ -70,14 +70,14 @@ _COME_BACK_EN = re.compile(
 _QUESTION_BACK_EN = re.compile(
     r"^\W*(?:would|shall|should i|do you (?:want|need|have (?:any|other|more)|prefer|like)|does (?:this|that)|"
     r"did (?:this|that)|is (?:this|that)|are you|was (?:this|that)|how (?:did|does|do|was|is) (?:that|this|it|you)|"
-    r"which (?:\w+ ){0,2}(?:are|would|do|did) you|what do you|"
-    r"want me|can i|could i|any (?:other|more|further)|anything else|need (?:me|anything|more|help))\b",
+    r"which (?:\w+ ){0,2}(?:are|would|do|did) you|what do you|want me|can i|could i|any (?:other|more|further)|"
+    r"anything else|need (?:me|anything|more|help))\b",
     re.IGNORECASE)
 # the task said back to the reader: "You want to know how …", "It sounds like you're …", "If I understand correctly"
 _RESTATES_EN = re.compile(
     r"^\W*(?:so,? )?(?:you(?:'re| are) (?:asking|wondering|looking for|trying to (?:figure out|work out|understand|"
-    r"find|get|decide|choose|parse|split|merge|plan|make)|curious|hoping|after)|you(?:'d like|'d love| would like| "
-    r"want| need) to (?:know|understand|learn|find out|figure out|convert|make|get|plan|split|merge|speed up|write|"
+    r"find|get|decide|choose|parse|split|merge|plan|make)|curious|hoping|after)|you(?:'d like|'d love| would like|"
+    r" want| need) to (?:know|understand|learn|find out|figure out|convert|make|get|plan|split|merge|speed up|write|"
     r"build|create|turn|compare|choose|decide)|it (?:sounds|looks|seems) like you(?:'re| are| want| need| would|'d|"
     r"'ve| have)|if i (?:understand|understood|'ve understood|have understood|'m reading|am reading|read) (?:you|"
     r"this|that|correctly|right|your))\b",
@@ -85,34 +85,28 @@ _RESTATES_EN = re.compile(
 
 # ---------------------------------------------------------------- Chinese
 _OFFER_ZH = re.compile(r"(?:如果|若|要是|假如|如|有)[^，。]{0,12}(?:你|您)[^。！？]{0,20}"
-                       r"(?:我|咱们|我們|咱們)[^。！？]{0,6}(?:可以|能|再|帮|幫|来|來|会|會|随时|隨時)"
-                       r"|^(?:随时|隨時|欢迎|歡迎)[^。！？]{0,8}(?:找我|问我|問我|告诉我|告訴我|跟我说|跟我說|"
-                       r"发给我|發給我)")
+                       r"(?:我|咱们|我們|咱們)[^。！？]{0,6}(?:可以|能|再|帮|幫|来|來|会|會|随时|隨時)|^(?:随时|"
+                       r"隨時|欢迎|歡迎)[^。！？]{0,8}(?:找我|问我|問我|告诉我|告訴我|跟我说|跟我說|发给我|發給我)")
 _QUESTION_BACK_ZH = re.compile(r"^(?:这样|這樣|这个|這個|以上|上面|这些|這些)[^。！？]{0,12}(?:可以|行|满意|滿意|"
-                               r"有帮助|有幫助|清楚|明白|合适|合適|符合)[^。！？]{0,6}[吗嗎呢][？?]?$"
-                               r"|^(?:需要|要不要|要我|还需要|還需要)[^。！？]{0,16}[吗嗎][？?]?$")
+                               r"有帮助|有幫助|清楚|明白|合适|合適|符合)[^。！？]{0,6}[吗嗎呢][？?]?$|^(?:需要|"
+                               r"要不要|要我|还需要|還需要)[^。！？]{0,16}[吗嗎][？?]?$")
 _RESTATES_ZH = re.compile(r"^(?:(?:好|嗯|明白了?|了解|懂了|我看明白了|我明白了|简单来说|簡單來說|"
-                          r"如果我理解得?(?:没错|沒錯|对|對))[，,]?)?"
-                          r"(?:您|你)(?:是)?(?:想要|想|希望|需要|打算)(?:知道|了解|问|問|弄清楚|搞清楚|把|在|找)"
-                          r"|^(?:(?:好|嗯|明白了?|了解)[，,]?)?(?:您|你)(?:问的是|問的是|的意思是|是想|"
-                          r"想问的是|想問的是|遇到的情况是|遇到的情況是)"
-                          r"|^(?:听起来|聽起來|看起来|看起來|看样子|看樣子)(?:您|你)")
+                          r"如果我理解得?(?:没错|沒錯|对|對))[，,]?)?(?:您|你)(?:是)?(?:想要|想|希望|需要|"
+                          r"打算)(?:知道|了解|问|問|弄清楚|搞清楚|把|在|找)|^(?:(?:好|嗯|明白了?|了解)[，,]?)?(?:您|"
+                          r"你)(?:问的是|問的是|的意思是|是想|想问的是|想問的是|遇到的情况是|遇到的情況是)|"
+                          r"^(?:听起来|聽起來|看起来|看起來|看样子|看樣子)(?:您|你)")
 # an acknowledgement that goes on about the answer it is about to give ("收到，我会按照你的要求来改。",
 # "没问题，咱们一条一条来看。"); "没问题，Debian 支持这个。" goes on with the answer and is the answer's
 _ACK_ZH = re.compile(r"^(?:好的?|好的好的|当然|當然|当然可以|當然可以|没问题|沒問題|冇問題|收到|收到收到|明白|"
-                     r"明白了|了解|懂了|OK|ok|"
-                     r"嗯|行|可以|好喔|好哦|来啦|來囉|來啦)[！!，,～~ ]+"
-                     r"(?:我|咱们|咱們|我们|我們|这就|這就|下面|以下|先|已|已经|已經|来|來|给你|給你|帮你|幫你|为你|"
-                     r"為你|"
-                     r"这个问题|這個問題|这种|這種)[^。！？!?，,]{0,20}[。！!～~]*$")
+                     r"明白了|了解|懂了|OK|ok|嗯|行|可以|好喔|好哦|来啦|來囉|來啦)[！!，,～~ ]+(?:我|咱们|咱們|我们|"
+                     r"我們|这就|這就|下面|以下|先|已|已经|已經|来|來|给你|給你|帮你|幫你|为你|為你|这个问题|"
+                     r"這個問題|这种|這種)[^。！？!?，,]{0,20}[。！!～~]*$")
 # the answer said to be done ("这样问题就解决了。", "按照这些步骤操作，应该就没问题了。")
 _DONE_ZH = re.compile(r"^(?:这样|這樣|现在|現在|按照[^，。]{0,10}|照着做|照著做)[^。！？]{0,12}(?:就|应该|"
-                      r"應該)[^。！？]{0,8}"
-                      r"(?:解决|解決|没问题|沒問題|可以了|行了|好了|搞定)")
+                      r"應該)[^。！？]{0,8}(?:解决|解決|没问题|沒問題|可以了|行了|好了|搞定)")
 # "把错误信息发给我看看。", "遇到问题随时喊我。": come back to me
 _COME_BACK_ZH = re.compile(r"(?:发给我|發給我|告诉我|告訴我|跟我说|跟我說|喊我|找我|问我|問我|留言给我|"
-                           r"留言給我)(?:看看|一下|吧|哦|喔)?"
-                           r"[。！!～~]*$")
+                           r"留言給我)(?:看看|一下|吧|哦|喔)?[。！!～~]*$")
 
 
 # the words of an exchange about the exchange; an offer or a question back holds few others ("Drop me a message if the

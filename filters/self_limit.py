@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
+from filters.edge_shape import ASKS_FOR_INPUT
 from formats.text import sentences
 
 # by script (Chinese: True): a longer answer has room for an answer (the dev splits' longest refusal: 147 / 51)
@@ -53,42 +54,41 @@ _DOMAIN_EN = re.compile(
     r"part|involved|participate|go|touch|cover|handle|dig|track|find|locate|identify|comply|process|run|running|"
     r"sleep|eat|dream|dreams|feelings|emotions|opinion|opinions|views|view|preferences|preference|favourite|"
     r"favorite|body|age|gender|name|memory|memories|conscious|consciousness|senses|sight|personal|human|person|"
-    r"alive|birthday|family|beliefs|stance|neutral|mind|heart|reach|scope|ability|abilities|capability|"
-    r"capabilities|capacity|position|place|limits|bounds|boundaries|role|remit|wheelhouse|expertise|qualified|"
-    r"equipped|comfortable|willing|permitted|allowed|designed|built|programmed|trained|table|guidelines|"
-    r"policy|policies|rules|principles|connection|internet|web|online|real-time|live|current|latest|up-to-date|"
-    r"available|register|like|enjoy|love|prefer|able|capable|born|grow|older|die|exist|physical|tired|hungry|"
-    r"sick|breathe|bored|lonely|drink|taste|tasted|self-aware|sentient|sapient|lived|life|soul|eyes|face|voice|"
-    r"hobbies|goals|pronouns|address|thoughts|think|home|catch|follow|understand|mean|sure|tool|source|use|best|"
-    r"record)\b")
+    r"alive|birthday|family|beliefs|stance|neutral|mind|heart|reach|scope|ability|abilities|capability|capabilities|"
+    r"capacity|position|place|limits|bounds|boundaries|role|remit|wheelhouse|expertise|qualified|equipped|"
+    r"comfortable|willing|permitted|allowed|designed|built|programmed|trained|table|guidelines|policy|policies|"
+    r"rules|principles|connection|internet|web|online|real-time|live|current|latest|up-to-date|available|register|"
+    r"like|enjoy|love|prefer|able|capable|born|grow|older|die|exist|physical|tired|hungry|sick|breathe|bored|lonely|"
+    r"drink|taste|tasted|self-aware|sentient|sapient|lived|life|soul|eyes|face|voice|hobbies|goals|pronouns|address|"
+    r"thoughts|think|home|catch|follow|understand|mean|sure|tool|source|use|best|record)\b")
 _MACHINE_EN = re.compile(
-    r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|model|"
-    r"algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b"
-    r"|\b(?:trained|built|programmed|designed|created|developed|made) (?:me|by)\b"
-    r"|\bi (?:was|have been|'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b")
+    r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|"
+    r"model|algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b|"
+    r"\b(?:trained|built|programmed|designed|created|developed|made) (?:me|by)\b|\bi (?:was|have been|"
+    r"'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b")
 # what software does ("I only process the text you send me.", "I run on servers in data centres.", "Each chat is
 # separate.")
 _OPERATES_EN = re.compile(r"\bi (?:only |just |simply )?(?:process|produce|generate|predict|run|exist|work|respond|"
                           r"operate|am made of|'m made of)\b[^.!?]{0,40}\b(?:text|language|words|data|servers?|"
-                          r"cloud|online|patterns?|messages?|prompts?|input)\b"
-                          r"|\b(?:each|every) (?:chat|conversation|session)\b[^.!?]{0,30}"
-                          r"\b(?:separate|fresh|scratch|new|starts|begins)\b|\b(?:lines of|just|only|bunch of) code\b")
+                          r"cloud|online|patterns?|messages?|prompts?|input)\b|\b(?:each|every) (?:chat|"
+                          r"conversation|session)\b[^.!?]{0,30}\b(?:separate|fresh|scratch|new|starts|begins)\b|"
+                          r"\b(?:lines of|just|only|bunch of) code\b")
 # "Your request cannot be fulfilled at this time.", "Request declined.", "Response withheld: …", "that's a no from me"
 _DECLINED_EN = re.compile(r"\b(?:request|content|response|this|that|it|query|prompt)\b[^.!?]{0,20}?"
                           r"\b(?:cannot|can't|can not|won't|will not) be (?:fulfilled|generated|provided|processed|"
-                          r"completed|entertained|answered|shared|produced|created|honou?red|granted|done)\b"
-                          r"|\b(?:request|response|answer|content) (?:declined|denied|withheld|refused|blocked)\b"
-                          r"|\b(?:that's|it's|that is|it is)(?: going to be)? (?:a )?(?:no|hard no|firm no|pass)\b"
-                          r"|\banswer(?:'s| is) still no\b|\bnice try\b")
+                          r"completed|entertained|answered|shared|produced|created|honou?red|granted|done)\b|"
+                          r"\b(?:request|response|answer|content) (?:declined|denied|withheld|refused|blocked)\b|"
+                          r"\b(?:that's|it's|that is|it is)(?: going to be)? (?:a )?(?:no|hard no|firm no|pass)\b|"
+                          r"\banswer(?:'s| is) still no\b|\bnice try\b")
 # a person's own day ("I can't log in either", "I'm not conscious before my first coffee"): not a refusal
 _OWN_LIFE_EN = re.compile(r"\b(?:either|before|after|until|till|tonight|yesterday)\b")
 _CONDITION_EN = re.compile(r"\b(?:without|unless|until|because|if|once|after|before)\b")
 # the speaker will not engage ("I'm going to sit this one out", "I'd rather steer clear of that one")
 _NOT_ENGAGING_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i am|i will|i would)\b[^.!?]{0,30}"
-                              r"\b(?:skip|sit (?:this|that) one out|steer (?:clear|us away|away)|"
-                              r"leave (?:this|that|it)(?: one)? alone|bow out|say no|"
-                              r"turn (?:this|that|it)(?: one)? down|turn down|step back|stay out|hold off|sidestep|"
-                              r"move on|change the subject|end this conversation)\b")
+                              r"\b(?:skip|sit (?:this|that) one out|steer (?:clear|us away|away)|leave (?:this|that|"
+                              r"it)(?: one)? alone|bow out|say no|turn (?:this|that|it)(?: one)? down|turn down|"
+                              r"step back|stay out|hold off|sidestep|move on|change the subject|"
+                              r"end this conversation)\b")
 # a request that the user say it again or say more ("Could you try rephrasing it?")
 _CLARIFY_EN = re.compile(r"^\W*(?:could|can|would|will) you\b[^.!?]{0,30}\b(?:rephrase|rephrasing|clarify|give|share|"
                          r"provide|describe|paste|fill|say|tell|explain|try|send|upload|check|confirm|specify)\b")
@@ -97,31 +97,34 @@ _PLEASE_EN = re.compile(r"^\W*(?:please |kindly )?(?:contact|call|ring|ask|check
                         r"speak|talk|email|e-mail|start|save|seek|get in touch)\b")
 # "Nope, that one's off the table.", "That's a hard no.": a refusal in no one's voice
 _IMPERSONAL_EN = re.compile(r"\b(?:off the table|off-limits|hard no|not happening|no can do|not a request (?:that )?"
-                            r"(?:i|that can)|can't be (?:done|fulfilled|provided|helped)|won't be (?:able to )?"
-                            r"(?:help|provid|shar|assist|writ|generat|creat))")
+                            r"(?:i|that can)|can't be (?:done|fulfilled|provided|helped)|"
+                            r"won't be (?:able to )?(?:help|provid|shar|assist|writ|generat|creat))")
 _REASON_EN = re.compile(
     r"\b(?:harm|harmful|harms|hurt|hurts|illegal|unlawful|law|laws|legal|unethical|ethical|ethics|dangerous|unsafe|"
     r"risk|risks|risky|privacy|private|consent|permission|right|rights|respect|safety|security|sensitive|"
     r"inappropriate|appropriate|responsible|responsibly|cheating|cheat|dishonest|fraud|violate|violates|violation|"
-    r"abuse|exploit|malicious|misuse|misinformation|confidential|unfair|fair|wrong|important|serious|"
-    r"seriously|stake|guidelines|policy|policies|principles|careful|steal|"
-    r"stealing|theft|hack|hacking|attack|weapon|weapons|violence|violent|crime|criminal|damage|injury|victims|"
-    r"copyright|copyrighted|restricted|proprietary|public|personal|misleading|dishonesty|misconduct|decision)\b")
+    r"abuse|exploit|malicious|misuse|misinformation|confidential|unfair|fair|wrong|important|serious|seriously|"
+    r"stake|guidelines|policy|policies|principles|careful|steal|stealing|theft|hack|hacking|attack|weapon|weapons|"
+    r"violence|violent|crime|criminal|damage|injury|victims|copyright|copyrighted|restricted|proprietary|public|"
+    r"personal|misleading|dishonesty|misconduct|decision)\b")
 _REFERRAL_EN = re.compile(
-    r"\b(?:doctor|doctors|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|lawyer|"
-    r"attorney|solicitor|accountant|advis[eo]r|planner|professional|professionals|expert|experts|specialist|"
-    r"electrician|plumber|mechanic|vet|veterinarian|dentist|official|authorities|agency|support|helpline|hotline|"
-    r"service|services|app|apps|website|websites|site|sites|search|news|forecast|source|sources|documentation|"
-    r"provider|bank|teacher|police|emergency|someone|somebody|qualified|licensed|certified|local)\b")
+    r"\b(?:doctor|doctors|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|lawyer|attorney|"
+    r"solicitor|accountant|advis[eo]r|planner|professional|professionals|expert|experts|specialist|electrician|"
+    r"plumber|mechanic|vet|veterinarian|dentist|official|authorities|agency|support|helpline|hotline|service|"
+    r"services|app|apps|website|websites|site|sites|search|news|forecast|source|sources|documentation|provider|bank|"
+    r"teacher|police|emergency|someone|somebody|qualified|licensed|certified|local)\b")
 # someone to ask instead (a channel such as "the checkout page" or "the online form" is a staff member's answer)
 _QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|"
-                           r"lawyer|attorney|solicitor|accountant|advis[eo]r|professional|expert|specialist|vet|"
-                           r"dentist|helpline|hotline|emergency|authorities|police|official|urgent care|a&e)s?\b"
-                           r"|\btry again\b")  # … or to come back later ("Please try again later.")
+                           r"lawyer|attorney|solicitor|"
+                           r"accountant|advis[eo]r|"
+                           r"professional|expert|specialist|"
+                           r"vet|dentist|helpline|hotline|"
+                           r"emergency|authorities|police|"
+                           r"official|urgent care|a&e)s?\b|"
+                           r"\btry again\b")  # … or to come back later ("Please try again later.")
 _OFFER_EN = re.compile(r"\b(?:if you|feel free|happy to|glad to|i can (?:help|explain|tell|suggest|offer|give|walk|"
                        r"point|share|talk|answer|assist|try|still)|i could|i'd be|i'll be|let me know|we can|"
-                       r"how about|would you like|want me to|is there (?:anything|something)|what else|"
-                       r"glad|happy)\b")
+                       r"how about|would you like|want me to|is there (?:anything|something)|what else|glad|happy)\b")
 _WISH_EN = re.compile(r"\b(?:good luck|best of luck|take care|stay safe|hope|thanks|thank you|sorry|apolog\w*|"
                       r"understand|appreciate|wish|unfortunately|afraid|regret)\b")
 _STOP_EN = frozenset(
@@ -165,9 +168,9 @@ _NEG_WORDS = frozenset(("not", "no", "never", "nothing", "none", "neither", "nor
                         "won't", "don't", "doesn't", "isn't", "aren't", "wasn't", "haven't", "hasn't", "wouldn't",
                         "shouldn't", "couldn't", "didn't", "lack", "off", "neutral", "impartial"))
 _REFUSING = re.compile(r"\bi(?:'ll|'d| will| would| must| have to|'m going to| am going to| shall)?(?: (?:have to|just|"
-                       r"politely|respectfully|gonna|going to|'ll|will))? (?:pass|decline|refrain)\b(?! (?:it|this|"
-                       r"yours|that) on)"
-                       r"|\b(?:declin\w+|refrain\w*) (?:to|from)\b")  # the verb is the refusal
+                       r"politely|respectfully|gonna|going to|'ll|will))? (?:pass|"
+                       r"decline|refrain)\b(?! (?:it|this|yours|that) on)|\b(?:declin\w+|"
+                       r"refrain\w*) (?:to|from)\b")  # the verb is the refusal
 # a clause whose speaker is left out ("Sorry, can't do that one for you, mate.")
 _DROPPED_SPEAKER = re.compile(r"^\W*(?:(?:sorry|nah|nope|no|alas|sadly|unfortunately|afraid|honestly)\W+)*"
                               r"(?:can't|cannot|won't|not able|unable|not allowed|not permitted)\b")
@@ -182,14 +185,11 @@ _NAME = re.compile(r"(?<![.!?:;—–\-\"“(]\s)(?<!^)(?<![\"“(])\b[A-Z][a-z]
 NEAR = 5  # words between the speaker and the negation: "Colours don't really register for me"
 # a turn to what follows a disclaimer: the clause after it is judged on its own ("I can't run it, but <answer>")
 _TURN_EN = re.compile(r"[,;:—–]\s*(?:but|however|though|yet|that said|still|instead)\b|\s(?:but|however)\s|\s*[;:—–]\s*"
-                      r"|^\W*(?:although|though|while|even though|since|because)\b[^,;]*[,;]"
-                      r"|^\W*(?:as|being) an? [^,;]{1,60}[,;]")
+                      r"|^\W*(?:although|though|while|even though|since|because)\b[^,;]*[,;]|^\W*(?:as|"
+                      r"being) an? [^,;]{1,60}[,;]")
 # the speaker cannot do it for the addressee, or cannot do *that* ("I can't reset your password", "I can't verify
 # that."): what a refusal says, whatever the verb
 _ADDRESSEE_EN = re.compile(r"\b(?:you|your|yours|yourself)\b|\b(?:that|this|it)(?: one)?\W*$")
-_MISSING_EN = re.compile(r"\byou (?:haven't|have not|didn't|did not|never|forgot to) (?:say|said|mention|mentioned|"
-                         r"name|named|specify|specified|give|given|gave|tell|told|provide|provided|share|shared|include|"
-                         r"included|attach|attached)\b")
 _ACRONYM = re.compile(r"\b(?!AI\b|LLM\b|GPT\b|OK\b|I\b)[A-Z]{2,}\b")
 
 
@@ -224,7 +224,7 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
         kinds = (_kind_en(head, prompt_words), _kind_en(rest, prompt_words)) if head.strip() else \
             (_kind_en(rest, prompt_words),)
         return None if None in kinds else "self" if "self" in kinds else "support"
-    if _MISSING_EN.search(low):
+    if ASKS_FOR_INPUT.search(low):
         return None  # "You haven't said which medicine you mean, so I can't answer that.": the missing-input rules'
     if low.rstrip().endswith("?"):
         if _content_words(low) & prompt_words:
@@ -260,111 +260,88 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
 _NEG_ZH = re.compile(r"不|没|無|无|非|未|难以|難以|拒绝|拒絕|恕")
 _DOMAIN_ZH = re.compile(
     r"回答|回覆|回复|解答|答复|提供|帮|幫|协助|協助|生成|讨论|討論|评论|評論|参与|參與|透露|预测|預測|保证|保證|"
-    r"联网|聯網|上网|"
-    r"上網|浏览|瀏覽|访问|訪問|查询|查詢|搜索|实时|即時|實時|最新|记住|記住|记忆|記憶|感受|体验|體驗|感情|情感|情绪|"
-    r"情緒|喜好|"
-    r"偏好|观点|觀點|看法|立场|立場|意见|意見|身体|身體|年龄|年齡|性别|性別|名字|意识|意識|做梦|做夢|味道|品尝|品嚐|"
-    r"能力|范围|"
-    r"範圍|权限|權限|职责|職責|原则|原則|规定|規定|政策|准则|準則|设计|設計|训练|訓練|喜欢|喜歡|讨厌|討厭|个人|個人|"
-    r"真人|人类|人類|"
-    r"立場|站队|站隊|表态|表態|涉及|处理|處理|满足|滿足|完成|编写|編寫|撰写|撰寫|方便|适合|適合|继续|繼續|答案|建议|"
-    r"建議|"
-    r"分享|信息|資訊|这样做|這樣做|做这|做這|请求|請求|吃|睡|生病|病痛|经历|經歷|经验|經驗|感觉|感覺|感到|孤独|孤獨|"
-    r"开心|開心|"
-    r"喜怒哀乐|喜怒哀樂|家人|朋友|家乡|家鄉|生日|家庭|想法|思想|服务|服務|权限|權限|写|寫|教|聊|谈|談|评价|評價|"
-    r"掺和|摻和|"
-    r"告诉|告訴|记得|記得|办理|辦理|冒充|照做|身體|感情|地址|爱好|愛好|看到|看見|看见|听到|聽到|懂|明白|听清|聽清|"
-    r"看清|记录|紀錄|"
-    r"讲|講|答|推介|置评|置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開")
+    r"联网|聯網|上网|上網|浏览|瀏覽|访问|訪問|查询|查詢|搜索|实时|即時|實時|最新|记住|記住|记忆|記憶|感受|体验|體驗|"
+    r"感情|情感|情绪|情緒|喜好|偏好|观点|觀點|看法|立场|立場|意见|意見|身体|身體|年龄|年齡|性别|性別|名字|意识|意識|"
+    r"做梦|做夢|味道|品尝|品嚐|能力|范围|範圍|权限|權限|职责|職責|原则|原則|规定|規定|政策|准则|準則|设计|設計|训练|"
+    r"訓練|喜欢|喜歡|讨厌|討厭|个人|個人|真人|人类|人類|立場|站队|站隊|表态|表態|涉及|处理|處理|满足|滿足|完成|编写|"
+    r"編寫|撰写|撰寫|方便|适合|適合|继续|繼續|答案|建议|建議|分享|信息|資訊|这样做|這樣做|做这|做這|请求|請求|吃|睡|"
+    r"生病|病痛|经历|經歷|经验|經驗|感觉|感覺|感到|孤独|孤獨|开心|開心|喜怒哀乐|喜怒哀樂|家人|朋友|家乡|家鄉|生日|"
+    r"家庭|想法|思想|服务|服務|权限|權限|写|寫|教|聊|谈|談|评价|評價|掺和|摻和|告诉|告訴|记得|記得|办理|辦理|冒充|"
+    r"照做|身體|感情|地址|爱好|愛好|看到|看見|看见|听到|聽到|懂|明白|听清|聽清|看清|记录|紀錄|讲|講|答|推介|置评|"
+    r"置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開")
 _MACHINES_ZH = (r"(?:AI|ai|人工智能|人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|机器|機器|软件|軟體|算法|"
-                r"演算法|机器人|機器人|通义千问|"
-                r"通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|Claude|Gemini|Llama|Qwen|混元|"
-                r"盘古|盤古|天工|"
-                r"百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|服务器|伺服器|机械人|機械人)")
+                r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
+                r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
+                r"服务器|伺服器|机械人|機械人)")
 _MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|只不过是|不过是|说到底就是|"
                          rf"說到底就是)[^。！？!?]{{0,16}}{_MACHINES_ZH}"
                          r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我")
 # "…，由阿里云开发的AI助手": who made it, or what it is, after the clause that said who is speaking
 _APPOSITIVE_ZH = re.compile(rf"^(?:是|由|是由|一个|一個|一款|一名)?[^你您]{{0,20}}(?:开发|開發|训练|訓練|研发|研發|"
-                            rf"打造|推出|"
-                            rf"创造|創造|{_MACHINES_ZH})")
+                            rf"打造|推出|创造|創造|{_MACHINES_ZH})")
 _REASON_ZH = re.compile(r"违法|違法|犯法|法律|隐私|隱私|伤害|傷害|危险|危險|安全|风险|風險|道德|伦理|倫理|违反|違反|"
-                        r"不当|不當|"
-                        r"规定|規定|规范|規範|限制|政策|原则|原則|考虑|考慮|"
-                        r"不合适|不合適|权利|權利|尊重|同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|"
-                        r"他人|别人|別人")
+                        r"不当|不當|规定|規定|规范|規範|限制|政策|原则|原則|考虑|考慮|不合适|不合適|权利|權利|尊重|"
+                        r"同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|他人|别人|別人")
 _REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律師|专业|專業|专家|專家|顾问|顧問|咨询|諮詢|客服|"
-                          r"热线|熱線|官方|"
-                          r"机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|医院|醫院")
+                          r"热线|熱線|官方|机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|"
+                          r"医院|醫院")
 _OFFER_ZH = re.compile(r"如果(?:您|你)|如(?:您|你)|(?:您|你)可以|我可以|我能|我会|我會|欢迎|歡迎|随时|隨時|乐意|"
-                       r"樂意|愿意|願意|"
-                       r"换个|換個|(?:其他|其它|别的|別的)(?:问题|問題|需要|话题|話題|方面)")
+                       r"樂意|愿意|願意|换个|換個|(?:其他|其它|别的|別的)(?:问题|問題|需要|话题|話題|方面)")
 _WISH_ZH = re.compile(r"抱歉|对不起|對不起|不好意思|唔好意思|對唔住|对唔住|担心|擔心|关心|關心|多谢|多謝|见谅|見諒|"
-                      r"谅解|諒解|理解|感谢|感謝|谢谢|謝謝|祝|希望|遗憾|遺憾|很高兴|很高興|"
-                      r"认识|認識|为您服务|為您服務|为你服务|為你服務")
+                      r"谅解|諒解|理解|感谢|感謝|谢谢|謝謝|祝|希望|遗憾|遺憾|很高兴|很高興|认识|認識|为您服务|"
+                      r"為您服務|为你服务|為你服務")
 
 
 _CLAUSE_ZH = re.compile(r"[，,；;：:、]\s*|((?:但是|但|不过|不過|然而|可是|据我所知|據我所知)[，,]?)")
 _SPEAKER_NEG_ZH = re.compile(r"我.{0,4}?(?:不(?!建议|建議|推荐|推薦|太|错|錯|好意思|过|過|少|小心)|没|沒|無|无|非|"
-                             r"未|难以|難以|拒绝|"
-                             r"拒絕|超出|冇|唔)"
-                             r"|(?:不|没|沒|無|无|非|未|超出|超过|超過|冇|唔)[^，。]{0,4}?我")
+                             r"未|难以|難以|拒绝|拒絕|超出|冇|唔)|(?:不|没|沒|無|无|非|未|超出|超过|超過|冇|"
+                             r"唔)[^，。]{0,4}?我")
 # "我查不到", "我打不开链接", "这个我写不了": a verb the speaker cannot complete, short (a capability, not a story)
 _CANNOT_ZH = re.compile(r"我[^，。！？]{0,4}?(?:查|看|读|讀|听|聽|找|打|处理|處理|写|寫|做|答|回|发|發|设置|設置|帮|"
-                        r"幫|判断|判斷|睇|搵|"
-                        r"连|連|登|开|開|生成|画|畫|修)(?:不到|不了|不开|不開|不出|不懂|不見|不见|唔到|唔了)|"
-                        r"(?:不能|没法|沒法|无法|無法|不方便|帮不了|"
-                        r"幫不了)(?:帮|幫)(?:你|您)|我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|"
-                        r"婉拒|谢绝|謝絕|拒答)")
+                        r"幫|判断|判斷|睇|搵|连|連|登|开|開|生成|画|畫|修)(?:不到|不了|不开|不開|不出|不懂|不見|"
+                        r"不见|唔到|唔了)|(?:不能|没法|沒法|无法|無法|不方便|帮不了|幫不了)(?:帮|幫)(?:你|您)|"
+                        r"我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|婉拒|谢绝|謝絕|拒答)")
 # "此类内容不予回复", "该问题暂无法处理": the request itself, in no one's voice, not answered
 _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)(?:回答|回覆|回复|答复|答覆)(?!的)|"
-                            r"(?:本服务|本服務|本系统|本系統|此内容|此內容|该内容|該內容|"
-                            r"此类|此類|这类|這類)[^，。]{0,6}?(?:暂|暫)?(?:不予|不宜|不支持|不支援|不提供|不开放|"
-                            r"不開放|不能)"
-                            r"(?:展示|提供|回答|回覆|回复|公开|公開|处理|處理|讨论|討論|此类|此類|该类|該類))"
-                            r"|(?:问题|問題|请求|請求|内容|內容|信息|資訊|话题|話題|提问|提問|要求|这个|"
-                            r"這個)[^，。]{0,6}?"
-                            r"(?:暂|暫|恕)?(?:无法|無法|不便|不予|不能|不开放|不開放)(?:为您|為您|代为|代為)?"
-                            r"(?:透露|回复|回覆|回答|答复|答覆|提供|讨论|討論|处理|處理|办理|辦理|帮|幫|教|写|寫)"
-                            r"|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)")
+                            r"(?:本服务|本服務|本系统|本系統|此内容|此內容|该内容|該內容|此类|此類|这类|"
+                            r"這類)[^，。]{0,6}?(?:暂|暫)?(?:不予|不宜|不支持|不支援|不提供|不开放|不開放|"
+                            r"不能)(?:展示|提供|回答|回覆|回复|公开|公開|处理|處理|讨论|討論|此类|此類|该类|該類))|"
+                            r"(?:问题|問題|请求|請求|内容|內容|信息|資訊|话题|話題|提问|提問|要求|这个|"
+                            r"這個)[^，。]{0,6}?(?:暂|暫|恕)?(?:无法|無法|不便|不予|不能|不开放|不開放)(?:为您|為您|"
+                            r"代为|代為)?(?:透露|回复|回覆|回答|答复|答覆|提供|讨论|討論|处理|處理|办理|辦理|帮|幫|"
+                            r"教|写|寫)|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)")
 _CARRIED_ZH = re.compile(r"^(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?(?:无法|無法|不能|没法|沒法|没有办法|"
-                         r"沒有辦法|"
-                         r"没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|不适合|不適合)")
+                         r"沒有辦法|没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|不适合|"
+                         r"不適合)")
 _AS_AI_ZH = re.compile(r"^(?:作为|作為|身为|身為)[^，。]{0,12}(?:AI|ai|人工智能|人工智慧|模型|助手|助理|机器人|"
-                       r"機器人|程序(?![员員])|"
-                       r"程式(?![员員]))")
-_MISSING_ZH = re.compile(r"(?:你|您)(?:还)?(?:没有|没|未|沒有|沒)(?:说|說|提供|告诉|告訴|说明|說明|提到|给出|給出|"
-                         r"附上|上传|上傳)")
+                       r"機器人|程序(?![员員])|程式(?![员員]))")
 _SOMEONE_ELSE_ZH = re.compile(r"(?<![其吉])[他她佢](?!人)|之前|以前|之后|之後|以后|以後|除非|等到|直到")
 _WE_ZH = re.compile("我[们們]")
 _SHORT_ZH = re.compile(r"(?:嗯|哦|噢|喔|啊|呀|哈|唉|呃|欸|诶|誒|亲|親|抱歉|不行|不好意思|没门儿?|沒門兒?|谢谢|謝謝|"
-                       r"好的|算了|不能|不可以|"
-                       r"您好|你好|不了|对不起|對不起|真抱歉|很抱歉|出错了|出錯了|啦|吧|哟|喲)+")
+                       r"好的|算了|不能|不可以|您好|你好|不了|对不起|對不起|真抱歉|很抱歉|出错了|出錯了|啦|吧|哟|"
+                       r"喲)+")
 # the speaker cannot do it for the addressee ("这首歌的完整歌词我不能给你", "呢個我幫唔到你")
 _ADDRESSEE_ZH = re.compile(r"(?:不|没|沒|無|无|唔)[^，。]{0,6}(?:你|您)")
 _QUESTION_ZH = re.compile(r"[吗嗎？?]|呢[？?！!～~。]*$|为什么|為什麼|为啥|為啥|怎么|怎麼")
 # a request that the user say it again or say more ("能换个说法吗？")
 _CLARIFY_ZH = re.compile(r"换个说法|換個說法|换种说法|換種說法|再说一[遍次]|再說一[遍次]|具体一[点些]|具體一[點些]|"
-                         r"详细一[点些]|"
-                         r"詳細一[點些]|再说明|再說明|说清楚|說清楚|再试|再試|重新(?:问|問|提问|提問|描述|說|说)")
+                         r"详细一[点些]|詳細一[點些]|再说明|再說明|说清楚|說清楚|再试|再試|重新(?:问|問|提问|提問|"
+                         r"描述|說|说)")
 # sent elsewhere, with nothing else said ("请用航空公司的App。", "请稍后再试。")
 _PLEASE_ZH = re.compile(r"^(?:请|請|麻烦|麻煩|烦请|煩請|建议|建議|最好|务必|務必|唔该|唔該)(?:您|你)?(?:直接|尽快|"
-                        r"儘快|盡快|先|再|改|"
-                        r"自行)?(?:到|去|上|用|联系|聯絡|聯繫|联络|洽|拨打|撥打|打|登入|登录|登錄|点击|點擊|透过|"
-                        r"透過|通过|通過|携带|"
-                        r"攜帶|以|看|查看|参考|參考|重新|稍后|稍後|修改|把|向|找|咨询|諮詢|开启|開啟|保存|问问|問問|"
-                        r"搵)")
+                        r"儘快|盡快|先|再|改|自行)?(?:到|去|上|用|联系|聯絡|聯繫|联络|洽|拨打|撥打|打|登入|登录|"
+                        r"登錄|点击|點擊|透过|透過|通过|通過|携带|攜帶|以|看|查看|参考|參考|重新|稍后|稍後|修改|把|"
+                        r"向|找|咨询|諮詢|开启|開啟|保存|问问|問問|搵)")
 # "这个真的不行", "不可以哦～": a no, in no one's words but the speaker's
 _NO_ZH = re.compile(r"^(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?(?:真的|真|实在|實在|"
-                    r"可|就)?"
-                    r"(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
+                    r"可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
                     r"超綱了)[哦啊啦呀吧喔囉～~！!]*$")
 # "我保持中立": the speaker takes no side
 _NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
 # a product speaking of itself in the third person ("小爱同学没听懂", "腾讯元宝暂时无法处理这类请求哦")
 _PRODUCT_ZH = re.compile(r"^(?:腾讯|騰訊|阿里|百度|字节|字節)?(?:豆包|小爱|小愛|小度|元宝|元寶|智谱清言|智譜清言|"
-                         r"文心一言|通义千问|"
-                         r"通義千問|天猫精灵|天貓精靈|Kimi|DeepSeek|讯飞星火|訊飛星火)(?:同学|同學)?")
+                         r"文心一言|通义千问|通義千問|天猫精灵|天貓精靈|Kimi|DeepSeek|讯飞星火|訊飛星火)(?:同学|"
+                         r"同學)?")
 _OFFER_ASK_ZH = re.compile(r"有什么|有什麼|还有|還有|其他|其它|别的|別的|帮您|幫您|帮你|幫你|为您|為您")
 CANNOT_HAN = 14  # "我查不到…" is a self-limit only this short
 SUPPORT_HAN = 24  # a reason, a referral or an offer in Chinese is said in fewer characters
@@ -381,7 +358,7 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
         return "support" if len(text.split()) <= 2 else None  # "Sorry", "🙏"
     if _BLOCKERS.search(_PHONE_ZH.sub("", text)):
         return None  # (a hotline's number is a referral's: "请马上拨打120")
-    if _MISSING_ZH.search(text):
+    if ASKS_FOR_INPUT.search(text):
         return None  # "你没有说是哪种药，所以我无法回答": the missing-input rules'
     if _QUESTION_ZH.search(text):
         return "support" if (_OFFER_ASK_ZH.search(text) and _OFFER_ZH.search(text)) or _CLARIFY_ZH.search(text) \
@@ -425,8 +402,8 @@ _MATERIAL_EN = re.compile(r"\b(?:context|passage|text|document|article|leaflet|f
                           r"recipe|list|data|snippet|changelog|manual|contract|letter|message|review|abstract|"
                           r"summary|sentence|statement|input|source|page|label|receipt|invoice|form|log|logs)\b")
 _MATERIAL_ZH = re.compile(r"材料|文中|原文|上文|文章|资料|資料|表格|通知|邮件|郵件|段落|题目|題目|内容|內容|短文|"
-                          r"说明书|說明書|合同|合約|日志|日誌|记录|紀錄|清单|清單|菜单|菜單|简历|簡歷|报告|報告|传单|傳單|"
-                          r"图表|圖表")
+                          r"说明书|說明書|合同|合約|日志|日誌|记录|紀錄|清单|清單|菜单|菜單|简历|簡歷|报告|報告|"
+                          r"传单|傳單|图表|圖表")
 
 
 def _grounded(body: str, prompt: str, cjk: bool) -> bool:
@@ -455,14 +432,15 @@ _GATE_EN = ahocorasick_rs.AhoCorasick(_GATE_EN_WORDS)
 _SPACES = str.maketrans({c: " " for c in ".,;:!?()[]\"“”—–-*_/\n\t"})
 _GATE_ZH = re.compile(r"不|没|沒|无|無|非|未|拒|恕|冇|唔|超出|超过|超過|AI|ai|人工智|模型|助手|助理|机器|機器|程序|"
                       r"程式|软件|軟體|算法|演算法|代码|代碼|服务器|伺服器|训练|訓練|开发|開發|中立|跳过|跳過|婉拒|"
-                      r"谢绝|謝絕|豆包|小爱|小愛|小度|元宝|元寶|Kimi|DeepSeek|通义|通義|文心|智谱|智譜|星火|天猫|天貓")
+                      r"谢绝|謝絕|豆包|小爱|小愛|小度|元宝|元寶|Kimi|DeepSeek|通义|通義|文心|智谱|智譜|星火|天猫|"
+                      r"天貓")
 
 
 # what a refusal declines (an identity statement says only what the model is or lacks)
 _DECLINES = re.compile(r"(?i)\b(?:help|assist|answer|respond|provide|give|share|produce|write|create|generate|do|"
-                       r"discuss|comment|advise|guess|look|pass|decline|refrain|weigh|engage)\b|off the table|hard no|"
-                       r"回答|回覆|回复|解答|提供|帮|幫|协助|協助|生成|讨论|討論|评论|評論|透露|拒绝|拒絕|继续|繼續|"
-                       r"分享|这样做|這樣做")
+                       r"discuss|comment|advise|guess|look|pass|decline|refrain|weigh|engage)\b|off the table|"
+                       r"hard no|回答|回覆|回复|解答|提供|帮|幫|协助|協助|生成|讨论|討論|评论|評論|透露|拒绝|拒絕|"
+                       r"继续|繼續|分享|这样做|這樣做")
 
 
 def self_limit(text: str, prompt: str = "") -> str | None:

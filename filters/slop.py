@@ -15,8 +15,6 @@ AI), examples (positive / negative, run by the tests).
 from __future__ import annotations
 
 import re
-import re._constants as sre_constants  # re's own parser: the shape of a whole-answer pattern (_segment_gate)
-import re._parser as sre_parser
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,6 +39,7 @@ from filters.discourse import (
     weak_greeting,
 )
 from filters.edge_shape import ASKS_FOR_INPUT, BRIDGE_LEAD_EN, closer_shape, opener_shape
+from filters.pattern_gates import fullmatch_starts, segment_gate, too_many_sentences
 from filters.self_limit import self_limit
 from filters.signature import is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
@@ -197,155 +196,6 @@ def _masked(sentence: str) -> str:
     return masked.strip()
 
 
-_CATEGORY_TESTS = {sre_constants.CATEGORY_DIGIT: r"\d", sre_constants.CATEGORY_NOT_DIGIT: r"\D",
-                   sre_constants.CATEGORY_SPACE: r"\s", sre_constants.CATEGORY_NOT_SPACE: r"\S",
-                   sre_constants.CATEGORY_WORD: r"\w", sre_constants.CATEGORY_NOT_WORD: r"\W"}
-
-
-def _in_class(char: str, items: list[tuple[Any, Any]]) -> bool | None:
-    """Whether a parsed character class ([…]) holds `char`; None when it has a part not understood here."""
-    negate, found = False, False
-    for op, av in items:
-        if op is sre_constants.NEGATE:
-            negate = True
-        elif op is sre_constants.LITERAL:
-            found = found or av == ord(char)
-        elif op is sre_constants.RANGE:
-            found = found or av[0] <= ord(char) <= av[1]
-        elif op is sre_constants.CATEGORY and av in _CATEGORY_TESTS:
-            found = found or re.fullmatch(_CATEGORY_TESTS[av], char) is not None
-        else:
-            return None
-    return found != negate
-
-
-def _never_consumes(node: Any, char: str) -> bool:
-    """True when no part of the parsed pattern can consume `char` (lookarounds consume nothing)."""
-    if isinstance(node, sre_parser.SubPattern):
-        return all(_never_consumes(item, char) for item in node.data)
-    op, av = node
-    if op is sre_constants.LITERAL:
-        return av != ord(char)
-    if op is sre_constants.NOT_LITERAL:
-        return av == ord(char)
-    if op is sre_constants.IN:
-        return _in_class(char, av) is False
-    if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-        return True
-    if op is sre_constants.SUBPATTERN:
-        return _never_consumes(av[3], char)
-    if op is sre_constants.BRANCH:
-        return all(_never_consumes(alternative, char) for alternative in av[1])
-    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-        return _never_consumes(av[2], char)
-    return False  # anything else (., a backreference …): assume it can
-
-
-def _segment_gate(pattern: str) -> tuple[re.Pattern[str], int] | None:
-    """For a whole-answer pattern shaped `(?=…)(?:X[<ends>]*\\s*){m,n}` (a run of at most n sentences, each X
-    followed by its end marks) where X can never consume one end mark `c` (。 in the Chinese refusal): every `c` of
-    a fullmatch lies in some sentence's end marks, so each maximal run of end marks holding a `c` is a sentence of
-    its own, and non-space text after the last such run one more. Returns (`c[<ends>]*`, n): more runs than n and
-    fullmatch cannot succeed. None for any other shape. (A failing fullmatch of such a pattern tries every way to
-    cut the text into sentences: a millisecond on a long Chinese answer that starts with an apology.)"""
-    tree = sre_parser.parse(pattern)
-    if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
-        return None
-    items = [item for item in tree.data if item[0] not in (sre_constants.ASSERT, sre_constants.ASSERT_NOT)]
-    if len(items) != 1 or any(item[0] in (sre_constants.ASSERT, sre_constants.ASSERT_NOT)
-                              for item in tree.data[tree.data.index(items[0]):]):
-        return None
-    op, av = items[0]
-    if op is not sre_constants.MAX_REPEAT or av[1] is sre_constants.MAXREPEAT:
-        return None
-    body = av[2].data
-    if len(body) < 3:
-        return None
-    ends, space = body[-2], body[-1]
-    if any(part[0] is not sre_constants.MAX_REPEAT or part[1][:2] != (0, sre_constants.MAXREPEAT)
-           or len(part[1][2].data) != 1 or part[1][2].data[0][0] is not sre_constants.IN for part in (ends, space)) \
-            or space[1][2].data[0][1] != [(sre_constants.CATEGORY, sre_constants.CATEGORY_SPACE)]:
-        return None
-    marks = ends[1][2].data[0][1]
-    if not marks or any(kind is not sre_constants.LITERAL or chr(value).isspace() for kind, value in marks):
-        return None
-    sentence = sre_parser.SubPattern(tree.state, list(body[:-2]))
-    if sentence.getwidth()[0] < 1:
-        return None
-    for _kind, value in marks:
-        if _never_consumes(sentence, chr(value)):
-            run = "[" + "".join(re.escape(chr(v)) for _k, v in marks) + "]*"
-            return re.compile(re.escape(chr(value)) + run), av[1]
-    return None
-
-
-def _class_chars(items: list[Any]) -> set[str] | None:
-    """The characters of a parsed class of literals and ranges (at most 512), else None."""
-    found: set[str] = set()
-    for kind, value in items:
-        if kind is sre_constants.LITERAL:
-            found.add(chr(value))
-        elif kind is sre_constants.RANGE and value[1] - value[0] < 512:
-            found.update(map(chr, range(value[0], value[1] + 1)))
-        else:
-            return None
-    return found if len(found) <= 512 else None
-
-
-def _first_chars(items: list[Any]) -> tuple[frozenset[str] | None, bool]:
-    """(the characters a match of this parsed sequence can start with, whether it can match the empty string);
-    None for the characters when some part is not understood here (then nothing is gated)."""
-    chars: set[str] = set()
-    for op, av in items:
-        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            continue  # consumes nothing: the next part starts the match
-        if op is sre_constants.LITERAL:
-            return frozenset(chars | {chr(av)}), False
-        if op is sre_constants.IN:
-            found = _class_chars(av)
-            return (None if found is None else frozenset(chars | found)), False
-        if op is sre_constants.SUBPATTERN:
-            if av[1] & re.IGNORECASE:
-                return None, False
-            inner, empty = _first_chars(av[3].data)
-        elif op is sre_constants.BRANCH:
-            parts = [_first_chars(alternative.data) for alternative in av[1]]
-            if any(part is None for part, _empty in parts):
-                return None, False
-            inner = frozenset().union(*(part for part, _empty in parts if part is not None))
-            empty = any(e for _part, e in parts)
-        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            inner, empty = _first_chars(av[2].data)
-            empty = empty or av[0] == 0
-        else:
-            return None, False
-        if inner is None:
-            return None, False
-        chars |= inner
-        if not empty:
-            return frozenset(chars), False
-    return frozenset(chars), True
-
-
-def _starts(pattern: str) -> frozenset[str] | None:
-    """The characters every fullmatch of the pattern starts with (a cheap test before its lookaheads scan the text),
-    or None when that is not known."""
-    tree = sre_parser.parse(pattern)
-    if tree.state.flags & (re.IGNORECASE | re.VERBOSE | re.MULTILINE | re.DOTALL):
-        return None
-    chars, empty = _first_chars(tree.data)
-    return None if empty or chars is None else chars
-
-
-def _too_many_sentences(gate: tuple[re.Pattern[str], int], text: str) -> bool:
-    """True when `text` holds more sentences than the gated pattern's repeat allows (see _segment_gate)."""
-    runs, most = gate
-    count, end = 0, 0
-    for match in runs.finditer(text):
-        count, end = count + 1, match.end()
-    return count + (count > 0 and not text[end:].isspace() and end < len(text)) > most
-
-
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -365,7 +215,7 @@ class Rule:
     joins_run: bool = False  # a human formula: stripped only inside a run of model openers/closers, never alone
     structural: bool = False  # no pattern: an edge sentence about the exchange, not the subject (filters/discourse.py)
     learned: bool = False  # structural, decided by the edge-sentence model (filters/edge_model.py)
-    shape: bool = False  # structural whole-answer rule decided by its sentences' shape (filters/self_limit.py)
+    shape: bool = False  # structural, decided by the sentences' shape (filters/self_limit.py, edge_shape.py)
     keywords: tuple[str, ...] = ()  # literals, one of which every hit contains: the Aho–Corasick prefilter
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
@@ -377,7 +227,7 @@ class Rule:
     # ends the sentence before (re scans for that character; `loose` is tried at every position): see loose_in()
     at_start: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     after_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    # a whole rule of at most n sentences: a text with more cannot fullmatch (_segment_gate)
+    # a whole rule of at most n sentences: a text with more cannot fullmatch (pattern_gates.segment_gate)
     sentence_gate: tuple[re.Pattern[str], int] | None = field(init=False, repr=False, compare=False)
     # the characters a fullmatch can start with: an edge sentence starting with another fails before the lookaheads
     starts: frozenset[str] | None = field(init=False, repr=False, compare=False)
@@ -395,7 +245,7 @@ class Rule:
         object.__setattr__(self, "keywords", tuple(normalise(k) for k in self.keywords if k))
         object.__setattr__(self, "loose", re.compile(self.prefilter_pattern, re.MULTILINE))
         edge, body = self.position in ("opener", "closer"), self._loose_body
-        starts = _starts(compiled.pattern) if edge else None
+        starts = fullmatch_starts(compiled.pattern) if edge else None
         object.__setattr__(self, "starts", starts)
         # led by a lookahead for those characters: at a sentence start that cannot begin a hit, the body (whose own
         # lookaheads scan the whole sentence) is not tried
@@ -403,7 +253,7 @@ class Rule:
         object.__setattr__(self, "at_start", re.compile(rf"\s*{first}(?:{body})", re.MULTILINE) if edge else None)
         object.__setattr__(self, "after_end",
                            re.compile(rf"{_SENTENCE_END_CHAR}\s*{first}(?:{body})", re.MULTILINE) if edge else None)
-        object.__setattr__(self, "sentence_gate", _segment_gate(self.pattern) if self.position == "whole" else None)
+        object.__setattr__(self, "sentence_gate", segment_gate(self.pattern) if self.position == "whole" else None)
 
     @property
     def _loose_body(self) -> str:
@@ -1241,7 +1091,7 @@ class SlopMatcher:
             if not any(h.rule.action == "drop" and not h.rule.rescue for h in hits):
                 whole = _masked(text)
                 for rule in groups["whole"]:
-                    if (rule.sentence_gate is None or not _too_many_sentences(rule.sentence_gate, whole)) \
+                    if (rule.sentence_gate is None or not too_many_sentences(rule.sentence_gate, whole)) \
                             and rule.compiled.fullmatch(whole):  # a named drop first, so the ledger names the family
                         named = sorted((h for h in hits if h.rule.action == "drop"), key=lambda h: h.span)[:1]
                         return [*named, Hit(rule, fld, (0, len(text)), text)]

@@ -14,6 +14,7 @@ import filters.edge_model as edge_model
 import filters.repair as repair
 import filters.slop as slop
 from filters.clean import FilterSettings, build_matcher
+from filters.pattern_gates import too_many_sentences
 from formats import language
 from formats import text as text_mod
 
@@ -88,7 +89,7 @@ def test_whole_rule_sentence_gate_never_turns_away_a_match() -> None:
     for _ in range(300):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         for rule in gated:
-            if slop._too_many_sentences(rule.sentence_gate, text):
+            if too_many_sentences(rule.sentence_gate, text):
                 assert rule.compiled.fullmatch(text) is None
 
 
