@@ -206,11 +206,6 @@ def _speaker_negated(low: str) -> bool:
     return any(abs(i - j) <= NEAR for i in firsts for j in negs)
 
 
-def _speaker_refuses(low: str) -> bool:
-    """"I'll pass on that one.", "I must decline.": the verb is the refusal."""
-    return _REFUSING.search(low) is not None
-
-
 def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     """'self' (a self-limit), 'support', or None (it says something)."""
     text = sentence.strip()
@@ -232,7 +227,7 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
         return "support" if _OFFER_EN.search(low) or _CLARIFY_EN.search(low) else None
     words = _WORD.findall(low)
     if ((_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
-            or _speaker_refuses(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
+            or _REFUSING.search(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
             or _NOT_ENGAGING_EN.search(low)) \
             and not _OWN_LIFE_EN.search(low) and _unknown(words) <= MAX_UNKNOWN_SELF:

@@ -536,6 +536,22 @@ class SlopMatcher:
                     else:
                         key = (rule.position, rule.lang in _CJK_LANGS, rule.category)
                         self._structural.setdefault(fld, {})[key] = rule
+        # per field and edge, what _structural_edges hands out (read-only, built once): every structural rule of the
+        # edge by (script, category), and the learned ("learned") and shape ("shape") rules alone, which a run the
+        # learned rules started may reach; both hold the learned and shape rules under their own keys, which
+        # _discourse never picks
+        self._edge_rules: dict[str, tuple[dict[str, dict[tuple[bool, str], Rule]],
+                                          dict[str, dict[tuple[bool, str], Rule]]]] = {}
+        for fld in {*self._structural, *self._learned}:
+            structural, learned = self._structural.get(fld, {}), self._learned.get(fld, {})
+            every, extra = {}, {}
+            for edge in ("opener", "closer"):
+                extra[edge] = {(cjk, "learned"): r for (pos, cjk), r in learned.items() if pos == edge}
+                extra[edge].update({(cjk, cat): r for (pos, cjk, cat), r in structural.items()
+                                    if pos == edge and cat == "shape"})
+                every[edge] = {(cjk, cat): r for (pos, cjk, cat), r in structural.items() if pos == edge}
+                every[edge].update(extra[edge])
+            self._edge_rules[fld] = (every, extra)
         self._lead_ins_on = any(r.category == "lead-in" for r in self.rules)
         # the named signature rules by field and script: they also name a signature found by its shape
         self._signature: dict[str, dict[bool, Rule]] = {}
@@ -743,34 +759,31 @@ class SlopMatcher:
         learned = self._learned.get(fld, {})
         if not rules and not learned:
             return {}
+        every, extra = self._edge_rules[fld]
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
                 or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)) \
                 or (head is not None and opener_shape(head.group(0))):
-            out["opener"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "opener"}
+            out["opener"] = every["opener"]
         # the learned rules never strip an answer's only sentence: a one-sentence answer is not scored
         several = head is not None and len(head.group(0)) < len(text.strip())
         if "opener" not in out and several and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and edge_model.load().is_boilerplate(head.group(0), "opener"):
-            out["opener"] = {}
+            out["opener"] = extra["opener"]
         elif "opener" not in out and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and _lead_scored(head.group(0)):
-            out["opener"] = {}
+            out["opener"] = extra["opener"]
         tail = _rough_tail(_trim_decoration(text[-200:]))
         if any(r.position == "closer" for r in named) \
                 or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)) \
                 or (tail and closer_shape(tail)):
-            out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
+            out["closer"] = every["closer"]
         elif several and tail.strip() and any(pos == "closer" for pos, _cjk in learned) \
                 and (edge_model.load().is_boilerplate(tail, "closer") or _raw_tail_scored(text, tail)):
-            out["closer"] = {}
+            out["closer"] = extra["closer"]
         if "closer" not in out and fld in self._signature and _signed(text):
-            out["closer"] = {(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == "closer"}
-        for edge, found in out.items():  # the learned rules under their own key: _discourse never picks them
-            found.update({(cjk, "learned"): r for (pos, cjk), r in learned.items() if pos == edge})
-            # … and the shape rules, which a run the learned rules started may reach (edge_shape.py)
-            found.update({(cjk, cat): r for (pos, cjk, cat), r in rules.items() if pos == edge and cat == "shape"})
+            out["closer"] = every["closer"]
         return out
 
     @staticmethod
