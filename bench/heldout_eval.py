@@ -2,8 +2,8 @@
 
     python -m bench.heldout_eval --dir bench/heldout8 # the newest held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout7 # a held-out split (written blind; totals only)
-    python -m bench.heldout_eval --dir bench/heldout6 # a held-out split (written blind; totals only)
-    python -m bench.heldout_eval --dir bench/heldout5 # a held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout6 # blind in rounds 6-8; its misses read in round 9: dev now
+    python -m bench.heldout_eval --dir bench/heldout5 # blind in rounds 5-8; its misses read in round 9: dev now
     python -m bench.heldout_eval --dir bench/heldout4 # held out in round 4; its misses read in round 6: dev now
     python -m bench.heldout_eval --dir bench/heldout3 # held out in round 3; its misses read in round 4: dev now
     python -m bench.heldout_eval --dir bench/heldout2 # held out in round 2, demoted to dev in round 3
@@ -43,11 +43,11 @@ HELDOUT = ROOT / "bench" / "heldout"  # demoted to a second dev split (issue 21,
 HELDOUT2 = ROOT / "bench" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "heldout3"  # held out in round 3, demoted to dev in round 4 (its misses were read)
 HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, totals); demoted to dev in round 6
-HELDOUT5 = ROOT / "bench" / "heldout5"  # a blind held-out split (round 5): totals only, never --misses
-HELDOUT6 = ROOT / "bench" / "heldout6"  # a blind held-out split (round 6): totals only, never --misses
+HELDOUT5 = ROOT / "bench" / "heldout5"  # blind in rounds 5-8 (totals recorded); demoted to dev in round 9
+HELDOUT6 = ROOT / "bench" / "heldout6"  # blind in rounds 6-8 (totals recorded); demoted to dev in round 9
 HELDOUT7 = ROOT / "bench" / "heldout7"  # a blind held-out split (round 7): totals only, never --misses
 HELDOUT8 = ROOT / "bench" / "heldout8"  # the newest blind held-out split (round 8): totals only, never --misses
-BLIND = (HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8)
+BLIND = (HELDOUT7, HELDOUT8)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
