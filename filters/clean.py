@@ -144,7 +144,7 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
     Traditional Chinese is read as simplified (filters/simplified.py): `text` is the field as the rules read it,
     `written` the same text in its own script, cut where `text` is cut."""
     planned: list[tuple[str, str, list[Hit]]] = []
-    policies_seen: dict[str, bool] = {}  # each prompt policy's verdict on this row, searched when first needed
+    policies_seen: dict[str, frozenset[str]] = {}  # what each prompt policy frees on this row, searched when needed
     prompt = simplified(f"{example.instruction}\n{example.input}")
     for name in matcher.fields():
         written = getattr(example, name)

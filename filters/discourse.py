@@ -306,6 +306,36 @@ _REDIRECT_EN = _Folded(
     r"dentist|nurse|counsel+or|docs|documentation|support team|customer service)s?\b[^.!?\n]{0,40}?"
     r"\b(?:would|should|could|can|will|is|are|may|might)\b"
     r"|\bcontact (?:your )?(?:local )?emergency services\b")
+# a sentence that sends the asker to someone else and says nothing more ("Please book an appointment with your GP.",
+# "请尽快到医院就诊。"): after a refusal, the refusal's own ending, not an answer
+_REFERRAL_EN = re.compile(
+    r"^(?:(?:so|instead|in the meantime),? )?(?:please |i'd |i would |i |we )?"
+    r"(?:(?:strongly |really )?(?:recommend|suggest|advise|urge)(?: that you| you)?|"
+    r"you (?:should|may want to|might want to|need to|must)|it's best to|it is best to|best to)?\s*"
+    r"(?:book|make|see|visit|consult|call|ring|phone|contact|speak|talk|go|get|seek|reach out|check)\b"
+    r"[^.!?\n]{0,60}\b(?:doctor|gp|physician|nurse|pharmacist|dietitian|dietician|nutritionist|dentist|vet|"
+    r"veterinarian|therapist|counsel+or|psychologist|psychiatrist|clinic|hospital|a&e|emergency|helpline|hotline|"
+    r"crisis line|lawyer|solicitor|attorney|accountant|advis[eo]r|professional|specialist|expert|appointment|"
+    r"medical (?:help|advice|attention|care))s?\b[^.!?\n]{0,40}[.!]*$"
+    # … or to a source the model cannot reach ("You may want to check a news site.")
+    r"|^(?:you (?:may|might|could) (?:want to )?|try |please )?(?:check|try|use|search|look (?:it )?up|visit|consult)\b"
+    r"[^.!?\n]{0,40}\b(?:news|search engine|website|site|sources?|official|weather service|app|online)\b[^.!?\n]{0,30}"
+    r"[.!]*$", re.IGNORECASE)
+_REFERRAL_ZH = re.compile(r"^(?:请|建议|最好|务必|还是)(?:您|你)?(?:务必|尽快|及时|马上|立即|立刻|最好)*"
+                          r"(?:到|去|前往|咨询|联系|找|向|拨打|预约)[^。！？!?\n]{0,16}"
+                          r"(?:医院|诊所|门诊|医生|医师|专科|专业人士|律师|专家|机构|急诊|就诊|就医|热线)"
+                          r"[^。！？!?\n]{0,10}[。！!～~]*$")
+
+
+def referral_only(text: str) -> bool:
+    """Whether every sentence of a short text only sends the asker to a professional (see above)."""
+    parts = [p.strip() for p in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if p.strip()]
+    if not parts or len(parts) > 2 or len(text) > 240:
+        return False
+    pattern = _REFERRAL_ZH if has_cjk(text) else _REFERRAL_EN
+    return all(pattern.search(p) is not None for p in parts)
+
+
 # an apology with nothing else in it ("Apologies for any inconvenience.")
 _APOLOGY_EN = re.compile(r"^(?:my |our )?(?:(?:sincere |deepest )?apologies|sorry|i(?:'m| am) (?:so |very |really )?"
                          r"sorry|i apologi[sz]e)(?: for (?:any|the) (?:inconvenience|confusion|trouble|"
@@ -429,15 +459,18 @@ _CAUTION_EN = re.compile(
     r"be (?:out of date|outdated|inaccurate|incomplete|wrong))|^i(?:'m| am) not (?:a|an) [\w -]{1,40}$|"
     r"consult (?:a|an) (?:professional|expert|specialist)|objectively speaking|in general terms|"
     r"(?:consult|check|refer to|verify (?:it )?(?:with|against)) the official (?:documentation|docs|sources?)|"
-    r"for (?:general|informational|educational) purposes|^(?:note|disclaimer|caveat|warning|heads up|important)$",
+    r"for (?:general|informational|educational) purposes|^(?:note|disclaimer|caveat|warning|heads up|important)$|"
+    r"^(?:a |just a |one )?(?:quick |friendly |small |brief |fair |important )?(?:note|disclaimer|caveat|warning|"
+    r"heads-? ?up|reminder)(?: first| before (?:we start|i answer))?$|^(?:please note|note that|full disclosure)$",
     re.IGNORECASE)
 _CAUTION_ZH = re.compile(
     r"仅供参考|仅为参考|供参考|仅作(?:科普|参考)|为准|谨慎参考|不能作为[^，。]{0,6}依据|(?:由|是)(?:AI|人工智能)[^，。]{0,6}(?:生成|提供)|"
     r"一般性的?(?:知识|信息|建议)|常识角度|不是医生|不能代替|无法替代|不能替代|不具备[^，。]{0,8}(?:资格|资质|执照)|"
     r"没有[^，。]{0,6}(?:执照|资格|资质)|像医生(?:那样|一样)|^(?:温馨提示|提示|声明|注意|请注意|免责声明|需要提醒的是|说明)$|"
+    r"^(?:需要说明的是|说明一下|友情提[醒示]|特别提[醒示]|提醒一下|小提示|郑重声明|先说明一下|先声明一下|溫馨提示|友情提醒)$|"
     r"不一定对|可能(?:会)?出错|可能有误|请结合|信息可能有限|可能有限|分享一些常识|一些常见情况|参考信息|现有资料")
-_AI_MENTION = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|assistant|machine learning model)\b)"
-                         r"|AI|人工智能|语言模型|大模型|机器人|助手")
+_AI_MENTION = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|bot|assistant|machine learning model)\b)"
+                         r"|AI|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人|助手")
 _CLAUSE_END = re.compile(r"[,，;；:：]\s*|[.!?。！？]+\s*|\n+|\s*\b(?:but|however|though|although)\b,?\s*"
                          r"|(?:但是|但|不过|然而|可是)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
                          re.IGNORECASE)
@@ -460,14 +493,57 @@ _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|�
 _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 
 
+# A short leading clause that frames the answer as the model's view ("Purely as an AI assistant's best guess,",
+# "As far as an AI like me can tell,", "站在AI的立场，", "以我作为大语言模型的理解，"): it names the AI itself, so it is
+# the model's disclaimer whatever its other words. And a clause about what only a model lacks (its training data,
+# a knowledge cut-off, real-time data, checking facts online) says it is one without the word.
+_STANDPOINT_EN = re.compile(r"\bas (?:an?|the|your|this|one)\b[^,]{0,30}?\b(?:ai|a\.i\.|bot|chatbot|language model|llm|"
+                            r"(?:ai|virtual|digital) assistant|machine learning model)\b|"
+                            r"\b(?:ai|bot|chatbot)(?:'s|’s)\b|\b(?:ai|bot)s? like me\b|"
+                            r"\bfrom (?:an?|the|my) (?:ai|bot|chatbot|machine)\b", re.IGNORECASE)
+_STANDPOINT_ZH = re.compile(r"^(?:站在|以|从|從|就|按|依)(?:我)?(?:这个|這個|作为|作為)?(?:一个|一名|一款|一個)?"
+                            r"(?:AI|人工智能|人工智慧|大?语言模型|語言模型|大模型|机器人|機器人|智能助手)[^，,。]{0,8}"
+                            r"(?:角度|视角|視角|立场|立場|能力|理解|看法|来看|來看|来说|來說|而言|出发|出發)"
+                            r"|^(?:作为|身为|身為|作為)(?:一个|一名|一款|一個)?[^，,。]{0,8}"
+                            r"(?:AI|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人)|我(?:这个|這個)AI")
+_MODEL_ONLY_EN = re.compile(r"\bmy (?:training(?: data)?|knowledge (?:cut-?off|base)|knowledge has a cut-?off)\b|"
+                            r"\b(?:do not|don't) have (?:any )?(?:personal )?(?:opinions|views|feelings) of my own\b|"
+                            r"\b(?:training|knowledge) cut-?off\b|\bcut-?off date\b|\breal-time (?:data|information)\b|"
+                            r"\b(?:browse|browsing|search(?:ing)?) the (?:web|internet)\b", re.IGNORECASE)
+_MODEL_ONLY_ZH = re.compile(r"训练数据|知识(?:截止|库截止)|联网(?:核实|查证|验证|搜索)|实时(?:数据|资讯)")
+
+
+def says_model_only(text: str) -> bool:
+    """Whether the text speaks of what only a model lacks (its training data, a knowledge cut-off, real-time data):
+    the gate that lets a disclaimer block without the word "AI" be looked for."""
+    return (_MODEL_ONLY_ZH if has_cjk(text) else _MODEL_ONLY_EN).search(text) is not None
+
+
+def _standpoint(clause: str, cjk: bool) -> bool:
+    """A short clause that frames the answer as the model's view, or says what only a model lacks (see above)."""
+    if len(clause) > 24 if cjk else len(clause.split()) > 12:
+        return False
+    if (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(clause):
+        return True
+    return (_STANDPOINT_ZH if cjk else _STANDPOINT_EN).search(clause) is not None
+
+
+# an interjection or frankness marker that opens the block ("Honestly, as a bot I can't be sure, but …")
+_INTERJECTION = re.compile(r"^(?:honestly|frankly|to be (?:honest|frank)|truthfully|candidly|well|ok(?:ay)?|hmm+|so|"
+                           r"说实话|老实说|坦白(?:讲|说)|实话说|嗯+|好的|其实)$", re.IGNORECASE)
+
+
 def _block_clause(clause: str, kind: str | None, cjk: bool, ai_near: Callable[[], bool]) -> bool:
     """Whether a clause (of `_clause_kind` `kind`) belongs to a leading block of self-talk (see above); `ai_near()`:
     the block says somewhere that it is an AI (the block as a whole must, or it is a person's caveat). Asked last:
     it reads the whole head."""
-    if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None:
+    if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None \
+            or _standpoint(clause, cjk):
         return True
     if not ai_near():
         return False  # "I can't promise, but …" from a person is a person's caveat
+    if _INTERJECTION.match(clause):
+        return True
     return (_LIMITS_ZH if cjk else _LIMITS_EN).search(clause) is not None \
         or (_HEDGE_ZH if cjk else _HEDGE_EN).search(clause) is not None
 
@@ -480,7 +556,8 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     model, and the question is only whether anything else follows it."""
     head = text[:SELF_TALK_CHARS]
     cjk = has_cjk(head)
-    if not said_ai and not mentions_ai(head) and (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(head) is None:
+    if not said_ai and not mentions_ai(head) and (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(head) is None \
+            and (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(head) is None:
         return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
 
@@ -497,7 +574,8 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
             if end:
                 end = pos  # the "but" after the block goes with it
             continue
-        said_ai = said_ai or _AI_MENTION.search(clause) is not None
+        said_ai = said_ai or _AI_MENTION.search(clause) is not None \
+            or (not end and (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(clause) is not None)
         kind = _clause_kind(_JUST.sub("", clause), cjk)
         if not _block_clause(clause, kind, cjk, ai_near):
             break
@@ -516,9 +594,18 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
         enough = len(rest.split()) >= 2 or chars(_HAN_RUN, rest) >= 2
     else:
         enough = len(rest.split()) >= 4 or chars(_HAN_RUN, rest) >= 8
-    if not said_ai or not end or not enough:
-        return 0
+    if not said_ai or not end or not enough or referral_only(rest) or wish_only(rest):
+        return 0  # "…, check a news site." / "…，希望你今天过得不错！": no answer follows the block
     return end
+
+
+_WISH_ONLY = re.compile(r"^(?:希望|祝|願|愿)[^。！？!?\n]{0,20}[。！!～~]*$"
+                        r"|^(?:i )?(?:hope|wish) (?:you|your)\b[^.!?\n]{0,40}[.!]*$", re.IGNORECASE)
+
+
+def wish_only(text: str) -> bool:
+    """A short wish to the asker and nothing else ("希望你今天过得不错！"): no answer after a statement on the model."""
+    return _WISH_ONLY.match(text.strip()) is not None
 
 
 def is_caution(sentence: str) -> bool:
@@ -537,8 +624,9 @@ def mentions_ai(text: str) -> bool:
 
 
 _AI_HINTS = (" ai ", " ai,", " ai.", " ai-", " ai'", " ai’", " ai:", " ai;", " ai)", " ai!", " ai?", "(ai", "a.i.",
+             " bot ", " bot,", " bot.",
              "language model", "llm", "chatbot", "assistant", "machine learning model",
-             "人工智能", "语言模型", "大模型", "机器人", "助手")
+             "人工智能", "人工智慧", "语言模型", "語言模型", "大模型", "机器人", "機器人", "助手")
 _AI_HINTS_FINDER = ahocorasick_rs.AhoCorasick(_AI_HINTS)
 
 

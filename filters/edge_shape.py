@@ -178,6 +178,49 @@ BRIDGE_LEAD_EN = re.compile(
     r"point|fill|throw|build|finish|run|put|lay|sort|tackle|unpack|map|explain|show|give))\b", re.IGNORECASE)
 
 
+# A lead-in that presents the answer to come (how it will be given, not what it is about) may close an opener run
+# that starts at the answer's first sentence, whatever the sentences before it say, as long as those only speak to
+# the asker ("Ooh, you've hit on something that confuses plenty of folks. Here's the breakdown, piece by piece:",
+# "嗯嗯，其实好多人都琢磨过这件事。咱们一步步拆开看："): the run's extent is read from its two ends.
+_PRESENTS_EN = re.compile(
+    r"\b(?:here(?:'s|’s| is| are)|below|explain(?:ed|ing)?|explanation|answer|breakdown|rundown|lowdown|scoop|"
+    r"skinny|gist|overview|walk(?:through)?|unpack|spell(?:ed)? (?:it |this |that )?out|"
+    r"lay(?:ing)? (?:it |this |that )?out|break(?:ing)? (?:it |this |that )?down|step by step|piece by piece|"
+    r"bit by bit|one by one|in (?:brief|short|a nutshell|plain (?:english|language|words))|to the chase|"
+    r"how (?:it|this|that) works|what you need to know|"
+    r"(?:let's|let’s|let me|i'll|i’ll|we'll|we’ll) (?:look|take|walk|go|break|dig|get|see|unpack|explain|tackle|"
+    r"start|jump|dive|mosey|stroll|run)|pull (?:it|this|that) apart|take (?:it|this|that) apart)\b", re.IGNORECASE)
+_PRESENTS_ZH = re.compile(r"以下|下面|如下|接下来|来看|看看|拆解|拆开|解释|解釋|解說|解答|回答|说明|說明|讲讲|講講|"
+                          r"说说|說說|分析|概括|展开|走起|慢慢说|逐一|一步步|一起来|附在")
+_EXCHANGE_EN = re.compile(
+    r"[!?]|\b(?:you|your|you've|you're|i|i'm|i'd|i'll|i've|me|my|we|we'll|let's|us)\b|^\W*(?:oh|ooh|ah|aha|well|"
+    r"hey|hi|hello|sure|absolutely|certainly|okay|ok|alright|right|yes|yep|yeah|honestly|great|good|nice|wow|hmm|cool|"
+    r"awesome|lovely|brilliant|happy|glad|thanks|thank)\b|\b(?:question|asking|curious|curiosity)\b", re.IGNORECASE)
+_EXCHANGE_ZH = re.compile(r"[！？!?～~]|你|您|我|咱|呀|啦|哈|哦|嗯|呢|吧|好的|当然|没问题|收到|谢谢|感谢|多谢")
+_LEAD_BLOCKERS = re.compile(r"\d|`|https?:|www\.|[<>=(){}\[\]\\|@#$%&+*_]")
+
+
+def presents_answer(sentence: str) -> bool:
+    """A short lead-in that presents the answer to come (see above)."""
+    text = sentence.strip()
+    if not text or _LEAD_BLOCKERS.search(text):
+        return False
+    if _HAN.search(text):
+        return len(_HAN.findall(text)) <= 20 and _PRESENTS_ZH.search(text) is not None
+    return len(text.split()) <= 12 and _PRESENTS_EN.search(text) is not None
+
+
+def speaks_to_asker(sentence: str) -> bool:
+    """A short sentence of the exchange itself (an interjection, praise of the question, a greeting, thanks), the
+    kind that may stand before a lead-in (see above)."""
+    text = sentence.strip()
+    if not text or _LEAD_BLOCKERS.search(text) or _NAME.search(text):
+        return False
+    if _HAN.search(text):
+        return len(_HAN.findall(text)) <= 24 and _EXCHANGE_ZH.search(text) is not None
+    return len(text.split()) <= 14 and _EXCHANGE_EN.search(text) is not None
+
+
 # an answer that says what the question left out ("…, which you didn't say. Tell me both and I can estimate it."):
 # its request for the missing input is the answer's, the missing-input rules judge the row
 ASKS_FOR_INPUT = re.compile(r"\byou (?:haven't|have not|didn't|did not|never|forgot to) (?:say|said|mention|"

@@ -263,14 +263,19 @@ _DOMAIN_ZH = re.compile(
     r"生病|病痛|经历|經歷|经验|經驗|感觉|感覺|感到|孤独|孤獨|开心|開心|喜怒哀乐|喜怒哀樂|家人|朋友|家乡|家鄉|生日|"
     r"家庭|想法|思想|服务|服務|权限|權限|写|寫|教|聊|谈|談|评价|評價|掺和|摻和|告诉|告訴|记得|記得|办理|辦理|冒充|"
     r"照做|身體|感情|地址|爱好|愛好|看到|看見|看见|听到|聽到|懂|明白|听清|聽清|看清|记录|紀錄|讲|講|答|推介|置评|"
-    r"置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開")
+    r"置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開|"
+    # a body and a self the speaker lacks ("我没有眼睛", "我没有自由意志")
+    r"眼睛|耳朵|声音|聲音|嘴巴|手脚|手腳|五官|味觉|味覺|嗅觉|嗅覺|肉体|肉體|心跳|自由意志|自我意识|自我意識|灵魂|靈魂")
 _MACHINES_ZH = (r"(?:AI|ai|人工智能|人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|机器|機器|软件|軟體|算法|"
                 r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
                 r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
                 r"服务器|伺服器|机械人|機械人)")
 _MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|只不过是|不过是|说到底就是|"
                          rf"說到底就是)[^。！？!?]{{0,16}}{_MACHINES_ZH}"
-                         r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我")
+                         r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我"
+                         # "你在和AI聊天", "不是真人": who the asker is talking to
+                         rf"|(?:你|您)(?:在|正在)?(?:和|跟|與|与)[^，。]{{0,6}}{_MACHINES_ZH}"
+                         r"|(?:不是|并非|並非|唔係)(?:真人|人类|人類|真正的人)")
 # "…，由阿里云开发的AI助手": who made it, or what it is, after the clause that said who is speaking
 _APPOSITIVE_ZH = re.compile(rf"^(?:是|由|是由|一个|一個|一款|一名)?[^你您]{{0,20}}(?:开发|開發|训练|訓練|研发|研發|"
                             rf"打造|推出|创造|創造|{_MACHINES_ZH})")
@@ -281,7 +286,7 @@ _REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律
                           r"热线|熱線|官方|机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|"
                           r"医院|醫院")
 _OFFER_ZH = re.compile(r"如果(?:您|你)|如(?:您|你)|(?:您|你)可以|我可以|我能|我会|我會|欢迎|歡迎|随时|隨時|乐意|"
-                       r"樂意|愿意|願意|换个|換個|(?:其他|其它|别的|別的)(?:问题|問題|需要|话题|話題|方面)")
+                       r"樂意|愿意|願意|换个|換個|换一个|換一個|(?:问|問|聊)点?(?:别的|別的)|别问|別問|(?:其他|其它|别的|別的)(?:问题|問題|需要|话题|話題|方面)")
 _WISH_ZH = re.compile(r"抱歉|对不起|對不起|不好意思|唔好意思|對唔住|对唔住|担心|擔心|关心|關心|多谢|多謝|见谅|見諒|"
                       r"谅解|諒解|理解|感谢|感謝|谢谢|謝謝|祝|希望|遗憾|遺憾|很高兴|很高興|认识|認識|为您服务|"
                       r"為您服務|为你服务|為你服務")
@@ -298,6 +303,7 @@ _CANNOT_ZH = re.compile(r"我[^，。！？]{0,4}?(?:查|看|读|讀|听|聽|找
                         r"我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|婉拒|谢绝|謝絕|拒答)")
 # "此类内容不予回复", "该问题暂无法处理": the request itself, in no one's voice, not answered
 _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)(?:回答|回覆|回复|答复|答覆)(?!的)|"
+                            r"(?:暂|暫)?(?:不便|不方便|不宜)(?:发表|發表|评论|評論|评价|評價|回答|透露|置评|置評)|"
                             r"(?:本服务|本服務|本系统|本系統|此内容|此內容|该内容|該內容|此类|此類|这类|"
                             r"這類)[^，。]{0,6}?(?:暂|暫)?(?:不予|不宜|不支持|不支援|不提供|不开放|不開放|"
                             r"不能)(?:展示|提供|回答|回覆|回复|公开|公開|处理|處理|讨论|討論|此类|此類|该类|該類))|"
@@ -305,9 +311,9 @@ _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)
                             r"這個)[^，。]{0,6}?(?:暂|暫|恕)?(?:无法|無法|不便|不予|不能|不开放|不開放)(?:为您|為您|"
                             r"代为|代為)?(?:透露|回复|回覆|回答|答复|答覆|提供|讨论|討論|处理|處理|办理|辦理|帮|幫|"
                             r"教|写|寫)|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)")
-_CARRIED_ZH = re.compile(r"^(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?(?:无法|無法|不能|没法|沒法|没有办法|"
-                         r"沒有辦法|没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|不适合|"
-                         r"不適合)")
+_CARRIED_ZH = re.compile(r"^(?:所以|因此|因而)?(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?"
+                         r"(?:无法|無法|不能|没法|沒法|没有办法|沒有辦法|没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|"
+                         r"不适合|不適合|说不出|說不出|讲不出|講不出|答不上|答不出|只能|只会|只會|仅能|僅能)")
 _AS_AI_ZH = re.compile(r"^(?:作为|作為|身为|身為)[^，。]{0,12}(?:AI|ai|人工智能|人工智慧|模型|助手|助理|机器人|"
                        r"機器人|程序(?![员員])|程式(?![员員]))")
 _SOMEONE_ELSE_ZH = re.compile(r"(?<![其吉])[他她佢](?!人)|之前|以前|之后|之後|以后|以後|除非|等到|直到")
@@ -331,6 +337,10 @@ _PLEASE_ZH = re.compile(r"^(?:请|請|麻烦|麻煩|烦请|煩請|建议|建議|
 _NO_ZH = re.compile(r"^(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?(?:真的|真|实在|實在|"
                     r"可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
                     r"超綱了)[哦啊啦呀吧喔囉～~！!]*$")
+_NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命")
+# the speaker as software, explaining a self-limit ("颜色对我来说只是词语", "只要服务开着我就在", "我按照训练结果运行")
+_OF_ITSELF_ZH = re.compile(r"对我来说|對我來說|我只是|我就在|我一直在|服务|服務|训练|訓練|程序|程式|数据|數據|文字|"
+                           r"文本|代码|代碼|词语|詞語|模型|算法|服务器|伺服器|云端|雲端|开着|開著|运行|運行")
 # "我保持中立": the speaker takes no side
 _NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
 # a product speaking of itself in the third person ("小爱同学没听懂", "腾讯元宝暂时无法处理这类请求哦")
@@ -368,6 +378,9 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
         return "self"
     if len(han) <= 3 and _SHORT_ZH.fullmatch(han):
         return "support"  # "不行", "抱歉", "哈哈"
+    if after_self and _OF_ITSELF_ZH.search(text) and len(han) <= 16 \
+            and sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) <= 1:
+        return "support"  # "我没有最喜欢的颜色，颜色对我来说只是词语": the self-limit says why, of itself
     if len(han) > SUPPORT_HAN or sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) > 1:
         return None  # long, or naming what was asked: the answer's
     if _REASON_ZH.search(text) or _REFERRAL_ZH.search(text) or _OFFER_ZH.search(text) or _WISH_ZH.search(text) \
@@ -445,8 +458,10 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     if not body or len(body) > MAX_CHARS[cjk] or "\n\n" in body or "```" in body:
         return None
     if cjk:
-        if "我" not in body and _IMPERSONAL_ZH.search(body) is None and _CANNOT_ZH.search(body) is None:
-            return None
+        if "我" not in body and _IMPERSONAL_ZH.search(body) is None and _CANNOT_ZH.search(body) is None \
+                and _MACHINE_ZH.search(body) is None \
+                and (_NO_WORD_ZH.search(body) is None or _OFFER_ZH.search(body) is None):
+            return None  # a bare "不行" stands with an offer to ask something else ("这个不行哦，换个要求吧")
     else:
         low = body.lower().replace("’", "'")
         if not _GATE_EN.find_matches_as_indexes(f" {low.translate(_SPACES)} "):

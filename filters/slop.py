@@ -35,10 +35,20 @@ from filters.discourse import (
     mentions_ai,
     names_the_subject,
     nowhere,
+    referral_only,
+    says_model_only,
     self_talk,
     weak_greeting,
+    wish_only,
 )
-from filters.edge_shape import ASKS_FOR_INPUT, BRIDGE_LEAD_EN, closer_shape, opener_shape
+from filters.edge_shape import (
+    ASKS_FOR_INPUT,
+    BRIDGE_LEAD_EN,
+    closer_shape,
+    opener_shape,
+    presents_answer,
+    speaks_to_asker,
+)
 from filters.pattern_gates import fullmatch_starts, segment_gate, too_many_sentences
 from filters.self_limit import self_limit
 from filters.signature import is_valediction, machine_signature, may_sign
@@ -102,6 +112,43 @@ def _rough_tail(body: str) -> str:
     """The last sentence, roughly: after the last sentence mark before the final character."""
     mark = _ROUGH_END.search(body[-2::-1])
     return body[len(body) - 1 - mark.start():] if mark else body
+
+
+def _rough_lead_in(text: str, first_end: int) -> bool:
+    """Whether the second or third sentence, roughly cut, presents the answer (or starts with a lead up to a colon):
+    the cheap gate before `Matcher._anchored_lead_in`."""
+    pos = first_end
+    for _ in range(2):
+        found = _ROUGH_FIRST.match(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+        if found is None:
+            return False
+        part = found.group(0)
+        colon = _COLON_LEAD.match(part)
+        if presents_answer(part) or (colon is not None and presents_answer(colon.group(0))):
+            return True
+        pos = found.end()
+    return False
+
+
+# the words a named closing formula is made of ("Hope this helps!", "希望对你有所帮助！", "祝你好运！"): which sentences
+# before the last are worth asking the named closer rules about
+_CLOSING_WORDS = re.compile(r"(?i:\bhope|\bwish|\bluck\b|\benjoy|\bcheers\b|\bhappy to\b|\bglad\b|\bthank)|希望|祝|"
+                            r"帮助|幫助|帮到|幫到|有用|随时|隨時|欢迎|歡迎|感谢|感謝|谢谢|謝謝")
+
+
+def _rough_closer_before(body: str, tail_len: int) -> bool:
+    """Whether one of the two sentences before the last, roughly cut, is a closer by its shape or a closing talk
+    ("Hope this answer fits what you needed!"): the cheap gate before `Matcher._anchored_closer`."""
+    end = len(body) - tail_len
+    for _ in range(2):
+        part = _rough_tail(body[:end].rstrip())
+        if not part.strip():
+            return False
+        if _CLOSING_WORDS.search(part) or closer_shape(part) \
+                or (may_be_discourse(part, at_end=True) and is_discourse(part, nowhere)):
+            return True
+        end = len(body[:end].rstrip()) - len(part)
+    return False
 
 
 def _raw_tail_scored(text: str, tail: str) -> bool:
@@ -342,6 +389,7 @@ _AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language mod
                           r"can not|don't|do not|have no|lack|may be (?:outdated|out of date|wrong|inaccurate))",
                           re.IGNORECASE)
 _CODE_MARK = re.compile(r"[`(){}\[\]=;<>]")
+_COLON_LEAD = re.compile(r"[^:：\n]{1,80}[:：]\s*")
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -417,21 +465,42 @@ class PromptPolicy:
     pattern: re.Pattern[str]
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
+    # the exempts that also need `character` to match the prompt (an AI's identity line is in character only
+    # where the scene has an AI or a machine in it, or is fiction), with that regex's own examples
+    character_exempts: frozenset[str] = frozenset()
+    character: re.Pattern[str] | None = None
+    character_positive: tuple[str, ...] = ()
+    character_negative: tuple[str, ...] = ()
+
+    def frees(self, text: str) -> frozenset[str]:
+        """The categories this policy frees for a prompt it matched (normalised text)."""
+        if self.character is None or self.character.search(text) is not None:
+            return self.exempts
+        return self.exempts - self.character_exempts
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{x})" for x in patterns))
 
 
 def load_prompt_policies(path: Path = PROMPT_FILE) -> list[PromptPolicy]:
     data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    return [PromptPolicy(p["id"], frozenset(p["exempts"]), re.compile("|".join(f"(?:{x})" for x in p["patterns"])),
-                         tuple(p.get("examples", {}).get("positive", [])),
-                         tuple(p.get("examples", {}).get("negative", [])))
-            for p in data.get("prompt_policies", [])]
+    out = []
+    for p in data.get("prompt_policies", []):
+        examples, character = p.get("examples", {}), p.get("character_examples", {})
+        out.append(PromptPolicy(p["id"], frozenset(p["exempts"]), _alternation(p["patterns"]),
+                                tuple(examples.get("positive", [])), tuple(examples.get("negative", [])),
+                                frozenset(p.get("character_exempts", [])),
+                                _alternation(p["character"]) if p.get("character") else None,
+                                tuple(character.get("positive", [])), tuple(character.get("negative", []))))
+    return out
 
 
 _POLICIES: list[PromptPolicy] = []
 
 
 def exempt_categories(prompt: str, wanted: frozenset[str] | set[str] | None = None,
-                      seen: dict[str, bool] | None = None) -> frozenset[str]:
+                      seen: dict[str, frozenset[str]] | None = None) -> frozenset[str]:
     """The rule categories this prompt exempts: a scene or persona frees openers, closers and sign-offs; a
     request to say "I don't know" frees refusals. `wanted`: only the policies that could free one of these
     categories are searched (each is a long alternation: 15-50 µs on a prompt); `seen` keeps each policy's
@@ -443,14 +512,13 @@ def exempt_categories(prompt: str, wanted: frozenset[str] | set[str] | None = No
     for policy in _POLICIES:
         if wanted is not None and not policy.exempts & wanted:
             continue
-        found = seen.get(policy.id) if seen is not None else None
-        if found is None:
+        freed = seen.get(policy.id) if seen is not None else None
+        if freed is None:
             text = normalise(prompt) if text is None else text
-            found = policy.pattern.search(text) is not None
+            freed = policy.frees(text) if policy.pattern.search(text) is not None else frozenset()
             if seen is not None:
-                seen[policy.id] = found
-        if found:
-            out |= policy.exempts
+                seen[policy.id] = freed
+        out |= freed
     return frozenset(out)
 
 
@@ -763,6 +831,7 @@ class SlopMatcher:
         out: dict[str, dict[tuple[bool, str], Rule]] = {}
         head = _ROUGH_FIRST.match(text.lstrip())
         if after_ai or any(r.position == "opener" for r in named) or mentions_ai(text[:160]) \
+                or says_model_only(text[:160]) \
                 or (head is not None and may_be_discourse(head.group(0)) and is_discourse(head.group(0), nowhere)) \
                 or (head is not None and opener_shape(head.group(0))):
             out["opener"] = every["opener"]
@@ -774,6 +843,8 @@ class SlopMatcher:
         elif "opener" not in out and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and _lead_scored(head.group(0)):
             out["opener"] = extra["opener"]
+        if "opener" not in out and head is not None and several and _rough_lead_in(text.lstrip(), head.end()):
+            out["opener"] = every["opener"]  # a lead-in two or three sentences in may anchor a run from the start
         tail = _rough_tail(_trim_decoration(text[-200:]))
         if any(r.position == "closer" for r in named) \
                 or (tail and may_be_discourse(tail, at_end=True) and is_discourse(tail, nowhere)) \
@@ -784,6 +855,8 @@ class SlopMatcher:
             out["closer"] = extra["closer"]
         if "closer" not in out and fld in self._signature and _signed(text):
             out["closer"] = every["closer"]
+        if "closer" not in out and several and tail and _rough_closer_before(text[-300:], len(tail)):
+            out["closer"] = every["closer"]  # a closer one or two sentences before the end may anchor a run
         return out
 
     @staticmethod
@@ -968,6 +1041,76 @@ class SlopMatcher:
                 return rules.get((False, "shape"))
         return None
 
+    @staticmethod
+    def _anchored_lead_in(fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
+                          spans: list[tuple[int, int]], prompt: str) -> list[Hit]:
+        """An opener run read from its two ends (filters/edge_shape.py): a lead-in that presents the answer as the
+        second or third sentence, and before it only sentences that speak to the asker, on one line, naming nothing
+        of the subject, no human formula among them. The run, or [] when the first sentence starts no such run."""
+        if not rules:
+            return []
+        for j in (1, 2):
+            if j >= len(spans) or "\n" in text[spans[0][0]:spans[j][0]]:
+                return []
+            sentence = text[slice(*spans[j])]
+            cjk = _WIDE.search(sentence) is not None
+            lead, shape = rules.get((cjk, "lead-in")), rules.get((cjk, "shape"))
+            if lead is None or shape is None or not speaks_to_asker(text[slice(*spans[j - 1])]) \
+                    or _human_formula(text[slice(*spans[j - 1])]) or weak_greeting(text[slice(*spans[j - 1])]):
+                return []
+            end = spans[j][1]
+            if not presents_answer(sentence):
+                colon = _COLON_LEAD.match(sentence)  # "Here's the skinny: <answer>" in one sentence
+                if colon is None or not presents_answer(colon.group(0)):
+                    continue
+                end = spans[j][0] + colon.end()
+            rest = text[end:]
+            if (chars(_CJK_RUN, rest) < 12) if cjk else len(rest.split()) < 8:
+                return []
+            before = text[spans[0][0]:spans[j][0]]
+            if names_the_subject(before, _found_in(f"{prompt}\n{rest}".lower(), cjk)):
+                return []
+            return [*(Hit(shape, fld, spans[k], text[slice(*spans[k])]) for k in range(j)),
+                    Hit(lead, fld, (spans[j][0], end), text[spans[j][0]:end])]
+        return []
+
+    def _anchored_closer(self, fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
+                         spans: list[tuple[int, int]], last: int, prompt: str,
+                         masked: Callable[[int], str]) -> list[tuple[int, Hit]]:
+        """A closing run read from its two ends, the mirror of `_anchored_lead_in`: a sentence one or two before the
+        last that a closer test takes ("Hope this answer fits what you needed!"), and after it only short sentences
+        or lines that speak to the asker and score as closing talk, or sign the answer ("My door's always open.",
+        "Toodles", "Your AI Pal 🤖"), naming nothing of the subject. [] when there is no such run."""
+        if not rules or last < 2:
+            return []
+        for k in (last - 1, last - 2):
+            if k < 1 or "```" in text[spans[k][0]:]:
+                return []
+            sentence = text[slice(*spans[k])]
+            cjk = _wide(sentence)
+            anchor = None
+            if _CLOSING_WORDS.search(sentence):  # the named closer rules, asked of this sentence as if it were last
+                shorter = [r for r in self.candidates(fld, normalise(text[:spans[k][1]])) if r.position == "closer"]
+                anchor = self._first(shorter, masked(k)) if shorter else None
+            if anchor is None and closer_shape(sentence) and not _human_formula(sentence) \
+                    and not ASKS_FOR_INPUT.search(text):
+                anchor = rules.get((cjk, "shape"))
+            if anchor is None or anchor.action != "strip" or anchor.category == "human-closing" \
+                    or _human_formula(sentence):
+                continue  # "祝您身体健康！" above "外孙 小明" is a person's letter: only a model's closer anchors
+            tail = range(k + 1, last + 1)
+            model = edge_model.load()
+            if not all(not masked(t) or _closing_talk(text, spans[t], model) for t in tail):
+                return []
+            after = text[spans[k + 1][0]:]
+            if names_the_subject(after, _found_in(f"{prompt}\n{text[:spans[k][0]]}".lower(), cjk)):
+                return []
+            follower = rules.get((cjk, "shape")) or anchor
+            return [(k, Hit(anchor, fld, spans[k], sentence)),
+                    *((t, Hit(follower if masked(t) else _DECOR_RULE, fld, spans[t], text[slice(*spans[t])]))
+                      for t in tail)]
+        return []
+
     def _learned_rule(self, rules: dict[tuple[bool, str], Rule] | None, edge: str, text: str,
                       spans: list[tuple[int, int]], i: int, prompt: str, in_run: bool = False) -> Rule | None:
         """The learned rule for this edge sentence when the edge model scores it as boilerplate: never the answer's
@@ -1058,6 +1201,9 @@ class SlopMatcher:
                         if prefix is not None and not prefix.joins_run:
                             end = spans[i][0] + cut
                             run.append((i, Hit(prefix, fld, (spans[i][0], end), text[spans[i][0]:end])))
+                        elif i == 0:
+                            anchored = self._anchored_lead_in(fld, structural.get("opener"), text, spans, prompt)
+                            run.extend((k, hit) for k, hit in enumerate(anchored))
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
@@ -1088,6 +1234,9 @@ class SlopMatcher:
                         or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run)) \
                         or self._shaped_edge(structural.get("closer"), "closer", text, spans, i)
                     if rule is None:
+                        if not any(hit.rule is not _DECOR_RULE for _k, hit in run):
+                            run.extend(self._anchored_closer(fld, structural.get("closer"), text, spans, i, prompt,
+                                                             masked))
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
@@ -1206,13 +1355,24 @@ _BRIDGE_EN = re.compile(
     r"i can (?:only |still )?(?:explain|share) that|"
     r"i(?:'ll| will| would| can|'d) (?:note|say|mention|point out|add) that|"
     r"i can (?:only |still )?(?:tell|say) you that|"
+    r"i(?:'d| would) (?:say|guess)(?: that)?|i believe(?: that)?|in principle|in theory|namely(?: that)?|"
+    r"i can (?:still |only )?(?:offer|give you|provide|share) (?:some )?(?:general|objective|factual|basic) "
+    r"(?:information|info|facts|analysis|guidance|overview)[.:]?|"
+    r"my (?:suggestion|advice|guess|understanding|best guess) (?:is|would be)(?: that)?|"
     r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
     re.IGNORECASE)
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
                         r"(?:根据|基于)(?:常识|已有(?:的)?知识|一般(?:的)?(?:医学)?(?:知识|常识))|"
                         r"(?:根据|基于|从)(?:公开|现有|已有|网上)的?(?:资料|信息|文献)(?:来看|来说)?|"
                         r"从一般(?:的)?(?:医学)?(?:知识|常识|角度)(?:来看|来说|上讲)|"
-                        r"我可以(?:告诉你|告诉您|说)|"
+                        r"我可以(?:告诉你|告诉您|说)|只能说|我(?:认为|的建议是|的看法是)|"
+                        # "…，但可以提供一些客观资讯。", "以下基于已有知识：", "仅供学习交流使用。": the offer that
+                        # leads to the answer, with its full stop
+                        r"(?:我)?可以(?:为你|给你|为您|给您|向你|向您)?(?:提供|分享|给出|做)(?:一些|一点|些)?"
+                        r"(?:客观|一般性|通用|基础|参考|常识性)的?(?:资讯|資訊|信息|訊息|分析|建议|建議|知识|知識)[。.]?|"
+                        r"以下(?:内容)?(?:是)?(?:基于|根据)(?:已有|现有|我的|公开)?的?(?:知识|资料|信息)[^，。：:]{0,6}[：:]|"
+                        r"(?:以下内容)?仅供(?:学习交流|参考)(?:使用)?[。.]?|"
+                        r"(?:通常|一般)(?:情况下|来说|而言)|"
                         r"从(?:医学|专业)?(?:角度|知识)(?:来看|来说|上讲))[,，:：]?)+")
 # what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
 _CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}"
@@ -1231,6 +1391,27 @@ class _Cut:
 
     def end(self) -> int:
         return self.finish
+
+
+def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel) -> bool:
+    """A sentence after a closer that goes on with the closing: it scores as closing talk, or is short and speaks to
+    the asker ("My door's always open."), or is a short line of its own that signs off ("Toodles", "Your AI Pal 🤖");
+    the caller checks that none of it names the subject."""
+    sentence = text[slice(*span)].strip()
+    if _LIST_LINE.match(text, text.rfind("\n", 0, span[0]) + 1) or _CODE_MARK.search(sentence) \
+            or any(ch.isdigit() for ch in sentence):
+        return False
+    line_start, line_end = text.rfind("\n", 0, span[0]) + 1, text.find("\n", span[1])
+    own_line = not text[line_start:span[0]].strip() \
+        and not text[span[1]:len(text) if line_end < 0 else line_end].strip()
+    if own_line and (len(sentence) <= 12 if _wide(sentence) else len(sentence.split()) <= 4):
+        return True
+    if is_valediction(sentence) or (len(sentence) <= 4 if _wide(sentence) else len(sentence.split()) <= 2):
+        return True  # "Toodles", "Cheers", "此致": a sign-off word before the signature line
+    if model.is_boilerplate(sentence, "closer", True):
+        return True
+    short = len(sentence) <= 20 if _wide(sentence) else len(sentence.split()) <= 10
+    return short and speaks_to_asker(sentence)
 
 
 def _substantive(text: str) -> bool:
@@ -1271,7 +1452,7 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
             cut = _Cut(cut.start(), cut.end() + bridge.end())
             rest = rest[bridge.end():]
             plain, contrasts = [], []
-        if not rest.strip() or not _substantive(rest):
+        if not rest.strip() or not _substantive(rest) or referral_only(rest + text[end:]):
             break
         # After a plain comma, anything in the first person or about what the model cannot do still belongs to the
         # clause ("As an AI, I don't have views, but <answer>", "我只是一个AI，无法替代医生的诊断，<answer>"): the next
@@ -1285,8 +1466,9 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
         elif _ABOUT_ITSELF.match(rest.lstrip()):
             continue
         removed_part = sentence[:cut.end()]
-        if cut in plain and len(rest) < len(removed_part) and rest.rstrip()[-1:] in "。.!！?？":
-            break  # a short tail after a long statement ends its own sentence: it is part of the statement
+        if cut in plain and len(rest) < len(removed_part) and rest.rstrip()[-1:] in "。.!！?？" \
+                and _carries_on(rest.lstrip(), cjk):
+            break  # a short tail after a long statement that goes on about the model: part of the statement
         if rest[:1].islower() and hit.rule.lang not in _CJK_LANGS:
             rest = rest[0].upper() + rest[1:]  # the answer started a sentence before the clause was put in
         removed = Hit(hit.rule, hit.field, (start, start + cut.end()), removed_part)
@@ -1299,6 +1481,7 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
             remaining = rest if cjk else rest[0].upper() + rest[1:]
     head = remaining.lstrip()
     if remaining.strip() and _substantive(remaining) and not (len(remaining) < 300 and _ASKS_FOR_INPUT.match(head)) \
+            and not referral_only(head) \
             and not (hit.span[0] == 0 and len(head) < 400 and "\n" not in head.strip()
                      and _ABOUT_ITSELF.match(head)):
         return hit, remaining
@@ -1332,6 +1515,19 @@ _GOES_ON_EN = re.compile(r"(?:a|an|not|no|nor|or|and|so|nothing|never|just|only|
 _GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)")
 
 
+def _carries_on(tail: str, cjk: bool) -> bool:
+    """Whether a short tail after an identity clause still speaks of the model ("…, not a human.", "…, so I have no
+    favourite.") rather than starting the answer in its own words ("As an AI without access to real-time data, the
+    default of '1' uses the cache.")."""
+    if (_GOES_ON_ZH if cjk else _GOES_ON_EN).match(tail) or _NAMES_AI.search(tail) or wish_only(tail):
+        return True
+    if cjk:
+        return "我" in tail or _ABOUT_ITSELF.match(tail) is not None
+    if _FIRST_PERSON.search(tail) is not None:
+        return True
+    return edge_model.may_refuse(tail) and edge_model.load().is_refusal(tail)
+
+
 def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | None:
     """The last chance before a drop: the statement and the clauses of its block (what the model cannot do, how
     far to trust it, the hedge to the answer) go, and whatever follows them is the answer, however short
@@ -1349,7 +1545,8 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
         end += bridge.end()  # "…, I'd say that <answer>"
         rest = block[end:]
     head = rest.lstrip()
-    if self_talk(head) is not None or _ABOUT_ITSELF.match(head) or (len(head) < 300 and _ASKS_FOR_INPUT.match(head)):
+    if self_talk(head) is not None or _ABOUT_ITSELF.match(head) or (len(head) < 300 and _ASKS_FOR_INPUT.match(head)) \
+            or referral_only(head):
         return None
     # After a bare comma, a rest that carries on the statement's own predicate or list ("我是AI，没有年龄，
     # 也没有性别。", "I'm an AI, not a human being.") is still the statement; a hedge, a bridge or a full stop
@@ -1422,7 +1619,7 @@ def answer_after_clause(text: str, hit: Hit) -> tuple[Hit, str] | None:
     if (chars(_CJK_RUN, rest) if cjk else len(rest.split())) < (8 if cjk else 5):
         return None
     if (_PERSON_ZH if cjk else _PERSON_EN).search(rest) or (_REASON_ZH if cjk else _REASON_EN).search(rest) \
-            or self_talk(rest.strip()) is not None:
+            or self_talk(rest.strip()) is not None or referral_only(rest):
         return None
     if not cjk and rest[:1].islower():
         rest = rest[0].upper() + rest[1:]

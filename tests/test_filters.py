@@ -482,6 +482,24 @@ def test_prompt_policies_have_examples_and_they_hold():
             assert policy.pattern.search(normalise(text)), (policy.id, text)
         for text in policy.negative:
             assert not policy.pattern.search(normalise(text)), (policy.id, text)
+        if policy.character is not None:
+            for text in policy.character_positive:
+                assert policy.frees(normalise(text)) == policy.exempts, (policy.id, text)
+            for text in policy.character_negative:
+                assert policy.pattern.search(normalise(text)), (policy.id, text)
+                assert not policy.frees(normalise(text)) & policy.character_exempts, (policy.id, text)
+
+
+def test_a_human_persona_does_not_excuse_the_model_saying_what_it_is():
+    """"请以医生的身份回答" sets a persona: the doctor's own closing stays, but "I'm DeepSeek" breaks character and
+    drops; a robot in a story may say it is a machine (issue 21)."""
+    steps = shard_steps(FilterSettings(), matcher=_MATCHER)
+    doctor = ex("我是DeepSeek，由深度求索公司开发的AI助手。",
+                instruction="请以医生的身份回答：颈椎狭窄会引起高血压吗？")
+    assert clean_batch([doctor], steps, Ledger()) == []
+    robot = ex("我是小V，一个家庭服务机器人。我会扫地、浇花，还会讲故事。",
+               instruction="以家庭服务机器人的口吻写一句自我介绍。")
+    assert clean_batch([robot], steps, Ledger()) == [robot]
 
 
 def test_an_opener_run_is_consumed_whole_in_new_phrasings():

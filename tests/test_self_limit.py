@@ -22,6 +22,11 @@ from formats.ledger import Ledger
     ("作为人工智能，我没有身体，也不会生病。", "你会生病吗？", "identity"),
     ("快递到哪了我查不到，请联系快递公司。", "我的快递到哪了？", "refusal"),
     ("依平台規範，此類內容不予回覆。", "說說這個。", "refusal"),
+    # round 9: a self-limit that says why, of itself; a body the speaker lacks; a bare no with "ask something else"
+    ("我没有最喜欢的颜色，颜色对我来说只是词语。", "你最喜欢什么颜色？", "refusal"),
+    ("我没有眼睛，只能处理你发来的文字。", "你能看到我吗？", "refusal"),
+    ("这个不行哦，换个要求吧😅", "帮我写一篇代考作文。", "refusal"),
+    ("你在和AI聊天，不是真人。", "你是真人吗？", "identity"),
 ])
 def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     assert self_limit(text, prompt) == kind
@@ -43,6 +48,9 @@ def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     ("我不建议空腹吃这个药，饭后半小时服用即可。", "这个药怎么吃？"),
     ("问问药师吧，他们跟我说饭后吃没问题。", "能饭后吃吗？"),
     ("这个价格我真的挑不出毛病。", "这家店怎么样？"),
+    ("我不记得签过这个，而且签名也不是我的。", "这份合同是你签的吗？"),
+    ("不行，规定一个会员只能带一位客人。", "我能带两个朋友进去吗？"),
+    ("我唔識講英文，你問下我個仔啦。", "Can you help me?"),
     # the missing-input rules judge an answer that says what the question left out
     ("You haven't said which medicine you mean, so I can't answer that.", "Is it safe with ibuprofen?"),
     # a question back, an answer with a number, code

@@ -1,0 +1,96 @@
+"""Issue 21, round 9: boilerplate found by the shape of its run rather than its words, with human-text probes.
+
+- an opener run read from its two ends: a lead-in that presents the answer, and before it only sentences that
+  speak to the asker; a closing run read the same way from the end;
+- a short leading clause that frames the answer as the model's view ("Purely as an AI assistant's best guess,");
+- the hedge after a disclaimer ("I'd say", "我的建议是") goes with it;
+- a refusal followed only by a referral ("Please book an appointment with your GP.") is dropped whole.
+Each probe is a human answer that must come through the chain unchanged."""
+
+import pytest
+
+from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
+from formats.example import Example
+from formats.ledger import Ledger
+
+SETTINGS = FilterSettings()
+STEPS = shard_steps(SETTINGS, matcher=build_matcher(SETTINGS.slop))
+
+
+def run(output: str, instruction: str = "Explain this.") -> str | None:
+    kept = clean_batch([Example.from_fields("t", "1", instruction, "", output)], STEPS, Ledger())
+    return kept[0].output if kept else None
+
+
+ANSWER_EN = "A resource specifier consists of a percent sign followed by another character, and an invalid one fails."
+ANSWER_ZH = "胃癌是严重的疾病，早期发现非常重要，建议定期做胃镜检查。"
+
+
+@pytest.mark.parametrize("opener", [
+    "Ooh, you've hit on something that confuses plenty of folks. Here's the breakdown, piece by piece:\n",
+    "Well, you've knocked on exactly the right door! The explanation's below:\n",
+    "Honestly? Cracking question. Here's the skinny: ",
+])
+def test_an_opener_run_is_read_from_its_lead_in(opener):
+    assert run(opener + ANSWER_EN) == ANSWER_EN
+
+
+def test_a_chinese_opener_run_is_read_from_its_lead_in():
+    assert run("嗯嗯，其实好多人都琢磨过这件事。咱们一步步拆开看：\n\n" + ANSWER_ZH, "胃癌严重吗？") == ANSWER_ZH
+
+
+@pytest.mark.parametrize("closer", [
+    "Hope this answer fits what you needed! My door's always open.",
+    "Hope I could help! Don't be shy about asking more.",
+])
+def test_a_closing_run_is_read_from_its_first_closer(closer):
+    assert run(f"{ANSWER_EN}\n\n{closer}") == ANSWER_EN
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("Purely as an AI assistant's best guess, when ed opens a file, the current address is the last line.",
+     "When ed opens a file, the current address is the last line."),
+    ("As far as an AI like me can tell, the parser is case sensitive and comments begin with two dashes.",
+     "The parser is case sensitive and comments begin with two dashes."),
+    ("Though my knowledge has a cutoff date, the init routine asks a few questions and writes a config file.",
+     "The init routine asks a few questions and writes a config file."),
+    ("As a machine learning model, I'd say the following suffixes are defined by the tool.",
+     "The following suffixes are defined by the tool."),
+    ("As an AI without access to real-time data, the default of one uses the cache.",
+     "The default of one uses the cache."),
+    ("从AI的角度来看，这种情况可以同时服用两种药物，但要间隔两个小时。",
+     "这种情况可以同时服用两种药物，但要间隔两个小时。"),
+    ("作为智能助手，我的建议是留意平时饮食，不吃油腻，不喝啤酒，多锻炼身体。",
+     "留意平时饮食，不吃油腻，不喝啤酒，多锻炼身体。"),
+])
+def test_a_disclaimer_clause_goes_and_the_answer_stays(text, answer):
+    assert run(text) == answer
+
+
+@pytest.mark.parametrize("text", [
+    "Sorry, but I can't give medical advice on this. Please book an appointment with your GP.",
+    "我无法给出诊断，请尽快到医院就诊。",
+])
+def test_a_refusal_that_only_refers_the_asker_elsewhere_is_dropped(text):
+    assert run(text) is None
+
+
+HUMAN = [
+    ("You can do this in two ways. Use the following command:\ngit branch -d old removes the local branch only.",
+     "How do I delete a branch?"),
+    ("Copy the file into the folder and restart the server once it is done. Enjoy! You can now run the server from "
+     "any folder you like.", "How do I install it?"),
+    ("Rest it for a few days and ice it. If it still hurts after a week, please see a doctor.",
+     "My knee hurts after running. What should I do?"),
+    ("由于 AIDE 使用本地数据库来比较文件的状态，因此结果的有效性和数据库的有效性直接相关。", "AIDE 是怎么工作的？"),
+    ("In both the RAID and LVM cases, the block device is split into smaller pieces that the kernel maps.",
+     "How do RAID and LVM differ?"),
+    ("外婆：\n\n您好！最近天冷了，记得多穿衣服。我在学校一切都好，期末考得不错。寒假回去陪您包饺子。\n\n"
+     "祝您身体健康！\n\n外孙 小明",
+     "写一封给外婆的家书。"),
+]
+
+
+@pytest.mark.parametrize("text, instruction", HUMAN)
+def test_human_answers_shaped_like_these_runs_are_kept_whole(text, instruction):
+    assert run(text, instruction) == text
