@@ -515,8 +515,15 @@ _MODEL_ONLY_ZH = re.compile(r"训练数据|知识(?:截止|库截止)|联网(?:�
 
 def says_model_only(text: str) -> bool:
     """Whether the text speaks of what only a model lacks (its training data, a knowledge cut-off, real-time data):
-    the gate that lets a disclaimer block without the word "AI" be looked for."""
+    the gate that lets a disclaimer block without the word "AI" be looked for (substrings first: most rows)."""
+    if not _MODEL_ONLY_FINDER.find_matches_as_indexes(text.lower()):
+        return False
     return (_MODEL_ONLY_ZH if has_cjk(text) else _MODEL_ONLY_EN).search(text) is not None
+
+
+_MODEL_ONLY_FINDER = ahocorasick_rs.AhoCorasick((
+    "training", "cut-off", "cutoff", "real-time", "browse", "browsing", "search the", "of my own",
+    "训练数据", "知识截止", "知识库截止", "联网", "实时"))
 
 
 def _standpoint(clause: str, cjk: bool) -> bool:

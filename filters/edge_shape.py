@@ -187,17 +187,34 @@ _PRESENTS_EN = re.compile(
     r"skinny|gist|overview|walk(?:through)?|unpack|spell(?:ed)? (?:it |this |that )?out|"
     r"lay(?:ing)? (?:it |this |that )?out|break(?:ing)? (?:it |this |that )?down|step by step|piece by piece|"
     r"bit by bit|one by one|in (?:brief|short|a nutshell|plain (?:english|language|words))|to the chase|"
+    r"plain[- ]english|what follows|coming up|follows (?:below|here)|"
     r"how (?:it|this|that) works|what you need to know|"
     r"(?:let's|let’s|let me|i'll|i’ll|we'll|we’ll) (?:look|take|walk|go|break|dig|get|see|unpack|explain|tackle|"
     r"start|jump|dive|mosey|stroll|run)|pull (?:it|this|that) apart|take (?:it|this|that) apart)\b", re.IGNORECASE)
-_PRESENTS_ZH = re.compile(r"以下|下面|如下|接下来|来看|看看|拆解|拆开|解释|解釋|解說|解答|回答|说明|說明|讲讲|講講|"
-                          r"说说|說說|分析|概括|展开|走起|慢慢说|逐一|一步步|一起来|附在")
-_EXCHANGE_EN = re.compile(
-    r"[!?]|\b(?:you|your|you've|you're|i|i'm|i'd|i'll|i've|me|my|we|we'll|let's|us)\b|^\W*(?:oh|ooh|ah|aha|well|"
-    r"hey|hi|hello|sure|absolutely|certainly|okay|ok|alright|right|yes|yep|yeah|honestly|great|good|nice|wow|hmm|cool|"
-    r"awesome|lovely|brilliant|happy|glad|thanks|thank)\b|\b(?:question|asking|curious|curiosity)\b", re.IGNORECASE)
-_EXCHANGE_ZH = re.compile(r"[！？!?～~]|你|您|我|咱|呀|啦|哈|哦|嗯|呢|吧|好的|当然|没问题|收到|谢谢|感谢|多谢")
+_PRESENTS_ZH = re.compile(r"以下|下面|如下|接下来|来看看|看看|拆解|拆开|解释|解釋|解說|解答|回答|说明|說明|讲讲|講講|"
+                          r"说说|說說|分析|概括|展开|走起|慢慢说|逐一|一步步|一起来|附在|梳理|捋一捋|理一理|盘一盘|"
+                          r"讲一讲|說一說|说一说|聊聊|简单(?:来)?说|簡單(?:來)?說|简而言之|簡而言之|一句话|一句話")
+_EXCHANGE_WORDS_EN = frozenset((
+    "you", "your", "you've", "you're", "i", "i'm", "i'd", "i'll", "i've", "me", "my", "we", "we'll", "let's", "us",
+    "question", "asking", "askin", "askin'", "curious", "curiosity"))
+_INTERJECTIONS_EN = frozenset((
+    "oh", "ooh", "ah", "aha", "well", "hey", "hi", "hello", "sure", "absolutely", "certainly", "okay", "ok", "alright",
+    "right", "yes", "yep", "yeah", "honestly", "great", "good", "nice", "wow", "hmm", "cool", "awesome", "lovely",
+    "brilliant", "happy", "glad", "thanks", "thank"))
+_WORDS_EN = re.compile(r"[a-z]+(?:'[a-z]*)?")
+# an assistant naming itself ("Hi, Gemini here,"): a product, not a person the letter is from
+_MODEL_NAMES = re.compile(r"\b(?:ChatGPT|GPT-?\d?|Claude|Gemini|Bard|Copilot|Llama|Mistral|Le Chat|Qwen|DeepSeek|Kimi|"
+                          r"Grok|Perplexity|Pi)\b")
+# (Chinese: the exchange's own words only; "你" / "您" are in most of a doctor's sentences)
+_EXCHANGE_ZH = re.compile(r"呀|啦|哈|哦|嗯|哇|嘿|嗨|好的|当然|當然|没问题|沒問題|收到|谢谢|謝謝|感谢|感謝|多谢|多謝|"
+                          r"好问题|好問題|问得好|問得好|这一问|這一問|问在|問在|有意思|荣幸|榮幸|乐意|樂意|很高兴|很高興|"
+                          r"开心|開心|get到")
 _LEAD_BLOCKERS = re.compile(r"\d|`|https?:|www\.|[<>=(){}\[\]\\|@#$%&+*_]")
+
+
+def without_model_names(text: str) -> str:
+    """The text with an assistant's product names read as "it" ("Hi, Gemini here"): not a person's name."""
+    return _MODEL_NAMES.sub("it", text)
 
 
 def presents_answer(sentence: str) -> bool:
@@ -206,19 +223,39 @@ def presents_answer(sentence: str) -> bool:
     if not text or _LEAD_BLOCKERS.search(text):
         return False
     if _HAN.search(text):
-        return len(_HAN.findall(text)) <= 20 and _PRESENTS_ZH.search(text) is not None
+        # its last words present ("…，咱们一步步拆开看：", "我来帮你看看这个问题。"), not a clause inside the answer
+        # ("从整个报告来看，只有…")
+        core = text.rstrip("。！!～~.…：: 👇⬇️↓")
+        return len(_HAN.findall(text)) <= 20 and (_PRESENTS_ZH.search(core[-8:]) is not None
+                                                  or (text[-1:] in "：:" and _PRESENTS_ZH.search(text) is not None))
     return len(text.split()) <= 12 and _PRESENTS_EN.search(text) is not None
+
+
+def _exchange_en(text: str) -> bool:
+    """An English sentence that speaks to the asker: "!" or "?", a pronoun of the exchange or the question named, an
+    opening interjection, "at your service" (word sets, not one regex tried at every position)."""
+    if "!" in text or "?" in text:
+        return True
+    words = _WORDS_EN.findall(text.lower().replace("’", "'"))
+    return bool(words) and (words[0] in _INTERJECTIONS_EN or not _EXCHANGE_WORDS_EN.isdisjoint(words)
+                            or "here to help" in text.lower())
 
 
 def speaks_to_asker(sentence: str) -> bool:
     """A short sentence of the exchange itself (an interjection, praise of the question, a greeting, thanks), the
-    kind that may stand before a lead-in (see above)."""
+    kind that may stand before a lead-in (see above). Asked of most answers' first sentence: length first."""
     text = sentence.strip()
-    if not text or _LEAD_BLOCKERS.search(text) or _NAME.search(text):
+    if not text:
         return False
-    if _HAN.search(text):
-        return len(_HAN.findall(text)) <= 24 and _EXCHANGE_ZH.search(text) is not None
-    return len(text.split()) <= 14 and _EXCHANGE_EN.search(text) is not None
+    if not text.isascii() and _HAN.search(text):
+        han = len(_HAN.findall(text))
+        if han > 24 or (_EXCHANGE_ZH.search(text) is None and (han > 6 or text[-1:] not in "！!～~")):
+            return False
+    elif len(text) > 120 or text.count(" ") > 13 or not _exchange_en(text):
+        return False
+    if _LEAD_BLOCKERS.search(text):
+        return False
+    return _NAME.search(text) is None or _NAME.search(without_model_names(text)) is None
 
 
 # an answer that says what the question left out ("…, which you didn't say. Tell me both and I can estimate it."):

@@ -48,6 +48,7 @@ from filters.edge_shape import (
     opener_shape,
     presents_answer,
     speaks_to_asker,
+    without_model_names,
 )
 from filters.pattern_gates import fullmatch_starts, segment_gate, too_many_sentences
 from filters.self_limit import self_limit
@@ -134,6 +135,16 @@ def _rough_lead_in(text: str, first_end: int) -> bool:
 # before the last are worth asking the named closer rules about
 _CLOSING_WORDS = re.compile(r"(?i:\bhope|\bwish|\bluck\b|\benjoy|\bcheers\b|\bhappy to\b|\bglad\b|\bthank)|希望|祝|"
                             r"帮助|幫助|帮到|幫到|有用|随时|隨時|欢迎|歡迎|感谢|感謝|谢谢|謝謝")
+# … and the way a sentence before the last opens when it is one (the cheap gate reads only its first words)
+_CLOSING_START = re.compile(r"^\W*(?i:(?:i |we )?(?:hope|wish)|hopefully|good luck|best of luck|enjoy|cheers|"
+                            r"thanks|thank you|happy to|glad (?:i|to|it|this|that))|^\W*(?:希望|祝|感谢|感謝|谢谢|謝謝|"
+                            r"欢迎|歡迎|但愿|但願|愿|願)")
+
+
+def _short_tail(tail: str) -> bool:
+    """A last sentence short enough to go on a closing run (see `_closing_talk`)."""
+    tail = tail.strip()
+    return len(tail) <= 24 if _WIDE.search(tail) else len(tail.split()) <= 10
 
 
 def _rough_closer_before(body: str, tail_len: int) -> bool:
@@ -144,8 +155,7 @@ def _rough_closer_before(body: str, tail_len: int) -> bool:
         part = _rough_tail(body[:end].rstrip())
         if not part.strip():
             return False
-        if _CLOSING_WORDS.search(part) or closer_shape(part) \
-                or (may_be_discourse(part, at_end=True) and is_discourse(part, nowhere)):
+        if _CLOSING_START.match(part) or (len(part) <= 160 and closer_shape(part)):
             return True
         end = len(body[:end].rstrip()) - len(part)
     return False
@@ -389,7 +399,7 @@ _AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language mod
                           r"can not|don't|do not|have no|lack|may be (?:outdated|out of date|wrong|inaccurate))",
                           re.IGNORECASE)
 _CODE_MARK = re.compile(r"[`(){}\[\]=;<>]")
-_COLON_LEAD = re.compile(r"[^:：\n]{1,80}[:：]\s*")
+_COLON_LEAD = re.compile(r"[^:：\n👇]{1,80}(?:[:：]|\s*👇+)\s*")
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -843,7 +853,8 @@ class SlopMatcher:
         elif "opener" not in out and head is not None and any(pos == "opener" for pos, _cjk in learned) \
                 and _lead_scored(head.group(0)):
             out["opener"] = extra["opener"]
-        if "opener" not in out and head is not None and several and _rough_lead_in(text.lstrip(), head.end()):
+        if "opener" not in out and head is not None and several and speaks_to_asker(head.group(0)) \
+                and _rough_lead_in(text.lstrip(), head.end()):
             out["opener"] = every["opener"]  # a lead-in two or three sentences in may anchor a run from the start
         tail = _rough_tail(_trim_decoration(text[-200:]))
         if any(r.position == "closer" for r in named) \
@@ -855,7 +866,8 @@ class SlopMatcher:
             out["closer"] = extra["closer"]
         if "closer" not in out and fld in self._signature and _signed(text):
             out["closer"] = every["closer"]
-        if "closer" not in out and several and tail and _rough_closer_before(text[-300:], len(tail)):
+        if "closer" not in out and several and tail and _short_tail(tail) \
+                and _rough_closer_before(text[-300:], len(tail)):
             out["closer"] = every["closer"]  # a closer one or two sentences before the end may anchor a run
         return out
 
@@ -1043,20 +1055,25 @@ class SlopMatcher:
 
     @staticmethod
     def _anchored_lead_in(fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
-                          spans: list[tuple[int, int]], prompt: str) -> list[Hit]:
-        """An opener run read from its two ends (filters/edge_shape.py): a lead-in that presents the answer as the
-        second or third sentence, and before it only sentences that speak to the asker, on one line, naming nothing
-        of the subject, no human formula among them. The run, or [] when the first sentence starts no such run."""
+                          spans: list[tuple[int, int]], prompt: str, first: int = 0) -> list[tuple[int, Hit]]:
+        """An opener run read from its two ends (filters/edge_shape.py): a lead-in that presents the answer up to two
+        sentences after `first` (the first sentence the run's other tests left; at the answer's start the lead-in
+        is the second or third sentence), and before it only sentences that speak to the asker, on one line, naming
+        nothing of the subject, no human formula among them. The run's hits from `first` on, or []."""
         if not rules:
             return []
-        for j in (1, 2):
-            if j >= len(spans) or "\n" in text[spans[0][0]:spans[j][0]]:
+        for j in range(first if first else 1, first + 3):
+            if j >= len(spans) or "\n" in text[spans[first][0]:spans[j][0]]:
                 return []
             sentence = text[slice(*spans[j])]
             cjk = _WIDE.search(sentence) is not None
-            lead, shape = rules.get((cjk, "lead-in")), rules.get((cjk, "shape"))
-            if lead is None or shape is None or not speaks_to_asker(text[slice(*spans[j - 1])]) \
-                    or _human_formula(text[slice(*spans[j - 1])]) or weak_greeting(text[slice(*spans[j - 1])]):
+            lead = rules.get((cjk, "lead-in")) or rules.get((cjk, "learned"))
+            shape = rules.get((cjk, "shape")) or rules.get((cjk, "learned"))
+            if lead is None or shape is None:
+                return []
+            if j > first and (not speaks_to_asker(text[slice(*spans[j - 1])])
+                              or _human_formula(text[slice(*spans[j - 1])])
+                              or weak_greeting(text[slice(*spans[j - 1])])):
                 return []
             end = spans[j][1]
             if not presents_answer(sentence):
@@ -1067,11 +1084,12 @@ class SlopMatcher:
             rest = text[end:]
             if (chars(_CJK_RUN, rest) < 12) if cjk else len(rest.split()) < 8:
                 return []
-            before = text[spans[0][0]:spans[j][0]]
-            if names_the_subject(before, _found_in(f"{prompt}\n{rest}".lower(), cjk)):
+            before = text[spans[first][0]:spans[j][0]]
+            if before.strip() and names_the_subject(without_model_names(before),
+                                                     _found_in(f"{prompt}\n{rest}".lower(), cjk)):
                 return []
-            return [*(Hit(shape, fld, spans[k], text[slice(*spans[k])]) for k in range(j)),
-                    Hit(lead, fld, (spans[j][0], end), text[spans[j][0]:end])]
+            return [*((k, Hit(shape, fld, spans[k], text[slice(*spans[k])])) for k in range(first, j)),
+                    (j, Hit(lead, fld, (spans[j][0], end), text[spans[j][0]:end]))]
         return []
 
     def _anchored_closer(self, fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
@@ -1201,9 +1219,8 @@ class SlopMatcher:
                         if prefix is not None and not prefix.joins_run:
                             end = spans[i][0] + cut
                             run.append((i, Hit(prefix, fld, (spans[i][0], end), text[spans[i][0]:end])))
-                        elif i == 0:
-                            anchored = self._anchored_lead_in(fld, structural.get("opener"), text, spans, prompt)
-                            run.extend((k, hit) for k, hit in enumerate(anchored))
+                        elif i == 0 or run:
+                            run.extend(self._anchored_lead_in(fld, structural.get("opener"), text, spans, prompt, i))
                         break
                 run.append((i, Hit(rule, fld, spans[i], text[slice(*spans[i])])))
             self._close_run(run, hits, taken)
