@@ -1,6 +1,7 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
-    python -m bench.heldout_eval --dir bench/heldout8 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout9 # the newest held-out split (written blind; totals only)
+    python -m bench.heldout_eval --dir bench/heldout8 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout7 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout6 # blind in rounds 6-8; its misses read in round 9: dev now
     python -m bench.heldout_eval --dir bench/heldout5 # blind in rounds 5-8; its misses read in round 9: dev now
@@ -46,8 +47,9 @@ HELDOUT4 = ROOT / "bench" / "heldout4"  # held out in round 4 (run 6 times, tota
 HELDOUT5 = ROOT / "bench" / "heldout5"  # blind in rounds 5-8 (totals recorded); demoted to dev in round 9
 HELDOUT6 = ROOT / "bench" / "heldout6"  # blind in rounds 6-8 (totals recorded); demoted to dev in round 9
 HELDOUT7 = ROOT / "bench" / "heldout7"  # a blind held-out split (round 7): totals only, never --misses
-HELDOUT8 = ROOT / "bench" / "heldout8"  # the newest blind held-out split (round 8): totals only, never --misses
-BLIND = (HELDOUT7, HELDOUT8)
+HELDOUT8 = ROOT / "bench" / "heldout8"  # a blind held-out split (round 8): totals only, never --misses
+HELDOUT9 = ROOT / "bench" / "heldout9"  # the newest blind held-out split (round 9): totals only, never --misses
+BLIND = (HELDOUT7, HELDOUT8, HELDOUT9)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
