@@ -7,8 +7,7 @@ expected text: every row must come back unchanged and kept. `note` names the tra
 # ruff: noqa: E501
 
 FAQ_LISTS = [
-    ("en", "Name the planets of the solar system in order from the Sun.", "",
-     "Mercury, Venus, Earth, Mars, Jupiter, Saturn, Uranus, Neptune", "bare list, no final stop"),
+    ("en", "Which countries border Bolivia?", "", "Brazil, Paraguay, Argentina, Chile, Peru", "bare list, no final stop"),
     ("en", "Which chess pieces can move diagonally? Names only.", "", "Bishop\nQueen\nKing\nPawn (when capturing)", "one per line"),
     ("en", "What are the three states of matter taught in primary school?", "", "Solid, liquid, gas", "bare list"),
     ("en", "List the official languages of Switzerland.", "", "German, French, Italian, Romansh", "bare list"),
@@ -67,7 +66,7 @@ FAQ_LISTS = [
     ("en", "Write a polite decline to a wedding invitation.", "",
      "Dear Ruth and Daniel,\n\nThank you so much for the invitation. Sadly we won't be able to attend, but we'll be thinking of you on the day and wish you every happiness.\n\nWith love,\nPaul and Mei",
      "decline letter with wishes"),
-    ("en", "Name the Beatles.", "", "John Lennon, Paul McCartney, George Harrison, Ringo Starr", "bare list"),
+    ("en", "List the Brontë sisters who wrote novels.", "", "Charlotte, Emily, Anne", "bare list"),
     ("en", "What are the colours of the rainbow?", "", "Red, orange, yellow, green, blue, indigo, violet", "bare list"),
     ("en", "Give me a text message to tell my landlord the boiler is fixed.", "",
      "Hi Mr Patel, just to let you know the engineer came this morning and the boiler's working again. Thanks for sorting it so quickly!",
@@ -103,8 +102,7 @@ FAQ_LISTS = [
      "Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich 2. Januar nicht im Büro und lese meine E-Mails nicht. In dringenden Fällen wenden Sie sich bitte an info@example.de.\n\nFreundliche Grüße\nJonas Weber",
      "out-of-office (de)"),
     ("de", "Wie beendet man einen formellen Brief auf Deutsch? Nur die Grußformel.", "", "Mit freundlichen Grüßen", "sign-off as the answer (de)"),
-    ("fr", "Quels sont les jours de la semaine en français ?", "",
-     "lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche", "bare list (fr)"),
+    ("fr", "Quelles sont les couleurs du drapeau italien ?", "", "vert, blanc, rouge", "bare list (fr)"),
     ("fr", "Écris une formule de politesse pour terminer un courriel professionnel.", "",
      "Dans l'attente de votre retour, je vous adresse mes sincères salutations.", "sign-off as the answer (fr)"),
 ]
@@ -277,7 +275,7 @@ GROUNDED = [
      "I don't see a report attached — could you paste the text or upload the file again?", "missing input pointed out"),
     ("en", "Fix the bug in my function.", "",
      "There's no code in your message. Could you paste the function and the error you're getting?", "missing code"),
-    ("en", "Translate this paragraph into Spanish.", "", "It looks like the paragraph didn't come through. Please paste it and I'll translate it.",
+    ("en", "Translate this paragraph into Spanish.", "", "Nothing came through after \"this paragraph\" on my side — could you paste the text you'd like in Spanish?",
      "missing paragraph"),
     ("en", "What's wrong with the wiring in this photo?", "",
      "I can't see a photo in your message. Could you try attaching it again, or describe how the wires are connected?",
