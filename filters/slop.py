@@ -1118,10 +1118,12 @@ class SlopMatcher:
                 continue  # "祝您身体健康！" above "外孙 小明" is a person's letter: only a model's closer anchors
             tail = range(k + 1, last + 1)
             model = edge_model.load()
-            if not all(not masked(t) or _closing_talk(text, spans[t], model) for t in tail):
+            kinds = [_closing_talk(text, spans[t], model) if masked(t) else "decoration" for t in tail]
+            if not all(kinds):
                 return []
-            after = text[spans[k + 1][0]:]
-            if names_the_subject(after, _found_in(f"{prompt}\n{text[:spans[k][0]]}".lower(), cjk)):
+            # the sign-off lines may name the signer ("Toodles,", "Your AI Pal 🤖"); the talk must name no subject
+            talk = " ".join(text[slice(*spans[t])] for t, kind in zip(tail, kinds, strict=True) if kind == "talk")
+            if talk and names_the_subject(talk, _found_in(f"{prompt}\n{text[:spans[k][0]]}".lower(), cjk)):
                 return []
             follower = rules.get((cjk, "shape")) or anchor
             return [(k, Hit(anchor, fld, spans[k], sentence)),
@@ -1410,25 +1412,25 @@ class _Cut:
         return self.finish
 
 
-def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel) -> bool:
+def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel) -> str:
     """A sentence after a closer that goes on with the closing: it scores as closing talk, or is short and speaks to
     the asker ("My door's always open."), or is a short line of its own that signs off ("Toodles", "Your AI Pal 🤖");
-    the caller checks that none of it names the subject."""
+    the caller checks that none of the talk names the subject. Returns "talk", "sign-off" or "" (neither)."""
     sentence = text[slice(*span)].strip()
     if _LIST_LINE.match(text, text.rfind("\n", 0, span[0]) + 1) or _CODE_MARK.search(sentence) \
             or any(ch.isdigit() for ch in sentence):
-        return False
+        return ""
     line_start, line_end = text.rfind("\n", 0, span[0]) + 1, text.find("\n", span[1])
     own_line = not text[line_start:span[0]].strip() \
         and not text[span[1]:len(text) if line_end < 0 else line_end].strip()
     if own_line and (len(sentence) <= 12 if _wide(sentence) else len(sentence.split()) <= 4):
-        return True
+        return "sign-off"
     if is_valediction(sentence) or (len(sentence) <= 4 if _wide(sentence) else len(sentence.split()) <= 2):
-        return True  # "Toodles", "Cheers", "此致": a sign-off word before the signature line
+        return "sign-off"  # "Toodles", "Cheers", "此致": a sign-off word before the signature line
     if model.is_boilerplate(sentence, "closer", True):
-        return True
+        return "talk"
     short = len(sentence) <= 20 if _wide(sentence) else len(sentence.split()) <= 10
-    return short and speaks_to_asker(sentence)
+    return "talk" if short and speaks_to_asker(sentence) else ""
 
 
 def _substantive(text: str) -> bool:
