@@ -131,11 +131,8 @@ def _rough_lead_in(text: str, first_end: int) -> bool:
     return False
 
 
-# the words a named closing formula is made of ("Hope this helps!", "希望对你有所帮助！", "祝你好运！"): which sentences
-# before the last are worth asking the named closer rules about
-_CLOSING_WORDS = re.compile(r"(?i:\bhope|\bwish|\bluck\b|\benjoy|\bcheers\b|\bhappy to\b|\bglad\b|\bthank)|希望|祝|"
-                            r"帮助|幫助|帮到|幫到|有用|随时|隨時|欢迎|歡迎|感谢|感謝|谢谢|謝謝")
-# … and the way a sentence before the last opens when it is one (the cheap gate reads only its first words)
+# the way a sentence before the last opens when it is a named closing formula ("Hope this helps!", "希望对你有所帮助！",
+# "祝你好运！"): the cheap gate, and what decides whether the named closer rules are asked of it
 _CLOSING_START = re.compile(r"^\W*(?i:(?:i |we )?(?:hope|wish)|hopefully|good luck|best of luck|enjoy|cheers|"
                             r"thanks|thank you|happy to|glad (?:i|to|it|this|that))|^\W*(?:希望|祝|感谢|感謝|谢谢|謝謝|"
                             r"欢迎|歡迎|但愿|但願|愿|願)")
@@ -1101,13 +1098,24 @@ class SlopMatcher:
         "Toodles", "Your AI Pal 🤖"), naming nothing of the subject. [] when there is no such run."""
         if not rules or last < 2:
             return []
+        model = edge_model.load()
+        kinds: dict[int, str] = {}
+
+        def kind(t: int) -> str:  # each sentence after the anchor, judged once and only when needed
+            if t not in kinds:
+                kinds[t] = _closing_talk(text, spans[t], model) if masked(t) else "decoration"
+            return kinds[t]
+
+        if not kind(last):
+            return []  # most answers end here: their last sentence says something
         for k in (last - 1, last - 2):
             if k < 1 or "```" in text[spans[k][0]:]:
                 return []
             sentence = text[slice(*spans[k])]
             cjk = _wide(sentence)
             anchor = None
-            if _CLOSING_WORDS.search(sentence):  # the named closer rules, asked of this sentence as if it were last
+            if len(sentence) <= 200 and _CLOSING_START.match(sentence):
+                # the named closer rules, asked of this sentence as if it were the last
                 shorter = [r for r in self.candidates(fld, normalise(text[:spans[k][1]])) if r.position == "closer"]
                 anchor = self._first(shorter, masked(k)) if shorter else None
             if anchor is None and closer_shape(sentence) and not _human_formula(sentence) \
@@ -1117,12 +1125,10 @@ class SlopMatcher:
                     or _human_formula(sentence):
                 continue  # "祝您身体健康！" above "外孙 小明" is a person's letter: only a model's closer anchors
             tail = range(k + 1, last + 1)
-            model = edge_model.load()
-            kinds = [_closing_talk(text, spans[t], model) if masked(t) else "decoration" for t in tail]
-            if not all(kinds):
+            if not all(kind(t) for t in tail):
                 return []
             # the sign-off lines may name the signer ("Toodles,", "Your AI Pal 🤖"); the talk must name no subject
-            talk = " ".join(text[slice(*spans[t])] for t, kind in zip(tail, kinds, strict=True) if kind == "talk")
+            talk = " ".join(text[slice(*spans[t])] for t in tail if kinds[t] == "talk")
             if talk and names_the_subject(talk, _found_in(f"{prompt}\n{text[:spans[k][0]]}".lower(), cjk)):
                 return []
             follower = rules.get((cjk, "shape")) or anchor
@@ -1427,10 +1433,10 @@ def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel)
         return "sign-off"
     if is_valediction(sentence) or (len(sentence) <= 4 if _wide(sentence) else len(sentence.split()) <= 2):
         return "sign-off"  # "Toodles", "Cheers", "此致": a sign-off word before the signature line
-    if model.is_boilerplate(sentence, "closer", True):
-        return "talk"
     short = len(sentence) <= 20 if _wide(sentence) else len(sentence.split()) <= 10
-    return "talk" if short and speaks_to_asker(sentence) else ""
+    if short and speaks_to_asker(sentence):
+        return "talk"
+    return "talk" if model.is_boilerplate(sentence, "closer", True) else ""
 
 
 def _substantive(text: str) -> bool:
