@@ -564,7 +564,7 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
     head = text[:SELF_TALK_CHARS]
     cjk = has_cjk(head)
     if not said_ai and not mentions_ai(head) and (_IDENTITY_ZH if cjk else _IDENTITY_EN).search(head) is None \
-            and (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(head) is None:
+            and not says_model_only(head):
         return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
 

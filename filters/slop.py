@@ -1433,8 +1433,10 @@ def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel)
         return "sign-off"
     if is_valediction(sentence) or (len(sentence) <= 4 if _wide(sentence) else len(sentence.split()) <= 2):
         return "sign-off"  # "Toodles", "Cheers", "此致": a sign-off word before the signature line
-    short = len(sentence) <= 20 if _wide(sentence) else len(sentence.split()) <= 10
-    if short and speaks_to_asker(sentence):
+    wide = _wide(sentence)
+    if len(sentence) > 30 if wide else len(sentence.split()) > 14:
+        return ""  # closing talk is short: most last sentences end here, unscored
+    if (len(sentence) <= 20 if wide else len(sentence.split()) <= 10) and speaks_to_asker(sentence):
         return "talk"
     return "talk" if model.is_boilerplate(sentence, "closer", True) else ""
 
