@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise, repeat
 from pathlib import Path
@@ -128,6 +128,35 @@ def _tables(weights: dict[str, float]) -> Tables:
     return single, pairs, triples
 
 
+Bounds = tuple[dict[str, float], dict[str, float]]
+
+
+def _bounds(tables: Tables) -> Bounds:
+    """Per token: its own weight plus the largest positive weight of a pair it starts; and the largest positive
+    weight of a triple it starts. Summed over a sentence's tokens they bound its pairs and triples from above with
+    one lookup per token, no tuple built."""
+    single, pairs, triples = tables
+    pair_max: dict[str, float] = {}
+    for (first, *_rest), weight in pairs.items():
+        if weight > 0:
+            pair_max[first] = max(pair_max.get(first, 0.0), weight)
+    triple_max: dict[str, float] = {}
+    for (first, *_rest), weight in triples.items():
+        if weight > 0:
+            triple_max[first] = max(triple_max.get(first, 0.0), weight)
+    return {t: single.get(t, 0.0) + pair_max.get(t, 0.0) for t in single.keys() | pair_max.keys()}, triple_max
+
+
+def _floor(threshold: float) -> float | None:
+    """The logit a total must reach for the score to reach `threshold`, less a margin far above float error (a bound
+    under it proves the score is under the threshold); None where there is none to prove it by (the total is clamped
+    to ±30 before the sigmoid)."""
+    if not 0 < threshold < 1:
+        return None
+    logit = math.log(threshold / (1 - threshold))
+    return logit - 1e-6 if logit > -30 else None
+
+
 @dataclass(frozen=True)
 class EdgeModel:
     """One weight table per edge (and "whole"); `score` is the probability that the text is boilerplate there."""
@@ -136,6 +165,14 @@ class EdgeModel:
     bias: dict[str, float]
     threshold: dict[str, dict[str, float]]  # edge → script ("en", "zh") → the score a strip or drop needs
     run_threshold: dict[str, dict[str, float]]  # … for a sentence next to boilerplate already found
+    bounds: dict[str, Bounds] = field(init=False, repr=False, compare=False)
+    floors: dict[tuple[bool, str, str], float | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bounds", {edge: _bounds(tables) for edge, tables in self.tables.items()})
+        object.__setattr__(self, "floors", {(in_run, edge, script): _floor(by_script[script])
+                                            for in_run, table in ((False, self.threshold), (True, self.run_threshold))
+                                            for edge, by_script in table.items() for script in by_script})
 
     @classmethod
     def from_weights(cls, weights: dict[str, dict[str, float]], bias: dict[str, float],
@@ -165,7 +202,21 @@ class EdgeModel:
         if len(text) > MAX_CHARS[cjk]:
             return False
         script = "zh" if cjk else "en"
-        return self._score(*_parts(text, cjk), edge) >= (self.run_threshold if in_run else self.threshold)[edge][script]
+        _cjk, tokens, specials = _parts(text, cjk)
+        floor = self.floors[in_run, edge, script]
+        if floor is not None and self._upper(cjk, tokens, specials, edge) < floor:
+            return False  # most sentences: far under the threshold, decided without building the pairs
+        threshold = (self.run_threshold if in_run else self.threshold)[edge][script]
+        return self._score(cjk, tokens, specials, edge) >= threshold
+
+    def _upper(self, cjk: bool, tokens: list[str], specials: list[str], edge: str) -> float:
+        """A bound from above on _score's total (before the sigmoid): pairs and triples by their best weights."""
+        with_pairs, triple_max = self.bounds[edge]
+        total = self.bias[edge] + sum(map(self.tables[edge][0].get, specials, _ZEROS)) \
+            + sum(map(with_pairs.get, tokens, _ZEROS))
+        if cjk:
+            total += sum(map(triple_max.get, tokens, _ZEROS))
+        return total
 
     def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
         """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences (split here when

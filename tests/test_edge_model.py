@@ -41,6 +41,22 @@ def test_the_fast_scorer_reads_the_table_as_training_wrote_it():
             assert model.score(text, edge) == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-9)
 
 
+def test_the_bound_never_turns_away_a_sentence_the_score_takes():
+    model = edge_model.load()
+    texts = ("Scoop incoming!", "The parser reads one token at a time.", "Holler if anything's unclear.",
+             "Hope this helps!", "Let me know if you have any other questions.", "Sure! Here's the answer:",
+             "Godspeed with the migration!", "Rundown incoming:", "希望对你有帮助哦～", "幽门螺杆菌可以根治。",
+             "好的，我来为你解答：", "有需要再来找我玩～")
+    for text in texts:
+        cjk = edge_model._is_cjk(text)
+        for edge in ("opener", "closer"):
+            for in_run in (False, True):
+                threshold = (model.run_threshold if in_run else model.threshold)[edge]["zh" if cjk else "en"]
+                assert model.is_boilerplate(text, edge, in_run) == (model.score(text, edge) >= threshold)
+                total = model._upper(*edge_model._parts(text), edge)
+                assert 1 / (1 + math.exp(-total)) >= model.score(text, edge) - 1e-12
+
+
 @pytest.mark.parametrize(("output", "answer"), [
     ("Scoop incoming!\n\nThe parser reads one token at a time.", "The parser reads one token at a time."),
     ("Lowdown follows.\n\nThe parser reads one token at a time.", "The parser reads one token at a time."),
