@@ -222,11 +222,11 @@ def may_be_discourse(text: str, at_end: bool = False) -> bool:
     is left out."""
     if has_cjk(text[-12:] if at_end else text[:12]):
         return True  # the Chinese test is cheap enough as it is
-    window = text[-48:] if at_end else text[:48]
-    words = [w.replace("’", "'") for w in _WORD.findall(window.lower())]
+    window = (text[-48:] if at_end else text[:48]).lower()
+    # ’ read as ' before the words are found, not in each word after: _WORD takes both alike, so the same words
+    words = _WORD.findall(window.replace("’", "'") if "’" in window else window)
     words = words[1:] if at_end else words[:-1]
-    known = vocabulary().known
-    return sum(1 for w in words if w not in known) <= 1
+    return len(words) - sum(map(vocabulary().known.__contains__, words)) <= 1  # words of the subject: at most one
 
 
 def is_discourse(sentence: str, elsewhere: Callable[[str], bool]) -> bool:

@@ -165,14 +165,17 @@ class EdgeModel:
     bias: dict[str, float]
     threshold: dict[str, dict[str, float]]  # edge → script ("en", "zh") → the score a strip or drop needs
     run_threshold: dict[str, dict[str, float]]  # … for a sentence next to boilerplate already found
-    bounds: dict[str, Bounds] = field(init=False, repr=False, compare=False)
-    floors: dict[tuple[bool, str, str], float | None] = field(init=False, repr=False, compare=False)
+    # per edge: the single-token table, the bound tables (_bounds) and, by script and then in_run, the floor (_floor)
+    gates: dict[str, tuple[dict[str, float], dict[str, float], dict[str, float],
+                           dict[str, tuple[float | None, float | None]]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "bounds", {edge: _bounds(tables) for edge, tables in self.tables.items()})
-        object.__setattr__(self, "floors", {(in_run, edge, script): _floor(by_script[script])
-                                            for in_run, table in ((False, self.threshold), (True, self.run_threshold))
-                                            for edge, by_script in table.items() for script in by_script})
+        gates = {}
+        for edge, tables in self.tables.items():
+            floors = {script: (_floor(threshold), _floor(self.run_threshold[edge][script]))
+                      for script, threshold in self.threshold.get(edge, {}).items()}
+            gates[edge] = (tables[0], *_bounds(tables), floors)
+        object.__setattr__(self, "gates", gates)
 
     @classmethod
     def from_weights(cls, weights: dict[str, dict[str, float]], bias: dict[str, float],
@@ -203,20 +206,24 @@ class EdgeModel:
             return False
         script = "zh" if cjk else "en"
         _cjk, tokens, specials = _parts(text, cjk)
-        floor = self.floors[in_run, edge, script]
-        if floor is not None and self._upper(cjk, tokens, specials, edge) < floor:
-            return False  # most sentences: far under the threshold, decided without building the pairs
+        single, with_pairs, triple_max, floors = self.gates[edge]
+        floor = floors[script][in_run]
+        if floor is not None:  # most sentences are far under the threshold: decided without building the pairs
+            upper = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(with_pairs.get, tokens, _ZEROS))
+            if cjk:
+                upper += sum(map(triple_max.get, tokens, _ZEROS))
+            if upper < floor:
+                return False
         threshold = (self.run_threshold if in_run else self.threshold)[edge][script]
         return self._score(cjk, tokens, specials, edge) >= threshold
 
-    def _upper(self, cjk: bool, tokens: list[str], specials: list[str], edge: str) -> float:
-        """A bound from above on _score's total (before the sigmoid): pairs and triples by their best weights."""
-        with_pairs, triple_max = self.bounds[edge]
-        total = self.bias[edge] + sum(map(self.tables[edge][0].get, specials, _ZEROS)) \
-            + sum(map(with_pairs.get, tokens, _ZEROS))
-        if cjk:
-            total += sum(map(triple_max.get, tokens, _ZEROS))
-        return total
+    def upper(self, sentence: str, edge: str) -> float:
+        """The bound is_boilerplate compares with the floor: _score's total (before the sigmoid) with pairs and
+        triples at their best weights."""
+        cjk, tokens, specials = _parts(sentence)
+        single, with_pairs, triple_max, _floors = self.gates[edge]
+        upper = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(with_pairs.get, tokens, _ZEROS))
+        return upper + sum(map(triple_max.get, tokens, _ZEROS)) if cjk else upper
 
     def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
         """The whole answer is only a refusal or the model saying who it is. `parts`, its sentences (split here when
@@ -239,9 +246,16 @@ class EdgeModel:
                    for piece in pieces if piece.strip() and piece.strip() != whole)  # the whole text passed already
 
 
+_LOADED: tuple[Path, EdgeModel] | None = None  # the MODEL_FILE last loaded, and its model
+
+
 def load() -> EdgeModel:
-    """The shipped model (MODEL_FILE, read when first asked for: a benchmark may point it elsewhere)."""
-    return read(MODEL_FILE)
+    """The shipped model (MODEL_FILE, read when first asked for: a benchmark may point it elsewhere). The last one is
+    kept by the path's identity: the matcher asks for it several times a row, and hashing a Path costs more."""
+    global _LOADED
+    if _LOADED is None or _LOADED[0] is not MODEL_FILE:
+        _LOADED = (MODEL_FILE, read(MODEL_FILE))
+    return _LOADED[1]
 
 
 def short_answer(text: str) -> bool:

@@ -53,7 +53,7 @@ def test_the_bound_never_turns_away_a_sentence_the_score_takes():
             for in_run in (False, True):
                 threshold = (model.run_threshold if in_run else model.threshold)[edge]["zh" if cjk else "en"]
                 assert model.is_boilerplate(text, edge, in_run) == (model.score(text, edge) >= threshold)
-                total = model._upper(*edge_model._parts(text), edge)
+                total = model.upper(text, edge)
                 assert 1 / (1 + math.exp(-total)) >= model.score(text, edge) - 1e-12
 
 
