@@ -147,14 +147,14 @@ def _bounds(tables: Tables) -> Bounds:
     return {t: single.get(t, 0.0) + pair_max.get(t, 0.0) for t in single.keys() | pair_max.keys()}, triple_max
 
 
-def _floor(threshold: float) -> float | None:
+def _floor(threshold: float | None) -> float | None:
     """The logit a total must reach for the score to reach `threshold`, less a margin far above float error (a bound
-    under it proves the score is under the threshold); None where there is none to prove it by (the total is clamped
-    to ±30 before the sigmoid)."""
-    if not 0 < threshold < 1:
+    under it proves the score is under the threshold); None for a threshold so near 0 or 1 that the margin would no
+    longer stand far above the sigmoid's rounding (the total is also clamped to ±30 before it)."""
+    if threshold is None or not 0 < threshold < 1:
         return None
     logit = math.log(threshold / (1 - threshold))
-    return logit - 1e-6 if logit > -30 else None
+    return logit - 1e-6 if -20 < logit < 20 else None
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class EdgeModel:
     def __post_init__(self) -> None:
         gates = {}
         for edge, tables in self.tables.items():
-            floors = {script: (_floor(threshold), _floor(self.run_threshold[edge][script]))
+            floors = {script: (_floor(threshold), _floor(self.run_threshold.get(edge, {}).get(script)))
                       for script, threshold in self.threshold.get(edge, {}).items()}
             gates[edge] = (tables[0], *_bounds(tables), floors)
         object.__setattr__(self, "gates", gates)
