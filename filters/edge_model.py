@@ -132,10 +132,10 @@ Bounds = tuple[dict[str, float], dict[str, float]]
 
 
 def _bounds(tables: Tables) -> Bounds:
-    """Per token: its own weight plus the largest positive weight of a pair it starts; and the largest positive
-    weight of a triple it starts. Summed over a sentence's tokens they bound its pairs and triples from above with
-    one lookup per token, no tuple built."""
-    single, pairs, triples = tables
+    """Per token, the largest positive weight of a pair it starts, and of a triple it starts: summed over a
+    sentence's tokens they bound its pairs and triples from above with one lookup per token and no tuple built (a
+    table of the tokens that start a positive pair or triple, smaller than the pair and triple tables)."""
+    _single, pairs, triples = tables
     pair_max: dict[str, float] = {}
     for (first, *_rest), weight in pairs.items():
         if weight > 0:
@@ -144,7 +144,7 @@ def _bounds(tables: Tables) -> Bounds:
     for (first, *_rest), weight in triples.items():
         if weight > 0:
             triple_max[first] = max(triple_max.get(first, 0.0), weight)
-    return {t: single.get(t, 0.0) + pair_max.get(t, 0.0) for t in single.keys() | pair_max.keys()}, triple_max
+    return pair_max, triple_max
 
 
 def _floor(threshold: float | None) -> float | None:
@@ -165,16 +165,16 @@ class EdgeModel:
     bias: dict[str, float]
     threshold: dict[str, dict[str, float]]  # edge → script ("en", "zh") → the score a strip or drop needs
     run_threshold: dict[str, dict[str, float]]  # … for a sentence next to boilerplate already found
-    # per edge: the single-token table, the bound tables (_bounds) and, by script and then in_run, the floor (_floor)
-    gates: dict[str, tuple[dict[str, float], dict[str, float], dict[str, float],
-                           dict[str, tuple[float | None, float | None]]]] = field(init=False, repr=False, compare=False)
+    # per edge: the bound tables (_bounds) and, by script and then in_run, the floor (_floor)
+    gates: dict[str, tuple[dict[str, float], dict[str, float], dict[str, tuple[float | None, float | None]]]] = \
+        field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         gates = {}
         for edge, tables in self.tables.items():
             floors = {script: (_floor(threshold), _floor(self.run_threshold.get(edge, {}).get(script)))
                       for script, threshold in self.threshold.get(edge, {}).items()}
-            gates[edge] = (tables[0], *_bounds(tables), floors)
+            gates[edge] = (*_bounds(tables), floors)
         object.__setattr__(self, "gates", gates)
 
     @classmethod
@@ -188,9 +188,15 @@ class EdgeModel:
         return self._score(*_parts(sentence), edge)
 
     def _score(self, cjk: bool, tokens: list[str], specials: list[str], edge: str) -> float:
-        single, pairs, triples = self.tables[edge]
-        total = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(single.get, tokens, _ZEROS)) \
-            + sum(map(pairs.get, pairwise(tokens), _ZEROS))
+        single = self.tables[edge][0]
+        return self._finish(cjk, tokens, edge, self.bias[edge] + sum(map(single.get, specials, _ZEROS))
+                            + sum(map(single.get, tokens, _ZEROS)))
+
+    def _finish(self, cjk: bool, tokens: list[str], edge: str, total: float) -> float:
+        """The score from the total of the single tokens (bias, sentence features, tokens, summed in that order):
+        pairs and, in Chinese, triples added, then the sigmoid."""
+        _single, pairs, triples = self.tables[edge]
+        total += sum(map(pairs.get, pairwise(tokens), _ZEROS))
         if cjk:
             total += sum(map(triples.get, zip(tokens, tokens[1:], tokens[2:], strict=False), _ZEROS))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
@@ -206,23 +212,27 @@ class EdgeModel:
             return False
         script = "zh" if cjk else "en"
         _cjk, tokens, specials = _parts(text, cjk)
-        single, with_pairs, triple_max, floors = self.gates[edge]
+        single = self.tables[edge][0]
+        partial = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(single.get, tokens, _ZEROS))
+        pair_max, triple_max, floors = self.gates[edge]
         floor = floors[script][in_run]
         if floor is not None:  # most sentences are far under the threshold: decided without building the pairs
-            upper = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(with_pairs.get, tokens, _ZEROS))
+            upper = partial + sum(map(pair_max.get, tokens, _ZEROS))
             if cjk:
                 upper += sum(map(triple_max.get, tokens, _ZEROS))
             if upper < floor:
                 return False
         threshold = (self.run_threshold if in_run else self.threshold)[edge][script]
-        return self._score(cjk, tokens, specials, edge) >= threshold
+        return self._finish(cjk, tokens, edge, partial) >= threshold
 
     def upper(self, sentence: str, edge: str) -> float:
         """The bound is_boilerplate compares with the floor: _score's total (before the sigmoid) with pairs and
         triples at their best weights."""
         cjk, tokens, specials = _parts(sentence)
-        single, with_pairs, triple_max, _floors = self.gates[edge]
-        upper = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(with_pairs.get, tokens, _ZEROS))
+        single = self.tables[edge][0]
+        pair_max, triple_max, _floors = self.gates[edge]
+        upper = self.bias[edge] + sum(map(single.get, specials, _ZEROS)) + sum(map(single.get, tokens, _ZEROS)) \
+            + sum(map(pair_max.get, tokens, _ZEROS))
         return upper + sum(map(triple_max.get, tokens, _ZEROS)) if cjk else upper
 
     def is_refusal(self, text: str, parts: list[str] | None = None) -> bool:
