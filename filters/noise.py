@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.slop import FILLER_ONLY, normalise
+from filters.simplified import simplified
+from filters.slop import FILLER_ONLY, exempt_categories, normalise
 from formats.example import FIELDS, Example
 from formats.language import guess, guess_scored, looks_like_code, plainly_english
 from formats.text import code_blocks, estimate_tokens, has_cjk, without_code_blocks
@@ -347,6 +348,8 @@ def _filler(ex: Example, s: NoiseSettings) -> str | None:
         reason = f"output is only a conversational turn: {out[:60]!r}"
     if _ASKS_FOR_WORDS.search(f"{ex.instruction}\n{ex.input}"):
         return None  # "A synonym for 'happy'?" "Glad": the words are the answer
+    if "missing-input" in exempt_categories(simplified(f"{ex.instruction}\n{ex.input}"), {"missing-input"}):
+        return None  # "帮我润色一下这封邮件。" with no email: asking for it is the answer (prompt.missing-material)
     return reason
 
 

@@ -475,7 +475,8 @@ def test_prompt_policies_have_examples_and_they_hold():
     from filters.slop import load_prompt_policies, normalise
 
     policies = load_prompt_policies()
-    assert {p.id for p in policies} == {"prompt.scene", "prompt.encouragement", "prompt.asks-unknown"}
+    assert {p.id for p in policies} == {"prompt.scene", "prompt.encouragement", "prompt.missing-material",
+                                        "prompt.asks-unknown"}
     for policy in policies:
         assert len(policy.positive) >= 2 and len(policy.negative) >= 2
         for text in policy.positive:

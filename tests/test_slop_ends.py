@@ -4,7 +4,9 @@
   speak to the asker; a closing run read the same way from the end;
 - a short leading clause that frames the answer as the model's view ("Purely as an AI assistant's best guess,");
 - the hedge after a disclaimer ("I'd say", "我的建议是") goes with it;
-- a refusal followed only by a referral ("Please book an appointment with your GP.") is dropped whole.
+- a refusal followed only by a referral ("Please book an appointment with your GP.") is dropped whole;
+- a prompt that points at material it does not include, or sets a role in everyday words ("You're a waiter"),
+  frees the answer that asks for the material, or the character's words.
 Each probe is a human answer that must come through the chain unchanged."""
 
 import pytest
@@ -85,6 +87,14 @@ HUMAN = [
     ("由于 AIDE 使用本地数据库来比较文件的状态，因此结果的有效性和数据库的有效性直接相关。", "AIDE 是怎么工作的？"),
     ("In both the RAID and LVM cases, the block device is split into smaller pieces that the kernel maps.",
      "How do RAID and LVM differ?"),
+    # the prompt points at material it does not include: asking for it is the answer (prompt.missing-material)
+    ("I don't see an attachment — could you paste the text here?", "Summarise the attached file."),
+    ("邮件内容好像没发过来，请把正文贴给我。", "帮我润色一下这封邮件。"),
+    # a role to play, in the words people write it (prompt.scene)
+    ("You bet, hon! Extra fries coming right up. Anything else to drink while you wait?",
+     "You're a waiter in a busy diner. Customer: 'Can I get extra fries?'"),
+    ("Ah, a traveller! Welcome to Bramble's Bits and Bobs. Potions, rope, slingshots: take a look.",
+     "Be a game shopkeeper NPC greeting the player."),
     ("外婆：\n\n您好！最近天冷了，记得多穿衣服。我在学校一切都好，期末考得不错。寒假回去陪您包饺子。\n\n"
      "祝您身体健康！\n\n外孙 小明",
      "写一封给外婆的家书。"),
