@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from filters.signature import is_valediction
 from filters.simplified import simplified
 from filters.slop import FILLER_ONLY, exempt_categories, normalise
 from formats.example import FIELDS, Example
@@ -44,6 +45,7 @@ class NoiseSettings(BaseModel):
 
 PLACEHOLDER_ANSWERS = {"", "n/a", "na", "none", "null", "nil", "-", "--", "...", "tbd", "todo", "<nooutput>",
                        "<no output>", "no output", "无", "暂无", "没有", "空", "略", "无答案"}
+_SYMBOL = re.compile(r"[A-Z][a-z]")  # a chemical element's symbol, not "NA"
 _PLACEHOLDER = re.compile(r"lorem ipsum|<noinput>|<nooutput>|\{\{?\s*(?:name|placeholder|input)\s*\}?\}")
 _TEMPLATE_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_header_id)\|>|\[/?INST\]|<</?SYS>>"
                               r"|^#{2,3} ?(?:Response|Instruction|Input):", re.MULTILINE)
@@ -117,8 +119,8 @@ def _empty(ex: Example, s: NoiseSettings) -> str | None:
     if len(ex.output) > _LONGEST_PLACEHOLDER:
         return None
     answer = normalise(ex.output).strip(" .。")
-    if answer not in PLACEHOLDER_ANSWERS:
-        return None
+    if answer not in PLACEHOLDER_ANSWERS or _SYMBOL.fullmatch(ex.output.strip(" .。")):
+        return None  # "Na" is sodium: a placeholder is written "NA", "N/A" or "na"
     if answer and re.search(rf"(?<!\w){re.escape(answer)}(?!\w)", normalise(f"{ex.instruction}\n{ex.input}")):
         return None  # "If there is none, output N/A.": the prompt asked for exactly this answer
     return "output is empty or a placeholder"
@@ -233,6 +235,8 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
     last_line = out[out.rfind("\n") + 1:]
     if _STRUCTURED_LINE.match(last_line) or looks_like_code(out) or _CODEY.search(out):
         return None
+    if "\n" in out and is_valediction(last_line):
+        return None  # "…\n\nYours sincerely,": a letter's closing line ends on its comma
     prompt_end = f"{ex.instruction}\n{ex.input}".rstrip()[-1:]
     if prompt_end and prompt_end == out[-1]:
         return None

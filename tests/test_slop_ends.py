@@ -90,6 +90,15 @@ HUMAN = [
     # the prompt points at material it does not include: asking for it is the answer (prompt.missing-material)
     ("I don't see an attachment — could you paste the text here?", "Summarise the attached file."),
     ("邮件内容好像没发过来，请把正文贴给我。", "帮我润色一下这封邮件。"),
+    # the prompt quotes the reply to give when the material falls short; it asks for ways to say no
+    ("Sorry, I can't tell from this", "Reply 'Sorry, I can't tell from this' if the image description doesn't show "
+     "it. What colour is the car?"),
+    ("- I'm afraid I can't.\n- That won't work for me, sorry.\n- I'll have to pass this time.",
+     "Give me a list of polite ways to say no."),
+    # a letter's closing line ends on its comma; a chemical symbol is not "NA"
+    ("Thank you for considering my application. I look forward to hearing from you.\n\nYours sincerely,",
+     "How do I end a formal cover letter? Just give me the last two lines."),
+    ("Na", "What's the chemical symbol for sodium?"),
     # a role to play, in the words people write it (prompt.scene)
     ("You bet, hon! Extra fries coming right up. Anything else to drink while you wait?",
      "You're a waiter in a busy diner. Customer: 'Can I get extra fries?'"),
