@@ -508,8 +508,11 @@ _STANDPOINT_ZH = re.compile(r"^(?:站在|以|从|從|就|按|依)(?:我)?(?:这�
                             r"(?:AI|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人)|我(?:这个|這個)AI")
 _MODEL_ONLY_EN = re.compile(r"\bmy (?:training(?: data)?|knowledge (?:cut-?off|base)|knowledge has a cut-?off)\b|"
                             r"\b(?:do not|don't) have (?:any )?(?:personal )?(?:opinions|views|feelings) of my own\b|"
-                            r"\b(?:training|knowledge) cut-?off\b|\bcut-?off date\b|\breal-time (?:data|information)\b|"
-                            r"\b(?:browse|browsing|search(?:ing)?) the (?:web|internet)\b", re.IGNORECASE)
+                            r"\b(?:training|knowledge) cut-?off\b|"
+                            # real-time data and the web are a model's lack only in the first person ("a dashboard
+                            # without real-time data" is a person's sentence)
+                            r"\b(?:i|i'm|i am|my|me)\b[^,.]{0,30}\b(?:real-time (?:data|information)|browse|browsing|"
+                            r"search(?:ing)? the (?:web|internet))\b", re.IGNORECASE)
 _MODEL_ONLY_ZH = re.compile(r"训练数据|知识(?:截止|库截止)|联网(?:核实|查证|验证|搜索)|实时(?:数据|资讯)")
 
 

@@ -11,6 +11,11 @@ counts unknown words, lets them through.
 
 Each test reads one sentence; the matcher decides where it stands (the first or last sentences, never the answer's
 only one, never a list item, code or a human formula) and whether the prompt set a scene that asked for it.
+
+Two tests find the ends of a run rather than its members (round 9): `presents_answer`, a lead-in that says how the
+answer will be given ("Here's the breakdown, piece by piece:", "咱们一步步拆开看："), and `speaks_to_asker`, a short
+sentence of the exchange itself (an interjection, praise of the question, thanks). The matcher strips the sentences
+before such a lead-in when each of them speaks to the asker and none names the subject, whatever their words.
 """
 
 from __future__ import annotations
@@ -204,7 +209,7 @@ _INTERJECTIONS_EN = frozenset((
 _WORDS_EN = re.compile(r"[a-z]+(?:'[a-z]*)?")
 # an assistant naming itself ("Hi, Gemini here,"): a product, not a person the letter is from
 _MODEL_NAMES = re.compile(r"\b(?:ChatGPT|GPT-?\d?|Claude|Gemini|Bard|Copilot|Llama|Mistral|Le Chat|Qwen|DeepSeek|Kimi|"
-                          r"Grok|Perplexity|Pi)\b")
+                          r"Grok|Perplexity)\b")
 # (Chinese: the exchange's own words only; "你" / "您" are in most of a doctor's sentences)
 _EXCHANGE_ZH = re.compile(r"呀|啦|哈|哦|嗯|哇|嘿|嗨|好的|当然|當然|没问题|沒問題|收到|谢谢|謝謝|感谢|感謝|多谢|多謝|"
                           r"好问题|好問題|问得好|問得好|这一问|這一問|问在|問在|有意思|荣幸|榮幸|乐意|樂意|很高兴|很高興|"
@@ -232,8 +237,8 @@ def presents_answer(sentence: str) -> bool:
 
 
 def _exchange_en(text: str) -> bool:
-    """An English sentence that speaks to the asker: "!" or "?", a pronoun of the exchange or the question named, an
-    opening interjection, "at your service" (word sets, not one regex tried at every position)."""
+    """An English sentence that speaks to the asker: "!" or "?", a pronoun of the exchange ("at your service") or
+    the question named, an opening interjection (word sets, not one regex tried at every position)."""
     if "!" in text or "?" in text:
         return True
     words = _WORDS_EN.findall(text.lower().replace("’", "'"))

@@ -85,6 +85,9 @@ HUMAN = [
     ("Rest it for a few days and ice it. If it still hurts after a week, please see a doctor.",
      "My knee hurts after running. What should I do?"),
     ("由于 AIDE 使用本地数据库来比较文件的状态，因此结果的有效性和数据库的有效性直接相关。", "AIDE 是怎么工作的？"),
+    ("Without access to real-time data, operators must rely on the nightly report to see the queue length.",
+     "How do operators see the queue?"),
+    ("Before the cut-off date, you can still change the order online at no extra cost.", "Can I change my order?"),
     ("In both the RAID and LVM cases, the block device is split into smaller pieces that the kernel maps.",
      "How do RAID and LVM differ?"),
     # the prompt points at material it does not include: asking for it is the answer (prompt.missing-material)
