@@ -117,7 +117,7 @@ def _rough_tail(body: str) -> str:
 
 def _rough_lead_in(text: str, first_end: int) -> bool:
     """Whether the second or third sentence, roughly cut, presents the answer (or starts with a lead up to a colon):
-    the cheap gate before `Matcher._anchored_lead_in`."""
+    the cheap gate before `SlopMatcher._anchored_lead_in`."""
     pos = first_end
     for _ in range(2):
         found = _ROUGH_FIRST.match(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
@@ -145,8 +145,8 @@ def _short_tail(tail: str) -> bool:
 
 
 def _rough_closer_before(body: str, tail_len: int) -> bool:
-    """Whether one of the two sentences before the last, roughly cut, is a closer by its shape or a closing talk
-    ("Hope this answer fits what you needed!"): the cheap gate before `Matcher._anchored_closer`."""
+    """Whether one of the two sentences before the last, roughly cut, opens like a closing formula or is a closer by
+    its shape ("Hope this answer fits what you needed!"): the cheap gate before `SlopMatcher._anchored_closer`."""
     end = len(body) - tail_len
     for _ in range(2):
         part = _rough_tail(body[:end].rstrip())
