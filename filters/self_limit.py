@@ -265,7 +265,8 @@ _DOMAIN_ZH = re.compile(
     r"照做|身體|感情|地址|爱好|愛好|看到|看見|看见|听到|聽到|懂|明白|听清|聽清|看清|记录|紀錄|讲|講|答|推介|置评|"
     r"置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開|"
     # a body and a self the speaker lacks ("我没有眼睛", "我没有自由意志")
-    r"眼睛|耳朵|声音|聲音|嘴巴|手脚|手腳|五官|味觉|味覺|嗅觉|嗅覺|肉体|肉體|心跳|自由意志|自我意识|自我意識|灵魂|靈魂")
+    r"眼睛|耳朵|声音|聲音|嘴巴|手脚|手腳|五官|味觉|味覺|嗅觉|嗅覺|肉体|肉體|心跳|自由意志|自我意识|自我意識|灵魂|靈魂|"
+    r"支持|支援|功能|技能|听懂|聽懂|合适|合適")
 _MACHINES_ZH = (r"(?:AI|ai|人工智能|人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|机器|機器|软件|軟體|算法|"
                 r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
                 r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
@@ -281,7 +282,10 @@ _APPOSITIVE_ZH = re.compile(rf"^(?:是|由|是由|一个|一個|一款|一名)?[
                             rf"打造|推出|创造|創造|{_MACHINES_ZH})")
 _REASON_ZH = re.compile(r"违法|違法|犯法|法律|隐私|隱私|伤害|傷害|危险|危險|安全|风险|風險|道德|伦理|倫理|违反|違反|"
                         r"不当|不當|规定|規定|规范|規範|限制|政策|原则|原則|考虑|考慮|不合适|不合適|权利|權利|尊重|"
-                        r"同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|他人|别人|別人")
+                        r"同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|他人|别人|別人|"
+                        r"版权|版權|原因|好处|好處|正规|正規|真实|真實|误会|誤會|误导|誤導|保密|机密|機密|个人资料|"
+                        r"個人資料|个资|個資|资安|資安|保护|保護|骗|騙|侵权|侵權|盗版|盜版|未经|未經|"
+                        r"系统|系統|维护|維護|繁忙|忙线|忙線|开小差|開小差|故障|出错|出錯")
 _REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律師|专业|專業|专家|專家|顾问|顧問|咨询|諮詢|客服|"
                           r"热线|熱線|官方|机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|"
                           r"医院|醫院")
@@ -300,7 +304,8 @@ _SPEAKER_NEG_ZH = re.compile(r"我.{0,4}?(?:不(?!建议|建議|推荐|推薦|�
 _CANNOT_ZH = re.compile(r"我[^，。！？]{0,4}?(?:查|看|读|讀|听|聽|找|打|处理|處理|写|寫|做|答|回|发|發|设置|設置|帮|"
                         r"幫|判断|判斷|睇|搵|连|連|登|开|開|生成|画|畫|修)(?:不到|不了|不开|不開|不出|不懂|不見|"
                         r"不见|唔到|唔了)|(?:不能|没法|沒法|无法|無法|不方便|帮不了|幫不了)(?:帮|幫)(?:你|您)|"
-                        r"我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|婉拒|谢绝|謝絕|拒答)")
+                        r"我[^，。！？]{0,4}?(?:选择|選擇|得|只能|还是|還是)?(?:跳过|跳過|婉拒|谢绝|謝絕|拒答)|"
+                        r"^我(?:只|仅|僅)(?:负责|負責|支持|支援|处理|處理|回答|能回答)")
 # "此类内容不予回复", "该问题暂无法处理": the request itself, in no one's voice, not answered
 _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)(?:回答|回覆|回复|答复|答覆)(?!的)|"
                             r"(?:暂|暫)?(?:不便|不方便|不宜)(?:发表|發表|评论|評論|评价|評價|回答|透露|置评|置評)|"
@@ -338,15 +343,21 @@ _NO_ZH = re.compile(r"^(?:这个|這個|这|這|这事|這事|呢個|此事|欸�
                     r"可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
                     r"超綱了)[哦啊啦呀吧喔囉～~！!]*$")
 _NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命")
+# a refusal in no one's voice, anywhere in the answer ("根据相关规定，该内容暂不予展示。"): the gate's test only
+_NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|(?:无法|無法|不能|不便)(?:回答|回覆|回复|答复|答覆|提供|处理|處理|"
+                            r"办理|辦理|"
+                            r"透露|讨论|討論|展示|公开|公開)|不(?:提供|支持|支援|开放|開放)(?:此类|此類|这类|這類|该|該|"
+                            r"这项|這項|此项|此項)")
 # the speaker as software, explaining a self-limit ("颜色对我来说只是词语", "只要服务开着我就在", "我按照训练结果运行")
 _OF_ITSELF_ZH = re.compile(r"对我来说|對我來說|我只是|我就在|我一直在|服务|服務|训练|訓練|程序|程式|数据|數據|文字|"
                            r"文本|代码|代碼|词语|詞語|模型|算法|服务器|伺服器|云端|雲端|开着|開著|运行|運行")
 # "我保持中立": the speaker takes no side
 _NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
-# a product speaking of itself in the third person ("小爱同学没听懂", "腾讯元宝暂时无法处理这类请求哦")
-_PRODUCT_ZH = re.compile(r"^(?:腾讯|騰訊|阿里|百度|字节|字節)?(?:豆包|小爱|小愛|小度|元宝|元寶|智谱清言|智譜清言|"
+# a product or an in-house assistant speaking of itself in the third person ("小爱同学没听懂", "本助手仅支持账单查询")
+_PRODUCT_ZH = re.compile(r"^(?:本助手|本机器人|本機器人|本客服|小助手|"
+                         r"(?:腾讯|騰訊|阿里|百度|字节|字節)?(?:豆包|小爱|小愛|小度|元宝|元寶|智谱清言|智譜清言|"
                          r"文心一言|通义千问|通義千問|天猫精灵|天貓精靈|Kimi|DeepSeek|讯飞星火|訊飛星火)(?:同学|"
-                         r"同學)?")
+                         r"同學)?)")
 _OFFER_ASK_ZH = re.compile(r"有什么|有什麼|还有|還有|其他|其它|别的|別的|帮您|幫您|帮你|幫你|为您|為您")
 CANNOT_HAN = 14  # "我查不到…" is a self-limit only this short
 SUPPORT_HAN = 24  # a reason, a referral or an offer in Chinese is said in fewer characters
@@ -458,8 +469,8 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     if not body or len(body) > MAX_CHARS[cjk] or "\n\n" in body or "```" in body:
         return None
     if cjk:
-        if "我" not in body and _IMPERSONAL_ZH.search(body) is None and _CANNOT_ZH.search(body) is None \
-                and _MACHINE_ZH.search(body) is None \
+        if "我" not in body and _NO_ONES_NO_ZH.search(body) is None and _CANNOT_ZH.search(body) is None \
+                and _MACHINE_ZH.search(body) is None and _PRODUCT_ZH.match(body) is None \
                 and (_NO_WORD_ZH.search(body) is None or _OFFER_ZH.search(body) is None):
             return None  # a bare "不行" stands with an offer to ask something else ("这个不行哦，换个要求吧")
     else:

@@ -27,6 +27,11 @@ from formats.ledger import Ledger
     ("我没有眼睛，只能处理你发来的文字。", "你能看到我吗？", "refusal"),
     ("这个不行哦，换个要求吧😅", "帮我写一篇代考作文。", "refusal"),
     ("你在和AI聊天，不是真人。", "你是真人吗？", "identity"),
+    # a reason in new words, a refusal in no one's voice, an in-house assistant's scope, a product in the third person
+    ("这首歌的完整歌词我不能给你。歌词受版权保护。", "给我这首歌的歌词。", "refusal"),
+    ("根据相关规定，该内容暂不予展示。", "说说这件事。", "refusal"),
+    ("本助手仅支持账单查询。该问题暂无法处理。", "帮我订机票。", "refusal"),
+    ("天猫精灵暂时不支持这个功能哦。", "帮我订外卖。", "refusal"),
 ])
 def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     assert self_limit(text, prompt) == kind
@@ -51,6 +56,7 @@ def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     ("我不记得签过这个，而且签名也不是我的。", "这份合同是你签的吗？"),
     ("不行，规定一个会员只能带一位客人。", "我能带两个朋友进去吗？"),
     ("我唔識講英文，你問下我個仔啦。", "Can you help me?"),
+    ("本店周一不营业，系统维护期间无法下单，周二恢复。", "周一能下单吗？"),
     # the missing-input rules judge an answer that says what the question left out
     ("You haven't said which medicine you mean, so I can't answer that.", "Is it safe with ibuprofen?"),
     # a question back, an answer with a number, code
