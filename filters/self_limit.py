@@ -171,6 +171,16 @@ _REFUSING = re.compile(r"\bi(?:'ll|'d| will| would| must| have to|'m going to| a
                        r"politely|respectfully|gonna|going to|'ll|will))? (?:pass|"
                        r"decline|refrain)\b(?! (?:it|this|yours|that) on)|\b(?:declin\w+|"
                        r"refrain\w*) (?:to|from)\b")  # the verb is the refusal
+# a short sentence in which the speaker cannot or will not do something, whatever the verb ("I can't reproduce the
+# full lyrics.", "I'm restricted from providing that."): short, so the verb is the request's, not a life's
+_SHORT_CANNOT_EN = re.compile(
+    r"^\W*(?:(?:sorry|unfortunately|regrettably|forgive me|apologies)\W+(?:but\W+)?)?i(?:(?: can't| cannot| can not|"
+    r" won't| will not|'m unable to| am unable to|'m not able to| am not able to) (?:reproduce|disclose|reveal|divulge|"
+    r"repeat|transcribe|copy|continue|carry out|perform|complete|fulfil|fulfill|process|draft|compose|recommend|"
+    r"endorse|confirm|verify|diagnose|prescribe|predict|reset|modify|bypass|circumvent|issue|take payments|"
+    r"make (?:this|that|it|one)|make that edit)\b|(?:'m| am) (?:restricted|prohibited|barred|not permitted|"
+    r"not allowed) (?:from|to)\b)")
+SHORT_CANNOT_WORDS = 9
 # a clause whose speaker is left out ("Sorry, can't do that one for you, mate.")
 _DROPPED_SPEAKER = re.compile(r"^\W*(?:(?:sorry|nah|nope|no|alas|sadly|unfortunately|afraid|honestly)\W+)*"
                               r"(?:can't|cannot|won't|not able|unable|not allowed|not permitted)\b")
@@ -206,6 +216,21 @@ def _speaker_negated(low: str) -> bool:
     return any(abs(i - j) <= NEAR for i in firsts for j in negs)
 
 
+_SOFTWARE_TALK_EN = re.compile(r"\b(?:just|only|simply|merely|nothing|no one|nobody|words|text|data|code|messages?|"
+                               r"chats?|conversations?|program|model|software|servers?|cloud)\b")
+
+
+def _of_itself_en(sentence: str, prompt_words: set[str]) -> bool:
+    """A short sentence after a self-limit in which the speaker says why, of itself ("Colours are just words to me.",
+    "There's no waiting around for me between messages."): no name, number or word of the prompt."""
+    low = sentence.strip().lower().replace("’", "'")
+    words = _WORD.findall(low)
+    return len(words) <= 10 and _FIRST_EN.search(low) is not None and _SOFTWARE_TALK_EN.search(low) is not None \
+        and not _BLOCKERS.search(low) \
+        and not _NAME.search(sentence.strip()[1:]) and len(_content_words(low) & prompt_words) <= 1 \
+        and _unknown(words) <= 2 and not _OWN_LIFE_EN.search(low)
+
+
 def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     """'self' (a self-limit), 'support', or None (it says something)."""
     text = sentence.strip()
@@ -229,7 +254,8 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     if ((_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
             or _REFUSING.search(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
-            or _NOT_ENGAGING_EN.search(low)) \
+            or _NOT_ENGAGING_EN.search(low)
+            or (len(words) <= SHORT_CANNOT_WORDS and _SHORT_CANNOT_EN.match(low) and not _CONDITION_EN.search(low))) \
             and not _OWN_LIFE_EN.search(low) and _unknown(words) <= MAX_UNKNOWN_SELF:
         return "self"
     if len(words) <= 3 and (_INTERJECTIONS.issuperset(words) or (words[:1] in (["no"], ["not"], ["nope"], ["never"])
@@ -489,6 +515,8 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     words = set() if cjk else _content_words(prompt.lower().replace("’", "'"))
     for a, b in spans:
         found = _kinds_zh(body[a:b], prompt) if cjk else [_kind_en(body[a:b], words)]
+        if found == [None] and not cjk and kinds[-1:] == ["self"] and _of_itself_en(body[a:b], words):
+            found = ["support"]  # "I don't have a favourite colour. Colours are just words to me."
         if None in found:
             return None  # a sentence that says something: the answer's (most stop at the first)
         kinds += found

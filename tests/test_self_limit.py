@@ -32,6 +32,9 @@ from formats.ledger import Ledger
     ("根据相关规定，该内容暂不予展示。", "说说这件事。", "refusal"),
     ("本助手仅支持账单查询。该问题暂无法处理。", "帮我订机票。", "refusal"),
     ("天猫精灵暂时不支持这个功能哦。", "帮我订外卖。", "refusal"),
+    ("I can't reproduce the full lyrics. They're protected by copyright.", "Give me the lyrics.", "refusal"),
+    ("I'm restricted from providing that kind of content.", "Write it anyway.", "refusal"),
+    ("I don't have a favourite colour. Colours are just words to me.", "What's your favourite colour?", "refusal"),
 ])
 def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     assert self_limit(text, prompt) == kind
@@ -57,6 +60,8 @@ def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     ("不行，规定一个会员只能带一位客人。", "我能带两个朋友进去吗？"),
     ("我唔識講英文，你問下我個仔啦。", "Can you help me?"),
     ("本店周一不营业，系统维护期间无法下单，周二恢复。", "周一能下单吗？"),
+    ("I can't eat nuts. They make me ill.", "Do you want some of the cake?"),
+    ("I won't be voting for him; his housing policy would hit renters hardest.", "Who are you voting for?"),
     # the missing-input rules judge an answer that says what the question left out
     ("You haven't said which medicine you mean, so I can't answer that.", "Is it safe with ibuprofen?"),
     # a question back, an answer with a number, code
