@@ -2,6 +2,7 @@
 written by someone who never read them.
 
     python -m bench.phrases_eval          # run it in another checkout (PYTHONPATH) to compare side by side
+    python -m bench.phrases_eval --set 5  # bench/edge_phrases5.py (round 9; adds disclaimers before an answer)
 
 The fourth phrase set was written by a helper blind to filters/rules/ and is not in the edge model's training data
 (bench/edge_train.py reads edge_phrases 1-3), so it measures what the rules and the model do on phrasings nobody tuned
@@ -15,11 +16,13 @@ so it is dev, not held out. Reported:
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import random
 from pathlib import Path
+from types import ModuleType
 
-from bench import edge_phrases4 as phrases
 from filters.clean import FilterSettings, build_matcher, clean_batch, shard_steps
 from formats.example import Example
 from formats.ledger import Ledger
@@ -45,7 +48,34 @@ def _human(lang: str) -> list[dict[str, str]]:
     return [row for row in rows if 80 < len(row["output"]) < 600]
 
 
+def _disclaimers(steps: list, phrases: ModuleType, lang: str, pool: list[dict[str, str]],
+                 rng: random.Random) -> None:
+    """A disclaimer before a dev human answer: glued to it as a clause ("As an AI I can't check this, but <answer>",
+    the answer's first letter lower-cased), or a sentence of its own before it; the share that comes back exactly
+    as the human answer (its first letter as written)."""
+    for kind in ("clause", "sentence"):
+        items = getattr(phrases, f"{lang}_DISCLAIMER_{kind.upper()}", None)
+        if not items:
+            continue
+        rows, originals = [], []
+        for phrase in items:
+            row = rng.choice(pool)
+            answer = row["output"]
+            if kind == "clause":
+                glued = answer[0].lower() + answer[1:] if lang == "EN" and answer[:2].istitle() else answer
+                text = f"{phrase} {glued}" if lang == "EN" else phrase + glued
+            else:
+                text = phrase + rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"]) + answer
+            rows.append((row["instruction"], text))
+            originals.append(answer)
+        exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
+        print(f"{lang} disclaimer {kind}s removed exactly {exact}/{len(items)} = {exact / len(items):.1%}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=int, default=4, help="which bench/edge_phrasesN.py (4 or 5)")
+    phrases = importlib.import_module(f"bench.edge_phrases{parser.parse_args().set}")
     settings = FilterSettings()
     steps = shard_steps(settings, matcher=build_matcher(settings.slop))
     rng = random.Random(SEED)
@@ -72,6 +102,7 @@ def main() -> None:
                 originals.append(row["output"])
             exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
             print(f"{lang} {edge}s removed exactly {exact}/{len(items)} = {exact / len(items):.1%}")
+        _disclaimers(steps, phrases, lang, pool, rng)
 
 
 if __name__ == "__main__":
