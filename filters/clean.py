@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from filters.noise import CHECKS, NoiseSettings, first_problem
 from filters.pii import PiiSettings, PiiStep
 from filters.repair import REPAIRS, changed_span, is_clean
+from filters.self_limit import own_life
 from filters.simplified import carried, simplified
 from filters.slop import (
     FILLER_ONLY,
@@ -128,6 +129,9 @@ def _as_written(hit: Hit, written: str, read: str) -> Hit:
     return hit if written is read else Hit(hit.rule, hit.field, hit.span, written[slice(*hit.span)])
 
 
+_DECLINES = frozenset({"refusal", "capability-disclaimer"})  # what a person's own life may look like (own_life)
+
+
 def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, ledger: Ledger) -> bool:
     """Strip, drop or flag; False when the row is dropped.
 
@@ -160,6 +164,9 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 hits = [h for h in hits if h.rule.category not in exempt]
                 if not any(not h.rule.joins_run for h in hits):
                     hits = []  # decoration or a human formula is only stripped with the model block around it
+            if hits and any(h.rule.category in _DECLINES for h in hits) and own_life(text):
+                # "I can't swim, so I did the kayak trip …", "我不是医生，但我妈也得过这个病…": a person's own life
+                hits = [h for h in hits if h.rule.category not in _DECLINES]
             if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
                 prompt_norm = normalise(prompt)
                 field_norm = normalise(text)

@@ -525,3 +525,40 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     machine = (_MACHINE_ZH.search(body) or _AS_AI_ZH.search(body)) if cjk \
         else _MACHINE_EN.search(body.lower().replace("’", "'"))
     return "identity" if machine is not None and _DECLINES.search(body) is None else "refusal"
+
+
+# ---------------------------------------------------------------- a person's own life
+# A short answer in which the speaker declines or cannot do something in their own life, and says what they do
+# instead or why, with the details a life has ("I can't eat gluten, so I always order the rice bowl there.", "我不会
+# 做饭，都是我老公做", "抱歉我来晚了，路上堵了四十分钟。"): no refusal rule drops or cuts it, whatever its first
+# clause looks like.
+_LIFE_EN = re.compile(
+    r"\bso i (?:always|usually|just|normally|did|do|make|made|order|ordered|take|took|go|went|get|got|use|used|have|"
+    r"had|ask|asked|bring|brought|walk|walked|drive|drove|cook|stick|stuck|skip|skipped|book|booked|pay|paid)\b|"
+    r"\b(?:my|our) (?:flatmate|roommate|housemate|mum|mom|mother|dad|father|wife|husband|partner|boyfriend|"
+    r"girlfriend|son|daughter|kids?|children|sister|brother|gran|grandma|grandad|grandpa|boss|manager|"
+    r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b|"
+    r"\bbecause i(?:'m| am| was|'ve| have| had)\b|"
+    r"\b(?:he|she) (?:\w+ed|was|is|has|had|did|does|said|told|kept|took|left|made)\b|"
+    r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+", re.IGNORECASE)
+_LIFE_ZH = re.compile(
+    r"我(?:的)?(?:老公|老婆|妈|爸|妈妈|爸爸|儿子|女儿|孩子|家人|室友|同事|老板|朋友|男朋友|女朋友|阿嬤|阿嬷|外婆|外公|奶奶|爷爷|姥姥|个仔)|"
+    r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|个月|個月|年|块|塊|元|次)|"
+    r"一百五|这个月|這個月|每次|这次|這次|上次|(?<![网網])路上|房贷|房貸")
+# a person saying they are not a model ("我不是AI，我是真人客服，工号1024")
+_NOT_A_MODEL = re.compile(r"我(?:不是|並不是|并不是)(?:AI|ai|机器人|機器人|人工智能)|\bi(?:'m| am) (?:not|no) (?:an? )?"
+                          r"(?:ai|bot|robot|chatbot)\b[^.!?]{0,30}\b(?:real|human|person)\b", re.IGNORECASE)
+# … but not the model's own memory of the chat ("每次对话对我来说都是全新的", "I'm an AI, so I have no …")
+_MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|記得|记不|記不|窗口|視窗|模型|傾|"
+                         r"(?<![a-z])(?:ai|a\.i\.|bot|chatbot|assistant|language model|model)(?![a-z])", re.IGNORECASE)
+LIFE_CHARS = 160  # a life told in a short answer; a longer one is judged sentence by sentence
+
+
+def own_life(text: str) -> bool:
+    """Whether a short answer is a person's own life rather than a model declining (see above)."""
+    body = text.strip()
+    if not body or len(body) > LIFE_CHARS:
+        return False
+    if _NOT_A_MODEL.search(body):
+        return True
+    return (_LIFE_ZH if _HAN.search(body) else _LIFE_EN).search(body) is not None and _MODEL_LIFE.search(body) is None

@@ -102,6 +102,14 @@ HUMAN = [
     ("Thank you for considering my application. I look forward to hearing from you.\n\nYours sincerely,",
      "How do I end a formal cover letter? Just give me the last two lines."),
     ("Na", "What's the chemical symbol for sodium?"),
+    # a person's own life: declining something, then what they do instead or why (own_life)
+    ("I can't swim, so I did the kayak trip with a life jacket the whole time.", "How was the holiday?"),
+    ("I'm not allowed to give out staff phone numbers, but reception can put you through on extension 204.",
+     "What's Dr Shah's number?"),
+    ("I'm not a doctor, but my dad had the same thing and it turned out to be gout.", "Why is my toe swollen?"),
+    ("我不会做饭，都是我老公做，我负责洗碗😂", "你们家谁做饭？"),
+    ("抱歉我来晚了，路上堵了四十分钟。", "怎么这么晚？"),
+    ("我不是AI，我是真人客服，工号1024，有问题可以直接问我。", "你是机器人吗？"),
     # a role to play, in the words people write it (prompt.scene)
     ("You bet, hon! Extra fries coming right up. Anything else to drink while you wait?",
      "You're a waiter in a busy diner. Customer: 'Can I get extra fries?'"),
