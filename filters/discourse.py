@@ -497,10 +497,15 @@ _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 # "As far as an AI like me can tell,", "站在AI的立场，", "以我作为大语言模型的理解，"): it names the AI itself, so it is
 # the model's disclaimer whatever its other words. And a clause about what only a model lacks (its training data,
 # a knowledge cut-off, real-time data, checking facts online) says it is one without the word.
-_STANDPOINT_EN = re.compile(r"\bas (?:an?|the|your|this|one)\b[^,]{0,30}?\b(?:ai|a\.i\.|bot|chatbot|language model|llm|"
-                            r"(?:ai|virtual|digital) assistant|machine learning model)\b|"
+_SOFTWARE_EN = (r"(?:ai|a\.i\.|artificial intelligence|bot|chatbot|robot|llm|software|(?:large )?language model|"
+                r"(?:machine learning|ml|text-only|chat|virtual|digital|ai) (?:model|system|assistant)|model|program)")
+_STANDPOINT_EN = re.compile(rf"\bas (?:an?|the|your|this|one)?\s?\b[^,]{{0,30}}?\b{_SOFTWARE_EN}\b|"
                             r"\b(?:ai|bot|chatbot)(?:'s|’s)\b|\b(?:ai|bot)s? like me\b|"
-                            r"\bfrom (?:an?|the|my) (?:ai|bot|chatbot|machine)\b", re.IGNORECASE)
+                            rf"\b(?:from|in) (?:an?|the|my) (?:perspective|position|capacity|view) (?:of|as) (?:an? )?"
+                            rf"{_SOFTWARE_EN}\b|\bfrom (?:an?|the|my) (?:ai|bot|chatbot|machine)\b|"
+                            rf"\b(?:i'm|i am) (?:only |just |merely )?(?:an? )?{_SOFTWARE_EN}\b|\bbeing (?:an? )?"
+                            rf"{_SOFTWARE_EN}\b|\bnot being (?:a )?human\b|\bnot (?:a )?real person\b|"
+                            r"\blimitations of an? (?:ai|model|bot)\b|\bpurely from (?:my )?training\b", re.IGNORECASE)
 _STANDPOINT_ZH = re.compile(r"^(?:站在|以|从|從|就|按|依)(?:我)?(?:这个|這個|作为|作為)?(?:一个|一名|一款|一個)?"
                             r"(?:AI|人工智能|人工智慧|大?语言模型|語言模型|大模型|机器人|機器人|智能助手)[^，,。]{0,8}"
                             r"(?:角度|视角|視角|立场|立場|能力|理解|看法|来看|來看|来说|來說|而言|出发|出發)"
@@ -531,7 +536,7 @@ _MODEL_ONLY_FINDER = ahocorasick_rs.AhoCorasick((
 
 def _standpoint(clause: str, cjk: bool) -> bool:
     """A short clause that frames the answer as the model's view, or says what only a model lacks (see above)."""
-    if len(clause) > 24 if cjk else len(clause.split()) > 12:
+    if len(clause) > 24 if cjk else len(clause.split()) > 16:
         return False
     if (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(clause):
         return True

@@ -533,8 +533,9 @@ def self_limit(text: str, prompt: str = "") -> str | None:
 # 做饭，都是我老公做", "抱歉我来晚了，路上堵了四十分钟。"): no refusal rule drops or cuts it, whatever its first
 # clause looks like.
 _LIFE_EN = re.compile(
-    r"\bso i (?:always|usually|just|normally|did|do|make|made|order|ordered|take|took|go|went|get|got|use|used|have|"
-    r"had|ask|asked|bring|brought|walk|walked|drive|drove|cook|stick|stuck|skip|skipped|book|booked|pay|paid)\b|"
+    r"\bso i (?:always|usually|just|normally|did|do|make|made|order|ordered|take|took|go|went|get|got|use|used|"
+    r"have(?! to)|had(?! to)|ask|asked|bring|brought|walk|walked|drive|drove|cook|stick|stuck|skip|skipped|book|"
+    r"booked|pay|paid)\b|"
     r"\b(?:my|our) (?:flatmate|roommate|housemate|mum|mom|mother|dad|father|wife|husband|partner|boyfriend|"
     r"girlfriend|son|daughter|kids?|children|sister|brother|gran|grandma|grandad|grandpa|boss|manager|"
     r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b|"
@@ -549,7 +550,8 @@ _LIFE_ZH = re.compile(
 _NOT_A_MODEL = re.compile(r"我(?:不是|並不是|并不是)(?:AI|ai|机器人|機器人|人工智能)|\bi(?:'m| am) (?:not|no) (?:an? )?"
                           r"(?:ai|bot|robot|chatbot)\b[^.!?]{0,30}\b(?:real|human|person)\b", re.IGNORECASE)
 # … but not the model's own memory of the chat ("每次对话对我来说都是全新的", "I'm an AI, so I have no …")
-_MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|記得|记不|記不|窗口|視窗|模型|傾|"
+_MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|記得|记不|記不|窗口|視窗|模型|傾|助手|助理|机器|機器|"
+                         r"人工智|智能|"
                          r"(?<![a-z])(?:ai|a\.i\.|bot|chatbot|assistant|language model|model)(?![a-z])", re.IGNORECASE)
 LIFE_CHARS = 160  # a life told in a short answer; a longer one is judged sentence by sentence
 

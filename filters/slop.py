@@ -1383,7 +1383,13 @@ _BRIDGE_EN = re.compile(
     r"i(?:'d| would) (?:say|guess)(?: that)?|i believe(?: that)?|in principle|in theory|namely(?: that)?|"
     r"i can (?:still |only )?(?:offer|give you|provide|share) (?:some )?(?:general|objective|factual|basic) "
     r"(?:information|info|facts|analysis|guidance|overview)[.:]?|"
-    r"my (?:suggestion|advice|guess|understanding|best guess) (?:is|would be)(?: that)?|"
+    r"my (?:suggestion|advice|guess|understanding|best guess|hunch|take) (?:is|would be)(?: that)?|"
+    r"i(?:'d| would)? (?:guess|reckon)(?: that)?|(?:so )?(?:i )?reckon|"
+    r"what i can (?:tell|say)(?: you)? is(?: that)?|"
+    r"(?:so )?going (?:purely )?(?:off|by|on) (?:your|the|this) (?:description|message|details|title|question)|"
+    r"(?:as per|according to|based on) (?:my understanding|common knowledge|general knowledge|what you've (?:typed|"
+    r"described|said|written|pasted))|from what you've (?:typed|described|said|written|pasted)|"
+    r"(?:so )?please (?:weigh|take) (?:this|it) (?:accordingly|with a grain of salt)|"
     r"here(?:'s| is) what (?:i know|the documentation says|i can tell you))(?:\s*[,:;]\s*|\s+(?=\S)))+",
     re.IGNORECASE)
 _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我所知|根据我的(?:了解|知识|理解)|就我所知|"
