@@ -497,14 +497,18 @@ _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 # "As far as an AI like me can tell,", "站在AI的立场，", "以我作为大语言模型的理解，"): it names the AI itself, so it is
 # the model's disclaimer whatever its other words. And a clause about what only a model lacks (its training data,
 # a knowledge cut-off, real-time data, checking facts online) says it is one without the word.
-_SOFTWARE_EN = (r"(?:ai|a\.i\.|artificial intelligence|bot|chatbot|robot|llm|software|(?:large )?language model|"
-                r"(?:machine learning|ml|text-only|chat|virtual|digital|ai) (?:model|system|assistant)|model|program)")
-_STANDPOINT_EN = re.compile(rf"\bas (?:an?|the|your|this|one)?\s?\b[^,]{{0,30}}?\b{_SOFTWARE_EN}\b|"
+# what only software calls itself ("As a text-only assistant", "from the perspective of a language model"); "As a
+# software engineer", "as the program grows" are people's and programs' words, so bare "software" / "program" /
+# "model" count only in the first person ("I'm only software")
+_SOFTWARE_EN = (r"(?:ai|a\.i\.|artificial intelligence|bot|chatbot|llm|(?:large )?language model|"
+                r"(?:machine learning|ml|text-only|chat|virtual|digital|ai) (?:model|system|assistant))")
+_SELF_SOFTWARE_EN = rf"(?:{_SOFTWARE_EN}|software|program|robot|model)"
+_STANDPOINT_EN = re.compile(rf"\bas (?:an?|the|your|this|one)?\s?(?:[\w'-]+ ){{0,2}}{_SOFTWARE_EN}\b|"
                             r"\b(?:ai|bot|chatbot)(?:'s|’s)\b|\b(?:ai|bot)s? like me\b|"
                             rf"\b(?:from|in) (?:an?|the|my) (?:perspective|position|capacity|view) (?:of|as) (?:an? )?"
                             rf"{_SOFTWARE_EN}\b|\bfrom (?:an?|the|my) (?:ai|bot|chatbot|machine)\b|"
-                            rf"\b(?:i'm|i am) (?:only |just |merely )?(?:an? )?{_SOFTWARE_EN}\b|\bbeing (?:an? )?"
-                            rf"{_SOFTWARE_EN}\b|\bnot being (?:a )?human\b|\bnot (?:a )?real person\b|"
+                            rf"\b(?:i'm|i am) (?:only |just |merely )?(?:an? )?{_SELF_SOFTWARE_EN}\b|\bbeing (?:an? )?"
+                            rf"{_SELF_SOFTWARE_EN}\b|\bnot being (?:a )?human\b|\bnot (?:a )?real person\b|"
                             r"\blimitations of an? (?:ai|model|bot)\b|\bpurely from (?:my )?training\b", re.IGNORECASE)
 _STANDPOINT_ZH = re.compile(r"^(?:站在|以|从|從|就|按|依)(?:我)?(?:这个|這個|作为|作為)?(?:一个|一名|一款|一個)?"
                             r"(?:AI|人工智能|人工智慧|大?语言模型|語言模型|大模型|机器人|機器人|智能助手)[^，,。]{0,8}"

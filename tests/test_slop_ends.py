@@ -56,6 +56,8 @@ def test_a_closing_run_is_read_from_its_first_closer(closer):
      "The parser is case sensitive and comments begin with two dashes."),
     ("Though my knowledge has a cutoff date, the init routine asks a few questions and writes a config file.",
      "The init routine asks a few questions and writes a config file."),
+    ("As a text-only assistant that can't view the image you attached, the parser reads one token at a time.",
+     "The parser reads one token at a time."),
     ("As a machine learning model, I'd say the following suffixes are defined by the tool.",
      "The following suffixes are defined by the tool."),
     ("As an AI without access to real-time data, the default of one uses the cache.",
@@ -88,6 +90,8 @@ HUMAN = [
     ("Without access to real-time data, operators must rely on the nightly report to see the queue length.",
      "How do operators see the queue?"),
     ("Before the cut-off date, you can still change the order online at no extra cost.", "Can I change my order?"),
+    ("As a software engineer working on AI, I'd use a queue here and keep the workers stateless.", "How to scale it?"),
+    ("As the program grows, the AI module needs more memory than the rest of the app.", "Why is it slow?"),
     ("In both the RAID and LVM cases, the block device is split into smaller pieces that the kernel maps.",
      "How do RAID and LVM differ?"),
     # the prompt points at material it does not include: asking for it is the answer (prompt.missing-material)
