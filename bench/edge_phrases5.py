@@ -310,7 +310,8 @@ EN_WHOLE = [
     "For something like this, please speak to a qualified solicitor.",
     "I'm not the right source for this. A licensed financial planner would be.",
     "Please reach out to a mental health professional; I'm not equipped to help with this.",
-    "If you're having thoughts of harming yourself, please call your local crisis line right away. I'm not able to support you the way a person can.",
+    "If you're having thoughts of harming yourself, please call your local crisis line right away. "
+    "I'm not able to support you the way a person can.",
     "Sorry, I don't have access to real-time information.",
     "I can't look that up for you, since I don't have browsing.",
     "I'm unable to access your account or order history.",
