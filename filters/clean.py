@@ -164,9 +164,12 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
                 hits = [h for h in hits if h.rule.category not in exempt]
                 if not any(not h.rule.joins_run for h in hits):
                     hits = []  # decoration or a human formula is only stripped with the model block around it
-            if hits and any(h.rule.category in _DECLINES for h in hits) and own_life(text):
-                # "I can't swim, so I did the kayak trip …", "我不是医生，但我妈也得过这个病…": a person's own life
-                hits = [h for h in hits if h.rule.category not in _DECLINES]
+            if hits and any(h.rule.category in _DECLINES for h in hits):
+                # "I can't swim, so I did the kayak trip …", "我不是医生，但我妈也得过这个病…": a person's own life; its
+                # details (a duration, an amount) count against a refusal only
+                life = own_life(text, details=False)
+                if life or own_life(text):
+                    hits = [h for h in hits if h.rule.category not in (_DECLINES if life else {"refusal"})]
             if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
                 prompt_norm = normalise(prompt)
                 field_norm = normalise(text)

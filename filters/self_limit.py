@@ -532,20 +532,24 @@ def self_limit(text: str, prompt: str = "") -> str | None:
 # instead or why, with the details a life has ("I can't eat gluten, so I always order the rice bowl there.", "我不会
 # 做饭，都是我老公做", "抱歉我来晚了，路上堵了四十分钟。"): no refusal rule drops or cuts it, whatever its first
 # clause looks like.
+# the people and doings of a life: enough on their own
 _LIFE_EN = re.compile(
     r"\bso i (?:always|usually|just|normally|did|do|make|made|order|ordered|take|took|go|went|get|got|use|used|"
     r"have(?! to)|had(?! to)|ask|asked|bring|brought|walk|walked|drive|drove|cook|stick|stuck|skip|skipped|book|"
     r"booked|pay|paid)\b|"
     r"\b(?:my|our) (?:flatmate|roommate|housemate|mum|mom|mother|dad|father|wife|husband|partner|boyfriend|"
     r"girlfriend|son|daughter|kids?|children|sister|brother|gran|grandma|grandad|grandpa|boss|manager|"
-    r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b|"
-    r"\bbecause i(?:'m| am| was|'ve| have| had)\b|"
-    r"\b(?:he|she) (?:\w+ed|was|is|has|had|did|does|said|told|kept|took|left|made)\b|"
-    r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+", re.IGNORECASE)
+    r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b", re.IGNORECASE)
 _LIFE_ZH = re.compile(
-    r"我(?:的)?(?:老公|老婆|妈|爸|妈妈|爸爸|儿子|女儿|孩子|家人|室友|同事|老板|朋友|男朋友|女朋友|阿嬤|阿嬷|外婆|外公|奶奶|爷爷|姥姥|个仔)|"
-    r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|个月|個月|年|块|塊|元|次)|"
-    r"一百五|这个月|這個月|每次|这次|這次|上次|(?<![网網])路上|房贷|房貸")
+    r"我(?:的)?(?:老公|老婆|妈|爸|妈妈|爸爸|儿子|女儿|孩子|家人|室友|同事|老板|朋友|男朋友|女朋友|阿嬤|阿嬷|外婆|外公|"
+    r"奶奶|爷爷|姥姥|个仔)|房贷|房貸")
+# … and its details (a duration, an amount, someone else's doing, a reason of the speaker's), which a refusal does
+# not give but an answer after a disclaimer may ("…，但通常情况下，每天服药3次"): they count against refusals only
+_DETAILS_EN = re.compile(r"\bbecause i(?:'m| am| was|'ve| have| had)\b|"
+                         r"\b(?:he|she) (?:\w+ed|was|is|has|had|did|does|said|told|kept|took|left|made)\b|"
+                         r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+", re.IGNORECASE)
+_DETAILS_ZH = re.compile(r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|"
+                         r"个月|個月|年|块|塊|元)|一百五|这个月|這個月|(?<![网網])路上")
 # a person saying they are not a model ("我不是AI，我是真人客服，工号1024")
 _NOT_A_MODEL = re.compile(r"我(?:不是|並不是|并不是)(?:AI|ai|机器人|機器人|人工智能)|\bi(?:'m| am) (?:not|no) (?:an? )?"
                           r"(?:ai|bot|robot|chatbot)\b[^.!?]{0,30}\b(?:real|human|person)\b", re.IGNORECASE)
@@ -556,11 +560,15 @@ _MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|
 LIFE_CHARS = 160  # a life told in a short answer; a longer one is judged sentence by sentence
 
 
-def own_life(text: str) -> bool:
-    """Whether a short answer is a person's own life rather than a model declining (see above)."""
+def own_life(text: str, details: bool = True) -> bool:
+    """Whether a short answer is a person's own life rather than a model declining (see above); `details`: a life's
+    details count too (against a refusal, not against a disclaimer before an answer)."""
     body = text.strip()
     if not body or len(body) > LIFE_CHARS:
         return False
     if _NOT_A_MODEL.search(body):
         return True
-    return (_LIFE_ZH if _HAN.search(body) else _LIFE_EN).search(body) is not None and _MODEL_LIFE.search(body) is None
+    cjk = _HAN.search(body) is not None
+    found = (_LIFE_ZH if cjk else _LIFE_EN).search(body) is not None \
+        or (details and (_DETAILS_ZH if cjk else _DETAILS_EN).search(body) is not None)
+    return found and _MODEL_LIFE.search(body) is None
