@@ -167,9 +167,9 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             if hits and any(h.rule.category in _DECLINES for h in hits):
                 # "I can't swim, so I did the kayak trip …", "我不是医生，但我妈也得过这个病…": a person's own life; its
                 # details (a duration, an amount) count against a refusal only
-                life = own_life(text, details=False)
-                if life or own_life(text):
-                    hits = [h for h in hits if h.rule.category not in (_DECLINES if life else {"refusal"})]
+                life = own_life(text)
+                if life is not None:
+                    hits = [h for h in hits if h.rule.category not in (_DECLINES if life == "life" else {"refusal"})]
             if hits and any(h.rule.unless_re is not None or h.rule.unless_answer_re is not None for h in hits):
                 prompt_norm = normalise(prompt)
                 field_norm = normalise(text)

@@ -560,15 +560,18 @@ _MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|
 LIFE_CHARS = 160  # a life told in a short answer; a longer one is judged sentence by sentence
 
 
-def own_life(text: str, details: bool = True) -> bool:
-    """Whether a short answer is a person's own life rather than a model declining (see above); `details`: a life's
-    details count too (against a refusal, not against a disclaimer before an answer)."""
+def own_life(text: str) -> str | None:
+    """How far a short answer shows a person's own life rather than a model declining (see above): "life" (its
+    people and doings, or a person saying they are not a model: no refusal or disclaimer rule applies), "details"
+    (only a life's details: no refusal rule applies) or None."""
     body = text.strip()
     if not body or len(body) > LIFE_CHARS:
-        return False
+        return None
     if _NOT_A_MODEL.search(body):
-        return True
+        return "life"
+    if _MODEL_LIFE.search(body):
+        return None
     cjk = _HAN.search(body) is not None
-    found = (_LIFE_ZH if cjk else _LIFE_EN).search(body) is not None \
-        or (details and (_DETAILS_ZH if cjk else _DETAILS_EN).search(body) is not None)
-    return found and _MODEL_LIFE.search(body) is None
+    if (_LIFE_ZH if cjk else _LIFE_EN).search(body):
+        return "life"
+    return "details" if (_DETAILS_ZH if cjk else _DETAILS_EN).search(body) else None
