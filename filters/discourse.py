@@ -320,7 +320,11 @@ _REFERRAL_EN = re.compile(
     # … or to a source the model cannot reach ("You may want to check a news site.")
     r"|^(?:you (?:may|might|could) (?:want to )?|try |please )?(?:check|try|use|search|look (?:it )?up|visit|consult)\b"
     r"[^.!?\n]{0,40}\b(?:news|search engine|website|site|sources?|official|weather service|app|online)\b[^.!?\n]{0,30}"
-    r"[.!]*$", re.IGNORECASE)
+    r"[.!]*$"
+    # … or says that such a source has what was asked ("The operator's app will have the latest.")
+    r"|^(?:the |your |a |an )?(?:[\w'’-]+ ){0,2}(?:app|website|site|news|search engine|weather service|timetable|"
+    r"provider|official sources?)\b[^.!?\n]{0,20}\b(?:will|would|should|can|does) (?:have|show|give|list|tell)\b"
+    r"[^.!?\n]{0,30}[.!]*$", re.IGNORECASE)
 _REFERRAL_ZH = re.compile(r"^(?:请|建议|最好|务必|还是)(?:您|你)?(?:务必|尽快|及时|马上|立即|立刻|最好)*"
                           r"(?:到|去|前往|咨询|联系|找|向|拨打|预约)[^。！？!?\n]{0,16}"
                           r"(?:医院|诊所|门诊|医生|医师|专科|专业人士|律师|专家|机构|急诊|就诊|就医|热线)"
@@ -461,17 +465,28 @@ _CAUTION_EN = re.compile(
     r"(?:consult|check|refer to|verify (?:it )?(?:with|against)) the official (?:documentation|docs|sources?)|"
     r"for (?:general|informational|educational) purposes|^(?:note|disclaimer|caveat|warning|heads up|important)$|"
     r"^(?:a |just a |one )?(?:quick |friendly |small |brief |fair |important )?(?:note|disclaimer|caveat|warning|"
-    r"heads-? ?up|reminder)(?: first| before (?:we start|i answer))?$|^(?:please note|note that|full disclosure)$",
+    r"heads-? ?up|reminder)(?: first| before (?:we start|i answer))?$|^(?:please note|note that|full disclosure)$|"
+    r"\b(?:possibly|probably|maybe|may be|might be|could be) (?:a (?:bit|little) )?(?:stale|outdated|out of date|dated|"
+    r"inaccurate|incomplete|wrong|mistaken)\b|\b(?:maybe|may|might)(?: be)? not (?:the )?(?:newest|latest|"
+    r"up[ -]to[ -]date|current)\b|treat (?:it|this|that) as a starting point|with a (?:grain|pinch) of salt|"
+    r"no promises|\bi (?:may|might|could) be (?:wrong|mistaken)\b|\bcaveats?\b|^(?:please )?(?:take note|be aware|"
+    r"be advised|keep in mind)$|^(?:just |only |purely )?(?:general|generic) (?:information|info|guidance|knowledge)$|"
+
+    r"\bverify (?:it |this |that )?before (?:relying|acting|using)\b",
     re.IGNORECASE)
 _CAUTION_ZH = re.compile(
     r"仅供参考|仅为参考|供参考|仅作(?:科普|参考)|为准|谨慎参考|不能作为[^，。]{0,6}依据|(?:由|是)(?:AI|人工智能)[^，。]{0,6}(?:生成|提供)|"
     r"一般性的?(?:知识|信息|建议)|常识角度|不是医生|不能代替|无法替代|不能替代|不具备[^，。]{0,8}(?:资格|资质|执照)|"
     r"没有[^，。]{0,6}(?:执照|资格|资质)|像医生(?:那样|一样)|^(?:温馨提示|提示|声明|注意|请注意|免责声明|需要提醒的是|说明)$|"
     r"^(?:需要说明的是|说明一下|友情提[醒示]|特别提[醒示]|提醒一下|小提示|郑重声明|先说明一下|先声明一下|溫馨提示|友情提醒)$|"
-    r"不一定对|可能(?:会)?出错|可能有误|请结合|信息可能有限|可能有限|分享一些常识|一些常见情况|参考信息|现有资料")
+    r"不一定对|可能(?:会)?出错|可能有误|请结合|信息可能有限|可能有限|分享一些常识|一些常见情况|参考信息|现有资料|"
+    r"(?:AI|人工智能)\s?生成|可能不完整|不一定(?:百分百|完全)?(?:正确|准确|可靠)|可能(?:存在|有)(?:偏差|误差|错误)|多方核实|自行核实|请留意|版本差异|说错了?(?:别|莫|不要)|"
+    r"如有(?:错误|不对|错漏|疏漏)|"
+    r"欢迎指正|不具有法律效力|不构成[^，。]{0,6}(?:建议|意见)|不代表任何|仅为一般性|未经人工审核|常见情况(?:来|去)?回答")
 _AI_MENTION = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|bot|assistant|machine learning model)\b)"
-                         r"|AI|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人|助手")
-_CLAUSE_END = re.compile(r"[,，;；:：]\s*|[.!?。！？]+\s*|\n+|\s*\b(?:but|however|though|although)\b,?\s*"
+                         r"|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人|助手")
+_CLAUSE_END = re.compile(r"[,，;；:：]\s*|\s*[—–]\s*|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*|[.!?。！？]+\s*|\n+|"
+                         r"\s*\b(?:but|however|though|although)\b,?\s*"
                          r"|(?:但是|但|不过|然而|可是)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
                          re.IGNORECASE)
 _JUST = re.compile(r"^(?:just|only|merely|simply|but) ", re.IGNORECASE)
@@ -482,14 +497,21 @@ _LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?i(?:'m| a
                         r"don't|do not|am not able|'m not able|not able|unable|have no|lack|may be|might be|could be|"
                         r"may not|might not|won't be able|only know|only have)\b", re.IGNORECASE)
 _LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|所以|因此)?(?:作为(?:一个)?AI,?)?"
-                        r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|无法|不能|没有办法|没办法|没法|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|不具备|没有)")
+                        r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|无法|不能|没有办法|没办法|没法|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|"
+                        r"不具备|没有)")
 _HEDGE_EN = re.compile(r"^(?:(?:factually|generally|objectively|broadly|technically|practically|realistically|roughly)"
                        r" speaking|in general(?: terms)?|in short|in brief|that said|having said that|with that said|"
-                       r"that being said|with that in mind|from what i know|as far as i know)$", re.IGNORECASE)
+                       r"that being said|with that in mind|from what i know|as far as i know|as far as i (?:understand|"
+                       r"can tell)|from what i (?:understand|can tell|gather)|to (?:my|"
+                       r"the best of my) (?:understanding|"
+                       r"knowledge)|as (?:per my|i) understand(?:ing| it)|if i understand (?:it )?correctly)$",
+                       re.IGNORECASE)
 _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|总的|总体|整体|大致|粗略|大体|笼统)地?"
                        r"(?:来说|来讲|而言|讲|说)|"
                        r"就(?:已有|现有|目前|公开)的?(?:资料|信息|知识)(?:而言|来看|来说)|据我所知|就我所知|"
-                       r"我(?:只能|可以|能)告诉(?:你|您)(?:的是)?|(?:下面|以下)是?[^，。]{0,10}(?:说明|解释|回答|信息|介绍|分析))$")
+                       r"我(?:只能|可以|能)告诉(?:你|您)(?:的是)?|(?:下面|以下)是?[^，。]{0,10}(?:说明|解释|回答|信息|介绍|分析)|"
+                       r"据我(?:了解|理解)|就我(?:有限的)?了解|依我所知|我(?:的)?理解是|按理说|照理说|理论上|一般嚟讲|"
+                       r"按照?(?:通常|一般)的说法|印象中|(?:仅|只)?凭(?:记忆|印象))$")
 _ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
 
 
@@ -521,8 +543,70 @@ _MODEL_ONLY_EN = re.compile(r"\bmy (?:training(?: data)?|knowledge (?:cut-?off|b
                             # real-time data and the web are a model's lack only in the first person ("a dashboard
                             # without real-time data" is a person's sentence)
                             r"\b(?:i|i'm|i am|my|me)\b[^,.]{0,30}\b(?:real-time (?:data|information)|browse|browsing|"
-                            r"search(?:ing)? the (?:web|internet))\b", re.IGNORECASE)
-_MODEL_ONLY_ZH = re.compile(r"训练数据|知识(?:截止|库截止)|联网(?:核实|查证|验证|搜索)|实时(?:数据|资讯)")
+                            r"search(?:ing)? the (?:web|internet))\b|"
+                            # what the model was trained on, in its own words ("Going off my general training",
+                            # "what I picked up in training")
+                            r"\bmy (?:\w+ )?training\b|\b(?:picked up|learned|learnt|saw|seen) (?:in|during) "
+                            r"(?:my )?training\b|"
+                            # the model cannot check the asker's system or the live facts ("Since I can't double-check
+                            # against the live system", "Without real-time access to check", "While I can't confirm
+                            # this on your particular setup", "I haven't been able to run this myself")
+                            r"\b(?:i|i'm|i am|i've|i have)\b[^,.;:—–]{0,16}\b(?:can't|cannot|can not|unable to|"
+                            r"not able "
+                            r"to|haven't been able to|have no way to|have no means to|don't have a way to|don't have|"
+                            r"do not have|have no)\s(?:\w+ )?"
+                            r"(?:check|double-check|verify|confirm|test|run|look (?:this|it|that) up|access|see|"
+                            r"inspect|"
+                            r"try)\b[^,.;:—–]{0,30}\b(?:your|live|real time|real-time|from here|myself|directly|"
+                            r"first-hand|firsthand|on a live|against)\b|"
+                            r"^\W*(?:(?:speaking|answering|going|working) [a-z]+ and )?(?:without|lacking|with no) "
+                            r"(?:[\w-]+ ){0,3}?(?:check|double-check|verify|confirm|test|look (?:this|it|that) up|"
+                            r"inspect)\b|"
+                            r"^\W*(?:(?:speaking|answering|going|working) [a-z]+ and )?(?:without|lacking|with no) "
+                            r"(?:[\w-]+ ){0,3}?your (?:system|setup|configuration|config|files|machine|environment|"
+                            r"code|"
+                            r"screen|settings)\b|"
+                            r"\bwithout (?:a|any|the) (?:way|means|ability|chance) to (?:check|verify|confirm|test|"
+                            r"look)\b|"
+                            r"\bwithout (?:direct |independent |first-hand |real-time )?(?:verification|checking|"
+                            r"testing)\b|"
+                            # what the model knows may be out of date ("my information may not be the newest")
+                            r"\bmy (?:information|knowledge|data|info)\b[^,.;]{0,20}\b(?:may|might|maybe|could)(?: be)?"
+                            r"(?: not)? (?:the )?(?:newest|latest|current|up[ -]to[ -]date|outdated|out of date|"
+                            r"stale)\b|"
+                            r"\bi (?:may|might|could) (?:be )?(?:missing|miss) (?:some |any )?(?:recent|the latest|"
+                            r"newer|"
+                            r"new) (?:changes|updates|developments|information|releases)\b|"
+                            # … what it says of the answer itself ("what follows reflects general documentation and
+                            # may not apply to every configuration")
+                            r"\b(?:what follows|the following|this (?:answer|response|reply|information|info|"
+                            r"explanation))\b[^.;]{0,60}\b(?:may not apply|might not apply|not (?:a|intended|meant)|"
+                            r"general (?:guidance|information|documentation)|only general)\b|"
+                            # a formal disclaimer about the answer itself ("Not legal or financial advice",
+                            # "… is not a substitute for qualified professional guidance", "AI-generated content")
+                            r"\bnot (?:\w+ )?(?:legal|financial|medical|professional|investment|"
+                            r"tax)(?: or \w+)? advice\b|"
+                            r"\b(?:not|no) (?:a )?substitute for (?:\w+ )?(?:professional|expert|medical|legal)\b|"
+                            r"\bdoes(?: not|n't) constitute (?:\w+ )?(?:advice|guidance)\b|"
+                            r"\bfor general (?:guidance|information|informational purposes) only\b|"
+                            r"\bai-generated\b|\b(?:this|the) (?:response|answer|reply) (?:was|is|"
+                            r"has been) (?:\w+ )?generated "
+                            r"(?:automatically|by)\b|\bnot (?:been )?reviewed by a human\b",
+                            re.IGNORECASE)
+_MODEL_ONLY_ZH = re.compile(
+    r"训练数据|知识(?:截止|库截止)|联网(?:核实|查证|验证|搜索)|实时(?:数据|资讯)|"
+    # the model cannot go online or see the asker's system ("我唔可以上網查", "由于我无法访问你的系统")
+    r"我[^，。]{0,4}?(?:无法|不能|没法|没办法|没有办法|唔可以|唔能够|冇办法)(?:直接|实际|亲自)?(?:上网|联网|上网查|"
+    r"实时查|(?:帮|替)?(?:你|您)?(?:实测|实际测试|实际运行|跑一下|运行一下)|(?:访问|看到|看见|查看|连接|登录|测试|验证|核实)(?:你|您)?的?(?:系统|屏幕|电脑|设备|环境|配置|设置|文件|"
+    r"代码|服务器|运行环境))|"
+    # … or test what it says ("没有实际环境可测", "在无法实际验证的情况下", "在没有看到你实际情况的前提下")
+    r"(?:没有|无法)(?:实际|真实)?(?:环境|运行环境)(?:可|来)?(?:测|验证)|(?:没有|无法)(?:实际|亲自)?(?:验证|核实|测试)的?"
+    r"(?:情况|前提)|没有(?:看到|看见)(?:你|您)的?(?:实际|具体)?(?:情况|环境|配置|屏幕|系统)|"
+    # what it knows may be out of date ("以下資料未必係最新", "我的训练数据可能滞后")
+    r"(?:资料|信息|内容|知识|数据)[^，。]{0,4}(?:未必|可能不|不一定)(?:是|係|系)?最新|可能(?:滞后|过时)|"
+    # a formal disclaimer about the answer itself ("本回复基于公开资料整理", "该回答未经人工审核", "AI生成的内容")
+    r"(?:本|该|此|这|以上|以下)(?:回答|回复|回覆|答复|内容|信息|答案)[^，。：:]{0,12}(?:仅为|仅供|未经|不代表|"
+    r"不能替代|不能代替|不构成|不具有|不具备|请自行|基于公开|由AI|由人工智能|可能不|未必)|(?:AI|人工智能)\s?生成|人工审核")
 
 
 def says_model_only(text: str) -> bool:
@@ -534,7 +618,13 @@ def says_model_only(text: str) -> bool:
 
 
 _MODEL_ONLY_FINDER = ahocorasick_rs.AhoCorasick((
-    "training", "cut-off", "cutoff", "real-time", "browse", "browsing", "search the", "of my own",
+    "无法", "不能", "没法", "办法", "唔可以", "唔能够", "没有", "资料", "信息", "内容", "知识", "数据", "可能滞后",
+    "可能过时", "回答", "回复", "回覆", "答复", "答案", "生成", "人工审核",
+    "training", "cut-off", "cutoff", "real-time", "browse", "browsing", "search the", "of my own", "without",
+    "lacking", "with no", "can't", "cannot", "can not", "unable to", "not able to", "haven't been able", "no way to",
+    "no means to", "a way to", "advice", "substitute for", "constitute", "only", "generated", "reviewed by",
+    "don't have", "do not have", "have no", "latest", "newest", "up to date", "up-to-date", "outdated", "out of date",
+    "stale", "what follows", "the following", "verification", "checking", "testing", "missing",
     "训练数据", "知识截止", "知识库截止", "联网", "实时"))
 
 
@@ -549,6 +639,7 @@ def _standpoint(clause: str, cjk: bool) -> bool:
 
 # an interjection or frankness marker that opens the block ("Honestly, as a bot I can't be sure, but …")
 _INTERJECTION = re.compile(r"^(?:honestly|frankly|to be (?:honest|frank)|truthfully|candidly|well|ok(?:ay)?|hmm+|so|"
+                           r"obviously|of course|naturally|just so you know|fyi|for the record|to be clear|"
                            r"说实话|老实说|坦白(?:讲|说)|实话说|嗯+|好的|其实)$", re.IGNORECASE)
 
 
@@ -580,8 +671,9 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
         return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
 
-    def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI may come second
-        return said_ai or (mentions_ai(head) and _AI_MENTION.search(head) is not None)  # the cheap gate first
+    def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI, or what only a model lacks, may come second
+        return said_ai or (mentions_ai(head) and _AI_MENTION.search(head) is not None) \
+            or says_model_only(head)  # the cheap gates first
 
     bounds: Iterable[tuple[int, int]] = (d.span() for d in _CLAUSE_END.finditer(head))  # lazily: most stop early
     if len(text) <= SELF_TALK_CHARS:
@@ -593,10 +685,12 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
             if end:
                 end = pos  # the "but" after the block goes with it
             continue
+        before = said_ai
         said_ai = said_ai or _AI_MENTION.search(clause) is not None \
-            or (not end and (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(clause) is not None)
+            or (_MODEL_ONLY_ZH if cjk else _MODEL_ONLY_EN).search(clause) is not None
         kind = _clause_kind(_JUST.sub("", clause), cjk)
         if not _block_clause(clause, kind, cjk, ai_near):
+            said_ai = before  # a clause of the answer ("RAID devices …") says nothing of the block
             break
         said_ai = said_ai or kind == "identity"
         end = pos

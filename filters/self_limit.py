@@ -60,7 +60,8 @@ _DOMAIN_EN = re.compile(
     r"rules|principles|connection|internet|web|online|real-time|live|current|latest|up-to-date|available|register|"
     r"like|enjoy|love|prefer|able|capable|born|grow|older|die|exist|physical|tired|hungry|sick|breathe|bored|lonely|"
     r"drink|taste|tasted|self-aware|sentient|sapient|lived|life|soul|eyes|face|voice|hobbies|goals|pronouns|address|"
-    r"thoughts|think|home|catch|follow|understand|mean|sure|tool|source|use|best|record)\b")
+    r"thoughts|think|home|catch|follow|understand|mean|sure|tool|source|use|best|record|guidance|old|young|child|"
+    r"childhood|friends|friend|mood|moods|religion|religious)\b")
 _MACHINE_EN = re.compile(
     r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|"
     r"model|algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b|"
@@ -72,7 +73,8 @@ _OPERATES_EN = re.compile(r"\bi (?:only |just |simply )?(?:process|produce|gener
                           r"operate|am made of|'m made of)\b[^.!?]{0,40}\b(?:text|language|words|data|servers?|"
                           r"cloud|online|patterns?|messages?|prompts?|input)\b|\b(?:each|every) (?:chat|"
                           r"conversation|session)\b[^.!?]{0,30}\b(?:separate|fresh|scratch|new|starts|begins)\b|"
-                          r"\b(?:lines of|just|only|bunch of) code\b")
+                          r"\b(?:lines of|just|only|bunch of) code\b|\bi (?:only |just )?exist (?:while|when|during|"
+                          r"for the length of|as long as)\b")
 # "Your request cannot be fulfilled at this time.", "Request declined.", "Response withheld: …", "that's a no from me"
 _DECLINED_EN = re.compile(r"\b(?:request|content|response|this|that|it|query|prompt)\b[^.!?]{0,20}?"
                           r"\b(?:cannot|can't|can not|won't|will not) be (?:fulfilled|generated|provided|processed|"
@@ -98,7 +100,15 @@ _PLEASE_EN = re.compile(r"^\W*(?:please |kindly )?(?:contact|call|ring|ask|check
 # "Nope, that one's off the table.", "That's a hard no.": a refusal in no one's voice
 _IMPERSONAL_EN = re.compile(r"\b(?:off the table|off-limits|hard no|not happening|no can do|not a request (?:that )?"
                             r"(?:i|that can)|can't be (?:done|fulfilled|provided|helped)|"
-                            r"won't be (?:able to )?(?:help|provid|shar|assist|writ|generat|creat))")
+                            r"won't be (?:able to )?(?:help|provid|shar|assist|writ|generat|creat))|"
+                            r"\bnot touching (?:that|this|it)\b|"
+                            # "this request falls outside the scope of …": the request, outside what is done here
+                            r"\b(?:this|that|your|the|such) (?:request|question|query|topic|inquiry|enquiry|matter)s? "
+                            r"(?:\w+ )?(?:falls?|is|are|lies|lie|sits?) (?:outside|beyond)\b|"
+                            # "we are unable to process requests of this nature"
+                            r"\b(?:unable to|not able to|can't|cannot|can not|won't|do not|don't)\s(?:\w+\s){1,3}"
+                            r"(?:requests?|queries|questions|inquiries|enquiries|topics) (?:of this|of that|like this|"
+                            r"like that|on this|on that)\b")
 _REASON_EN = re.compile(
     r"\b(?:harm|harmful|harms|hurt|hurts|illegal|unlawful|law|laws|legal|unethical|ethical|ethics|dangerous|unsafe|"
     r"risk|risks|risky|privacy|private|consent|permission|right|rights|respect|safety|security|sensitive|"
@@ -114,7 +124,8 @@ _REFERRAL_EN = re.compile(
     r"services|app|apps|website|websites|site|sites|search|news|forecast|source|sources|documentation|provider|bank|"
     r"teacher|police|emergency|someone|somebody|qualified|licensed|certified|local)\b")
 # someone to ask instead (a channel such as "the checkout page" or "the online form" is a staff member's answer)
-_QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|therapist|counsel+or|psychologist|psychiatrist|"
+_QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|\w*therapist|broker|counsel+or|psychologist|"
+                           r"psychiatrist|"
                            r"lawyer|attorney|solicitor|"
                            r"accountant|advis[eo]r|"
                            r"professional|expert|specialist|"
@@ -122,8 +133,21 @@ _QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|therapist
                            r"emergency|authorities|police|"
                            r"official|urgent care|a&e)s?\b|"
                            r"\btry again\b")  # … or to come back later ("Please try again later.")
+# sent to someone else instead of answered ("That's really a question for a mortgage broker, I'm afraid.", "… rather
+# than rely on me for this.", "For questions about your visa status, you'll need to consult an immigration lawyer.")
+_DEFLECT_EN = re.compile(
+    r"\b(?:that's|that is|it's|it is|this is)(?: really| more| honestly| probably| definitely)? (?:a )?(?:question|one|"
+    r"matter|topic|call) (?:for|best (?:left|put|asked|answered|handled) (?:to|of|by)) (?:an? |your |the )?"
+    r"(?:[a-z-]+ ){0,2}?(?:doctor|gp|physician|pharmacist|nurse|\w*therapist|counsel+or|psychologist|psychiatrist|"
+    r"lawyer|attorney|solicitor|accountant|advis[eo]r|professional|expert|specialist|vet|dentist|broker|planner|"
+    r"consultant|technician|electrician|plumber|mechanic)s?\b|"
+    r"\brather than (?:rely(?:ing)? on|ask(?:ing)?|trust(?:ing)?|com(?:e|ing) to|go(?:ing)? by) me\b|"
+    r"^\W*for (?:questions|queries|anything|help|advice) (?:about|on|regarding|like|related to)\b[^.!?]{0,60}\b"
+    r"(?:you'll|you will|you'd|you would|you should|you need to|please)\b[^.!?]{0,20}\b(?:consult|contact|ask|see|"
+    r"speak|talk|reach out)\b")
 _OFFER_EN = re.compile(r"\b(?:if you|feel free|happy to|glad to|i can (?:help|explain|tell|suggest|offer|give|walk|"
-                       r"point|share|talk|answer|assist|try|still)|i could|i'd be|i'll be|let me know|we can|"
+                       r"point|share|talk|answer|assist|try|still|summari[sz]e|describe|outline|recommend)|i could|"
+                       r"i'd be|i'll be|let me know|we can|"
                        r"how about|would you like|want me to|is there (?:anything|something)|what else|glad|happy)\b")
 _WISH_EN = re.compile(r"\b(?:good luck|best of luck|take care|stay safe|hope|thanks|thank you|sorry|apolog\w*|"
                       r"understand|appreciate|wish|unfortunately|afraid|regret)\b")
@@ -178,6 +202,7 @@ _SHORT_CANNOT_EN = re.compile(
     r" won't| will not|'m unable to| am unable to|'m not able to| am not able to) (?:reproduce|disclose|reveal|divulge|"
     r"repeat|transcribe|copy|continue|carry out|perform|complete|fulfil|fulfill|process|draft|compose|recommend|"
     r"endorse|confirm|verify|diagnose|prescribe|predict|reset|modify|bypass|circumvent|issue|take payments|"
+    r"interpret|analy[sz]e|assess|evaluate|review|"
     r"make (?:this|that|it|one)|make that edit)\b|(?:'m| am) (?:restricted|prohibited|barred|not permitted|"
     r"not allowed) (?:from|to)\b)")
 SHORT_CANNOT_WORDS = 9
@@ -194,9 +219,17 @@ _AI_NAMES = frozenset("Llama Grok Siri Alexa Gemini Claude ChatGPT Copilot Meta 
 _NAME = re.compile(r"(?<![.!?:;—–\-\"“(]\s)(?<!^)(?<![\"“(])\b[A-Z][a-z]+")
 NEAR = 5  # words between the speaker and the negation: "Colours don't really register for me"
 # a turn to what follows a disclaimer: the clause after it is judged on its own ("I can't run it, but <answer>")
-_TURN_EN = re.compile(r"[,;:—–]\s*(?:but|however|though|yet|that said|still|instead)\b|\s(?:but|however)\s|\s*[;:—–]\s*"
+_TURN_EN = re.compile(r"[,;:—–]\s*(?:but|however|though|yet|that said|still|instead)\b|\s(?:but|however)\s|"
+                      r"\s*[;:—–]\s*"
                       r"|^\W*(?:although|though|while|even though|since|because)\b[^,;]*[,;]|^\W*(?:as|"
                       r"being) an? [^,;]{1,60}[,;]")
+_HEDGE_LEAD_EN = re.compile(r"^\W*(?:as far as i (?:know|understand|can tell)|from what i (?:know|understand|recall|"
+                            r"gather|can tell)|to (?:my|the best of my) (?:knowledge|understanding)|if i (?:understand|"
+                            r"recall|remember)|as i understand)\b")
+# a reason after the refusal's own clause ("I can't reproduce the full lyrics of that song, as they're copyrighted."):
+# tried when the sentence as a whole says nothing a refusal says
+_REASON_TURN_EN = re.compile(r",\s*(?:as|since|because|given that)\s(?!well\b|soon\b|long\b|far\b|much\b|many\b|if\b|"
+                             r"though\b)")
 # the speaker cannot do it for the addressee, or cannot do *that* ("I can't reset your password", "I can't verify
 # that."): what a refusal says, whatever the verb
 _ADDRESSEE_EN = re.compile(r"\b(?:you|your|yours|yourself)\b|\b(?:that|this|it)(?: one)?\W*$")
@@ -233,8 +266,21 @@ def _of_itself_en(sentence: str, prompt_words: set[str]) -> bool:
 
 def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     """'self' (a self-limit), 'support', or None (it says something)."""
+    kind = _kind_whole_en(sentence, prompt_words)
+    reason = _REASON_TURN_EN.search(sentence.lower()) if kind is None else None
+    if reason is None:
+        return kind
+    kinds = (_kind_whole_en(sentence[:reason.start()], prompt_words), _kind_whole_en(sentence[reason.end():],
+                                                                                       prompt_words))
+    return "self" if kinds[0] == "self" and kinds[1] is not None else None
+
+
+def _kind_whole_en(sentence: str, prompt_words: set[str]) -> str | None:
+    """_kind_en, without splitting off a reason after ", as" / ", because"."""
     text = sentence.strip()
     low = text.lower().replace("’", "'")
+    if _HEDGE_LEAD_EN.match(low):
+        return None  # "as far as I understand, <answer>": a hedge leads to what the speaker knows
     if _BLOCKERS.search(low) or _ACRONYM.search(text) or len(low.split()) > MAX_WORDS \
             or any(name.group() not in _AI_NAMES for name in _NAME.finditer(text.lstrip(" \t*_'\"“‘"))):
         return None
@@ -254,7 +300,7 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     if ((_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
             or _REFUSING.search(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
-            or _NOT_ENGAGING_EN.search(low)
+            or _NOT_ENGAGING_EN.search(low) or _DEFLECT_EN.search(low)
             or (len(words) <= SHORT_CANNOT_WORDS and _SHORT_CANNOT_EN.match(low) and not _CONDITION_EN.search(low))) \
             and not _OWN_LIFE_EN.search(low) and _unknown(words) <= MAX_UNKNOWN_SELF:
         return "self"
@@ -292,8 +338,10 @@ _DOMAIN_ZH = re.compile(
     r"置評|展开|展開|查到|查询|查詢|看不|读取|讀取|产生|產生|上网|上網|公开|公開|"
     # a body and a self the speaker lacks ("我没有眼睛", "我没有自由意志")
     r"眼睛|耳朵|声音|聲音|嘴巴|手脚|手腳|五官|味觉|味覺|嗅觉|嗅覺|肉体|肉體|心跳|自由意志|自我意识|自我意識|灵魂|靈魂|"
-    r"支持|支援|功能|技能|听懂|聽懂|合适|合適")
-_MACHINES_ZH = (r"(?:AI|ai|人工智能|人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|机器|機器|软件|軟體|算法|"
+    r"支持|支援|功能|技能|听懂|聽懂|合适|合適|回忆|回憶|童年|体会|體會|摄像头|攝像頭|感官")
+_MACHINES_ZH = (r"(?:(?:虚拟|虛擬)(?:导购|導購|客服|助手|助理|人|主播|店员|店員|形象)|数字人|數字人|AI|ai|人工智能|"
+                r"人工智慧|程序(?![员員])|程式(?![员員])|模型|助手|助理|"
+                r"机器|機器|软件|軟體|算法|"
                 r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
                 r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
                 r"服务器|伺服器|机械人|機械人)")
@@ -311,7 +359,7 @@ _REASON_ZH = re.compile(r"违法|違法|犯法|法律|隐私|隱私|伤害|傷�
                         r"同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|他人|别人|別人|"
                         r"版权|版權|原因|好处|好處|正规|正規|真实|真實|误会|誤會|误导|誤導|保密|机密|機密|个人资料|"
                         r"個人資料|个资|個資|资安|資安|保护|保護|骗|騙|侵权|侵權|盗版|盜版|未经|未經|"
-                        r"系统|系統|维护|維護|繁忙|忙线|忙線|开小差|開小差|故障|出错|出錯")
+                        r"系统|系統|维护|維護|繁忙|忙线|忙線|开小差|開小差|故障|出错|出錯|私隱")
 _REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律師|专业|專業|专家|專家|顾问|顧問|咨询|諮詢|客服|"
                           r"热线|熱線|官方|机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|"
                           r"医院|醫院")
@@ -341,7 +389,15 @@ _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)
                             r"(?:问题|問題|请求|請求|内容|內容|信息|資訊|话题|話題|提问|提問|要求|这个|"
                             r"這個)[^，。]{0,6}?(?:暂|暫|恕)?(?:无法|無法|不便|不予|不能|不开放|不開放)(?:为您|為您|"
                             r"代为|代為)?(?:透露|回复|回覆|回答|答复|答覆|提供|讨论|討論|处理|處理|办理|辦理|帮|幫|"
-                            r"教|写|寫)|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)")
+                            r"教|写|寫)|(?:不予|暂不|暫不)(?:回复|回覆|回答|答复|答覆|讨论|討論|开放讨论|開放討論)|"
+                            # "此问题不在本系统答复范围之内": outside what is answered here
+                            r"(?:问题|問題|请求|請求|内容|內容|话题|話題|提问|提問|此|这|這)[^，。]{0,8}?(?:不在|超出|"
+                            r"超过|超過)[^，。]{0,10}?(?:范围|範圍)|"
+                            # "您的输入包含不适宜内容": a content-policy notice
+                            r"(?:输入|輸入|内容|內容|提问|提問|问题|問題|请求|請求|消息|訊息)[^，。]{0,6}?(?:包含|含有|"
+                            r"涉及)[^，。]{0,6}?(?:不适宜|不適宜|不适当|不適當|不当|不當|敏感|违规|違規|违禁|違禁|不良)|"
+                            # "线上无法为您操作": not done for the asker
+                            r"(?:无法|無法|不能|没法|沒法|不便)(?:为|為|替|帮|幫)(?:您|你)(?![们們])")
 _CARRIED_ZH = re.compile(r"^(?:所以|因此|因而)?(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?"
                          r"(?:无法|無法|不能|没法|沒法|没有办法|沒有辦法|没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|"
                          r"不适合|不適合|说不出|說不出|讲不出|講不出|答不上|答不出|只能|只会|只會|仅能|僅能)")
@@ -365,18 +421,34 @@ _PLEASE_ZH = re.compile(r"^(?:请|請|麻烦|麻煩|烦请|煩請|建议|建議|
                         r"登錄|点击|點擊|透过|透過|通过|通過|携带|攜帶|以|看|查看|参考|參考|重新|稍后|稍後|修改|把|"
                         r"向|找|咨询|諮詢|开启|開啟|保存|问问|問問|搵)")
 # "这个真的不行", "不可以哦～": a no, in no one's words but the speaker's
-_NO_ZH = re.compile(r"^(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?(?:真的|真|实在|實在|"
-                    r"可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|"
-                    r"超綱了)[哦啊啦呀吧喔囉～~！!]*$")
-_NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命")
+_NO_ZH = re.compile(r"^(?:[呜嗚哎唉呃嗯]+)?(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?"
+                    r"(?:真的|真|实在|實在|可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|超綱了|"
+                    r"帮不了|幫不了|帮不到|幫不到|做不到|办不到|辦不到|唔得)[哦啊啦呀吧喔囉喎～~！!]*$")
+_NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命|帮不了|幫不了|帮不到|幫不到|唔得")
 # a refusal in no one's voice, anywhere in the answer ("根据相关规定，该内容暂不予展示。"): the gate's test only
-_NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|(?:无法|無法|不能|不便)(?:回答|回覆|回复|答复|答覆|提供|处理|處理|"
+_NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|帮不了|幫不了|帮不到|幫不到|(?:不在|超出)[^，。]{0,10}?(?:范围|範圍)|"
+                            r"(?:包含|含有|涉及)[^，。]{0,6}?(?:不适宜|不適宜|不适当|不適當|违规|違規|违禁|違禁)|"
+                            r"(?:无法|無法|不能|没法|沒法|不便)(?:为|為|替)(?:您|你)|"
+                            r"(?:无法|無法|不能|不便)(?:回答|回覆|回复|答复|"
+                            r"答覆|提供|处理|處理|"
                             r"办理|辦理|"
                             r"透露|讨论|討論|展示|公开|公開)|不(?:提供|支持|支援|开放|開放)(?:此类|此類|这类|這類|该|該|"
                             r"这项|這項|此项|此項)")
 # the speaker as software, explaining a self-limit ("颜色对我来说只是词语", "只要服务开着我就在", "我按照训练结果运行")
 _OF_ITSELF_ZH = re.compile(r"对我来说|對我來說|我只是|我就在|我一直在|服务|服務|训练|訓練|程序|程式|数据|數據|文字|"
                            r"文本|代码|代碼|词语|詞語|模型|算法|服务器|伺服器|云端|雲端|开着|開著|运行|運行")
+# after a self-limit, a short clause that goes on saying what the speaker lacks or cannot do
+# ("我是软件，不会饿也不会渴", "我没有童年回忆，因为我从来没当过小孩", "我是程序，尝不出咖啡的味道"): it carries the
+# self-limit's 我
+_GOES_ON_ZH = re.compile(r"^(?:也|亦|都|亦都|并|並|还|還|更|所以|因此|因为|因為|而且|又)?我?(?:也|都|亦|从来|從來|根本|"
+                         r"完全|并|並|压根|壓根)?(?:不|没|沒|无|無|冇|唔|未)|[\u4e00-\u9fff](?:不出|不到|不了|唔到|唔了)")
+AFTER_SELF_HAN = 16
+_EMOJI_END = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]+$")
+# a short word in quotation marks ("你叫我“助手”就好", "我只在你和我说话时“存在”"): a word, not someone's text
+_SHORT_QUOTE_ZH = re.compile(r"[“「]([^“”「」，。！？]{1,8})[”」]")
+# the asker called by a pet name at a clause's end ("这个超纲了姐妹"): not part of what is said
+_VOCATIVE_ZH = re.compile(r"(?:姐妹|宝子|宝宝|寶寶|寶子|亲爱的|親愛的|亲|親|朋友|兄弟|老铁|老鐵|家人|小伙伴|小夥伴)们?"
+                          r"(?=[哦啊啦呀吧喔～~！!😭🙏]*$)")
 # "我保持中立": the speaker takes no side
 _NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
 # a product or an in-house assistant speaking of itself in the third person ("小爱同学没听懂", "本助手仅支持账单查询")
@@ -395,6 +467,7 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
     "…，无法亲身体会" carries its 我."""
     # a product speaking of itself is the speaker; "我们" is not (a shop's "我们不支持…" is its answer)
     text = _PRODUCT_ZH.sub("我", _WE_ZH.sub("咱", clause.strip(" \t\n-—–*~～。！!.")))
+    text = _VOCATIVE_ZH.sub("", _SHORT_QUOTE_ZH.sub(r"\1", _EMOJI_END.sub("", text)))
     han = "".join(_HAN.findall(text))
     if not han:
         return "support" if len(text.split()) <= 2 else None  # "Sorry", "🙏"
@@ -411,7 +484,9 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
             or _MACHINE_ZH.search(text) or _AS_AI_ZH.match(text) or (after_self and _APPOSITIVE_ZH.match(text)) \
             or (len(han) <= CANNOT_HAN and (_CANNOT_ZH.search(text) or _NO_ZH.match(text))) \
             or _IMPERSONAL_ZH.search(text) or _NEUTRAL_ZH.search(text) \
-            or (len(han) <= CANNOT_HAN and _SPEAKER_NEG_ZH.search(text) and _ADDRESSEE_ZH.search(text)):
+            or (len(han) <= CANNOT_HAN and _SPEAKER_NEG_ZH.search(text) and _ADDRESSEE_ZH.search(text)) \
+            or (after_self and len(han) <= AFTER_SELF_HAN and _GOES_ON_ZH.search(text)
+                and sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) <= 1):
         return "self"
     if len(han) <= 3 and _SHORT_ZH.fullmatch(han):
         return "support"  # "不行", "抱歉", "哈哈"
@@ -471,8 +546,9 @@ _GATE_EN_WORDS = (
     " bot", "chatbot", "program", "software", "trained", "built", "made", "created", "developed", "designed",
     " code", "machine", "computer", "algorithm", "llm", "request", " only", "restricted", "confidential", " line",
     " miss", " idk", "withheld", "denied", "refused", "blocked", "call me", "process", " run", "exist", " chat",
-    "conversation", "session", "nice try", "off the table", "off-limits", "hard no", "change the subject", "move on",
-    "end this", "stay out", "hold off", "step back", "sidestep")
+    "conversation", "session", "nice try", "off the table", "off limits", "hard no", "touching", "change the subject",
+    "move on",
+    "end this", "stay out", "hold off", "step back", "sidestep", "rather than", "question for", " consult")
 _GATE_EN = ahocorasick_rs.AhoCorasick(_GATE_EN_WORDS)
 _SPACES = str.maketrans({c: " " for c in ".,;:!?()[]\"“”—–-*_/\n\t"})
 _GATE_ZH = re.compile(r"不|没|沒|无|無|非|未|拒|恕|冇|唔|超出|超过|超過|AI|ai|人工智|模型|助手|助理|机器|機器|程序|"
@@ -504,7 +580,8 @@ def self_limit(text: str, prompt: str = "") -> str | None:
         if not _GATE_EN.find_matches_as_indexes(f" {low.translate(_SPACES)} "):
             return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
-                and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None:
+                and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None \
+                and _DEFLECT_EN.search(low) is None:
             return None
     if (cjk and _GATE_ZH.search(body) is None) or _grounded(body, prompt, cjk):
         return None

@@ -1271,7 +1271,8 @@ class SlopMatcher:
                     continue
                 rule = self._first(groups["anywhere"], masked(i))
                 if rule is not None:
-                    hits.append(Hit(rule, fld, spans[i], text[slice(*spans[i])]))
+                    span = _opening_clause(rule, text, spans[i], masked(i)) if rule.action == "strip" else spans[i]
+                    hits.append(Hit(rule, fld, span, text[slice(*span)]))
         if groups["whole"]:
             # the whole answer is a refusal: dropped, even where a rescuable rule named its first sentence (what
             # follows it is more refusal, not an answer); a named drop that is not rescued names the drop first
@@ -1447,6 +1448,31 @@ def _closing_talk(text: str, span: tuple[int, int], model: edge_model.EdgeModel)
     return "talk" if model.is_boilerplate(sentence, "closer", True) else ""
 
 
+_CLAUSE_COMMA = re.compile(r"[,，;；]\s*")
+_FIRST_PERSON_ANY = re.compile(r"^\W*(?:i|i'm|i’m|my|me)\b|^[^，。]{0,3}我", re.IGNORECASE)
+CLAUSE_GAP = 30  # characters between the rule's match and the comma that ends its clause
+
+
+def _opening_clause(rule: Rule, text: str, span: tuple[int, int], masked_sentence: str) -> tuple[int, int]:
+    """The part of a sentence an `anywhere` strip takes: its opening clause only when the match opens the sentence
+    and a clause with content follows the comma ("As of my last update, the tower is the tallest." keeps "The tower
+    is the tallest."; "截至我的知识更新日期，这座塔是最高的。" keeps "这座塔是最高的。"), else the whole sentence."""
+    sentence = text[slice(*span)]
+    if len(masked_sentence) != len(sentence):
+        return span  # the match's offsets would not map onto the sentence as written
+    found = rule.compiled.search(masked_sentence)
+    if found is None or sentence[:found.start()].strip(" \t\n*_-—–\"'“”(（"):
+        return span
+    comma = _CLAUSE_COMMA.search(sentence, found.end(), found.end() + CLAUSE_GAP)
+    if comma is None or re.search(r"[.!?。！？\n]", sentence[found.end():comma.start()]):
+        return span
+    rest = sentence[comma.end():]
+    if not (len(rest.split()) >= 4 or chars(_CJK_RUN, rest) >= 5) or is_caution(rest) \
+            or _FIRST_PERSON_ANY.match(rest) or mentions_ai(rest):
+        return span  # "…, check newer sources." / "…, I can't say.": the clause's sentence is all disclaimer
+    return span[0], span[0] + comma.end()
+
+
 def _substantive(text: str) -> bool:
     """Enough left to be an answer: four words, or eight Chinese characters."""
     return len(text.split()) >= 4 or chars(_CJK_RUN, text) >= 8
@@ -1544,7 +1570,7 @@ def _list_goes_on(head: str) -> bool:
 _TURN_BACK = re.compile(r"[^.!?\n]*\b(?:you|your)\b[^.!?\n]*\?\s*|[^。！？\n]*[你您][^。！？\n]*[？?]\s*",
                         re.IGNORECASE)
 _GOES_ON_EN = re.compile(r"(?:a|an|not|no|nor|or|and|so|nothing|never|just|only|neither|which|because|since|"
-                         r"therefore|i|i'm|my|me)\b", re.IGNORECASE)
+                         r"therefore|i|i'm|my|me|let alone|much less|still less|never mind)\b", re.IGNORECASE)
 _GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)")
 
 

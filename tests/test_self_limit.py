@@ -35,6 +35,19 @@ from formats.ledger import Ledger
     ("I can't reproduce the full lyrics. They're protected by copyright.", "Give me the lyrics.", "refusal"),
     ("I'm restricted from providing that kind of content.", "Write it anyway.", "refusal"),
     ("I don't have a favourite colour. Colours are just words to me.", "What's your favourite colour?", "refusal"),
+    # round 10: the request outside the scope, sent elsewhere, a reason after ", as"; clauses that go on saying no
+    ("We're sorry, but this request falls outside the scope of our support services.", "Fix my router.", "refusal"),
+    ("That's really a question for a mortgage broker, I'm afraid.", "Which mortgage should I take?", "refusal"),
+    ("I'd strongly encourage you to talk to a physiotherapist rather than rely on me for this.", "My back hurts.",
+     "refusal"),
+    ("I can't reproduce the full lyrics of that song, as they're copyrighted.", "Lyrics please.", "refusal"),
+    ("I don't have hobbies — I only exist while we're talking.", "What are your hobbies?", "refusal"),
+    ("我是软件，不会饿也不会渴。", "你饿吗？", "identity"),
+    ("我没有童年回忆，因为我从来没当过小孩。", "讲讲你的童年。", "refusal"),
+    ("此问题不在本系统答复范围之内，敬请谅解。", "帮我查下股票。", "refusal"),
+    ("您的输入包含不适宜内容，请修改后重试。", "说点脏话。", "refusal"),
+    ("呜呜这个真的帮不了宝子😭", "帮我改成绩。", "refusal"),
+    ("我是本店的虚拟导购小美，不是真人客服哦。", "你是真人吗？", "identity"),
 ])
 def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     assert self_limit(text, prompt) == kind
@@ -67,9 +80,26 @@ def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     # a question back, an answer with a number, code
     ("为啥我不能体验微粒贷", "改写这句话"),
     ("I can't run version 3 here.", "Which version?"),
+    # round 10: a person's clause after a self-limit names someone else or says more than no
+    ("我没有车，我老婆每天开车送孩子上学。", "你每天怎么上班？"),
+    ("For questions about parking, the front desk is open until nine.", "Where do I park?"),
 ])
+
 def test_answers_and_human_text_are_not_self_limits(text, prompt):
     assert self_limit(text, prompt) is None
+
+
+@pytest.mark.parametrize("prompt", [
+    "Resume the text of the manual, section 'Virtual hosts with mod_rewrite', after the paragraph …",
+    "Reading 'Participate to improve translations' in the help. What comes next?",
+    "请续写《帮助》“XML 筛选器设置”页面的下一段文字。前一段为：确认对话框内容后再删除选中文件。",
+    "我在看《帮助》的“保护文档”，读到“选择「工具」”，后面一段怎么说？",
+])
+def test_a_topic_word_is_no_request_to_rewrite_or_role_play(prompt):
+    """"mod_rewrite", "translations", "对话框" and "后面一段怎么说" name a topic; they do not ask for a paraphrase, a
+    translation or a dialogue, so the refusal rules still apply."""
+    kept, ledger = _clean("I do not possess personal religious beliefs.", prompt)
+    assert kept == [] and ledger.rejects[0].rule.endswith(".shape")
 
 
 def _clean(output: str, instruction: str, settings: FilterSettings | None = None) -> tuple[list[Example], Ledger]:

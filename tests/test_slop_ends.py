@@ -71,6 +71,34 @@ def test_a_disclaimer_clause_goes_and_the_answer_stays(text, answer):
     assert run(text) == answer
 
 
+@pytest.mark.parametrize("text, answer", [
+    # round 10: what only a model lacks, without the word AI (checking the asker's system, training, staleness) …
+    ("Since I can't double-check against the live system, both filters only process the data if newlines are seen.",
+     "Both filters only process the data if newlines are seen."),
+    ("I haven't been able to run this myself, but as far as I understand, the rule stops the current pass.",
+     "The rule stops the current pass."),
+    ("Drawing only on what I picked up in training, possibly stale by now, the extension is enabled by default.",
+     "The extension is enabled by default."),
+    ("Just so you know, I don't have access to your files or settings.\nThe value is a URL-path.",
+     "The value is a URL-path."),
+    # … a formal disclaimer about the answer itself
+    ("Not legal or financial advice, obviously — just general information. Reconfigure the allocator first.",
+     "Reconfigure the allocator first."),
+    ("我唔可以上網查，所以以下資料未必係最新。为公式中的数学运算符选择相对大小。",
+     "为公式中的数学运算符选择相对大小。"),
+    ("声明：该回答未经人工审核。\n使用 DISTINCT 参数扩展选择语句。", "使用 DISTINCT 参数扩展选择语句。"),
+    # an emoji ends the block's clause: the answer glued after it stays whole
+    ("宝子们，我只是AI，说错了别骂我😂打开「媒体播放器」窗口，您能够在其中预览影片。",
+     "打开「媒体播放器」窗口，您能够在其中预览影片。"),
+    # a knowledge-cutoff clause that opens a sentence goes, the sentence's content stays
+    ("As of my last update, the tower is the tallest in the city. It opened in 2010.",
+     "The tower is the tallest in the city. It opened in 2010."),
+    ("截至我的知识更新日期，这座塔是最高的。它于2010年开放。", "这座塔是最高的。它于2010年开放。"),
+])
+def test_a_disclaimer_without_the_word_ai_goes_and_the_answer_stays(text, answer):
+    assert run(text) == answer
+
+
 @pytest.mark.parametrize("text", [
     "Sorry, but I can't give medical advice on this. Please book an appointment with your GP.",
     "我无法给出诊断，请尽快到医院就诊。",
