@@ -132,13 +132,16 @@ def _kind(word: str, vocab: Vocabulary) -> str:
     return "f" if word in vocab.function else ""
 
 
+_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "okayyy", "yooo": the word, drawn out
+
+
 def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: int = MIN_WORDS) -> bool:
     """True when the English sentence only talks about the exchange (see the module docstring). `elsewhere(stem)`
     tells whether a word occurs in the rest of the row (prompt and answer): then it is the subject's."""
     text = sentence.strip()
     if not text or len(text) > MAX_CHARS:
         return False
-    found = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    found = [_ELONGATED.sub(r"\1", w.replace("’", "'")) for w in _WORD.findall(text.lower())]
     if not found or len(found) > MAX_WORDS:
         return False
     vocab = vocabulary()

@@ -156,3 +156,23 @@ HUMAN = [
 @pytest.mark.parametrize("text, instruction", HUMAN)
 def test_human_answers_shaped_like_these_runs_are_kept_whole(text, instruction):
     assert run(text, instruction) == text
+
+
+@pytest.mark.parametrize("text", [
+    # round 10: a support desk's, a formal reply's and a chat's ways of talking about the exchange
+    f"Your question touches on a matter of some subtlety; I will attempt a measured answer. {ANSWER_EN}",
+    f"okayyy so here's the thing: {ANSWER_EN}",
+    f"{ANSWER_EN} We trust this resolves your query.",
+    f"{ANSWER_ZH}以上为个人浅见，供您斟酌。",
+    f"对于来函所询事项，兹逐条回复：\n{ANSWER_ZH}",
+])
+def test_the_exchange_in_other_registers_is_talk(text):
+    assert run(text) in (ANSWER_EN, ANSWER_ZH)
+
+
+@pytest.mark.parametrize("text", [
+    "你好，客服。我的理财产品怎么看不见了？总资产还是对的。",
+    "很高兴可以为您解惑。两种药可以一起服用，但最好分开两小时。",
+])
+def test_a_persons_greeting_and_a_doctors_formula_stay(text):
+    assert run(text) == text
