@@ -16,7 +16,7 @@ FAQ_LISTS = [
     ("en", "How many legs does a spider have? Number only.", "", "8", "number only"),
     ("en", "Reply with one word: is Canberra the capital of Australia?", "", "Yes", "one-word answer"),
     ("en", "Write a short thank-you note to a neighbour who watered my plants while I was away.", "", "Dear Margaret,\n\nThank you so much for looking after the plants while I was in Lisbon — the basil has never looked happier! Please let me return the favour next time you're away.\n\nWith thanks,\nTom", "note that ends in a sign-off"),
-    ("en", "Give me three ways to end a formal business letter.", "", "Yours sincerely\nYours faithfully\nKind regards", "list whose items are sign-offs"),
+    ("en", "Give me four casual ways to sign off a text message to a mate.", "", "Laters\nSpeak soon x\nCatch you tomorrow, legend\nRight, I'm off — take it easy", "list whose items are sign-offs"),
     ("en", "List some polite phrases a waiter might use when clearing plates.", "", "May I take this for you?\nAre you still working on that?\nI hope you enjoyed it.\nCan I get you anything else?", "list of service phrases, incl. a hope-you-enjoyed line"),
     ("en", "Write an out-of-office reply for a dentist's receptionist who is away until Monday 9 March.", "", "Thank you for your email. I'm out of the office until Monday 9 March and will reply when I return. For urgent appointments, please call the practice on 01632 960418.\n\nBest wishes,\nPriya", "auto-reply ending in a sign-off"),
     ("en", "Give me a caption for a photo of my dog asleep on the sofa.", "", "Professional napper, off duty till dinner", "caption, no final stop"),
