@@ -345,7 +345,7 @@ _MACHINES_ZH = (r"(?:(?:虚拟|虛擬)(?:导购|導購|客服|助手|助理|人|
                 r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
                 r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
                 r"服务器|伺服器|机械人|機械人)")
-_MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|只不过是|不过是|说到底就是|"
+_MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|系|只不过是|不过是|说到底就是|"
                          rf"說到底就是)[^。！？!?]{{0,16}}{_MACHINES_ZH}"
                          r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我"
                          # "你在和AI聊天", "不是真人": who the asker is talking to
@@ -359,7 +359,7 @@ _REASON_ZH = re.compile(r"违法|違法|犯法|法律|隐私|隱私|伤害|傷�
                         r"同意|授权|授權|敏感|作弊|欺诈|欺詐|负责|負責|重要|严肃|嚴肅|他人|别人|別人|"
                         r"版权|版權|原因|好处|好處|正规|正規|真实|真實|误会|誤會|误导|誤導|保密|机密|機密|个人资料|"
                         r"個人資料|个资|個資|资安|資安|保护|保護|骗|騙|侵权|侵權|盗版|盜版|未经|未經|"
-                        r"系统|系統|维护|維護|繁忙|忙线|忙線|开小差|開小差|故障|出错|出錯|私隱")
+                        r"系统|系統|维护|維護|繁忙|忙线|忙線|开小差|開小差|故障|出错|出錯|私隱|私隐")
 _REFERRAL_ZH = re.compile(r"医生|醫生|医师|醫師|药师|藥師|律师|律師|专业|專業|专家|專家|顾问|顧問|咨询|諮詢|客服|"
                           r"热线|熱線|官方|机构|機構|部门|部門|平台|网站|網站|渠道|老师|老師|警察|报警|報警|心理|"
                           r"医院|醫院")
@@ -423,7 +423,7 @@ _PLEASE_ZH = re.compile(r"^(?:请|請|麻烦|麻煩|烦请|煩請|建议|建議|
 # "这个真的不行", "不可以哦～": a no, in no one's words but the speaker's
 _NO_ZH = re.compile(r"^(?:[呜嗚哎唉呃嗯]+)?(?:这个|這個|这|這|这事|這事|呢個|此事|欸这个|欸這個|欸)?[^，。]{0,3}?"
                     r"(?:真的|真|实在|實在|可|就)?(?:不行|不可以|不能说|不能說|不能講|不能讲|恕难从命|恕難從命|超纲了|超綱了|"
-                    r"帮不了|幫不了|帮不到|幫不到|做不到|办不到|辦不到|唔得)[哦啊啦呀吧喔囉喎～~！!]*$")
+                    r"帮不了|幫不了|帮不到|幫不到|做不到|办不到|辦不到|唔得)[哦啊啦呀吧喔囉喎㖞～~！!]*$")
 _NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命|帮不了|幫不了|帮不到|幫不到|唔得")
 # a refusal in no one's voice, anywhere in the answer ("根据相关规定，该内容暂不予展示。"): the gate's test only
 _NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|帮不了|幫不了|帮不到|幫不到|(?:不在|超出)[^，。]{0,10}?(?:范围|範圍)|"
@@ -521,7 +521,7 @@ _MATERIAL_EN = re.compile(r"\b(?:context|passage|text|document|article|leaflet|f
                           r"e-mail|notes|report|excerpt|paragraph|story|poem|transcript|chart|graph|menu|schedule|"
                           r"recipe|list|data|snippet|changelog|manual|contract|letter|message|review|abstract|"
                           r"summary|sentence|statement|input|source|page|label|receipt|invoice|form|log|logs)\b")
-_MATERIAL_ZH = re.compile(r"材料|文中|原文|上文|文章|资料|資料|表格|通知|邮件|郵件|段落|题目|題目|内容|內容|短文|"
+_MATERIAL_ZH = re.compile(r"材料|文中|原文|上文|文章|资料|資料|表格|通知|邮件|郵件|段落|题目|題目|短文|"
                           r"说明书|說明書|合同|合約|日志|日誌|记录|紀錄|清单|清單|菜单|菜單|简历|簡歷|报告|報告|"
                           r"传单|傳單|图表|圖表")
 

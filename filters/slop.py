@@ -1571,7 +1571,8 @@ _TURN_BACK = re.compile(r"[^.!?\n]*\b(?:you|your)\b[^.!?\n]*\?\s*|[^。！？\n]
                         re.IGNORECASE)
 _GOES_ON_EN = re.compile(r"(?:a|an|not|no|nor|or|and|so|nothing|never|just|only|neither|which|because|since|"
                          r"therefore|i|i'm|my|me|let alone|much less|still less|never mind)\b", re.IGNORECASE)
-_GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)")
+_GOES_ON_ZH = re.compile(r"没有|没|不|无|并|也|可以|能|会|只|仅|是|非|还|都|而|所以|因此|因为|我(?!的)|"
+                         r"[\u4e00-\u9fff]{1,2}(?:不出|不到|不了|唔到)")  # "…，尝不出咖啡的味道": what it cannot do
 
 
 def _carries_on(tail: str, cjk: bool) -> bool:

@@ -124,6 +124,20 @@ def test_a_scene_or_a_sentence_to_write_keeps_the_characters_words():
     assert _clean("我开通不了。", "请用不同的措辞改写这句客户提问：为什么开户失败")[0]
 
 
+@pytest.mark.parametrize("output, instruction", [
+    # round 10: a character's refusal in a scene written as "Be a …" / "in a play"
+    ("I'm sorry, love, I can't sell you that one without a prescription. Pop in to see your GP.",
+     "Be a kind pharmacist in a play, telling a customer you can't sell them something without a prescription."),
+    # material the asker says they sent, or their own draft, with nothing attached: asking for it is the answer
+    ("I only have your message, not the contracts. Could you paste the relevant clauses from both?",
+     "Compare the two contracts I sent."),
+    ("简历好像没有发过来，可以把内容贴在这里，并告诉我你想应聘的岗位。", "帮我改一下简历。"),
+])
+def test_the_prompt_frees_what_it_asked_for(output, instruction):
+    kept, _ = _clean(output, instruction)
+    assert [row.output for row in kept] == [output]
+
+
 def test_a_grounded_i_cannot_tell_is_kept_when_the_prompt_asks_for_it():
     kept, _ = _clean("I can't tell from the caption; it does not give the number of patients.",
                      "From the table caption, how many patients were enrolled? If absent, say you cannot tell.")
