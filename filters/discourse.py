@@ -547,44 +547,37 @@ _MODEL_ONLY_EN = re.compile(r"\bmy (?:training(?: data)?|knowledge (?:cut-?off|b
                             # without real-time data" is a person's sentence)
                             r"\b(?:i|i'm|i am|my|me)\b[^,.]{0,30}\b(?:real-time (?:data|information)|browse|browsing|"
                             r"search(?:ing)? the (?:web|internet))\b|"
-                            # what the model was trained on, in its own words ("Going off my general training",
-                            # "what I picked up in training")
-                            r"\bmy (?:\w+ )?training\b|\b(?:picked up|learned|learnt|saw|seen) (?:in|during) "
-                            r"(?:my )?training\b|"
+                            # what the model picked up in training ("Drawing only on what I picked up in training")
+                            r"\b(?:picked up|learned|learnt|saw|seen) (?:in|during) (?:my )?training\b|"
                             # the model cannot check the asker's system or the live facts ("Since I can't double-check
-                            # against the live system", "Without real-time access to check", "While I can't confirm
-                            # this on your particular setup", "I haven't been able to run this myself")
+                            # against the live system", "While I can't confirm this on your particular setup", "I
+                            # haven't been able to run this myself"); without a speaker, only a lookup in real time
+                            # ("Without real-time access to check", "Without the ability to look this up"): "Without
+                            # verification, the server accepts any certificate" is a manual's sentence
                             r"\b(?:i|i'm|i am|i've|i have)\b[^,.;:—–]{0,16}\b(?:can't|cannot|can not|unable to|"
-                            r"not able "
-                            r"to|haven't been able to|have no way to|have no means to|don't have a way to|don't have|"
-                            r"do not have|have no)\s(?:\w+ )?"
-                            r"(?:check|double-check|verify|confirm|test|run|look (?:this|it|that) up|access|see|"
-                            r"inspect|"
-                            r"try)\b[^,.;:—–]{0,30}\b(?:your|live|real time|real-time|from here|myself|directly|"
-                            r"first-hand|firsthand|on a live|against)\b|"
-                            r"^\W*(?:(?:speaking|answering|going|working) [a-z]+ and )?(?:without|lacking|with no) "
-                            r"(?:[\w-]+ ){0,3}?(?:check|double-check|verify|confirm|test|look (?:this|it|that) up|"
-                            r"inspect)\b|"
-                            r"^\W*(?:(?:speaking|answering|going|working) [a-z]+ and )?(?:without|lacking|with no) "
-                            r"(?:[\w-]+ ){0,3}?your (?:system|setup|configuration|config|files|machine|environment|"
-                            r"code|"
-                            r"screen|settings)\b|"
-                            r"\bwithout (?:a|any|the) (?:way|means|ability|chance) to (?:check|verify|confirm|test|"
-                            r"look)\b|"
-                            r"\bwithout (?:direct |independent |first-hand |real-time )?(?:verification|checking|"
+                            r"not able to|haven't been able to|have no way to|have no means to|don't have a way to|"
+                            r"don't have|do not have|have no)\s(?:\w+ )?(?:check|double-check|verify|confirm|test|run|"
+                            r"look (?:this|it|that) up|access|see|inspect|try)\b[^,.;:—–]{0,30}\b(?:your (?:\w+ )?"
+                            r"(?:system|setup|machine|computer|environment|configuration|config|files|settings|screen|"
+                            r"device|network|server|installation)|live|real time|real-time|from here|myself|"
+                            r"first-hand|firsthand|on a live)\b|"
+                            r"^\W*(?:without|lacking|with no) (?:[\w-]+ ){0,3}?(?:real-time|live|real time) "
+                            r"(?:[\w-]+ ){0,2}?to (?:check|verify|confirm|look)\b|"
+                            r"^\W*(?:without|lacking|with no) (?:[\w-]+ ){0,3}?to look (?:this|it|that) up\b|"
+                            r"\bi\b[^,.;]{0,40}\bwithout (?:direct |independent |first-hand )?(?:verification|checking|"
                             r"testing)\b|"
                             # what the model knows may be out of date ("my information may not be the newest")
                             r"\bmy (?:information|knowledge|data|info)\b[^,.;]{0,20}\b(?:may|might|maybe|could)(?: be)?"
                             r"(?: not)? (?:the )?(?:newest|latest|current|up[ -]to[ -]date|outdated|out of date|"
                             r"stale)\b|"
                             r"\bi (?:may|might|could) (?:be )?(?:missing|miss) (?:some |any )?(?:recent|the latest|"
-                            r"newer|"
-                            r"new) (?:changes|updates|developments|information|releases)\b|"
+                            r"newer|new) (?:changes|updates|developments|information|releases)\b|"
                             # … what it says of the answer itself ("what follows reflects general documentation and
-                            # may not apply to every configuration")
+                            # may not apply to every configuration"; not "The following is not a complete list")
                             r"\b(?:what follows|the following|this (?:answer|response|reply|information|info|"
-                            r"explanation))\b[^.;]{0,60}\b(?:may not apply|might not apply|not (?:a|intended|meant)|"
-                            r"general (?:guidance|information|documentation)|only general)\b|"
+                            r"explanation))\b[^.;]{0,60}\b(?:(?:may|might) not apply to (?:every|all|your)|"
+                            r"general (?:guidance|information) only|not (?:intended|meant) as (?:\w+ )?(?:advice|"
+                            r"a substitute))\b|"
                             # a formal disclaimer about the answer itself ("Not legal or financial advice",
                             # "… is not a substitute for qualified professional guidance", "AI-generated content")
                             r"\bnot (?:\w+ )?(?:legal|financial|medical|professional|investment|"
