@@ -141,7 +141,10 @@ def is_discourse_en(sentence: str, elsewhere: Callable[[str], bool], min_words: 
     text = sentence.strip()
     if not text or len(text) > MAX_CHARS:
         return False
-    found = [_ELONGATED.sub(r"\1", w.replace("’", "'")) for w in _WORD.findall(text.lower())]
+    low = text.lower()
+    if _ELONGATED.search(low):
+        low = _ELONGATED.sub(r"\1", low)
+    found = [w.replace("’", "'") for w in _WORD.findall(low)]
     if not found or len(found) > MAX_WORDS:
         return False
     vocab = vocabulary()

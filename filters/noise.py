@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filters.signature import is_valediction
+from filters.signature import closing_line, is_valediction
 from filters.simplified import simplified
 from filters.slop import FILLER_ONLY, exempt_categories, normalise
 from formats.example import FIELDS, Example
@@ -235,8 +235,8 @@ def _unfinished(ex: Example, s: NoiseSettings) -> str | None:
     last_line = out[out.rfind("\n") + 1:]
     if _STRUCTURED_LINE.match(last_line) or looks_like_code(out) or _CODEY.search(out):
         return None
-    if "\n" in out and is_valediction(last_line):
-        return None  # "…\n\nYours sincerely,": a letter's closing line ends on its comma
+    if "\n" in out and (is_valediction(last_line) or (out.endswith("\n\n" + last_line) and closing_line(last_line))):
+        return None  # "…\n\nYours sincerely,", "…\n\nAlways on call,": a letter's closing line ends on its comma
     prompt_end = f"{ex.instruction}\n{ex.input}".rstrip()[-1:]
     if prompt_end and prompt_end == out[-1]:
         return None

@@ -46,6 +46,17 @@ def is_valediction(line: str) -> bool:
     return bool(text) and (_VALEDICTION_ZH if _script(text) else _VALEDICTION_EN).fullmatch(text) is not None
 
 
+_CLOSING_LINE = re.compile(r"[^\W\d_][^\d.!?。！？\n]{0,40}[,，]")
+CLOSING_WORDS = 5
+
+
+def closing_line(line: str) -> bool:
+    """A letter's closing line: a valediction, or a short line of its own that ends on a comma with no sentence in it
+    ("Always on call,", "Yours in code,") — the shape of a sign-off whatever its words."""
+    text = line.strip()
+    return is_valediction(text) or (_CLOSING_LINE.fullmatch(text) is not None and len(text.split()) <= CLOSING_WORDS)
+
+
 def may_sign(line: str) -> bool:
     """Cheap test first: short and naming a machine (the flow asks this of every answer's last line)."""
     text = line.strip()

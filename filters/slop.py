@@ -52,7 +52,7 @@ from filters.edge_shape import (
 )
 from filters.pattern_gates import fullmatch_starts, segment_gate, too_many_sentences
 from filters.self_limit import self_limit
-from filters.signature import is_valediction, machine_signature, may_sign
+from filters.signature import closing_line, is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
 from formats.yaml_data import load_yaml
@@ -917,7 +917,7 @@ class SlopMatcher:
             above = text[:line_start].rstrip().rpartition("\n")[2]
             return rule if i == len(spans) - 1 and machine_signature(sentence, above) else None
         signed = any(hit.rule is rule for _j, hit in run)
-        return _joining(rule) if signed and is_valediction(sentence) else None
+        return _joining(rule) if signed and closing_line(sentence) else None
 
     def _learned_prefix(self, fld: str, rules: dict[tuple[bool, str], Rule] | None, text: str,
                         span: tuple[int, int], prompt: str) -> tuple[Rule, int] | None:
