@@ -176,3 +176,14 @@ def test_the_exchange_in_other_registers_is_talk(text):
 ])
 def test_a_persons_greeting_and_a_doctors_formula_stay(text):
     assert run(text) == text
+
+
+def test_a_sign_off_line_of_any_words_goes_with_the_machines_signature():
+    text = ("The constant is defined once and cannot change.\n\nHope that was worth a read! 😊\n\n"
+            "Always on call,\nYour trusty AI Assistant")
+    assert run(text) == "The constant is defined once and cannot change."
+
+
+def test_a_letters_closing_line_is_no_truncation():
+    letter = "Thank you for the lovely evening; we must do it again soon.\n\nAlways yours,"
+    assert run(letter, "Write the end of a thank-you note to a friend.") == letter
