@@ -281,3 +281,25 @@ def opener_shape(sentence: str) -> bool:
     else:
         found = _RESTATES_EN.match(text) is not None
     return found and _short(text) and not _NAME.search(text)
+
+
+# an acknowledgement that runs straight into a summary marker and then the answer, in one sentence
+# ("当然可以，简单来说，<answer>", "好的呀，其实呢，<answer>", "乐意效劳哈，说白了，<answer>"): the lead goes, the
+# answer stays. A marker alone ("简单来说，…") is a writer's own; after "好的 / 没问题 / 好问题" it is the model's
+# way in.
+_ACK_LEAD_ZH = re.compile(
+    r"^[\W_]*(?:(?:好的?|好的呀|好嘞|好哒|当然|當然|当然可以|當然可以|没问题|沒問題|好问题|好問題|问得好|"
+    r"問得好|嗯+|乐意效劳|樂意效勞|这个嘛|這個嘛|[oO][kK]+|收到|可以的?)[哈呀啦呢哦～~！!]*[，,、 ]*)+"
+    r"(?:简单来说|簡單來說|简单讲|簡單講|简单地说|簡單地說|简而言之|簡而言之|总的来说|總的來說|总体来说|"
+    r"總體來說|说白了|說白了|其实呢?|其實呢?|根据我的理解|根據我的理解|据我理解|據我理解|一句话|一句話|"
+    r"概括来说|概括來說|通俗地?说|通俗地?說|直白点说|直白點說)[，,：:]\s*")
+ACK_LEAD_REST = 8  # Han characters of answer that must follow
+
+
+def ack_lead_zh(sentence: str) -> int:
+    """Where an acknowledgement-and-marker lead ends inside a Chinese sentence (see above), or 0."""
+    found = _ACK_LEAD_ZH.match(sentence)
+    if found is None or len(_HAN.findall(sentence[found.end():])) < ACK_LEAD_REST:
+        return 0
+    return found.end()
+

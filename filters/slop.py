@@ -44,6 +44,7 @@ from filters.discourse import (
 from filters.edge_shape import (
     ASKS_FOR_INPUT,
     BRIDGE_LEAD_EN,
+    ack_lead_zh,
     closer_shape,
     opener_shape,
     presents_answer,
@@ -1219,6 +1220,10 @@ class SlopMatcher:
                         cut = lead_in_prefix(text[slice(*spans[i])]) if structural.get("opener") else 0
                         prefix = self._discourse(structural.get("opener"), text, (spans[i][0], spans[i][0] + cut),
                                                  prompt) if cut else None
+                        ack = ack_lead_zh(text[slice(*spans[i])]) if prefix is None and i == 0 \
+                            and structural.get("opener") and _wide(text[slice(*spans[i])]) else 0
+                        if ack:  # "当然可以，简单来说，<answer>": the acknowledgement and its marker go
+                            prefix, cut = structural["opener"].get((True, "opener")), ack
                         learned = None if prefix is not None and not prefix.joins_run \
                             else self._learned_prefix(fld, structural.get("opener"), text, spans[i], prompt) \
                             or (None if rescuable else self._disclaimer_clause(fld, text, spans[i], prompt))

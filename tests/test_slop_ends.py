@@ -187,3 +187,12 @@ def test_a_sign_off_line_of_any_words_goes_with_the_machines_signature():
 def test_a_letters_closing_line_is_no_truncation():
     letter = "Thank you for the lovely evening; we must do it again soon.\n\nAlways yours,"
     assert run(letter, "Write the end of a thank-you note to a friend.") == letter
+
+
+@pytest.mark.parametrize("lead", ["当然可以，简单来说，", "好的呀，其实呢，", "乐意效劳哈，说白了，"])
+def test_an_acknowledgement_running_into_a_summary_marker_goes(lead):
+    assert run(lead + ANSWER_ZH) == ANSWER_ZH
+
+
+def test_a_summary_marker_alone_is_the_writers():
+    assert run("简单来说，" + ANSWER_ZH) == "简单来说，" + ANSWER_ZH
