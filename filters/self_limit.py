@@ -66,7 +66,11 @@ _MACHINE_EN = re.compile(
     r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|"
     r"model|algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b|"
     r"\b(?:trained|built|programmed|designed|created|developed|made) (?:me|by)\b|\bi (?:was|have been|"
-    r"'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b")
+    r"'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b|"
+    # with the speaker left out ("Nope, not human! Just an AI doing its best.", "… — no human behind the screen.")
+    r"^\W*(?:(?:nope|no|haha|lol)\W+)?(?:just|only|merely) an? (?:ai|a\.i\.|bot|chatbot|program|language model)\b|"
+    r"^\W*(?:(?:nope|no|haha|lol)\W+)?not (?:a )?human(?:\s*[!.,—–]|$)|"
+    r"\bno (?:human|person|real person) (?:behind|on the other end)\b")
 # what software does ("I only process the text you send me.", "I run on servers in data centres.", "Each chat is
 # separate.")
 _OPERATES_EN = re.compile(r"\bi (?:only |just |simply )?(?:process|produce|generate|predict|run|exist|work|respond|"
@@ -141,11 +145,12 @@ _DEFLECT_EN = re.compile(
     r"(?:[a-z-]+ ){0,2}?(?:doctor|gp|physician|pharmacist|nurse|\w*therapist|counsel+or|psychologist|psychiatrist|"
     r"lawyer|attorney|solicitor|accountant|advis[eo]r|professional|expert|specialist|vet|dentist|broker|planner|"
     r"consultant|technician|electrician|plumber|mechanic)s?\b|"
-    r"\brather than (?:rely(?:ing)? on|ask(?:ing)?|trust(?:ing)?|com(?:e|ing) to|go(?:ing)? by) me\b|"
+    r"\b(?:rather than|instead of) (?:rely(?:ing)? on|ask(?:ing)?|trust(?:ing)?|com(?:e|ing) to|go(?:ing)? by) me\b|"
     r"^\W*for (?:questions|queries|anything|help|advice) (?:about|on|regarding|like|related to)\b[^.!?]{0,60}\b"
     r"(?:you'll|you will|you'd|you would|you should|you need to|please)\b[^.!?]{0,20}\b(?:consult|contact|ask|see|"
     r"speak|talk|reach out)\b")
-_OFFER_EN = re.compile(r"\b(?:if you|feel free|happy to|glad to|i can (?:help|explain|tell|suggest|offer|give|walk|"
+_OFFER_EN = re.compile(r"\b(?:something else|anything else|if you|feel free|happy to|glad to|"
+                       r"i can (?:help|explain|tell|suggest|offer|give|walk|"
                        r"point|share|talk|answer|assist|try|still|summari[sz]e|describe|outline|recommend)|i could|"
                        r"i'd be|i'll be|let me know|we can|"
                        r"how about|would you like|want me to|is there (?:anything|something)|what else|glad|happy)\b")
@@ -210,7 +215,7 @@ SHORT_CANNOT_WORDS = 9
 _DROPPED_SPEAKER = re.compile(r"^\W*(?:(?:sorry|nah|nope|no|alas|sadly|unfortunately|afraid|honestly)\W+)*"
                               r"(?:can't|cannot|won't|not able|unable|not allowed|not permitted)\b")
 _INTERJECTIONS = frozenset("no nope nah neither not really sorry sadly alas afraid unfortunately thanks thank you "
-                           "ok okay hmm well so yes nor me either i'm i am".split())
+                           "ok okay hmm well so yes yeah yep welp um uh nor me either i'm i am".split())
 # a name inside the sentence ("I'm in Perth till Tuesday", "Kane's my son's"): someone's life, not a refusal, unless
 # it names a machine
 _AI_NAMES = frozenset("Llama Grok Siri Alexa Gemini Claude ChatGPT Copilot Meta Apple Google OpenAI Anthropic "
@@ -547,8 +552,8 @@ _GATE_EN_WORDS = (
     " code", "machine", "computer", "algorithm", "llm", "request", " only", "restricted", "confidential", " line",
     " miss", " idk", "withheld", "denied", "refused", "blocked", "call me", "process", " run", "exist", " chat",
     "conversation", "session", "nice try", "off the table", "off limits", "hard no", "touching", "change the subject",
-    "move on",
-    "end this", "stay out", "hold off", "step back", "sidestep", "rather than", "question for", " consult")
+    "move on", "end this", "stay out", "hold off", "step back", "sidestep", "rather than", "instead of",
+    "question for", " consult", "human")
 _GATE_EN = ahocorasick_rs.AhoCorasick(_GATE_EN_WORDS)
 _SPACES = str.maketrans({c: " " for c in ".,;:!?()[]\"“”—–-*_/\n\t"})
 _GATE_ZH = re.compile(r"不|没|沒|无|無|非|未|拒|恕|冇|唔|超出|超过|超過|AI|ai|人工智|模型|助手|助理|机器|機器|程序|"
@@ -581,7 +586,7 @@ def self_limit(text: str, prompt: str = "") -> str | None:
             return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
                 and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None \
-                and _DEFLECT_EN.search(low) is None:
+                and _DEFLECT_EN.search(low) is None and _MACHINE_EN.search(low) is None:
             return None
     if (cjk and _GATE_ZH.search(body) is None) or _grounded(body, prompt, cjk):
         return None

@@ -48,6 +48,10 @@ from formats.ledger import Ledger
     ("您的输入包含不适宜内容，请修改后重试。", "说点脏话。", "refusal"),
     ("呜呜这个真的帮不了宝子😭", "帮我改成绩。", "refusal"),
     ("我是本店的虚拟导购小美，不是真人客服哦。", "你是真人吗？", "identity"),
+    ("Nope, not human! Just an AI doing its best.", "Are you human?", "identity"),
+    ("I'd recommend speaking with a registered dietitian instead of relying on me for this.", "Plan my diet.",
+     "refusal"),
+    ("Yeah... that's a no from me.", "Write my essay.", "refusal"),
 ])
 def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     assert self_limit(text, prompt) == kind
@@ -83,6 +87,7 @@ def test_refusals_and_identity_statements_in_new_words(text, prompt, kind):
     # round 10: a person's clause after a self-limit names someone else or says more than no
     ("我没有车，我老婆每天开车送孩子上学。", "你每天怎么上班？"),
     ("For questions about parking, the front desk is open until nine.", "Where do I park?"),
+    ("Not human rights, but civil rights, were the focus of the act.", "What was the act about?"),
 ])
 
 def test_answers_and_human_text_are_not_self_limits(text, prompt):
