@@ -555,4 +555,6 @@ def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_and_mod
     # evals at steps 1-3, then the kept (best) adapter once more
     assert metrics["steps"] == 3 and [step for step, _ in metrics["evals"]] == [1, 2, 3, 3]
     best = min(loss for _, loss in metrics["evals"])
-    assert metrics["best_eval_loss"] == best and metrics["eval_loss"] == pytest.approx(best, abs=1e-5)  # kept
+    # kept: the final eval re-runs the best adapter; threaded CPU matmuls may move the fifth decimal (6.64273 vs
+    # 6.64275 seen once), so equal to a relative 1e-5, not an absolute one
+    assert metrics["best_eval_loss"] == best and metrics["eval_loss"] == pytest.approx(best, rel=1e-5)
