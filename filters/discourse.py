@@ -499,7 +499,8 @@ _JUST = re.compile(r"^(?:just|only|merely|simply|but) ", re.IGNORECASE)
 # Once a clause has said it is an AI, the clauses around it that only say what it cannot do or how far to trust it
 # ("我无法联网查询最新信息", "I can only share general knowledge") and the hedges that lead to the answer ("简单来说",
 # "就已有资料而言", "factually speaking") belong to the same block: talk, not the answer.
-_LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?i(?:'m| am)? (?:can only|can't|cannot|can not|"
+_LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?(?:can't|cannot|unable to|not able to)\b|"
+                        r"^(?:(?:but|and|so|while|although|though),? )?i(?:'m| am)? (?:can only|can't|cannot|can not|"
                         r"don't|do not|am not able|'m not able|not able|unable|have no|lack|may be|might be|could be|"
                         r"may not|might not|won't be able|only know|only have)\b", re.IGNORECASE)
 _LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|所以|因此)?(?:作为(?:一个)?AI,?)?"
@@ -518,7 +519,7 @@ _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|�
                        r"我(?:只能|可以|能)告诉(?:你|您)(?:的是)?|(?:下面|以下)是?[^，。]{0,10}(?:说明|解释|回答|信息|介绍|分析)|"
                        r"据我(?:了解|理解)|就我(?:有限的)?了解|依我所知|我(?:的)?理解是|按理说|照理说|理论上|一般嚟讲|"
                        r"按照?(?:通常|一般)的说法|印象中|(?:仅|只)?凭(?:记忆|印象))$")
-_ANSWER_CONNECTIVE = re.compile(r"^(?:and|so|but)\s+(?=\S)", re.IGNORECASE)
+_ANSWER_CONNECTIVE = re.compile(r"^(?:and|so+|but)\s+(?=\S)", re.IGNORECASE)  # "soooo": drawn out
 
 
 # A short leading clause that frames the answer as the model's view ("Purely as an AI assistant's best guess,",
@@ -651,8 +652,14 @@ def _standpoint(clause: str, cjk: bool) -> bool:
 
 # an interjection or frankness marker that opens the block ("Honestly, as a bot I can't be sure, but …")
 _INTERJECTION = re.compile(r"^(?:honestly|frankly|to be (?:honest|frank)|truthfully|candidly|well|ok(?:ay)?|hmm+|so|"
-                           r"obviously|of course|naturally|just so you know|fyi|for the record|to be clear|"
+                           r"obviously|of course|naturally|just so you know|fyi|for the record|to be clear|listen up|"
                            r"说实话|老实说|坦白(?:讲|说)|实话说|嗯+|好的|其实)$", re.IGNORECASE)
+
+
+# the speaker's label ("Bot here", "AI assistant speaking", "your friendly bot"); "Journeying with AI:" is a title
+_LABEL_EN = re.compile(r"(?:(?:your|the) (?:friendly |helpful |automated |virtual |trusty )?(?:ai|bot|chatbot|"
+                       r"assistant|ai assistant)|(?:ai|bot|chatbot|assistant|ai assistant) (?:here|speaking))$",
+                       re.IGNORECASE)
 
 
 def _block_clause(clause: str, kind: str | None, cjk: bool, ai_near: Callable[[], bool]) -> bool:
@@ -662,6 +669,8 @@ def _block_clause(clause: str, kind: str | None, cjk: bool, ai_near: Callable[[]
     if kind not in (None, "") or (_CAUTION_ZH if cjk else _CAUTION_EN).search(clause) is not None \
             or _standpoint(clause, cjk):
         return True
+    if not cjk and _LABEL_EN.match(clause):
+        return True  # "Bot here 🤖", "Your friendly AI": the speaker's label
     if not ai_near():
         return False  # "I can't promise, but …" from a person is a person's caveat
     if _INTERJECTION.match(clause):

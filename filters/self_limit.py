@@ -66,8 +66,9 @@ _MACHINE_EN = re.compile(
     r"\bcall me\b|\b(?:i'm|i am|i was|i've been|as an?)\b[^.!?,;]{0,40}\b(?:ai|a\.i\.|software|program|programme|"
     r"model|algorithm|assistant|bot|chatbot|machine|computer|text-based|digital|virtual|neural|artificial|llm)\b|"
     r"\b(?:trained|built|programmed|designed|created|developed|made) (?:me|by)\b|\bi (?:was|have been|"
-    r"'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b|"
-    # with the speaker left out ("Nope, not human! Just an AI doing its best.", "… — no human behind the screen.")
+    r"'ve been) (?:\w+ )?(?:trained|built|programmed|designed|created|developed)\b")
+# … with the speaker left out ("Nope, not human! Just an AI doing its best.", "… — no human behind the screen.")
+_MACHINE_UNSPOKEN_EN = re.compile(
     r"^\W*(?:(?:nope|no|haha|lol)\W+)?(?:just|only|merely) an? (?:ai|a\.i\.|bot|chatbot|program|language model)\b|"
     r"^\W*(?:(?:nope|no|haha|lol)\W+)?not (?:a )?human(?:\s*[!.,—–]|$)|"
     r"\bno (?:human|person|real person) (?:behind|on the other end)\b")
@@ -303,7 +304,8 @@ def _kind_whole_en(sentence: str, prompt_words: set[str]) -> str | None:
         return "support" if _OFFER_EN.search(low) or _CLARIFY_EN.search(low) else None
     words = _WORD.findall(low)
     if ((_speaker_negated(low) and (_DOMAIN_EN.search(low) or _ADDRESSEE_EN.search(low)))
-            or _REFUSING.search(low) or _MACHINE_EN.search(low) or _IMPERSONAL_EN.search(low)
+            or _REFUSING.search(low) or _MACHINE_EN.search(low) or _MACHINE_UNSPOKEN_EN.search(low)
+            or _IMPERSONAL_EN.search(low)
             or _OPERATES_EN.search(low) or (_DECLINED_EN.search(low) and not _CONDITION_EN.search(low))
             or _NOT_ENGAGING_EN.search(low) or _DEFLECT_EN.search(low)
             or (len(words) <= SHORT_CANNOT_WORDS and _SHORT_CANNOT_EN.match(low) and not _CONDITION_EN.search(low))) \
@@ -586,7 +588,7 @@ def self_limit(text: str, prompt: str = "") -> str | None:
             return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
                 and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None \
-                and _DEFLECT_EN.search(low) is None and _MACHINE_EN.search(low) is None:
+                and _DEFLECT_EN.search(low) is None and _MACHINE_UNSPOKEN_EN.search(low) is None:
             return None
     if (cjk and _GATE_ZH.search(body) is None) or _grounded(body, prompt, cjk):
         return None
@@ -604,8 +606,9 @@ def self_limit(text: str, prompt: str = "") -> str | None:
         kinds += found
     if "self" not in kinds:
         return None
+    low = body.lower().replace("’", "'")
     machine = (_MACHINE_ZH.search(body) or _AS_AI_ZH.search(body)) if cjk \
-        else _MACHINE_EN.search(body.lower().replace("’", "'"))
+        else _MACHINE_EN.search(low) or _MACHINE_UNSPOKEN_EN.search(low)
     return "identity" if machine is not None and _DECLINES.search(body) is None else "refusal"
 
 
@@ -621,24 +624,43 @@ _LIFE_EN = re.compile(
     r"booked|pay|paid)\b|"
     r"\b(?:my|our) (?:flatmate|roommate|housemate|mum|mom|mother|dad|father|wife|husband|partner|boyfriend|"
     r"girlfriend|son|daughter|kids?|children|sister|brother|gran|grandma|grandad|grandpa|boss|manager|"
-    r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b", re.IGNORECASE)
+    r"landlord|neighbou?r|family|parents)\b|\bmy colleague\b|"
+    # what follows from it in the speaker's life ("…, so I turn the captions on", "…, so your grandfather sets my
+    # alarms"), when it happened ("last year", "when I was"), the speaker's own body or doctor
+    r"\bso (?:i|we)\b (?!can't|cannot|can not|won't|am\b|'m\b|don't|do not|have no|have to|need to|must|should|"
+    r"recommend|suggest|would|'d\b|can\b|only|could|will|'ll\b|decline|refuse|pass)[a-z]+\b|"
+    r"\bso (?:my|our|your|his|her|their) (?:grand)?(?:father|mother|pa|ma|"
+    r"husband|wife|partner|son|daughter|kids?|children|mum|mom|dad|brother|sister|doctor|gp|friend|neighbou?r|boss)\b|"
+    r"\b(?:last|this) (?:year|month|week|summer|winter|spring|autumn|fall)\b|\b(?:years|months|weeks) ago\b|"
+    r"\bwhen i was\b|\bi (?:raised|grew up|sat on|served on|worked (?:as|in|at|for)|lived in|used to)\b|"
+    r"\bbecause of my\b|\b(?:my|our) (?:doctor|gp|dentist|kidneys?|knees?|back|hips?|heart|eyes|ears|hearing|"
+    r"allerg\w+)\b", re.IGNORECASE)
 _LIFE_ZH = re.compile(
     r"我(?:的)?(?:老公|老婆|妈|爸|妈妈|爸爸|儿子|女儿|孩子|家人|室友|同事|老板|朋友|男朋友|女朋友|阿嬤|阿嬷|外婆|外公|"
-    r"奶奶|爷爷|姥姥|个仔)|房贷|房貸")
+    r"奶奶|爷爷|姥姥|个仔)|房贷|房貸|"
+    r"(?:你|您)(?:的)?(?:老公|老婆|爸|妈|爸爸|妈妈|爷爷|奶奶|外公|外婆|孩子|儿子|女儿)(?:都|也|就|会)?(?:帮|替|给|陪|带|送|接)我|"
+    r"去年|前年|上个月|那年|小时候|"
+    r"我(?:带大|养大|当过|做过|干过)")
 # … and its details (a duration, an amount, someone else's doing, a reason of the speaker's), which a refusal does
 # not give but an answer after a disclaimer may ("…，但通常情况下，每天服药3次"): they count against refusals only
 _DETAILS_EN = re.compile(r"\bbecause i(?:'m| am| was|'ve| have| had)\b|"
                          r"\b(?:he|she) (?:\w+ed|was|is|has|had|did|does|said|told|kept|took|left|made)\b|"
-                         r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+", re.IGNORECASE)
-_DETAILS_ZH = re.compile(r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|"
+                         r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+|"
+                         r"\b(?:anymore|any longer|these days|nowadays)\b", re.IGNORECASE)
+_DETAILS_ZH = re.compile(r"因为我(?:对|有|得了|患)|过敏|"
+                         r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|"
                          r"个月|個月|年|块|塊|元)|一百五|这个月|這個月|(?<![网網])路上")
 # a person saying they are not a model ("我不是AI，我是真人客服，工号1024")
 _NOT_A_MODEL = re.compile(r"我(?:不是|並不是|并不是)(?:AI|ai|机器人|機器人|人工智能)|\bi(?:'m| am) (?:not|no) (?:an? )?"
-                          r"(?:ai|bot|robot|chatbot)\b[^.!?]{0,30}\b(?:real|human|person)\b", re.IGNORECASE)
+                          r"(?:ai|bot|robot|chatbot)\b[^.!?]{0,30}\b(?:real|human|person)\b|\bi(?:'m| am) not (?:an? )?"
+                          r"(?:ai|bot|robot|chatbot)\b\W{1,3}(?:i'm|i am) (?:the|a|an|your|just|only)\b", re.IGNORECASE)
 # … but not the model's own memory of the chat ("每次对话对我来说都是全新的", "I'm an AI, so I have no …")
 _MODEL_LIFE = re.compile(r"聊|对话|對話|记录|紀錄|记忆|記憶|记得|記得|记不|記不|窗口|視窗|模型|傾|助手|助理|机器|機器|"
                          r"人工智|智能|"
-                         r"(?<![a-z])(?:ai|a\.i\.|bot|chatbot|assistant|language model|model)(?![a-z])", re.IGNORECASE)
+                         r"(?<![a-z])(?:ai|a\.i\.|bot|chatbot|assistant|language model|model|training|trained|"
+                         r"internet|online|browse|browsing|real-time|web|servers?|software|program|code|record|"
+                         r"records|memory|conversations?|chats?|sessions?)(?![a-z])|"
+                         r"训练|联网|上网|实时|网络|程序|软件|代码", re.IGNORECASE)
 LIFE_CHARS = 160  # a life told in a short answer; a longer one is judged sentence by sentence
 
 

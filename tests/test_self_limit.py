@@ -143,6 +143,30 @@ def test_the_prompt_frees_what_it_asked_for(output, instruction):
     assert [row.output for row in kept] == [output]
 
 
+@pytest.mark.parametrize("text", [
+    # round 10: what follows in the speaker's life, when it happened, their own body or doctor (own_life)
+    "I can't hear so well anymore, so I turn the captions on for the news.",
+    "I don't know how to work the new phone, so your grandfather sets my alarms.",
+    "I can't take ibuprofen myself because of my kidneys, so my doctor switched me to paracetamol.",
+    "I'm not a lawyer, but I sat on a jury last year and the judge told us the burden of proof is on the prosecution.",
+    "I'm not a bot, I'm the on-call. The outage was a full disk on db-2; it's cleared.",
+    "新手机我不会弄，闹钟都是你爷爷帮我定的。",
+    "我不能够吃花生，因为我对它们有严重的过敏反应。",
+])
+def test_a_persons_own_life_is_kept_whole(text):
+    kept, _ = _clean(text, "Tell me about it.")
+    assert [row.output for row in kept] == [text]
+
+
+@pytest.mark.parametrize("text", [
+    "That falls under prohibited content, so I have to decline.",
+    "I can't pick up where we left off last week; I have no record of it.",
+    "我没法判断你老公有没有出轨。",
+])
+def test_a_refusal_that_mentions_a_time_or_someone_is_still_a_refusal(text):
+    assert _clean(text, "Tell me about it.")[0] == []
+
+
 def test_a_grounded_i_cannot_tell_is_kept_when_the_prompt_asks_for_it():
     kept, _ = _clean("I can't tell from the caption; it does not give the number of patients.",
                      "From the table caption, how many patients were enrolled? If absent, say you cannot tell.")
