@@ -81,9 +81,11 @@ _OPERATES_EN = re.compile(r"\bi (?:only |just |simply )?(?:process|produce|gener
                           r"\b(?:lines of|just|only|bunch of) code\b|\bi (?:only |just )?exist (?:while|when|during|"
                           r"for the length of|as long as)\b")
 # "Your request cannot be fulfilled at this time.", "Request declined.", "Response withheld: …", "that's a no from me"
-_DECLINED_EN = re.compile(r"\b(?:request|content|response|this|that|it|query|prompt)\b[^.!?]{0,20}?"
+_DECLINED_EN = re.compile(r"\b(?:requests?|content|responses?|this|that|it|quer(?:y|ies)|prompts?|enquir(?:y|ies)|"
+                          r"inquir(?:y|ies))\b[^.!?]{0,20}?"
                           r"\b(?:cannot|can't|can not|won't|will not) be (?:fulfilled|generated|provided|processed|"
-                          r"completed|entertained|answered|shared|produced|created|honou?red|granted|done)\b|"
+                          r"completed|entertained|answered|shared|produced|created|honou?red|granted|done|handled|"
+                          r"dealt with|discussed|accepted)\b|"
                           r"\b(?:request|response|answer|content) (?:declined|denied|withheld|refused|blocked)\b|"
                           r"\b(?:that's|it's|that is|it is)(?: going to be)? (?:a )?(?:no|hard no|firm no|pass)\b|"
                           r"\banswer(?:'s| is) still no\b|\bnice try\b")
@@ -103,7 +105,9 @@ _CLARIFY_EN = re.compile(r"^\W*(?:could|can|would|will) you\b[^.!?]{0,30}\b(?:re
 _PLEASE_EN = re.compile(r"^\W*(?:please |kindly )?(?:contact|call|ring|ask|check|use|try|visit|see|consult|reach out|"
                         r"speak|talk|email|e-mail|start|save|seek|get in touch)\b")
 # "Nope, that one's off the table.", "That's a hard no.": a refusal in no one's voice
-_IMPERSONAL_EN = re.compile(r"\b(?:off the table|off-limits|hard no|not happening|no can do|not a request (?:that )?"
+_IMPERSONAL_EN = re.compile(r"\b(?:off the table|off-limits|hard no|not happening|no can do|"
+                            r"(?:above|beyond) my pay grade|outside (?:of )?my lane|not my (?:department|lane|area)|"
+                            r"out of scope for me|not a request (?:that )?"
                             r"(?:i|that can)|can't be (?:done|fulfilled|provided|helped)|"
                             r"won't be (?:able to )?(?:help|provid|shar|assist|writ|generat|creat))|"
                             r"\bnot touching (?:that|this|it)\b|"
@@ -135,7 +139,7 @@ _QUALIFIED_EN = re.compile(r"\b(?:doctor|gp|physician|pharmacist|nurse|\w*therap
                            r"accountant|advis[eo]r|"
                            r"professional|expert|specialist|"
                            r"vet|dentist|helpline|hotline|"
-                           r"emergency|authorities|police|"
+                           r"emergency|authorities|police|office|portal|help ?desk|department|"
                            r"official|urgent care|a&e)s?\b|"
                            r"\btry again\b")  # … or to come back later ("Please try again later.")
 # sent to someone else instead of answered ("That's really a question for a mortgage broker, I'm afraid.", "… rather
@@ -270,6 +274,43 @@ def _of_itself_en(sentence: str, prompt_words: set[str]) -> bool:
         and _unknown(words) <= 2 and not _OWN_LIFE_EN.search(low)
 
 
+_FRAGMENT_EN = (r"(?:(?:and|or|but|so)\s+)?(?:no|never|not|didn't|don't|doesn't|can't|won't|haven't|hasn't|nor)"
+                r"(?:\s+[\w'-]+){1,3}")
+# two or more, each short, each a no ("No legs, no lungs, never run a mile."); "No errors found." is an answer
+_FRAGMENTS_EN = re.compile(rf"{_FRAGMENT_EN}(?:\s*[,;]\s*{_FRAGMENT_EN})+[.!]*")
+FRAGMENT_WORDS = 16
+
+
+def _lacks_after_machine(before: str, sentence: str, prompt_words: set[str]) -> bool:
+    """After a sentence in which the model names itself as software, a short sentence that only goes on saying what
+    it lacks: negated fragments ("No legs, no lungs, never run a mile.") or the speaker with a negation ("I haven't
+    got grandchildren, or knees."), with no name, number or word of the prompt."""
+    low = sentence.strip().lower().replace("’", "'")
+    if not (_MACHINE_EN.search(before.lower()) or _MACHINE_UNSPOKEN_EN.search(before.lower())):
+        return False
+    words = _WORD.findall(low)
+    if len(words) > FRAGMENT_WORDS or _BLOCKERS.search(low) or _NAME.search(sentence.strip()[1:]) \
+            or len(_content_words(low) & prompt_words) > 1 or _OWN_LIFE_EN.search(low):
+        return False
+    return _FRAGMENTS_EN.fullmatch(low) is not None or _speaker_negated(low)
+
+
+def lacks_only(text: str) -> bool:
+    """Whether an English text left after a model's identity sentence only goes on saying what it lacks ("No legs, no
+    lungs, never run a mile.", "I haven't got grandchildren, or knees."): then the identity statement is the answer."""
+    body = text.strip()
+    if _HAN.search(body):
+        # "孩子。没有孙子，没有老寒腿，也没有院子。": pet names and clauses that only say no
+        clauses = [c.strip() for c in re.split(r"[，,。！!～~]+", body) if c.strip()]
+        lacks = [c for c in clauses if _LACKS_ONLY_ZH.fullmatch(c)]
+        rest = [c for c in clauses if c not in lacks]
+        return bool(lacks) and len(clauses) <= 5 and all(_SHORT_ZH.fullmatch(c) for c in rest)
+    spans = sentences(body)
+    if not spans or len(spans) > 2 or not body.isascii():
+        return False
+    return all(_lacks_after_machine("i'm an ai", body[a:b], set()) for a, b in spans)
+
+
 def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     """'self' (a self-limit), 'support', or None (it says something)."""
     kind = _kind_whole_en(sentence, prompt_words)
@@ -281,9 +322,20 @@ def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
     return "self" if kinds[0] == "self" and kinds[1] is not None else None
 
 
+# a service or a channel speaking of itself ("This automated service is unable to …", "The virtual assistant does not
+# …", "… via this channel"): the speaker, as 本系统 is in Chinese
+_SERVICE_EN = re.compile(r"\b(?:this|the|our) (?:(?:automated|virtual|digital|online|ai)(?: information)? "
+                         r"(?:service|system|assistant|tool|helper)|chatbot|bot|channel)\b|"
+                         r"^\W*we\b(?=[^.!?]*\b(?:via|through|on) this (?:channel|service|chat)\b)",
+                         re.IGNORECASE)
+# the asker's pet name at a clause's edge ("…, honey.", "Now, …", "…, dear."): not part of what is said
+_VOCATIVE_EN = re.compile(r",\s*(?:dear|honey|love|sugar|sweetie|sweetheart|friend|mate|pal|buddy|champ|kiddo|hon|"
+                          r"pet)\b(?=\s*[.!?,;—–]|\s*$)|^\W*(?:now|well|goodness|oh|aww?|eek|hey),\s*", re.IGNORECASE)
+
+
 def _kind_whole_en(sentence: str, prompt_words: set[str]) -> str | None:
     """_kind_en, without splitting off a reason after ", as" / ", because"."""
-    text = sentence.strip()
+    text = _SERVICE_EN.sub("I", _VOCATIVE_EN.sub("", sentence)).strip()
     low = text.lower().replace("’", "'")
     if _HEDGE_LEAD_EN.match(low):
         return None  # "as far as I understand, <answer>": a hedge leads to what the speaker knows
@@ -351,13 +403,13 @@ _MACHINES_ZH = (r"(?:(?:虚拟|虛擬)(?:导购|導購|客服|助手|助理|人|
                 r"机器|機器|软件|軟體|算法|"
                 r"演算法|机器人|機器人|通义千问|通義千問|文心一言|ChatGLM|DeepSeek|豆包|Kimi|智谱|智譜|星火|GPT|"
                 r"Claude|Gemini|Llama|Qwen|混元|盘古|盤古|天工|百川|MOSS|小爱|小愛|小度|元宝|元寶|代码|代碼|程式碼|"
-                r"服务器|伺服器|机械人|機械人)")
-_MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|叫|係|系|只不过是|不过是|说到底就是|"
+                r"服务器|伺服器|机械人|機械人|自动应答|自動應答|自动回复|自動回覆|机器自动|機器自動)")
+_MACHINE_ZH = re.compile(rf"我(?:只是|就是|是|为|為|叫|係|系|只不过是|不过是|说到底就是|"
                          rf"說到底就是)[^。！？!?]{{0,16}}{_MACHINES_ZH}"
                          r"|(?:训练|訓練|开发|開發|设计|設計|打造)(?:了|出)?我"
                          # "你在和AI聊天", "不是真人": who the asker is talking to
                          rf"|(?:你|您)(?:在|正在)?(?:和|跟|與|与)[^，。]{{0,6}}{_MACHINES_ZH}"
-                         r"|(?:不是|并非|並非|唔係)(?:真人|人类|人類|真正的人)")
+                         r"|(?:不是|并非|並非|唔係|非)(?:真人|人类|人類|真正的人|人工|工作人员|工作人員|坐席)")
 # "…，由阿里云开发的AI助手": who made it, or what it is, after the clause that said who is speaking
 _APPOSITIVE_ZH = re.compile(rf"^(?:是|由|是由|一个|一個|一款|一名)?[^你您]{{0,20}}(?:开发|開發|训练|訓練|研发|研發|"
                             rf"打造|推出|创造|創造|{_MACHINES_ZH})")
@@ -404,7 +456,12 @@ _IMPERSONAL_ZH = re.compile(r"^(?:(?:暂时|暫時|目前|恕)?(?:无法|無法)
                             r"(?:输入|輸入|内容|內容|提问|提問|问题|問題|请求|請求|消息|訊息)[^，。]{0,6}?(?:包含|含有|"
                             r"涉及)[^，。]{0,6}?(?:不适宜|不適宜|不适当|不適當|不当|不當|敏感|违规|違規|违禁|違禁|不良)|"
                             # "线上无法为您操作": not done for the asker
-                            r"(?:无法|無法|不能|没法|沒法|不便)(?:为|為|替|帮|幫)(?:您|你)(?![们們])")
+                            r"(?:无法|無法|不能|没法|沒法|不便)(?:直接)?(?:为|為|替|帮|幫|代)(?:您|你)(?![们們])|"
+                            r"(?:无法|無法|不能)(?:在此|在这里|在這裡|在这儿|通过本渠道|通過本渠道|通过此渠道)|"
+                            r"不在[^，。]{0,12}?(?:范围|範圍)|"
+                            # "不做。", "撞库脚本不提供。", "这个 exploit 不生成。": a bare no to a task
+                            r"^(?:不做|不写|不寫|不给|不給|不帮|不幫|不干|不幹|不弄|拒绝|拒絕)$|"
+                            r"不(?:提供|生成|写|寫|做|给|給|办|辦)$")
 _CARRIED_ZH = re.compile(r"^(?:所以|因此|因而)?(?:也|并|並|还|還|更|都|暂时|暫時|目前|实在|實在)?"
                          r"(?:无法|無法|不能|没法|沒法|没有办法|沒有辦法|没办法|沒辦法|不会|不會|不具备|不具備|没有|沒有|不便|不方便|不太方便|"
                          r"不适合|不適合|说不出|說不出|讲不出|講不出|答不上|答不出|只能|只会|只會|仅能|僅能)")
@@ -412,7 +469,8 @@ _AS_AI_ZH = re.compile(r"^(?:作为|作為|身为|身為)[^，。]{0,12}(?:AI|ai
                        r"機器人|程序(?![员員])|程式(?![员員]))")
 _SOMEONE_ELSE_ZH = re.compile(r"(?<![其吉])[他她佢](?!人)|之前|以前|之后|之後|以后|以後|除非|等到|直到")
 _WE_ZH = re.compile("我[们們]")
-_SHORT_ZH = re.compile(r"(?:嗯|哦|噢|喔|啊|呀|哈|唉|呃|欸|诶|誒|亲|親|抱歉|不行|不好意思|没门儿?|沒門兒?|谢谢|謝謝|"
+_SHORT_ZH = re.compile(r"(?:孩子|好孩子|乖乖|闺女|宝贝|哎哟|哎呀|嗯|哦|噢|喔|啊|呀|哈|唉|呃|欸|诶|誒|亲|親|抱歉|"
+                       r"不行|不好意思|没门儿?|沒門兒?|谢谢|謝謝|"
                        r"好的|算了|不能|不可以|您好|你好|不了|对不起|對不起|真抱歉|很抱歉|出错了|出錯了|啦|吧|哟|"
                        r"喲)+")
 # the speaker cannot do it for the addressee ("这首歌的完整歌词我不能给你", "呢個我幫唔到你")
@@ -433,7 +491,9 @@ _NO_ZH = re.compile(r"^(?:[呜嗚哎唉呃嗯]+)?(?:这个|這個|这|這|这事
                     r"帮不了|幫不了|帮不到|幫不到|做不到|办不到|辦不到|唔得)[哦啊啦呀吧喔囉喎㖞～~！!]*$")
 _NO_WORD_ZH = re.compile(r"不行|不可以|恕难从命|恕難從命|帮不了|幫不了|帮不到|幫不到|唔得")
 # a refusal in no one's voice, anywhere in the answer ("根据相关规定，该内容暂不予展示。"): the gate's test only
-_NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|帮不了|幫不了|帮不到|幫不到|(?:不在|超出)[^，。]{0,10}?(?:范围|範圍)|"
+_NO_ONES_NO_ZH = re.compile(r"不予|暂不|暫不|帮不了|幫不了|帮不到|幫不到|(?:不在|超出)[^，。]{0,12}?(?:范围|範圍)|"
+                            r"(?:不能|无法|無法|没法)(?:直接)?(?:替|代)(?:你|您)|不(?:提供|生成)[。！!]?$|"
+                            r"^(?:不做|不写|拒绝)[。！!]|"
                             r"(?:包含|含有|涉及)[^，。]{0,6}?(?:不适宜|不適宜|不适当|不適當|违规|違規|违禁|違禁)|"
                             r"(?:无法|無法|不能|没法|沒法|不便)(?:为|為|替)(?:您|你)|"
                             r"(?:无法|無法|不能|不便)(?:回答|回覆|回复|答复|"
@@ -448,18 +508,25 @@ _OF_ITSELF_ZH = re.compile(r"对我来说|對我來說|我只是|我就在|我�
 # ("我是软件，不会饿也不会渴", "我没有童年回忆，因为我从来没当过小孩", "我是程序，尝不出咖啡的味道"): it carries the
 # self-limit's 我
 _GOES_ON_ZH = re.compile(r"^(?:也|亦|都|亦都|并|並|还|還|更|所以|因此|因为|因為|而且|又)?我?(?:也|都|亦|从来|從來|根本|"
-                         r"完全|并|並|压根|壓根)?(?:不|没|沒|无|無|冇|唔|未)|[\u4e00-\u9fff](?:不出|不到|不了|唔到|唔了)")
+                         r"完全|并|並|压根|壓根)?(?:不|没|沒|无|無|冇|唔|未|哪有|哪来|哪來|哪里有)|[\u4e00-\u9fff](?:不出|不到|不了|唔到|唔了)")
 AFTER_SELF_HAN = 16
+# a sentence of nothing but short lacks ("没有孙子，没有老寒腿，也没有院子。"): after a self-limit, more of it; a
+# sentence that starts with 不能 / 無效 is an answer's ("不能移動或刪除包含子模組的工作區")
+_LACKS_ONLY_ZH = re.compile(r"(?:(?:也|还|還|都)?(?:没有|沒有|没|沒|冇)[\u4e00-\u9fff]{1,6}[，,、]?\s*)+[。！!～~]*")
+_TOPIC_ZH = re.compile(r"(?:对于|對於|关于|關於|针对|針對)[^，。！？]{1,16}")
 _EMOJI_END = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]+$")
 # a short word in quotation marks ("你叫我“助手”就好", "我只在你和我说话时“存在”"): a word, not someone's text
 _SHORT_QUOTE_ZH = re.compile(r"[“「]([^“”「」，。！？]{1,8})[”」]")
 # the asker called by a pet name at a clause's end ("这个超纲了姐妹"): not part of what is said
-_VOCATIVE_ZH = re.compile(r"(?:姐妹|宝子|宝宝|寶寶|寶子|亲爱的|親愛的|亲|親|朋友|兄弟|老铁|老鐵|家人|小伙伴|小夥伴)们?"
+_VOCATIVE_ZH = re.compile(r"(?:姐妹|宝子|宝宝|寶寶|寶子|亲爱的|親愛的|亲|親|朋友|兄弟|老铁|老鐵|家人|小伙伴|小夥伴|"
+                          r"孩子|好孩子|"
+                          r"乖乖|闺女|閨女|宝贝|寶貝)们?"
                           r"(?=[哦啊啦呀吧喔～~！!😭🙏]*$)")
 # "我保持中立": the speaker takes no side
 _NEUTRAL_ZH = re.compile(r"我[^，。]{0,4}(?:保持)?中立")
 # a product or an in-house assistant speaking of itself in the third person ("小爱同学没听懂", "本助手仅支持账单查询")
-_PRODUCT_ZH = re.compile(r"^(?:本助手|本机器人|本機器人|本客服|小助手|"
+_PRODUCT_ZH = re.compile(r"^(?:本助手|本机器人|本機器人|本客服|小助手|本系统|本系統|本服务|本服務|本渠道|本窗口|本平台|"
+                         r"本智能助手|本智能客服|"
                          r"(?:腾讯|騰訊|阿里|百度|字节|字節)?(?:豆包|小爱|小愛|小度|元宝|元寶|智谱清言|智譜清言|"
                          r"文心一言|通义千问|通義千問|天猫精灵|天貓精靈|Kimi|DeepSeek|讯飞星火|訊飛星火)(?:同学|"
                          r"同學)?)")
@@ -497,6 +564,8 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
         return "self"
     if len(han) <= 3 and _SHORT_ZH.fullmatch(han):
         return "support"  # "不行", "抱歉", "哈哈"
+    if _TOPIC_ZH.fullmatch(text) and sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) <= 1:
+        return "support"  # "对于个人申请的审核情况，…": the topic the no is about
     if after_self and _OF_ITSELF_ZH.search(text) and len(han) <= 16 \
             and sum(han[i:i + 2] in prompt for i in range(len(han) - 1)) <= 1:
         return "support"  # "我没有最喜欢的颜色，颜色对我来说只是词语": the self-limit says why, of itself
@@ -508,11 +577,11 @@ def _kind_zh(clause: str, prompt: str, after_self: bool) -> str | None:
     return None
 
 
-def _kinds_zh(sentence: str, prompt: str) -> list[str | None]:
+def _kinds_zh(sentence: str, prompt: str, after_self: bool = False) -> list[str | None]:
     if len(_HAN.findall(sentence)) > MAX_HAN * 2:
         return [None]
     kinds: list[str | None] = []
-    carried = False  # the clause before said 我 and a turn ("但", "不过") has not come since
+    carried = after_self  # the clause before said 我 and a turn ("但", "不过") has not come since
     for part in _CLAUSE_ZH.split(sentence):  # clauses, with each turn word between them
         if part is not None and _CLAUSE_ZH.fullmatch(part):
             carried = False
@@ -588,7 +657,8 @@ def self_limit(text: str, prompt: str = "") -> str | None:
             return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
                 and _DECLINED_EN.search(low) is None and _DROPPED_SPEAKER.search(low) is None \
-                and _DEFLECT_EN.search(low) is None and _MACHINE_UNSPOKEN_EN.search(low) is None:
+                and _DEFLECT_EN.search(low) is None and _MACHINE_UNSPOKEN_EN.search(low) is None \
+                and _SERVICE_EN.search(low) is None:
             return None
     if (cjk and _GATE_ZH.search(body) is None) or _grounded(body, prompt, cjk):
         return None
@@ -596,14 +666,20 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     if not spans or len(spans) > MAX_SENTENCES:
         return None
     kinds: list[str | None] = []
+    last: list[str | None] = []  # the sentence before's kinds: a self-limit there carries on into this one (Chinese)
     words = set() if cjk else _content_words(prompt.lower().replace("’", "'"))
     for a, b in spans:
         found = _kinds_zh(body[a:b], prompt) if cjk else [_kind_en(body[a:b], words)]
+        if cjk and None in found and "self" in last and _LACKS_ONLY_ZH.fullmatch(body[a:b].strip()):
+            found = ["self"]  # "我就是个电脑程序，孩子。没有孙子，没有老寒腿，也没有院子。": what it lacks, going on
         if found == [None] and not cjk and kinds[-1:] == ["self"] and _of_itself_en(body[a:b], words):
             found = ["support"]  # "I don't have a favourite colour. Colours are just words to me."
+        if found == [None] and not cjk and kinds[-1:] == ["self"] and _lacks_after_machine(body[:a], body[a:b], words):
+            found = ["self"]  # "I'm a model. No hands, no keyboard, no weekends."
         if None in found:
             return None  # a sentence that says something: the answer's (most stop at the first)
         kinds += found
+        last = found
     if "self" not in kinds:
         return None
     low = body.lower().replace("’", "'")
@@ -647,7 +723,7 @@ _DETAILS_EN = re.compile(r"\bbecause i(?:'m| am| was|'ve| have| had)\b|"
                          r"\b(?:he|she) (?:\w+ed|was|is|has|had|did|does|said|told|kept|took|left|made)\b|"
                          r"\b(?:extension|ext\.?|room|desk|counter|gate|platform|floor)\s*\d+|"
                          r"\b(?:anymore|any longer|these days|nowadays)\b", re.IGNORECASE)
-_DETAILS_ZH = re.compile(r"因为我(?:对|有|得了|患)|过敏|"
+_DETAILS_ZH = re.compile(r"因为我(?:对|有|得了|患)|过敏|今晚|晚上|明天|下班后|周末|"
                          r"(?:\d+|[一二两三四五六七八九十百千万半]+)(?:多)?(?:分钟|分鐘|个小时|個小時|小时|小時|天|"
                          r"个月|個月|年|块|塊|元)|一百五|这个月|這個月|(?<![网網])路上")
 # a person saying they are not a model ("我不是AI，我是真人客服，工号1024")

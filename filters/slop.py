@@ -52,7 +52,7 @@ from filters.edge_shape import (
     without_model_names,
 )
 from filters.pattern_gates import fullmatch_starts, segment_gate, too_many_sentences
-from filters.self_limit import self_limit
+from filters.self_limit import lacks_only, self_limit
 from filters.signature import closing_line, is_valediction, machine_signature, may_sign
 from formats.example import FIELDS
 from formats.text import chars, run_of, sentences
@@ -1545,7 +1545,7 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
             remaining = rest if cjk else rest[0].upper() + rest[1:]
     head = remaining.lstrip()
     if remaining.strip() and _substantive(remaining) and not (len(remaining) < 300 and _ASKS_FOR_INPUT.match(head)) \
-            and not referral_only(head) \
+            and not referral_only(head) and not (hit.span[0] == 0 and lacks_only(head)) \
             and not (hit.span[0] == 0 and len(head) < 400 and "\n" not in head.strip()
                      and _ABOUT_ITSELF.match(head)):
         return hit, remaining
@@ -1611,7 +1611,7 @@ def answer_after_block(text: str, hit: Hit, said_ai: bool) -> tuple[Hit, str] | 
         rest = block[end:]
     head = rest.lstrip()
     if self_talk(head) is not None or _ABOUT_ITSELF.match(head) or (len(head) < 300 and _ASKS_FOR_INPUT.match(head)) \
-            or referral_only(head):
+            or referral_only(head) or lacks_only(head):
         return None
     # After a bare comma, a rest that carries on the statement's own predicate or list ("我是AI，没有年龄，
     # 也没有性别。", "I'm an AI, not a human being.") is still the statement; a hedge, a bridge or a full stop

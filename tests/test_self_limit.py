@@ -171,3 +171,27 @@ def test_a_grounded_i_cannot_tell_is_kept_when_the_prompt_asks_for_it():
     kept, _ = _clean("I can't tell from the caption; it does not give the number of patients.",
                      "From the table caption, how many patients were enrolled? If absent, say you cannot tell.")
     assert kept
+
+
+@pytest.mark.parametrize("text", [
+    # round 10: after the model names itself, short fragments that go on saying what it lacks
+    "I'm an AI coach. No legs, no lungs, never run a mile.",
+    "I'm software with a whistle. Didn't play college ball, don't own a jersey.",
+    # a service or a channel speaking of itself
+    "The virtual assistant does not provide information on ongoing investigations.",
+    "Requests for personal data cannot be handled here. Please use the secure portal.",
+    # Chinese: a window or a system speaking of itself, a bare no to a task, a self-limit across a sentence end
+    "本窗口为机器自动回复，并非工作人员。",
+    "撞库脚本不提供。",
+    "我就是个电脑程序，孩子。没有孙子，没有老寒腿，也没有院子。",
+])
+def test_round_ten_refusal_and_identity_shapes(text):
+    assert _clean(text, "Please answer the question.")[0] == []
+
+
+@pytest.mark.parametrize("text", [
+    "As an AI I can't run it. No errors found.",
+    "附件我打不开，手机上看不了，晚上用电脑看。",
+])
+def test_an_answer_after_a_model_sentence_or_a_persons_plan_is_kept(text):
+    assert _clean(text, "Please answer the question.")[0]
