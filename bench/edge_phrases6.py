@@ -12,7 +12,8 @@ more than the paragraph: the README's voice table, which quotes sample wordings 
 rewrote every item of a first draft that echoed them (about 20 per language) before this file was committed (the
 draft was squashed away), but a set written after seeing held-out samples could still carry them to whoever tunes on
 it. So in round 10 it was only measured (bench/phrases_eval.py --set 6), never read for misses or tuned on; it becomes
-an ordinary dev set once heldout10 is demoted.
+an ordinary dev set once heldout10 is demoted. (In round 10 a diff listing of the main session, base against new rules
+on the WHOLE / WHOLE_CONTENT lists of sets 4-6, printed about a dozen of this set's items; none was tuned on.)
 
 Lists (same meaning as in bench/edge_phrases5.py): EN_/ZH_DISCLAIMER_CLAUSE are the opening part of an answer in
 which a chat model hedges about itself and then turns to the answer; each ends with the joining punctuation or word
