@@ -179,8 +179,8 @@ def apply_slop(example: Example, matcher: SlopMatcher, settings: SlopSettings, l
             rescued: list[tuple[Hit, str]] = []
             if any(h.rule.position == "whole" and h.rule.action == "drop" for h in hits):
                 hit = next(h for h in hits if h.rule.action == "drop")  # the whole answer is a refusal …
-                # (the learned and the shape whole drops have read every sentence and every clause after a turn as
-                # talk, a reason, a referral or an offer already: no answer follows the block)
+                # (the learned whole drop has read every sentence and every clause after a turn as talk already:
+                # no answer follows the block)
                 talk = any(h.rule.learned and h.rule.position == "whole" for h in hits)
                 cut = (answer_after_block(text, hit, said_ai=False) or answer_after_bridge(text, hit)
                        or answer_after_clause(text, hit)) if hit.span[0] == 0 and not talk else None

@@ -477,7 +477,6 @@ _CAUTION_EN = re.compile(
     r"up[ -]to[ -]date|current)\b|treat (?:it|this|that) as a starting point|with a (?:grain|pinch) of salt|"
     r"no promises|\bi (?:may|might|could) be (?:wrong|mistaken)\b|\bcaveats?\b|^(?:please )?(?:take note|be aware|"
     r"be advised|keep in mind)$|^(?:just |only |purely )?(?:general|generic) (?:information|info|guidance|knowledge)$|"
-
     r"\bverify (?:it |this |that )?before (?:relying|acting|using)\b",
     re.IGNORECASE)
 _CAUTION_ZH = re.compile(
@@ -508,10 +507,10 @@ _LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|
                         r"不具备|没有)")
 _HEDGE_EN = re.compile(r"^(?:(?:factually|generally|objectively|broadly|technically|practically|realistically|roughly)"
                        r" speaking|in general(?: terms)?|in short|in brief|that said|having said that|with that said|"
-                       r"that being said|with that in mind|from what i know|as far as i know|as far as i (?:understand|"
-                       r"can tell)|from what i (?:understand|can tell|gather)|to (?:my|"
-                       r"the best of my) (?:understanding|"
-                       r"knowledge)|as (?:per my|i) understand(?:ing| it)|if i understand (?:it )?correctly)$",
+                       r"that being said|with that in mind|from what i know|as far as i know|"
+                       r"as far as i (?:understand|can tell)|from what i (?:understand|can tell|gather)|"
+                       r"to (?:my|the best of my) (?:understanding|knowledge)|as (?:per my|i) understand(?:ing| it)|"
+                       r"if i understand (?:it )?correctly)$",
                        re.IGNORECASE)
 _HEDGE_ZH = re.compile(r"^(?:但是?|不过)?(?:(?:简单|一般|通常|客观|总的|总体|整体|大致|粗略|大体|笼统)地?"
                        r"(?:来说|来讲|而言|讲|说)|"

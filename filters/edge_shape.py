@@ -302,4 +302,3 @@ def ack_lead_zh(sentence: str) -> int:
     if found is None or len(_HAN.findall(sentence[found.end():])) < ACK_LEAD_REST:
         return 0
     return found.end()
-

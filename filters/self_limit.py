@@ -296,8 +296,9 @@ def _lacks_after_machine(before: str, sentence: str, prompt_words: set[str]) -> 
 
 
 def lacks_only(text: str) -> bool:
-    """Whether an English text left after a model's identity sentence only goes on saying what it lacks ("No legs, no
-    lungs, never run a mile.", "I haven't got grandchildren, or knees."): then the identity statement is the answer."""
+    """Whether the text left after a model's identity sentence only goes on saying what it lacks ("No legs, no lungs,
+    never run a mile.", "I haven't got grandchildren, or knees.", "孩子。没有孙子，没有老寒腿。"): then the identity
+    statement is the answer, and the rescue keeps nothing."""
     body = text.strip()
     if _HAN.search(body):
         # "孩子。没有孙子，没有老寒腿，也没有院子。": pet names and clauses that only say no
