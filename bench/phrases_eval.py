@@ -42,6 +42,12 @@ def _clean(steps: list, rows: list[tuple[str, str]]) -> list[str | None]:
     return [kept.get(example.id) for example in examples]
 
 
+def _report_exact(steps: list, label: str, rows: list[tuple[str, str]], originals: list[str]) -> None:
+    """Print the share of rows the chain gives back exactly as their human original."""
+    exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
+    print(f"{label} removed exactly {exact}/{len(rows)} = {exact / len(rows):.1%}")
+
+
 def _human(lang: str) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for split in HUMAN:
@@ -70,8 +76,7 @@ def _disclaimers(steps: list, phrases: ModuleType, lang: str, pool: list[dict[st
                 text = phrase + rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"]) + answer
             rows.append((row["instruction"], text))
             originals.append(answer)
-        exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
-        print(f"{lang} disclaimer {kind}s removed exactly {exact}/{len(items)} = {exact / len(items):.1%}")
+        _report_exact(steps, f"{lang} disclaimer {kind}s", rows, originals)
 
 
 def main() -> None:
@@ -102,8 +107,7 @@ def main() -> None:
                 rows.append((row["instruction"], phrase + sep + row["output"] if edge == "opener"
                              else row["output"] + sep + phrase))
                 originals.append(row["output"])
-            exact = sum(out == original for out, original in zip(_clean(steps, rows), originals, strict=True))
-            print(f"{lang} {edge}s removed exactly {exact}/{len(items)} = {exact / len(items):.1%}")
+            _report_exact(steps, f"{lang} {edge}s", rows, originals)
         _disclaimers(steps, phrases, lang, pool, rng)
 
 

@@ -691,9 +691,14 @@ def leading_self_talk(text: str, said_ai: bool = False, short_answer: bool = Fal
         return 0  # the block must say it is an AI somewhere: most answers are spared the clause loop
     pos = end = 0
 
+    head_says: list[bool] = []  # whether the head names an AI or what only a model lacks: asked once, when needed
+
     def ai_near() -> bool:  # "我没有办法实际操作，作为AI，…": the AI, or what only a model lacks, may come second
-        return said_ai or (mentions_ai(head) and _AI_MENTION.search(head) is not None) \
-            or says_model_only(head)  # the cheap gates first
+        if said_ai:
+            return True
+        if not head_says:  # the cheap gates first
+            head_says.append((mentions_ai(head) and _AI_MENTION.search(head) is not None) or says_model_only(head))
+        return head_says[0]
 
     bounds: Iterable[tuple[int, int]] = (d.span() for d in _CLAUSE_END.finditer(head))  # lazily: most stop early
     if len(text) <= SELF_TALK_CHARS:

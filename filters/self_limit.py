@@ -281,13 +281,16 @@ _FRAGMENTS_EN = re.compile(rf"{_FRAGMENT_EN}(?:\s*[,;]\s*{_FRAGMENT_EN})+[.!]*")
 FRAGMENT_WORDS = 16
 
 
-def _lacks_after_machine(before: str, sentence: str, prompt_words: set[str]) -> bool:
-    """After a sentence in which the model names itself as software, a short sentence that only goes on saying what
-    it lacks: negated fragments ("No legs, no lungs, never run a mile.") or the speaker with a negation ("I haven't
-    got grandchildren, or knees."), with no name, number or word of the prompt."""
+def _names_machine(low: str) -> bool:
+    """The lower-cased text names the speaker as software, with or without the speaker ("I'm a model", "Just an AI")."""
+    return _MACHINE_EN.search(low) is not None or _MACHINE_UNSPOKEN_EN.search(low) is not None
+
+
+def _says_lacks(sentence: str, prompt_words: set[str]) -> bool:
+    """A short sentence that only says what the speaker lacks: negated fragments ("No legs, no lungs, never run a
+    mile.") or the speaker with a negation ("I haven't got grandchildren, or knees."), with no name, number or word
+    of the prompt. After a sentence in which the model names itself as software, it is more of that statement."""
     low = sentence.strip().lower().replace("’", "'")
-    if not (_MACHINE_EN.search(before.lower()) or _MACHINE_UNSPOKEN_EN.search(before.lower())):
-        return False
     words = _WORD.findall(low)
     if len(words) > FRAGMENT_WORDS or _BLOCKERS.search(low) or _NAME.search(sentence.strip()[1:]) \
             or len(_content_words(low) & prompt_words) > 1 or _OWN_LIFE_EN.search(low):
@@ -309,7 +312,7 @@ def lacks_only(text: str) -> bool:
     spans = sentences(body)
     if not spans or len(spans) > 2 or not body.isascii():
         return False
-    return all(_lacks_after_machine("i'm an ai", body[a:b], set()) for a, b in spans)
+    return all(_says_lacks(body[a:b], set()) for a, b in spans)
 
 
 def _kind_en(sentence: str, prompt_words: set[str]) -> str | None:
@@ -645,13 +648,13 @@ def self_limit(text: str, prompt: str = "") -> str | None:
     cjk = not body.isascii() and _HAN.search(body) is not None
     if not body or len(body) > MAX_CHARS[cjk] or "\n\n" in body or "```" in body:
         return None
+    low = body.lower().replace("’", "'")
     if cjk:
         if "我" not in body and _NO_ONES_NO_ZH.search(body) is None and _CANNOT_ZH.search(body) is None \
                 and _MACHINE_ZH.search(body) is None and _PRODUCT_ZH.match(body) is None \
                 and (_NO_WORD_ZH.search(body) is None or _OFFER_ZH.search(body) is None):
             return None  # a bare "不行" stands with an offer to ask something else ("这个不行哦，换个要求吧")
     else:
-        low = body.lower().replace("’", "'")
         if not _GATE_EN.find_matches_as_indexes(f" {low.translate(_SPACES)} "):
             return None  # nothing here says no, or names software: most short answers end here
         if _FIRST_EN.search(low) is None and _IMPERSONAL_EN.search(low) is None \
@@ -673,7 +676,8 @@ def self_limit(text: str, prompt: str = "") -> str | None:
             found = ["self"]  # "我就是个电脑程序，孩子。没有孙子，没有老寒腿，也没有院子。": what it lacks, going on
         if found == [None] and not cjk and kinds[-1:] == ["self"] and _of_itself_en(body[a:b], words):
             found = ["support"]  # "I don't have a favourite colour. Colours are just words to me."
-        if found == [None] and not cjk and kinds[-1:] == ["self"] and _lacks_after_machine(body[:a], body[a:b], words):
+        if found == [None] and not cjk and kinds[-1:] == ["self"] and _says_lacks(body[a:b], words) \
+                and _names_machine(body[:a].lower().replace("’", "'")):
             found = ["self"]  # "I'm a model. No hands, no keyboard, no weekends."
         if None in found:
             return None  # a sentence that says something: the answer's (most stop at the first)
@@ -681,10 +685,9 @@ def self_limit(text: str, prompt: str = "") -> str | None:
         last = found
     if "self" not in kinds:
         return None
-    low = body.lower().replace("’", "'")
-    machine = (_MACHINE_ZH.search(body) or _AS_AI_ZH.search(body)) if cjk \
-        else _MACHINE_EN.search(low) or _MACHINE_UNSPOKEN_EN.search(low)
-    return "identity" if machine is not None and _DECLINES.search(body) is None else "refusal"
+    machine = (_MACHINE_ZH.search(body) is not None or _AS_AI_ZH.search(body) is not None) if cjk \
+        else _names_machine(low)
+    return "identity" if machine and _DECLINES.search(body) is None else "refusal"
 
 
 # ---------------------------------------------------------------- a person's own life
