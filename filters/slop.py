@@ -1194,6 +1194,19 @@ class SlopMatcher:
                 norm[i] = _masked(text[slice(*spans[i])])
             return norm[i]
 
+        drops_anywhere = [r for r in groups["anywhere"] if r.action == "drop"]
+
+        def model_says(edge: str, i: int, in_run: bool) -> Rule | None:
+            """The edge model's verdict, unless a named drop rule knows the sentence and no answer follows it
+            ("抱歉，作为一个人工智能助手，我无法看到物体。我只能通过文字…交互。"): then the row drops. Where an
+            answer follows, the model's strip takes the whole sentence (the rescue might leave "but I can explain
+            it.")."""
+            named = self._first(drops_anywhere, masked(i)) if drops_anywhere else None
+            if named is not None and (not named.rescue or rescue(text, Hit(named, fld, spans[i],
+                                                                              text[slice(*spans[i])])) is None):
+                return None
+            return self._learned_rule(structural.get(edge), edge, text, spans, i, prompt, in_run)
+
         hits: list[Hit] = []
         taken: set[int] = set()
         if groups["opener"] or "opener" in structural:
@@ -1211,7 +1224,7 @@ class SlopMatcher:
                         run.append((i, Hit(lead[0], fld, lead[1], text[slice(*lead[1])])))
                         break
                     rule = self._discourse(structural.get("opener"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("opener"), "opener", text, spans, i, prompt, bool(run)) \
+                        or model_says("opener", i, bool(run)) \
                         or self._run_goes_on(structural.get("opener"), text, spans, i, run) \
                         or self._shaped_edge(structural.get("opener"), "opener", text, spans, i) \
                         or self._bridge_to_lead_in(structural.get("opener"), text, spans, i, run)
@@ -1261,7 +1274,7 @@ class SlopMatcher:
                         break
                     rule = self._sign_off(fld, text, spans, i, run) \
                         or self._discourse(structural.get("closer"), text, spans[i], prompt) \
-                        or self._learned_rule(structural.get("closer"), "closer", text, spans, i, prompt, bool(run)) \
+                        or model_says("closer", i, bool(run)) \
                         or self._shaped_edge(structural.get("closer"), "closer", text, spans, i)
                     if rule is None:
                         if not any(hit.rule is not _DECOR_RULE for _k, hit in run):
