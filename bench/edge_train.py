@@ -1,17 +1,22 @@
 """Train the edge-sentence model (filters/edge_model.py, issue 21) on the dev splits, and check how it generalises.
 
-    python -m bench.edge_train                      # train on every dev split, write filters/rules/edge_model.json
-    python -m bench.edge_train --hold-out heldout3  # train without one dev split, score its sentences (no write)
+    python -m bench.edge_train                      # train on every dev group, write filters/rules/edge_model.json
+    python -m bench.edge_train --hold-out heldout10 --without phrases6 phrases7  # train without one dev split (and
+                                                    # the phrase sets in its voices), score its sentences (no write)
     python -m bench.edge_train --without heldout3 --out /tmp/m.json  # a model that never saw one dev split
+    python -m bench.edge_train --only heldout heldout2 heldout3 devset model phrases1 phrases2 phrases3 --out m.json
 
 Labelled sentences, by edge (opener: the first sentences of an answer; closer: the last ones):
 - boilerplate: the sentences of an injected opener / closer block in a dev split's strip rows (the phrases each
-  split's writer made up), and the sentences the named rules strip from the real GPT-4 rows of alpaca_*_demo;
+  split's writer made up), the opener / closer / disclaimer-sentence lists and whole refusals of bench/edge_phrases*.py,
+  and the sentences the named rules strip from the real GPT-4 rows of alpaca_*_demo;
 - content: the first two and last two sentences of every human row of the dev splits (the slop rows' originals, the
-  untouched human rows, FAQ / list answers, role-play and grounded rows) and of the alpaca_*_demo outputs once
-  cleaned.
+  untouched human rows, FAQ / list answers, role-play and grounded rows), the phrase sets' look-alike human sentences
+  and answers, and the alpaca_*_demo outputs once cleaned.
 Sentences that straddle an injected block and the human text (a clause glued to the answer) are left out.
-Never reads bench/heldout4 or later splits: those are the held-out measure.
+Never reads the blind splits (bench/heldout_eval.py BLIND): a training sentence equal to one of their phrase
+sentences is left out. Until round 10 the model was trained on heldout, heldout2, heldout3, devset, the GPT-4 rows
+and phrase sets 1-3 only; round 11 added every demoted split and phrase sets 4-7 (many more voices).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from filters.edge_model import EDGES, MODEL_FILE, features, short_answer
 from formats.text import CJK_CHAR, sentences
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SPLITS = ("heldout", "heldout2", "heldout3", "devset")
+DEV_SPLITS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout9", "heldout10", "devset")
+PHRASE_SETS = ("phrases1", "phrases2", "phrases3", "phrases4", "phrases5", "phrases6", "phrases7")
+GROUPS = (*DEV_SPLITS, "model", *PHRASE_SETS)
 DEVDATA = ROOT.parent / "shared" / "devdata"
 MODEL_DATA = ("alpaca/alpaca_en_demo.json", "alpaca/alpaca_zh_demo.json")  # not the r4 precision sample's sources
 EDGE_SENTENCES = 2
@@ -89,22 +96,25 @@ def split_examples(name: str) -> list[Example]:
     return out
 
 
-def phrase_examples() -> list[Example]:
-    """bench/edge_phrases.py, edge_phrases2.py and edge_phrases3.py: boilerplate sentences by edge, whole refusals
-    and identity answers (the second and third files), and content sentences and short human answers that look like
-    them."""
-    from bench import edge_phrases as p
-    from bench import edge_phrases2 as q
-    from bench import edge_phrases3 as r
+def phrase_examples(group: str) -> list[Example]:
+    """One of bench/edge_phrases*.py ("phrases1" is edge_phrases.py): its openers and closers (and sentences that
+    disclaim before an answer, as openers), whole refusals and identity answers, and the content sentences and short
+    human answers that look like them (negatives at every edge). Disclaimer clauses glued to an answer are left out:
+    they are not sentences of their own."""
+    import importlib
 
-    content = (*p.EN_CONTENT_EDGE, *p.ZH_CONTENT_EDGE, *q.EN_CONTENT, *q.ZH_CONTENT, *q.EN_WHOLE_CONTENT,
-               *q.ZH_WHOLE_CONTENT, *r.EN_CONTENT, *r.ZH_CONTENT, *r.EN_WHOLE_CONTENT, *r.ZH_WHOLE_CONTENT)
+    number = group.removeprefix("phrases")
+    module = importlib.import_module(f"bench.edge_phrases{'' if number == '1' else number}")
+
+    def lists(*suffixes: str) -> list[str]:
+        return [s for lang in ("EN", "ZH") for suffix in suffixes for s in getattr(module, f"{lang}_{suffix}", ())]
+
+    content = lists("CONTENT_EDGE", "CONTENT", "WHOLE_CONTENT")
     out: list[Example] = []
-    for edge, lists in (("opener", (p.EN_OPENER, p.ZH_OPENER, q.EN_OPENER, q.ZH_OPENER, r.EN_OPENER, r.ZH_OPENER)),
-                        ("closer", (p.EN_CLOSER, p.ZH_CLOSER, q.EN_CLOSER, q.ZH_CLOSER, r.EN_CLOSER, r.ZH_CLOSER))):
-        out += [("phrases", edge, 1, s) for items in lists for s in items]
+    for edge, positives in (("opener", lists("OPENER", "DISCLAIMER_SENTENCE")), ("closer", lists("CLOSER"))):
+        out += [("phrases", edge, 1, s) for s in positives]
         out += [("phrases", edge, 0, s) for s in content]
-    out += [("phrases", "whole", 1, s) for s in (*q.EN_WHOLE, *q.ZH_WHOLE, *r.EN_WHOLE, *r.ZH_WHOLE)]
+    out += [("phrases", "whole", 1, s) for s in lists("WHOLE")]
     out += [("phrases", "whole", 0, s) for s in content]
     return out
 
@@ -166,8 +176,8 @@ def model_data_examples(devdata: Path) -> list[Example]:
 def examples(groups: tuple[str, ...], devdata: Path = DEVDATA) -> list[Example]:
     out: list[Example] = []
     for name in groups:
-        out += model_data_examples(devdata) if name == "model" else phrase_examples() if name == "phrases" \
-            else split_examples(name)
+        out += model_data_examples(devdata) if name == "model" else phrase_examples(name) \
+            if name in PHRASE_SETS else split_examples(name)
     seen: set[tuple[str, int, str]] = set()
     blind = blind_sentences()
     unique, left_out = [], 0
@@ -199,7 +209,7 @@ def seen_material(devdata: Path = DEVDATA) -> tuple[set[str], set[str]]:
         for path in (ROOT / "bench" / name).glob("*.jsonl"):
             for row in _read(path):
                 texts.update(t.strip() for t in (row.get("output") or "", row.get("original") or "") if t.strip())
-    sentence_keys = {normalised(s) for _g, _e, _label, s in examples((*DEV_SPLITS, "model", "phrases"), devdata)}
+    sentence_keys = {normalised(s) for _g, _e, _label, s in examples(GROUPS, devdata)}
     return texts, sentence_keys - {""}
 
 
@@ -229,10 +239,11 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=4.0)
     parser.add_argument("--prune", type=float, default=PRUNE)
     parser.add_argument("--devdata", type=Path, default=DEVDATA)
-    parser.add_argument("--without", choices=DEV_SPLITS, help="train without this split (to measure on it)")
+    parser.add_argument("--without", nargs="+", choices=GROUPS, default=[], help="train without these groups")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, help="train on these groups only")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args()
-    groups = tuple(g for g in (*DEV_SPLITS, "model", "phrases") if g != args.without)
+    groups = tuple(g for g in (args.only or GROUPS) if g not in args.without)
     if args.hold_out:
         from filters.edge_model import EdgeModel
 

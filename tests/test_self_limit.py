@@ -104,7 +104,7 @@ def test_a_topic_word_is_no_request_to_rewrite_or_role_play(prompt):
     """"mod_rewrite", "translations", "对话框" and "后面一段怎么说" name a topic; they do not ask for a paraphrase, a
     translation or a dialogue, so the refusal rules still apply."""
     kept, ledger = _clean("I do not possess personal religious beliefs.", prompt)
-    assert kept == [] and ledger.rejects[0].rule.endswith(".shape")
+    assert kept == [] and ledger.rejects[0].rule.endswith((".shape", ".learned"))  # the shape rule or the model
 
 
 def _clean(output: str, instruction: str, settings: FilterSettings | None = None) -> tuple[list[Example], Ledger]:
