@@ -25,7 +25,7 @@ FAQ_LISTS = [
     ("en", "Write a fortune cookie message.", "", "A pleasant surprise is waiting for you around the next corner.", "one-line fortune"),
     ("en", "Write a get-well-soon card message for a colleague, from the whole team.", "", "Get well soon, Priya! The office is far too quiet without you. Take all the time you need, we're thinking of you.\n\nFrom everyone in Accounts", "card ending in a signature"),
     ("en", "What could a call-centre agent say when putting a caller on hold? Three options.", "", "Would you mind holding for a moment while I check that?\nThanks for your patience, I'll be right back.\nI'm going to place you on a brief hold, is that okay?", "list of service phrases"),
-    ("en", "List the days of the week in French, lower case.", "", "lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche", "lower-case list"),
+    ("en", "What colours are the Olympic rings, going left to right along the top and then the bottom?", "", "Blue, black, red, yellow, green", "bare list"),
     ("en", "Suggest a short motto for a primary school library.", "", "Read more, wonder more", "motto, no final stop"),
     ("en", "Write the line that appears at the end of the credits of our student film.", "", "Thanks for watching. No cats were harmed in the making of this film.", "credits line starting with thanks"),
     ("en", "Give me the text for a parking permit reminder sticker.", "", "Permit expires 31 March: renew online", "sticker text"),
