@@ -1,5 +1,6 @@
 """The text filters on a frozen evaluation split (bench/heldout/, issue 21), per language and per family.
 
+    python -m bench.heldout_eval --dir bench/heldout11 # the newest held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout8 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout7 # a held-out split (written blind; totals only)
     python -m bench.heldout_eval --dir bench/heldout10 # blind in round 10; its misses read in round 11: dev now
@@ -51,7 +52,8 @@ HELDOUT7 = ROOT / "bench" / "heldout7"  # a blind held-out split (round 7): tota
 HELDOUT8 = ROOT / "bench" / "heldout8"  # a blind held-out split (round 8): totals only, never --misses
 HELDOUT9 = ROOT / "bench" / "heldout9"  # blind in round 9 (totals recorded); demoted to dev in round 10
 HELDOUT10 = ROOT / "bench" / "heldout10"  # blind in round 10 (totals recorded); demoted to dev in round 11
-BLIND = (HELDOUT7, HELDOUT8)
+HELDOUT11 = ROOT / "bench" / "heldout11"  # the newest blind held-out split (round 11): totals only, never --misses
+BLIND = (HELDOUT7, HELDOUT8, HELDOUT11)
 UNTOUCHED = ("human_en", "human_zh", "faq_lists", "roleplay", "grounded")
 _SPACE = re.compile(r"\s+")
 
