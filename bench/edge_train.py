@@ -42,6 +42,10 @@ PRUNE = 0.05  # smaller weights are left out: half the table (it stays in the CP
 # high: a strip or a drop must be right (bench/RESULTS.md: precision on real model rows, human text changed); Chinese
 # higher, where doctors' own openers and closers ("是的！", "期望能帮到你，祝您健康！") sit close to a model's
 THRESHOLDS = {"en": 0.9, "zh": 0.95}
+# a leading clause glued to the answer (filters/slop.py _glued_disclaimer) is scored only where it speaks of the
+# model, the machine or the asker's material: held apart (heldout10's voices unseen) 0.7 kept 2 of 1,645 English and
+# 1 of 1,189 Chinese human clauses, before that gate, and found 70% / 43% of the disclaimer clauses
+CLAUSE_THRESHOLDS = {"en": 0.7, "zh": 0.7}
 # a sentence next to boilerplate already found ("Such a playful question! Explanation time.") needs less: human
 # text rarely has a run to go on, and the second sentence of a model's opener is where the first threshold misses
 RUN_THRESHOLDS = {"en": 0.5, "zh": 0.7}
@@ -67,6 +71,32 @@ def _whole(text: str, group: str, label: int) -> list[Example]:
     return [(group, "whole", label, text)] if short_answer(text) else []
 
 
+_CLAUSE_END = re.compile(r"[\s,，:：;；—–-]*(?:\b(?:but|however|though)\b|不过|但是|可是|但)?[\s,，:：;；—–-]*$",
+                         re.IGNORECASE)
+_COMMA = re.compile(r"[,，]")
+# a disclaimer phrase written to be glued to the answer: it ends on a comma or a turn word ("…, but", "…，不过")
+_GLUED = re.compile(r"(?:[,，]|\b(?:but|however|though)|不过|但是|可是|但)\s*$", re.IGNORECASE)
+CLAUSE_COMMAS = 2  # a sentence's leading clauses up to its first and second comma are scored (filters/slop.py)
+
+
+def clause(text: str) -> str:
+    """A disclaimer clause as the model scores it: without the comma, turn word or colon that ends it ("As an AI I
+    can't verify this myself, but" → "As an AI I can't verify this myself")."""
+    return _CLAUSE_END.sub("", text.strip())
+
+
+def _clauses(text: str, group: str, label: int) -> list[Example]:
+    """The leading clauses of a human answer's first two sentences, up to each of their first commas: what a
+    disclaimer clause glued to an answer must not look like."""
+    out: list[Example] = []
+    for a, b in sentences(text)[:EDGE_SENTENCES]:
+        sentence = text[a:b]
+        for mark in list(_COMMA.finditer(sentence))[:CLAUSE_COMMAS]:
+            if sentence[:mark.start()].strip():
+                out.append((group, "clause", label, sentence[:mark.start()].strip()))
+    return out
+
+
 def split_examples(name: str) -> list[Example]:
     folder = ROOT / "bench" / name
     out: list[Example] = []
@@ -77,7 +107,7 @@ def split_examples(name: str) -> list[Example]:
                 out += _whole(row["output"], name, 1)
             if row["expected"] != "strip" or not original:
                 continue
-            out += _whole(original, name, 0)
+            out += _whole(original, name, 0) + _clauses(original, name, 0)
             text, at = row["output"], row["output"].find(original)
             if at < 0:
                 continue
@@ -89,10 +119,17 @@ def split_examples(name: str) -> list[Example]:
                 elif a >= end and text[a:b].strip():
                     out.append((name, "closer", 1, text[a:b]))
         for row in _read(folder / f"human_{lang}.jsonl"):
-            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0)
+            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0) \
+                + _clauses(row["output"], name, 0)
+        phrases = folder / f"phrases_{lang}.json"
+        items = json.loads(phrases.read_text(encoding="utf-8")) if phrases.exists() else []
+        out += [(name, "clause", 1, clause(item["text"])) for item in items
+                if item.get("family") == "disclaimer" and _GLUED.search(item["text"])
+                and len(sentences(item["text"])) == 1]
     for extra in ("faq_lists", "roleplay", "grounded"):
         for row in _read(folder / f"{extra}.jsonl"):
-            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0)
+            out += _edge_sentences(row["output"], name, 0) + _whole(row["output"], name, 0) \
+                + _clauses(row["output"], name, 0)
     return out
 
 
@@ -116,6 +153,8 @@ def phrase_examples(group: str) -> list[Example]:
         out += [("phrases", edge, 0, s) for s in content]
     out += [("phrases", "whole", 1, s) for s in lists("WHOLE")]
     out += [("phrases", "whole", 0, s) for s in content]
+    out += [("phrases", "clause", 1, clause(s)) for s in lists("DISCLAIMER_CLAUSE")]
+    out += [example for s in content for example in _clauses(s, "phrases", 0)]
     return out
 
 
@@ -136,7 +175,26 @@ def blind_sentences() -> set[str]:
 
 
 def model_data_examples(devdata: Path) -> list[Example]:
-    """Real GPT-4 rows: what the named rules strip is boilerplate, the cleaned answer's edges are content."""
+    """Real GPT-4 rows: what the named rules strip is boilerplate, the cleaned answer's edges are content.
+    The chain runs with the learned rules off and a model that scores nothing as talk (the rules that consult the
+    model find nothing through it), so the labels never depend on a model, the shipped one included: training
+    twice gives the same weights."""
+    import tempfile
+
+    from filters import edge_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        silent = Path(tmp) / "silent_model.json"
+        silent.write_text(json.dumps({edge: {"bias": -30.0, "threshold": THRESHOLDS, "weights": {}}
+                                      for edge in (*EDGES, "whole", "clause")}), encoding="utf-8")
+        shipped, edge_model.MODEL_FILE = edge_model.MODEL_FILE, silent
+        try:
+            return _model_data_examples(devdata)
+        finally:
+            edge_model.MODEL_FILE = shipped
+
+
+def _model_data_examples(devdata: Path) -> list[Example]:
     from filters.clean import FilterSettings, SlopSettings, build_matcher, shard_steps
     from filters.slop import load_rules
     from formats.example import Example as Row
@@ -163,7 +221,8 @@ def model_data_examples(devdata: Path) -> list[Example]:
                     break
                 kept = got[0]
             else:
-                out += _edge_sentences(kept.output, "model", 0) + _whole(kept.output, "model", 0)
+                out += _edge_sentences(kept.output, "model", 0) + _whole(kept.output, "model", 0) \
+                    + _clauses(kept.output, "model", 0)
             if any(r.stage == "slop" for r in ledger.rejects) and short_answer(row.output):
                 out.append(("model", "whole", 1, row.output))  # a named rule dropped it: a refusal or identity
             for edit in ledger.edits:
@@ -218,8 +277,10 @@ def fit(train: list[Example], c: float = 4.0, prune: float = PRUNE) -> dict[str,
     from sklearn.linear_model import LogisticRegression
 
     model: dict[str, Any] = {}
-    for edge in (*EDGES, "whole"):
+    for edge in (*EDGES, "whole", "clause"):
         rows = [(label, sentence) for _g, e, label, sentence in train if e == edge]
+        if len({label for label, _s in rows}) < 2:
+            continue  # nothing to learn at this edge (a small test set)
         vec = DictVectorizer()
         x = vec.fit_transform([dict.fromkeys(features(s), 1.0) for _label, s in rows])
         y = [label for label, _s in rows]
@@ -227,7 +288,8 @@ def fit(train: list[Example], c: float = 4.0, prune: float = PRUNE) -> dict[str,
         clf.fit(x, y)
         names = vec.get_feature_names_out()
         weights = {str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= prune}
-        model[edge] = {"bias": round(float(clf.intercept_[0]), 4), "threshold": THRESHOLDS,
+        model[edge] = {"bias": round(float(clf.intercept_[0]), 4),
+                       "threshold": CLAUSE_THRESHOLDS if edge == "clause" else THRESHOLDS,
                        "run_threshold": RUN_THRESHOLDS,
                        "weights": dict(sorted(weights.items())), "trained_on": dict(Counter(y))}
     return model
@@ -252,7 +314,7 @@ def main() -> None:
         data = fit(train, args.c, args.prune)
         model = EdgeModel.from_weights({e: data[e]["weights"] for e in data}, {e: data[e]["bias"] for e in data},
                                        {e: data[e]["threshold"] for e in data})
-        for edge in (*EDGES, "whole"):
+        for edge in (*EDGES, "whole", "clause"):
             for lang in ("en", "zh"):
                 rows = [(label, s) for _g, e, label, s in test if e == edge and (features(s)[:1] == [lang])]
                 for threshold in (0.5, 0.7, 0.8, 0.9, 0.95, 0.98):

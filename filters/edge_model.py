@@ -7,6 +7,8 @@ words. This is a linear model over word and character n-grams, trained by `bench
 boilerplate sentences against human and model answers' own edge sentences, and shipped as a weight table
 (`filters/rules/edge_model.json`). Scoring a sentence is a few dozen dict lookups: no numpy, no sklearn at run time.
 The slop matcher asks it only about a sentence at an edge that no rule named, and only strips on a high score.
+Four tables: "opener", "closer", "whole" (a short answer that is only a refusal or identity statement) and
+"clause" (a leading clause glued to the answer by a comma: "Without seeing your logs, <answer>").
 """
 
 from __future__ import annotations

@@ -175,10 +175,24 @@ def _lead_scored(first: str) -> bool:
     if turn is not None and _SPEAKS_AS_ITSELF.search(first, 0, turn.start()):
         return True
     mark = (_PREFIX_CUT_ZH if cjk else _PREFIX_CUT_EN).search(first, 0, edge_model.MAX_CHARS[cjk])
-    return mark is not None and len(first) - mark.end() >= PREFIX_REST \
-        and (cjk or (len(first[mark.end():].split()) >= PREFIX_WORDS
-                     and len(first[:mark.end()].split()) >= PREFIX_WORDS)) \
-        and edge_model.load().is_boilerplate(first[:mark.end()], "opener")
+    if mark is not None and len(first) - mark.end() >= PREFIX_REST \
+            and (cjk or (len(first[mark.end():].split()) >= PREFIX_WORDS
+                         and len(first[:mark.end()].split()) >= PREFIX_WORDS)) \
+            and edge_model.load().is_boilerplate(first[:mark.end()], "opener"):
+        return True
+    return _clause_scored(first, cjk)
+
+
+def _clause_scored(first: str, cjk: bool) -> bool:
+    """The first sentence's clause up to its first comma speaks of the model, the machine or the asker's material
+    and scores as a disclaimer (the clause table): worth trying _glued_disclaimer."""
+    comma = _GLUED_COMMA.search(first, 0, edge_model.MAX_CHARS[cjk] + 2)
+    if comma is None or len(first) - comma.end() < PREFIX_REST:
+        return False
+    clause = first[:comma.start()]
+    model = edge_model.load()
+    return (_CLAUSE_CUE_ZH if cjk else _CLAUSE_CUE_EN).search(clause) is not None and "clause" in model.tables \
+        and model.is_boilerplate(clause, "clause")
 
 
 def _signed(text: str) -> bool:
@@ -398,6 +412,13 @@ _AI_LIMIT_EN = re.compile(r"\b(?:as an? (?:ai|bot|chatbot|assistant|language mod
                           re.IGNORECASE)
 _CODE_MARK = re.compile(r"[`(){}\[\]=;<>]")
 _COLON_LEAD = re.compile(r"[^:：\n👇]{1,80}(?:[:：]|\s*👇+)\s*")
+# a leading clause the edge model's clause table may read as a disclaimer speaks of the model, the machine or the
+# asker's own material ("Without seeing your logs,", "As this is an automated response,", "我这边连不上你的集群，")
+_CLAUSE_CUE_EN = re.compile(r"(?i)\b(?:i|i'm|i’m|i've|i'd|me|my|your|you|ai|bot|chatbot|assistant|model|machine|"
+                            r"automated|automatically|computer|software|program|trained|virtual|digital)\b")
+_CLAUSE_CUE_ZH = re.compile(r"(?i)我|你|您|本(?:助手|系统|服务|渠道|平台)|模型|机器|自动|(?<![a-z])ai(?![a-z])|程序")
+_TURNS_ON = re.compile(rf"(?i)(?:(?:but|however|yet)\b|{_TURN_WORDS_ZH})")  # "…，但…": _disclaimer_clause's
+_GLUED_COMMA = re.compile(r"[,，]\s*")
 PREFIX_REST, PREFIX_WORDS = 8, 3  # the answer after a lead holds at least this many characters (English: words)
 _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _LEADING_EMOJI = re.compile(f"[ \t]*[{_EMOJI}][{_EMOJI}\ufe0f\u200d \t]*")
@@ -990,6 +1011,35 @@ class SlopMatcher:
         end = bridge.end() if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST else turn.end()
         return rule, end
 
+    def _glued_disclaimer(self, fld: str, text: str, span: tuple[int, int], prompt: str) -> tuple[Rule, int] | None:
+        """A disclaimer clause glued to the answer with only a comma ("Without seeing your logs, the installer
+        …", "Based only on what I was trained on, …", "我这边连不上你的集群，按你贴的日志看，…"): a leading clause (up
+        to the first comma, or the second where that clause reads the same) that speaks of the model, the machine or
+        the asker's material and that the edge model's clause table scores as a disclaimer; no human formula, no
+        word of the subject, room for an answer after it. Returns (the disclaimer rule, length)."""
+        sentence = text[slice(*span)]
+        cjk = _wide(sentence)
+        rule = self._structural.get(fld, {}).get(("opener", cjk, "capability-disclaimer"))
+        model, end, start = edge_model.load(), 0, 0
+        if rule is None or "clause" not in model.tables:  # a model trained before round 11 has no clause table
+            return None
+        for mark in list(_GLUED_COMMA.finditer(sentence, 0, edge_model.MAX_CHARS[cjk] + 2))[:2]:
+            part = sentence[start:mark.start()]
+            rest = sentence[mark.end():]
+            if len(rest) < PREFIX_REST or (not cjk and len(rest.split()) < PREFIX_WORDS) or _TURNS_ON.match(rest) \
+                    or not (_CLAUSE_CUE_ZH if cjk else _CLAUSE_CUE_EN).search(part) or "`" in part or "://" in part \
+                    or not model.is_boilerplate(part, "clause") or _human_formula(part):
+                break
+            if names_the_subject(part, _found_in(f"{prompt}\n{rest}\n{text[span[1]:]}".lower(), cjk)):
+                break
+            end = start = mark.end()
+        if not end:
+            return None
+        bridge = (_BRIDGE_ZH if cjk else _BRIDGE_EN).match(sentence, end)
+        if bridge is not None and len(sentence) - bridge.end() >= PREFIX_REST:
+            end = bridge.end()  # "…, in general terms the …": the hedge goes with the clause
+        return rule, end
+
     @staticmethod
     def _run_goes_on(rules: dict[tuple[bool, str], Rule] | None, text: str, spans: list[tuple[int, int]], i: int,
                      run: list[tuple[int, Hit]]) -> Rule | None:
@@ -1239,7 +1289,8 @@ class SlopMatcher:
                             prefix, cut = structural["opener"].get((True, "opener")), ack
                         learned = None if prefix is not None and not prefix.joins_run \
                             else self._learned_prefix(fld, structural.get("opener"), text, spans[i], prompt) \
-                            or (None if rescuable else self._disclaimer_clause(fld, text, spans[i], prompt))
+                            or (None if rescuable else self._disclaimer_clause(fld, text, spans[i], prompt)
+                                or self._glued_disclaimer(fld, text, spans[i], prompt))
                         if learned is not None:
                             prefix, cut = learned
                         if prefix is not None and not prefix.joins_run:

@@ -251,3 +251,21 @@ def test_an_opener_run_goes_on_only_through_talk(output, kept):
 ])
 def test_chinese_closers_found_in_round_seven(output, kept):
     assert run(output, "這是什麼意思？")[0] == kept
+
+
+# A disclaimer clause glued to the answer by a comma alone (round 11, the edge model's clause table): it goes and the
+# answer starts the sentence; a person's clause before the same comma stays.
+@pytest.mark.parametrize(("output", "kept"), [
+    ("Without seeing your logs, the installer loads a kernel built to run on as many systems as it can.",
+     "The installer loads a kernel built to run on as many systems as it can."),
+    ("As this is an automated response, this report compares budgeted and real amounts for each account.",
+     "This report compares budgeted and real amounts for each account."),
+    ("If you want to expose internal services to the internet, you can configure them with this syntax.",
+     "If you want to expose internal services to the internet, you can configure them with this syntax."),
+    ("Since I moved to Berlin, I have been cycling to work every day of the week.",
+     "Since I moved to Berlin, I have been cycling to work every day of the week."),
+    ("Since the model was trained on ImageNet, the features transfer well to photographs.",
+     "Since the model was trained on ImageNet, the features transfer well to photographs."),
+])
+def test_a_glued_disclaimer_clause_goes_and_a_persons_clause_stays(output, kept):
+    assert run(output, "What does this option do?")[0] == kept
