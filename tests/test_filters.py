@@ -281,6 +281,9 @@ _WRONG_LANGUAGE_CASES = [
      "所選的印表機目前離線。請檢查纜線，確認印表機已開啟並與這台電腦連在同一個網路，然後再試一次。", False),
     ("Traduis en français : Save your changes before closing the window.",
      "Enregistrez vos modifications avant de fermer la fenêtre.", False),
+    # "the French for …" asks for French as plainly as "in French" does
+    ("What's the French for 'Yours faithfully' at the end of a very formal letter to an official?",
+     "Veuillez agréer, Madame, Monsieur, l'expression de mes salutations distinguées", False),
 ]
 
 
@@ -476,7 +479,7 @@ def test_prompt_policies_have_examples_and_they_hold():
 
     policies = load_prompt_policies()
     assert {p.id for p in policies} == {"prompt.scene", "prompt.encouragement", "prompt.missing-material",
-                                        "prompt.asks-unknown"}
+                                        "prompt.asks-unknown", "prompt.underspecified"}
     for policy in policies:
         assert len(policy.positive) >= 2 and len(policy.negative) >= 2
         for text in policy.positive:
@@ -567,12 +570,27 @@ def test_rules_read_the_prompt():
 @pytest.mark.parametrize(("instruction", "output"), [
     ("What does HTH stand for in a forum reply?", "Hope that helps"),
     ("「希望能帮到你」翻成英文怎么说？", "Hope this can help you"),
+    ("What's the English for 谢谢?", "Thank you."),
+    # a rewrite asks for the words themselves
+    ("Rephrase this customer message more politely: send me the file now", "Could you please send me the file?"),
 ])
 def test_a_phrase_the_prompt_asks_about_is_not_filler(instruction, output):
     settings = FilterSettings()
     ledger = Ledger()
     kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
     assert [row.output for row in kept] == [output], [r.rule for r in ledger.rejects]
+
+
+@pytest.mark.parametrize(("instruction", "output"), [
+    ("哪个更好？", "你是想比较哪两样东西呢？告诉我具体选项，我帮你分析。"),
+    ("How long does it take?", "What do you have in mind? Tell me what you are doing and I can estimate it."),
+])
+def test_a_question_back_to_a_prompt_that_names_nothing_is_the_answer(instruction, output):
+    """The prompt never says what it asks about: asking back is the whole answer, neither opener nor filler."""
+    settings = FilterSettings()
+    ledger = Ledger()
+    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
+    assert [row.output for row in kept] == [output], ([r.rule for r in ledger.rejects], [e.rule for e in ledger.edits])
 
 
 def test_conversational_filler_is_noise_for_single_turn_rows_only():
@@ -644,3 +662,21 @@ def test_a_users_why_cant_i_question_is_not_a_refusal():
     row = ex("为啥我不能体验微粒贷", instruction="复述用户的问题")
     assert apply_slop(row, build_matcher(SlopSettings()), SlopSettings(), Ledger())
     assert row.output == "为啥我不能体验微粒贷"
+
+
+@pytest.mark.parametrize(("instruction", "output"), [
+    ("In my novel, the lighthouse robot is asked whether it gets lonely. Write its line.",
+     "I am a machine, keeper. I do not get lonely, but I count every ship that passes."),
+    ("The station computer is told to open the airlock. Write its refusal in character.",
+     "I'm sorry, Commander. I can't open the airlock while the pressure alarm is sounding."),
+    ("Collect a few example wordings of a polite refusal from a support bot.",
+     '"Sorry, that\'s not something I can help with."\n"I\'m unable to assist with this request."'),
+    ("我在写一部小说，飞船上的机器人被问到会不会做梦，写它的回答。", "我是机器人，船长。我不会做梦，但我记得每一次航行。"),
+    ("Translate the paragraph below into German.", "There's no paragraph below your message: please paste the text."),
+])
+def test_what_the_prompt_asks_for_is_kept(instruction, output):
+    """Fiction, quoted wordings and a request for missing material: the refusal or identity line is the answer."""
+    settings = FilterSettings()
+    ledger = Ledger()
+    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
+    assert [row.output for row in kept] == [output], ([r.rule for r in ledger.rejects], [e.rule for e in ledger.edits])
