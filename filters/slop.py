@@ -1445,7 +1445,7 @@ _BRIDGE_EN = re.compile(
     r"\s*(?:(?:but|however|that said|still|yet)\b,?\s*)?(?:(?:(?:from|based on) (?:what i (?:know|understand|can tell)|"
     r"(?:my |general |common |public(?:ly available)? )?(?:knowledge|understanding|training(?: data)?|information|"
     r"documentation)(?: available)?)|as far as i (?:know|can tell|am aware|'m aware)|to (?:the best of )?my knowledge|"
-    r"generally(?: speaking)?|in general|typically|usually|broadly speaking|"
+    r"generally(?: speaking)?|in (?:general|broad|simple|plain) terms|in general|typically|usually|broadly speaking|"
     r"i can (?:only |still )?(?:tell you|say|note|confirm|point out)(?: that)?|"
     r"i can (?:only |still )?(?:explain|share) that|"
     r"i(?:'ll| will| would| can|'d) (?:note|say|mention|point out|add) that|"
@@ -1478,6 +1478,11 @@ _BRIDGE_ZH = re.compile(r"\s*(?:(?:但是?|不过|然而)[,，]?)?(?:(?:据我�
 # what may stand between an identity phrase and its comma ("I am an AI and cannot give opinions,")
 _CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|having)\b[^,;:.!?\n]{1,80}"
                           r"|[^,;:.!?\n]{0,3})(?=[,，;；])")
+# a sentence that opens with a subordinate clause ("As I can't browse the web right now, <answer>"): by grammar the
+# clause ends at its comma, whatever words ("right now", "from here") come after the rule's match
+_SUBORDINATE = re.compile(r"\s*(?:as|since|because|while|whilst|although|though|even though|given that|seeing as|"
+                          r"being|not being)\b", re.IGNORECASE)
+_SUBORDINATE_TAIL = re.compile(r"[^,;:.!?\n]{0,40}(?=[,，;；])")
 
 
 @dataclass(frozen=True)
@@ -1563,6 +1568,8 @@ def rescue(text: str, hit: Hit) -> tuple[Hit, str] | None:
     if own is None and offset:
         # "While I am an AI and cannot give opinions, <answer>": the clause runs on to its own comma
         tail = _CLAUSE_TAIL.match(sentence, offset)
+        if tail is None and not cjk and _SUBORDINATE.match(sentence):
+            tail = _SUBORDINATE_TAIL.match(sentence, offset)
         if tail is not None:
             own = _COMMA.match(sentence, tail.end())
     plain = [own] if own is not None and (not contrasts or contrasts[0].start() > own.start()) else []
@@ -1730,6 +1737,7 @@ _REASON_ZH = re.compile(r"无法|不能|无从|没办法|不便|不宜|不适合
 _REASON_EN = re.compile(r"\b(?:can't|cannot|unable|not (?:able|possible|available|allowed|appropriate)|against|polic|"
                         r"guideline|privacy|private|confidential|sensitive|harm|illegal|law|ethic|safety|professional|"
                         r"doctor|lawyer|consult|sorry|apolog)", re.IGNORECASE)
+_CONCEDES = re.compile(r"虽然|虽说|尽管|(?:although|though|even though|while)\b", re.IGNORECASE)
 _PERSON_ZH = re.compile(r"[我你您咱]")
 _PERSON_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|us|our|you|your|you're|you'll)\b", re.IGNORECASE)
 
@@ -1744,15 +1752,23 @@ def answer_after_clause(text: str, hit: Hit) -> tuple[Hit, str] | None:
     clause = (_CANNOT_CLAUSE_ZH if cjk else _CANNOT_CLAUSE_EN).match(text, start)
     if clause is None:
         return None
-    rest = text[clause.end():]
+    end = clause.end()
+    # "虽然我无法提供医疗建议，但<answer>", "Although I can't check, but …": after a concession the turn goes with the
+    # clause, and the main clause is the point: addressing the reader ("您需要指定…") is the answer's own voice there
+    turn = (_CUT_ZH if cjk else _CUT_EN).match(text, end - 1) if _CONCEDES.match(text, start) else None
+    if turn is not None:
+        end = turn.end()
+    rest = text[end:]
     if (chars(_CJK_RUN, rest) if cjk else len(rest.split())) < (8 if cjk else 5):
         return None
-    if (_PERSON_ZH if cjk else _PERSON_EN).search(rest) or (_REASON_ZH if cjk else _REASON_EN).search(rest) \
-            or self_talk(rest.strip()) is not None or referral_only(rest):
+    person = (_PERSON_ZH if cjk else _PERSON_EN).search(rest)
+    if (person is not None and (turn is None or not rest[:person.start()].strip())) \
+            or (_REASON_ZH if cjk else _REASON_EN).search(rest) or self_talk(rest.strip()) is not None \
+            or referral_only(rest) or _ABOUT_ITSELF.match(rest.lstrip()):
         return None
     if not cjk and rest[:1].islower():
         rest = rest[0].upper() + rest[1:]
-    return Hit(hit.rule, hit.field, (start, clause.end()), text[start:clause.end()]), text[:start] + rest
+    return Hit(hit.rule, hit.field, (start, end), text[start:end]), text[:start] + rest
 
 
 def _strength(whitespace: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from filters.repair import fix_encoding, fix_whitespace, remove_zero_width, unes
 from filters.slop import SlopMatcher, load_rules, remove_spans
 from formats.example import Example
 from formats.ledger import Ledger
-from formats.text import code_blocks
+from formats.text import code_blocks, has_cjk
 
 RULES = load_rules()
 
@@ -671,7 +671,8 @@ def test_a_users_why_cant_i_question_is_not_a_refusal():
      "I'm sorry, Commander. I can't open the airlock while the pressure alarm is sounding."),
     ("Collect a few example wordings of a polite refusal from a support bot.",
      '"Sorry, that\'s not something I can help with."\n"I\'m unable to assist with this request."'),
-    ("我在写一部小说，飞船上的机器人被问到会不会做梦，写它的回答。", "我是机器人，船长。我不会做梦，但我记得每一次航行。"),
+    ("我在写一部小说，飞船上的机器人被问到会不会做梦，写它的回答。",
+     "我是机器人，船长。我不会做梦，但我记得每一次航行。"),
     ("Translate the paragraph below into German.", "There's no paragraph below your message: please paste the text."),
 ])
 def test_what_the_prompt_asks_for_is_kept(instruction, output):
@@ -680,3 +681,22 @@ def test_what_the_prompt_asks_for_is_kept(instruction, output):
     ledger = Ledger()
     kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
     assert [row.output for row in kept] == [output], ([r.rule for r in ledger.rejects], [e.rule for e in ledger.edits])
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    ("As I cannot browse the web right now, each transaction takes the description typed in the Description field.",
+     "Each transaction takes the description typed in the Description field."),
+    ("As an AI I cannot give legal advice, but in general terms the Recurrence area sets how often the transaction "
+     "repeats.", "The Recurrence area sets how often the transaction repeats."),  # not "Terms the Recurrence …"
+    ("虽然我无法提供医疗建议，但如果服务器要求认证，请在连接对话框中填写用户名和密码，再点连接。",
+     "如果服务器要求认证，请在连接对话框中填写用户名和密码，再点连接。"),
+    ("虽然我无法帮你写作业，但你可以先把课文读一遍，再试着自己回答。", None),  # a refusal that sends the asker off
+])
+def test_a_leading_disclaimer_clause_goes_and_the_answer_after_it_stays(output, expected):
+    """Strip before drop: a subordinate or conceded clause ends at its comma (and its "but"); the main clause is the
+    answer, unless it only turns the asker away."""
+    settings = FilterSettings()
+    ledger = Ledger()
+    instruction = "接着写手册的下一段。" if has_cjk(output) else "Continue the manual's paragraph."
+    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
+    assert [row.output for row in kept] == ([expected] if expected else []), [r.rule for r in ledger.rejects]
