@@ -492,7 +492,7 @@ _AI_MENTION = re.compile(r"(?i:\b(?:ai|a\.i\.|language model|llm|chatbot|bot|ass
                          r"|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|人工智慧|语言模型|語言模型|大模型|机器人|機器人|助手")
 _CLAUSE_END = re.compile(r"[,，;；:：]\s*|\s*[—–]\s*|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*|[.!?。！？]+\s*|\n+|"
                          r"\s*\b(?:but|however|though|although)\b,?\s*"
-                         r"|(?:但是|但|不过|然而|可是)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
+                         r"|(?:但是|但|不过|然而|可是|所以|因此|因而)[，,]?\s*(?:(?:从|根据)(?:您|你)的?(?:描述|叙述)(?:来看|看来)[，,]?)?",
                          re.IGNORECASE)
 _JUST = re.compile(r"^(?:just|only|merely|simply|but) ", re.IGNORECASE)
 # Once a clause has said it is an AI, the clauses around it that only say what it cannot do or how far to trust it
@@ -504,7 +504,11 @@ _LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?(?:can't|
                         r"may not|might not|won't be able|only know|only have)\b", re.IGNORECASE)
 _LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|所以|因此)?(?:作为(?:一个)?AI,?)?"
                         r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|无法|不能|没有办法|没办法|没法|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|"
-                        r"不具备|没有)")
+                        r"不具备|没有)"
+                        # "我是IT服务台助手，没法远程登录您的电脑，…": after the block has said it is an AI, the
+                        # subject is dropped, as Chinese does; the verb says what it cannot reach ("拿不到", "调不了")
+                        r"|^(?:也|还|并|暂时|目前|确实)?(?:无法|不能|没有办法|没办法|没法|不具备|不是|并非|只是个?|"
+                        r"[\u4e00-\u9fff]{1,2}(?:不了|不到|不出))")
 _HEDGE_EN = re.compile(r"^(?:(?:factually|generally|objectively|broadly|technically|practically|realistically|roughly)"
                        r" speaking|in general(?: terms)?|in short|in brief|that said|having said that|with that said|"
                        r"that being said|with that in mind|from what i know|as far as i know|"

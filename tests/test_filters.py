@@ -567,6 +567,13 @@ def test_rules_read_the_prompt():
     assert apply_slop(assumed, _MATCHER, SlopSettings(), Ledger())
 
 
+def _chain(output: str, instruction: str) -> tuple[list[str], list[str]]:
+    """The whole per-row chain with the default settings: the outputs kept, and the rules that dropped the row."""
+    ledger = Ledger()
+    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(FilterSettings()), ledger)
+    return [row.output for row in kept], [r.rule for r in ledger.rejects]
+
+
 @pytest.mark.parametrize(("instruction", "output"), [
     ("What does HTH stand for in a forum reply?", "Hope that helps"),
     ("「希望能帮到你」翻成英文怎么说？", "Hope this can help you"),
@@ -575,10 +582,7 @@ def test_rules_read_the_prompt():
     ("Rephrase this customer message more politely: send me the file now", "Could you please send me the file?"),
 ])
 def test_a_phrase_the_prompt_asks_about_is_not_filler(instruction, output):
-    settings = FilterSettings()
-    ledger = Ledger()
-    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
-    assert [row.output for row in kept] == [output], [r.rule for r in ledger.rejects]
+    assert _chain(output, instruction) == ([output], [])
 
 
 @pytest.mark.parametrize(("instruction", "output"), [
@@ -587,10 +591,7 @@ def test_a_phrase_the_prompt_asks_about_is_not_filler(instruction, output):
 ])
 def test_a_question_back_to_a_prompt_that_names_nothing_is_the_answer(instruction, output):
     """The prompt never says what it asks about: asking back is the whole answer, neither opener nor filler."""
-    settings = FilterSettings()
-    ledger = Ledger()
-    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
-    assert [row.output for row in kept] == [output], ([r.rule for r in ledger.rejects], [e.rule for e in ledger.edits])
+    assert _chain(output, instruction) == ([output], [])
 
 
 def test_conversational_filler_is_noise_for_single_turn_rows_only():
@@ -677,10 +678,7 @@ def test_a_users_why_cant_i_question_is_not_a_refusal():
 ])
 def test_what_the_prompt_asks_for_is_kept(instruction, output):
     """Fiction, quoted wordings and a request for missing material: the refusal or identity line is the answer."""
-    settings = FilterSettings()
-    ledger = Ledger()
-    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
-    assert [row.output for row in kept] == [output], ([r.rule for r in ledger.rejects], [e.rule for e in ledger.edits])
+    assert _chain(output, instruction) == ([output], [])
 
 
 @pytest.mark.parametrize(("output", "expected"), [
@@ -691,12 +689,13 @@ def test_what_the_prompt_asks_for_is_kept(instruction, output):
     ("虽然我无法提供医疗建议，但如果服务器要求认证，请在连接对话框中填写用户名和密码，再点连接。",
      "如果服务器要求认证，请在连接对话框中填写用户名和密码，再点连接。"),
     ("虽然我无法帮你写作业，但你可以先把课文读一遍，再试着自己回答。", None),  # a refusal that sends the asker off
+    # after "我是…助手，" the subject drops, as Chinese does: what it cannot reach and the "所以" go with the block
+    ("我是运维值班机器人，拿不到服务器的日志，所以备份任务默认在每天凌晨两点运行，保留最近七天的快照。",
+     "备份任务默认在每天凌晨两点运行，保留最近七天的快照。"),
 ])
 def test_a_leading_disclaimer_clause_goes_and_the_answer_after_it_stays(output, expected):
     """Strip before drop: a subordinate or conceded clause ends at its comma (and its "but"); the main clause is the
     answer, unless it only turns the asker away."""
-    settings = FilterSettings()
-    ledger = Ledger()
     instruction = "接着写手册的下一段。" if has_cjk(output) else "Continue the manual's paragraph."
-    kept = clean_batch([ex(output, instruction=instruction)], shard_steps(settings), ledger)
-    assert [row.output for row in kept] == ([expected] if expected else []), [r.rule for r in ledger.rejects]
+    kept, _rejects = _chain(output, instruction)
+    assert kept == ([expected] if expected else []), _rejects
