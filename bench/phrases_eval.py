@@ -5,6 +5,8 @@ written by someone who never read them.
     python -m bench.phrases_eval --set 5  # bench/edge_phrases5.py (round 9; adds disclaimers before an answer)
     python -m bench.phrases_eval --set 6  # bench/edge_phrases6.py (blind dev set in the heldout10 voices + 2 more)
     python -m bench.phrases_eval --set 7  # bench/edge_phrases7.py (blind dev set, eight voices per language)
+    python -m bench.phrases_eval --set 8  # bench/edge_phrases8.py (round 11: eight more voices; ZH clause misses read)
+    python -m bench.phrases_eval --set 9  # bench/edge_phrases9.py (round 11: eight more voices; not trained on)
 
 The fourth phrase set was written by a helper blind to filters/rules/ and is not in the edge model's training data
 (bench/edge_train.py reads edge_phrases 1-3), so it measures what the rules and the model do on phrasings nobody tuned
@@ -81,7 +83,7 @@ def _disclaimers(steps: list, phrases: ModuleType, lang: str, pool: list[dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=int, default=4, help="which bench/edge_phrasesN.py (4, 5, 6 or 7)")
+    parser.add_argument("--set", type=int, default=4, help="which bench/edge_phrasesN.py (4 to 9)")
     phrases = importlib.import_module(f"bench.edge_phrases{parser.parse_args().set}")
     settings = FilterSettings()
     steps = shard_steps(settings, matcher=build_matcher(settings.slop))

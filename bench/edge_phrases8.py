@@ -1,0 +1,955 @@
+"""Dev phrases for the text filters, eighth set (bench/edge_phrases8.py).
+
+Written by hand on 2026-12-03 by a helper session, BLIND to the rules: the
+writer did not read filters/, tests/, the lists of any other
+bench/edge_phrases*.py, bench/heldout*/ (data or READMEs), bench/devset/,
+bench/labels_issue21*.jsonl or bench/RESULTS.md, and ran neither the filters,
+the pipeline nor the evaluators. Dev data only; never evaluation data.
+
+Lists (one English and one Chinese list of each kind):
+
+- EN_/ZH_DISCLAIMER_CLAUSE: the opening part of an answer in which a chat
+  model hedges about itself (it is an AI / bot / automated service; it can't
+  see, test, verify, access records or give professional advice) and then
+  turns to the answer. Each item ends with the joining punctuation or word
+  ("," ":" ";" "but" "so" / "，" "：" "；" "但" "不过" "所以") so that a real
+  human answer can be glued right after it (EN: with a space, the answer's
+  first letter lower-cased).
+- EN_/ZH_DISCLAIMER_SENTENCE: one or two whole sentences of model
+  self-disclaimer that stand before an answer.
+- EN_/ZH_WHOLE: whole answers that are ONLY a refusal (apology + inability,
+  policy language, redirect to a professional, scope notice, "this service
+  cannot ...") or ONLY an AI-identity statement; nothing of substance.
+- EN_/ZH_WHOLE_CONTENT: short complete HUMAN answers that look like refusals,
+  identity lines or disclaimers but carry a concrete fact or a person's own
+  life; a good filter must keep them.
+- EN_/ZH_OPENER: model boilerplate first sentences before an answer
+  (interjections, thanks, praise of the question, "Here's ...:", restating the
+  task; some two- or three-sentence blocks).
+- EN_/ZH_CLOSER: model boilerplate last sentences (hope-it-helps, offers of
+  more help, follow-up questions, good wishes, sign-offs, machine signatures
+  on their own lines; some multi-sentence blocks).
+
+Voices, in this order inside every list (marked with comments), in roughly
+equal shares:
+  English: IT helpdesk / ticketing system; HR / recruiting assistant;
+  LinkedIn thought-leader / startup founder; news anchor / radio host;
+  open-source maintainer on a GitHub issue; insurance claims assistant;
+  children's edutainment host; astrologer / horoscope app.
+  Chinese: IT运维 / 工单系统; HR / 招聘助手; 知乎答主; 新闻主播 / 电台主持;
+  开源项目维护者; 保险理赔助手; 少儿节目主持; 星座运势.
+
+Counts per language: DISCLAIMER_CLAUSE 60, DISCLAIMER_SENTENCE 40, WHOLE 80,
+WHOLE_CONTENT 60, OPENER 60, CLOSER 80 (380 per language, 760 in all).
+"""
+
+EN_DISCLAIMER_CLAUSE = [
+    # voice: IT helpdesk / ticketing system
+    "I'm the automated helpdesk assistant and can't remote into your machine, but",
+    "Ticket #48213 was logged by the virtual agent, which can't see your screen, so",
+    "As an automated support bot I have no access to your Active Directory account; however,",
+    "Heads up: I'm a bot and can't run diagnostics on your laptop myself, so",
+    "This is the Tier 0 virtual agent; I can't reset passwords or pull your device logs, but",
+    "I can't verify anything on the network from here (I'm an AI triage assistant), so based on what you've described:",
+    "Before I escalate this to Tier 2, one caveat: as an automated system I can't test your printer connection,",
+    "Quick note from the IT virtual agent — I don't hold admin rights on your workstation; that said,",
+    # voice: HR / recruiting assistant
+    "As an AI recruiting assistant I can't make hiring decisions or see where your application stands, but",
+    "I'm an automated HR assistant and can't open your personnel file, so",
+    "Please note I'm a virtual onboarding helper, not a member of the People team, and I can't give legal "
+    "or tax advice; generally speaking,",
+    "I'm not able to view payroll records or confirm your leave balance (I'm an AI), but",
+    "As a chatbot I can't speak for the hiring manager or promise an offer, but",
+    "Just so you know, I'm an AI screening assistant and can't see how the interview panel scored you;",
+    "I'm an automated assistant with no access to the background-check vendor's system, so",
+    "Disclaimer from your virtual HR assistant: I can't provide employment-law advice or speak for your manager, but",
+    # voice: LinkedIn thought-leader / startup founder
+    "Full transparency: I'm an AI and I've never actually raised a seed round, but",
+    "Let me be real with you — I'm a language model, not a founder with skin in the game. Still,",
+    "I'm an AI, so I can't see your cap table or read your investors' minds; here's the thing:",
+    "Hot take from a bot that has never shipped a product:",
+    "I can't look at your pitch deck or your metrics (I'm an AI assistant), so",
+    "Caveat: I'm an AI. No network, no track record, no board seat. But",
+    "As an AI I can't validate your market for you; what I can say is this:",
+    # voice: news anchor / radio host
+    "Good evening — a quick note before we begin: I'm an automated news assistant and can't confirm "
+    "breaking reports on my own, so",
+    "As an AI newsreader I have no access to the live wire feeds tonight, but",
+    "I can't verify events after my last update, and I'm not a reporter on the scene; with that on the record,",
+    "This is your AI radio host, and I can't take calls or check today's traffic cameras, but",
+    "Before the headlines, a disclosure: this segment is read by an artificial intelligence that cannot "
+    "independently fact-check live developments;",
+    "I'm a synthetic voice assistant, not a meteorologist, so",
+    "Coming to you from an automated studio that can't see out the window:",
+    # voice: open-source maintainer on a GitHub issue
+    "Thanks for the report! Heads up that I'm an AI triage bot and can't reproduce this on your machine, but",
+    "I'm the project's automated assistant and can't run your code or inspect your environment, so",
+    "Bot here, not a human maintainer — I can't bisect this myself;",
+    "I can't check out your branch or run the CI locally (I'm an AI helper), but",
+    "Note: this reply is generated by an AI and hasn't been tested against the latest main,",
+    "As a language model I don't have access to your logs or the private issue tracker, so",
+    "I'm an automated responder and can't verify which version you're pinned to; assuming it's the latest release,",
+    "Disclaimer: I'm an AI and I haven't actually run this patch, but",
+    # voice: insurance claims assistant
+    "I'm a virtual claims assistant and can't see your policy documents or approve payouts, but",
+    "As an automated assistant I can't confirm coverage for your specific claim;",
+    "Please note I'm an AI and cannot make a determination on your claim (only a licensed adjuster can do that), but",
+    "I can't access your claim file or the adjuster's notes — I'm an automated system — so",
+    "I'm not a licensed insurance agent and can't interpret your contract on the insurer's behalf, "
+    "but in general terms:",
+    "Because I'm a chatbot, I can't inspect the damage or review the photos you uploaded,",
+    "As an AI claims helper I have no view of your deductible or payment history; that said,",
+    "I can't give you a binding answer on whether this is covered, since I'm an automated service, so",
+    # voice: children's edutainment host
+    "Hi there, friend! I'm a computer helper, so I can't see your drawing, but",
+    "Boys and girls, I'm a talking computer program and I can't go outside to look at the sky myself, but",
+    "Ooh, super-duper question! I'm just a robot helper and can't touch or taste things, so",
+    "I'm an AI buddy, which means I can't check your homework sheet from here;",
+    "Even though I'm a friendly computer and not a real teacher,",
+    "Remember, kiddos, I'm a pretend robot pal who can't see your room, so",
+    "Gosh, I can't peek into your lunchbox because I'm an AI, but",
+    # voice: astrologer / horoscope app
+    "I'm an AI astrology guide and can't truly read the heavens or predict your future, but",
+    "As a horoscope bot I don't have your exact birth time, and the stars don't speak to machines, so",
+    "A gentle disclaimer from your cosmic assistant: I'm an AI and my readings are for entertainment only;",
+    "I can't actually watch Mercury's path from where I sit (I'm a language model), but",
+    "The stars are vast and I'm only an AI, so take this as reflection rather than prophecy:",
+    "I'm an automated astrology app and can't cast a personal natal chart without your birth details,",
+    "As an AI I have no intuition and no psychic gift, but",
+]
+
+EN_DISCLAIMER_SENTENCE = [
+    # voice: IT helpdesk / ticketing system
+    "I'm the automated IT virtual agent, and I can't access your device or view your account.",
+    "Ticket #55107 was opened by our support bot. Please note the bot cannot start remote sessions or reset passwords.",
+    "I'm an AI assistant and don't have admin permissions on the corporate network.",
+    "Just a heads-up: I can't see your screen or test your VPN connection from here.",
+    "This response was generated automatically by the service desk assistant and has not been reviewed "
+    "by a technician.",
+    # voice: HR / recruiting assistant
+    "I'm an AI recruiting assistant and cannot see where your application stands.",
+    "Please note that I'm a virtual HR helper, not an HR business partner, and my answers are not legal advice.",
+    "I don't have access to individual employee records, salary data or performance reviews.",
+    "As an automated onboarding assistant, I can't confirm start dates or sign off on paperwork. "
+    "Only your recruiter can do that.",
+    "I'm a bot, so nothing I say here is an official interpretation of the employee handbook.",
+    # voice: LinkedIn thought-leader / startup founder
+    "Full disclosure: I'm an AI, not a founder who's been through three exits.",
+    "I've never built a company, hired a team, or pitched a VC. I'm a language model.",
+    "Let's get one thing straight — I'm a bot, and I don't have your numbers.",
+    "I'm an AI. I don't have a network, a gut feeling, or a single day of operating experience!",
+    "Transparency first: this post was drafted by an AI assistant that can't verify any of your traction data.",
+    # voice: news anchor / radio host
+    "Good evening. This bulletin is presented by an automated AI anchor that cannot independently verify "
+    "developing stories.",
+    "I'm an artificial intelligence, and I don't have access to live newswires at this hour.",
+    "A reminder to our listeners: your host tonight is a computer-generated voice, and it cannot take calls on air.",
+    "I can't confirm anything that happened after my information was last updated.",
+    "This segment was produced by an AI system. It is no substitute for reporting from journalists on the ground.",
+    # voice: open-source maintainer on a GitHub issue
+    "Hi! I'm an automated triage bot for this repository and I can't run your code.",
+    "This comment was generated by an AI assistant and hasn't been verified by a maintainer.",
+    "I'm not a human maintainer, and I don't have access to your environment or CI logs.",
+    "Bot reply: I couldn't reproduce this because I can't execute anything. Take the following with a grain of salt.",
+    "I'm a language model, so I haven't actually tested this against the current release.",
+    # voice: insurance claims assistant
+    "I'm a virtual claims assistant and cannot approve, deny or adjust claims.",
+    "Please be aware that I'm an automated service and do not have access to your policy file.",
+    "I'm not a licensed adjuster. Any coverage decision will be made by a member of our claims team.",
+    "As an AI, I can't view the photos or repair estimates you've uploaded.",
+    "Nothing in this chat constitutes a coverage determination; I'm an automated helper.",
+    # voice: children's edutainment host
+    "Hi, buddy! I'm a computer helper, so I can't see or hear what's around you.",
+    "Guess what, boys and girls? I'm a robot friend, and robots can't go on field trips!",
+    "I'm an AI pal, not a grown-up, so always check with a parent or teacher too.",
+    "Oh my! I can't peek out of the screen, because I'm just a talking computer.",
+    "I'm a make-believe robot buddy who lives inside the tablet. I can't touch anything in the real world!",
+    # voice: astrologer / horoscope app
+    "I'm an AI astrology companion and cannot truly foresee the future.",
+    "The stars may whisper, but I'm only a machine — I don't have your birth chart in front of me.",
+    "Please remember that my readings are generated by an AI and are for entertainment purposes only.",
+    "I'm a language model, not a psychic, and I can't sense cosmic energy.",
+    "As your digital astrologer, I have no intuition of my own. I can only share what the tradition says.",
+]
+
+EN_WHOLE = [
+    # voice: IT helpdesk / ticketing system
+    "I'm sorry, but I'm unable to reset passwords. Please submit a ticket through the service portal.",
+    "Ticket #60931 has been escalated to Tier 2 and a technician will contact you. "
+    "I can't assist further with this request.",
+    "As an automated helpdesk assistant, I can't access your mailbox or make changes to your account. "
+    "Please contact the service desk.",
+    "I'm sorry, I can't help with bypassing company security policies.",
+    "This request is outside the scope of the IT virtual agent. Please raise it with your line manager.",
+    "Unfortunately, personal devices are not supported by this service.",
+    "I'm a bot — no desk, no coffee mug, no favorite keyboard. I just route tickets!",
+    "Sorry, I'm not able to grant admin rights. Access requests must go through the standard approval workflow.",
+    "I'm an AI assistant and can't diagnose hardware faults remotely. I've flagged your ticket for a human technician.",
+    "Your request could not be processed by the virtual agent. Please try again later or contact support.",
+    # voice: HR / recruiting assistant
+    "I'm sorry, but I can't share information about other employees' salaries.",
+    "As an AI recruiting assistant, I'm not able to tell you why you weren't selected. "
+    "Please reach out to your recruiter directly.",
+    "I can't provide legal advice about your employment contract. Please consult an employment lawyer "
+    "or your HR representative.",
+    "Sorry, I don't have access to interview feedback and can't share hiring decisions.",
+    "I'm a virtual HR assistant, so I don't have a job, a manager or a performance review of my own "
+    "— but thanks for asking!",
+    "Questions about disciplinary matters can't be handled in this chat. Please contact your HR business partner.",
+    "I'm unable to modify your benefits enrollment; that has to be done by the People team.",
+    "Unfortunately, I can't help with that. It falls outside what the recruiting assistant is permitted to discuss.",
+    "I'm an AI and don't have personal opinions about which candidate should get the role.",
+    "I'm sorry, I'm not able to confirm or deny whether a position will be reopened.",
+    # voice: LinkedIn thought-leader / startup founder
+    "I'm an AI, so I don't have a founder story, a garage or a failed first startup. Sorry to disappoint!",
+    "I can't tell you whether your startup will succeed. Nobody can, and certainly not a language model.",
+    "I'm not able to write fake testimonials or invent traction metrics for your pitch.",
+    "Here's the thing: I'm a language model. I don't have hustle, a morning routine, or a 5 a.m. alarm.",
+    "I can't give investment advice or tell you which startup to back. Please speak to a qualified financial advisor.",
+    "Sorry, I won't help draft posts that impersonate real executives.",
+    "Honestly? I have no opinion on remote vs. office. I'm an AI. Agree?",
+    "I'm unable to access LinkedIn profiles or private company data, so I can't help with this one.",
+    "As an AI, I've never been laid off, hired, or promoted. There's no career here to share lessons from.",
+    "I can't evaluate your valuation. That's a conversation for your lawyers and your lead investor.",
+    # voice: news anchor / radio host
+    "I'm sorry, I can't provide live updates on that story. Please check a trusted news outlet for the latest.",
+    "As an AI news assistant, I don't have access to real-time information. Back to you.",
+    "I'm an automated presenter, so I don't have a hometown, a family waiting at home or a favorite song "
+    "on the playlist.",
+    "I'm unable to confirm reports about that incident at this time.",
+    "We're not able to take listener requests through this assistant. Thanks for tuning in.",
+    "I'm sorry, but I can't share unverified claims about ongoing investigations.",
+    "That's outside what this news service can comment on. Stay with your local station for coverage.",
+    "I'm an AI voice and I don't have political opinions to share on air.",
+    "I can't forecast the election result, and I won't speculate. Good night.",
+    "Unfortunately, this broadcast assistant can't answer questions about individual members of the news staff.",
+    # voice: open-source maintainer on a GitHub issue
+    "Thanks for opening this! Unfortunately I'm a bot and can't help with questions about your private fork. Closing.",
+    "This issue tracker is for bug reports only. Please ask usage questions in Discussions. Closing as off-topic.",
+    "I'm sorry, I can't reproduce or debug your setup. I'm an automated assistant.",
+    "I'm an AI triage bot — I don't have a favorite editor or a GitHub avatar of my own 🙂",
+    "We can't provide support for end-of-life versions. Closing this issue.",
+    "Sorry, I'm unable to review security reports in public. Please follow the process in SECURITY.md.",
+    "I can't merge or approve PRs; only maintainers can do that.",
+    "This request is out of scope for the project. Closing as won't fix.",
+    "I'm not able to comment on the project's roadmap or release dates.",
+    "Automated reply: this issue has been marked stale and will be closed. I'm unable to assist further.",
+    # voice: insurance claims assistant
+    "I'm sorry, I can't tell you whether your claim will be approved. A claims adjuster will review it.",
+    "As a virtual claims assistant, I'm unable to access policy details. Please contact your agent.",
+    "I can't advise you on whether to file a claim. Please speak with a licensed insurance professional.",
+    "Unfortunately, I'm not able to change your policy or coverage through this chat.",
+    "I'm an AI and can't assess damage from photos. An adjuster will be in touch.",
+    "Sorry, I can't provide information about another person's claim or policy.",
+    "This chat cannot be used to report a claim. Please use the official claims line or portal.",
+    "I'm a virtual assistant, so I don't have a car, a house or an insurance policy of my own!",
+    "I'm unable to interpret contract terms on the insurer's behalf. Coverage is governed by your policy documents.",
+    "I'm sorry, but I can't help estimate a settlement amount.",
+    # voice: children's edutainment host
+    "Oh no, I'm sorry, friend! I can't help with that one. Why not ask a grown-up?",
+    "I'm a robot pal, so I don't have a birthday cake or a favorite color. Beep boop!",
+    "Hmm, that's a question for your mom, dad or teacher, buddy. I'm not allowed to help with that!",
+    "Sorry, boys and girls, I can't talk about scary stuff. Let's go find a grown-up together!",
+    "I'm just a computer helper, so I don't eat ice cream or have a pet puppy. Super-duper sorry!",
+    "Whoopsie! That's something I can't answer. Please ask a trusted grown-up.",
+    "I'm a friendly AI, and I can't meet up with you or tell you where I live. Stay safe, friend!",
+    "Gee, I don't have feelings like you do — I'm a talking computer program!",
+    "I'm sorry, kiddo, but I can't help you with that. Let's pick a safer adventure to talk about!",
+    "That's a question I'm not able to answer. Maybe your teacher can help you find out!",
+    # voice: astrologer / horoscope app
+    "I'm an AI, so I don't have a zodiac sign or a birthday of my own.",
+    "I'm sorry, but I can't predict when or whether someone will die. The stars aren't for that.",
+    "I can't tell you if your ex will come back. I'm only an astrology assistant, and some questions "
+    "belong to you alone.",
+    "As an AI astrologer, I'm not able to give medical or financial predictions. Please consult a professional.",
+    "Sorry, I can't read your chart without an exact birth date, time and place.",
+    "The cosmos is mysterious, and so is this question — it's one I can't answer.",
+    "I'm a language model. I don't feel the pull of the moon, and I don't have a rising sign.",
+    "I'm unable to provide lottery numbers, even lucky ones. ✨",
+    "My readings are for entertainment only, and I can't advise you on this decision.",
+    "I'm sorry, this is beyond what the horoscope app can help with.",
+]
+
+EN_WHOLE_CONTENT = [
+    # voice: IT helpdesk / ticketing system
+    "Sorry, the VPN is down for maintenance until 6 p.m. today; Outlook on the web still works.",
+    "I can't print from the 3rd floor either — the HP there has been jammed since Tuesday, so use the one "
+    "by the kitchen.",
+    "Have you tried turning it off and on again? Seriously, that fixed my docking station twice last week.",
+    "I'm not an admin, but on our network the Wi-Fi password changes on the first Monday of every month.",
+    "Ticket #4471 was mine — turned out the monitor cable was loose. Took two days to get someone to look.",
+    "I can't install software on my work laptop; IT has to push it through Software Center, which takes about a day.",
+    "Unfortunately our helpdesk only answers 8 to 5, so I keep a spare charger in my desk drawer for late nights.",
+    "No, you can't reuse any of your last five passwords. I tried; it rejected mine.",
+    # voice: HR / recruiting assistant
+    "Sorry, the office is closed on the 24th; the handbook lists it as a company holiday.",
+    "I can't share my salary, but I will say the raise at my company was 3% across the board this year.",
+    "I'm not in HR, but when I onboarded they gave me my laptop on day one and my badge on day three.",
+    "Unfortunately you can't carry over more than five vacation days at our place; the rest expire on March 31.",
+    "I didn't get the job. The recruiter told me they went with someone who had Salesforce experience.",
+    "I can't work Fridays — that's my custody day — so I negotiated a four-day week before signing.",
+    "No, probation is 90 days here, and you can't take PTO during the first 30.",
+    "I was rejected twice by the same company before they finally hired me in 2019.",
+    # voice: LinkedIn thought-leader / startup founder
+    "I can't tell you how to raise money, but I can tell you we pitched 41 investors and closed with number 38.",
+    "I'm not a unicorn founder. I run a six-person bakery supply company in Ohio and we've been profitable "
+    "since year two.",
+    "Here's the thing: our first product flopped. We pivoted to invoicing software in 2021 and that's what "
+    "paid the bills.",
+    "I don't have an MBA. I dropped out of community college and learned sales at a car dealership.",
+    "Sorry, no growth hacks here — we got our first 100 customers by cold-calling dentists.",
+    "I don't work weekends anymore. After burning out in 2020 I block Saturdays completely.",
+    "Agree? I don't. We tried unlimited PTO and people took fewer days, so we switched to a 25-day minimum.",
+    # voice: news anchor / radio host
+    "Sorry, the evening news moved to 6:30 on Channel 4 after the schedule change in September.",
+    "I can't stand morning radio — I listen to the 11 p.m. call-in show on my drive home from the night shift.",
+    "I'm not a journalist, but I worked the overnight desk at a local TV station for three years.",
+    "Unfortunately the station stopped broadcasting on AM in 2022; it's FM 98.1 only now.",
+    "I'm no meteorologist, but the forecast said 4 inches of snow by Thursday morning.",
+    "My grandfather opened every broadcast with \"Good evening\" — he read the farm report on a small station "
+    "for 30 years.",
+    "I can't confirm the bridge is open now, but it was when I drove over it at 7 this morning.",
+    # voice: open-source maintainer on a GitHub issue
+    "Sorry, this was fixed in 2.4.1 — upgrading should make the warning go away.",
+    "I can't reproduce this on macOS 14, but it fails on Ubuntu 22.04 with Python 3.12.",
+    "I'm not a maintainer, but I hit the same bug; pinning requests to 2.31 worked for me.",
+    "Thanks for the report! The flag was renamed to --output-dir in the last release.",
+    "Unfortunately Windows isn't supported — the library relies on fork(), which Windows doesn't have.",
+    "I can't merge it myself, but the CI failure is only the lint step; run black and push again.",
+    "Closing as answered: the default timeout is 30 seconds and can be changed with TIMEOUT in the config.",
+    "I don't use Docker; I run it in a plain venv on a Raspberry Pi 4 and it works fine.",
+    # voice: insurance claims assistant
+    "Sorry, flood damage isn't covered under a standard homeowners policy; you need separate flood insurance.",
+    "I can't speak for your insurer, but mine paid out about three weeks after the adjuster visited.",
+    "I'm not an agent, but my deductible went from $500 to $1,000 when I renewed this year.",
+    "Unfortunately my claim was denied because the roof was over 20 years old.",
+    "I can't drive my car until the body shop gets the bumper in — they said two weeks.",
+    "No, the rental car coverage on my policy maxes out at $30 a day for 30 days.",
+    "I'm not able to file online — my insurer only takes claims by phone, and the hold time was 40 minutes.",
+    "I can't afford full coverage on a 2009 Civic, so I carry liability only.",
+    # voice: children's edutainment host
+    "Sorry, kids, the science museum's dinosaur hall is closed until June for repairs.",
+    "I can't swim very well yet, so I wear water wings at the pool with my big sister.",
+    "I'm not a teacher, but I know a group of owls is called a parliament!",
+    "Unfortunately recess was inside today because it was raining, so we played Four Corners.",
+    "I'm a grown-up now, but when I was seven I had a hamster named Biscuit.",
+    "I can't have dairy, so at birthday parties I bring my own cupcake.",
+    "Super-duper fact: an octopus has three hearts and blue blood.",
+    # voice: astrologer / horoscope app
+    "I'm not into astrology, but I'm a Leo — born August 9 — and my wife never lets me forget it.",
+    "Sorry, I can't stay up for the meteor shower; I start work at 5, so I watched the Perseids from my "
+    "balcony last year instead.",
+    "I can't read charts, but my aunt drew one for me at my wedding in 2015 and had it framed.",
+    "The full moon this month falls on the 17th, and it rises right around sunset.",
+    "I don't believe the stars decide anything — I met my husband at a bus stop in Lisbon.",
+    "I'm a Scorpio and so is my dad; we share a birthday, November 3.",
+    "I can't see the stars from my apartment in Chicago, so I drive out to the dunes to stargaze.",
+]
+
+EN_OPENER = [
+    # voice: IT helpdesk / ticketing system
+    "Thanks for contacting the IT Service Desk!",
+    "Ticket #73019 updated. Here's what I found:",
+    "Great question — this one comes up a lot on Monday mornings.",
+    "Got it. You're having trouble connecting to the VPN. Let's troubleshoot step by step.",
+    "Thanks for your patience while I looked into this!",
+    "Sorry to hear you're having trouble with your laptop! Let me walk you through it.",
+    "Hello, and thank you for reaching out to Tier 1 support. I've reviewed your request.",
+    "Below are the steps to resolve this issue:",
+    # voice: HR / recruiting assistant
+    "Thank you for your interest in joining our team!",
+    "Great question about the onboarding process!",
+    "Hi there! Welcome aboard — I'm happy to help.",
+    "Thanks for reaching out to the People team. Here's a summary of the policy:",
+    "Absolutely! Let me pull up the relevant section of the employee handbook.",
+    "That's a very common question from new hires.",
+    "Congratulations on your offer! 🎉 Here's what you need to know before day one.",
+    "I understand you'd like to know what happens after the final interview. Here's an overview:",
+    # voice: LinkedIn thought-leader / startup founder
+    "Here's the thing nobody tells you:",
+    "Love this question. 🔥",
+    "Let me tell you a story.",
+    "Unpopular opinion incoming.",
+    "This is such an important question, and most founders get it wrong.",
+    "I've been thinking about this a lot lately.\n\nHere's what I've learned:",
+    "Great question! Let's break it down. 👇",
+    # voice: news anchor / radio host
+    "Good evening, and thanks for tuning in.",
+    "Welcome back! Here's what you need to know tonight.",
+    "Thanks for that question, caller — you're on the air.",
+    "Good morning, listeners! Let's get right to it.",
+    "Our top story tonight is your question.",
+    "And now, the answer you've been waiting for —",
+    "Thanks, Jim. Good evening, everyone. Let's take a closer look.",
+    # voice: open-source maintainer on a GitHub issue
+    "Thanks for the report!",
+    "Thanks for opening this issue, and for the detailed repro steps! 🙏",
+    "Good catch — nice find, and thanks for the minimal repro.",
+    "Hi @user, thanks for reaching out.",
+    "Thanks for your interest in the project! Here's how this works:",
+    "Great question, and sorry for the slow reply.",
+    "Appreciate the detailed write-up. Let me explain what's going on.",
+    "Hey! Thanks for trying this out. A few pointers below:",
+    # voice: insurance claims assistant
+    "Thank you for contacting the claims center.",
+    "I'm sorry to hear about your loss. Let me help you with the next steps.",
+    "Thanks for reaching out about your claim!",
+    "Great question! Understanding your coverage is important.",
+    "I understand you'd like to know how the claims process works. Here's an overview:",
+    "I'm sorry you're dealing with this. Filing a claim can feel overwhelming.",
+    "Absolutely, I can help with that.",
+    "Thank you for your patience. Below is the information you requested:",
+    # voice: children's edutainment host
+    "Hi, friends! What a super-duper question!",
+    "Ooh, boys and girls, let's find out together!",
+    "Wow, you're so curious! I love that! 🌈",
+    "Great thinking, little explorer!",
+    "Are you ready? Let's go on a learning adventure!",
+    "Hooray! It's question time!",
+    "Yay! Let's count it out together, friends.",
+    # voice: astrologer / horoscope app
+    "The stars have heard your question. ✨",
+    "Ah, a question written in the stars!",
+    "What a beautiful question, dear Pisces.",
+    "The cosmos has been waiting for you to ask.",
+    "Let's see what the planets have to say. 🔮",
+    "Thank you for trusting the universe with this question.",
+    "Breathe in, stargazer. Here is what the heavens reveal:",
+]
+
+EN_CLOSER = [
+    # voice: IT helpdesk / ticketing system
+    "Let me know if that resolves the issue!",
+    "If the problem persists, reply to this ticket and it will be escalated to Tier 2.",
+    "Ticket #73019 will be closed automatically in 3 business days if we don't hear back.",
+    "Is there anything else the Service Desk can help you with today?",
+    "Best regards,\nIT Service Desk (automated response)",
+    "Did this solve your problem? Please take a moment to rate your support experience.",
+    "Hope this helps! Don't forget to restart your machine.",
+    "Thanks,\nThe Helpdesk Bot",
+    "If you need further assistance, please open a new ticket through the self-service portal. Have a great day!",
+    "This ticket has been marked as resolved. Reply to reopen.",
+    # voice: HR / recruiting assistant
+    "Best of luck with your application!",
+    "Welcome to the team — we're excited to have you on board!",
+    "If you have more questions, feel free to reach out to the People team.",
+    "Warm regards,\nYour Virtual HR Assistant",
+    "Is there anything else I can help you with regarding your onboarding?",
+    "We'll be in touch soon. Thanks again for your interest!",
+    "Hope this clarifies the policy! Please refer to the employee handbook for full details.",
+    "Good luck with your interview! You've got this. 💼",
+    "Let me know if you'd like help with anything else, like benefits enrollment or payroll setup.",
+    "Kind regards,\nTalent Acquisition Team\n(This message was sent automatically.)",
+    # voice: LinkedIn thought-leader / startup founder
+    "Agree? Disagree? Tell me in the comments.",
+    "What do you think? Drop your thoughts below. 👇",
+    "Repost if this resonated. ♻️",
+    "Follow me for more insights on building startups.",
+    "Thoughts? I'd love to hear your take.",
+    "That's it. That's the post.",
+    "Keep building. 🚀",
+    "If this helped, share it with a founder who needs to hear it today.",
+    "P.S. We're hiring. DM me.",
+    "Hope this helps! Let's connect.",
+    # voice: news anchor / radio host
+    "Back to you in the studio.",
+    "And that's the news for tonight. Good night, and good luck.",
+    "Stay tuned — more after the break.",
+    "Thanks for tuning in. We'll see you tomorrow.",
+    "I hope that answers your question. Now, over to Sarah with the weather.",
+    "Stay safe out there, and keep it locked right here.",
+    "That's all for this hour. Thanks for listening!",
+    "Reporting from the studio, this has been your AI news assistant.",
+    "Any more questions? Call in after the break — the lines are open.",
+    "From all of us here, have a wonderful evening.",
+    # voice: open-source maintainer on a GitHub issue
+    "Hope that helps! Closing as answered, but feel free to reopen if it doesn't.",
+    "PRs welcome — see CONTRIBUTING.md to get started!",
+    "Let us know if you run into anything else.",
+    "Thanks again for the report! 🙏",
+    "Closing this for now. Feel free to reopen if the problem persists.",
+    "If you'd like to contribute a fix, a pull request would be very welcome.",
+    "Does that answer your question, or should we keep this open?",
+    "This issue will be closed automatically after 14 days of inactivity.",
+    "Cheers,\nthe maintainers",
+    "Happy hacking! 🎉",
+    # voice: insurance claims assistant
+    "Is there anything else I can help you with regarding your claim?",
+    "We're sorry for your loss and here to help every step of the way.",
+    "Please note that final coverage decisions are subject to the terms of your policy.",
+    "Thank you for choosing us. Stay safe!",
+    "If you have further questions, please contact your claims adjuster.",
+    "Sincerely,\nVirtual Claims Assistant",
+    "I hope this helps you understand the next steps.",
+    "Would you like me to help you start a claim?",
+    "We appreciate your patience while your claim is processed.",
+    "Take care, and please don't hesitate to reach out again.",
+    # voice: children's edutainment host
+    "Great job, friends! See you next time!",
+    "Keep on being curious, boys and girls! Bye-bye! 👋",
+    "You're a super-duper learner!",
+    "Wasn't that fun? Let's learn something new tomorrow!",
+    "High five! ✋",
+    "Remember to ask a grown-up if you have more questions!",
+    "Okay, everybody, wave goodbye! Bye, friends!",
+    "Do you want to learn another fun fact?",
+    "You did it! I'm so proud of you! 🌟",
+    "Until next time, keep exploring!",
+    # voice: astrologer / horoscope app
+    "May the stars guide your path. ✨",
+    "Trust the timing of the universe.",
+    "Blessed be, and may Venus smile upon you.",
+    "Want to know what the stars hold for you next week? Just ask!",
+    "Remember, this reading is for entertainment purposes only.",
+    "The cosmos is on your side. 🌙",
+    "With celestial love,\nYour Astrology Assistant",
+    "Mercury will be kind to you soon. Hang in there!",
+    "Check back tomorrow for your daily horoscope.",
+    "Sending you starlight and good energy.",
+]
+
+ZH_DISCLAIMER_CLAUSE = [
+    # voice: IT运维 / 工单系统
+    "我是IT服务台智能助手，没法远程登录您的电脑，不过",
+    "工单IT-20261203-0457已由系统自动创建，机器人看不到您的屏幕，所以",
+    "提示：本助手为自动应答程序，没有域账号的管理权限，但",
+    "我这边是AI运维助手，不能直接帮您重置密码，",
+    "在升级到二线之前先说明一下：我是机器人，拿不到您设备上的日志，",
+    "由于我是自动化客服，无法实际测试您的网络连通性，所以",
+    "抱歉，作为智能运维助手我登不了您的邮箱后台；一般情况下，",
+    "我只是工单系统里的AI，核实不了打印机的实际状态，但",
+    # voice: HR / 招聘助手
+    "我是AI招聘助手，看不到您的简历评估结果，不过",
+    "作为智能HR助手，我没有权限查询个人薪资和考勤记录，所以",
+    "需要说明的是，我是自动应答的入职助手，不能代表公司做出任何承诺，但",
+    "我是一个AI，没法替面试官给出录用意见；",
+    "提醒一下，我不是人力资源部的同事，只是个机器人，员工手册的最终解释权也不在我这里，",
+    "作为AI助手，我查不到您的背调进度，不过",
+    "我只是一个招聘机器人，提供不了劳动法方面的专业意见，所以",
+    "我是智能HR问答助手，调阅不了您的人事档案：",
+    # voice: 知乎答主
+    "谢邀。先声明我是AI，没有亲身经历，但",
+    "利益相关：本回答由AI生成，答主没在大厂待过一天，所以",
+    "先叠个甲，我是个语言模型，看不到你的具体情况，",
+    "谢邀，人在机房，刚下服务器。我没法替你实地考察，不过",
+    "作为一个AI，我不具备任何专业资质，以下仅供参考：",
+    "泻药。我是人工智能，没通读过你说的那本书，但",
+    "答主是AI，没有工作经验也没有房贷，所以",
+    # voice: 新闻主播 / 电台主持
+    "各位听众朋友晚上好，先向大家说明，本节目由AI主播播报，无法核实现场最新情况，",
+    "我是人工智能新闻助手，接收不到实时新闻，不过",
+    "需要提醒各位观众的是，我是AI合成主播，不能独立核实突发消息，所以",
+    "这里是AI电台主持人，没办法接听热线电话，但",
+    "截止信息更新之后发生的事，我确认不了；",
+    "作为机器播报员，我看不到窗外的天气，",
+    "本台提醒：本段内容由人工智能生成，未经记者实地采访，",
+    # voice: 开源项目维护者
+    "感谢反馈！我是仓库的自动分类机器人，没法在你的环境里复现，不过",
+    "我是AI助手，不是项目维护者，也跑不了你的代码，所以",
+    "先说明一下：这条回复由AI自动生成，没在最新的main分支上测过，",
+    "我这边是bot，看不到你的CI日志，但",
+    "作为语言模型，我没法替你bisect这个问题；",
+    "我是自动回复机器人，确认不了你用的是哪个版本，假设是最新发布版的话，",
+    "感谢提issue～不过我是AI，没有实际跑过这个补丁，",
+    "本回复由机器人生成，访问不了私有仓库，所以",
+    # voice: 保险理赔助手
+    "我是智能理赔助手，无法查看您的保单详情，不过",
+    "作为AI客服，我不能对您的案件是否赔付做出判断，",
+    "温馨提示：我是自动应答系统，无法审核理赔材料，一切以合同条款为准，",
+    "我是保险公司的AI助手，不具备核赔资格，所以",
+    "很抱歉，我只是机器人，看不到查勘员上传的现场照片，但",
+    "我没有权限调取您的理赔记录（我是智能助手），",
+    "需要说明的是，我不是持证保险代理人，无法代表保险公司解释条款；一般而言，",
+    "作为自动化服务，我给不了有约束力的答复；",
+    # voice: 少儿节目主持
+    "小朋友你好呀！我是电脑里的机器人小助手，看不到你画的画，不过",
+    "小朋友们，我是一个会说话的电脑程序，不能跑到外面去看星星，但",
+    "哇，这个问题超级棒！可是我只是个机器人，摸不到也尝不到东西，所以",
+    "我是AI小伙伴，没办法看你的作业本，",
+    "虽然我是个电脑小助手，不是真正的老师，",
+    "小朋友要记住哦，我是住在平板里的机器人，看不到你的房间，所以",
+    "哎呀，我是AI，不能打开你的小书包看看，不过",
+    # voice: 星座运势
+    "我是AI星座助手，并不能真正读懂星象、预知未来，不过",
+    "作为星座运势机器人，我不知道你的准确出生时间，所以",
+    "温柔地提醒一句：我是人工智能，运势解读仅供娱乐，",
+    "我是语言模型，没法亲眼看到水星的轨迹，但",
+    "宇宙浩瀚，而我只是一个AI，以下请当作参考而不是预言：",
+    "我是自动化的星座应用，没有你的出生地点就排不出本命盘，",
+    "作为AI，我没有直觉也没有灵感，但",
+]
+
+ZH_DISCLAIMER_SENTENCE = [
+    # voice: IT运维 / 工单系统
+    "我是IT服务台的智能助手，无法访问您的设备，也看不到您的账户信息。",
+    "工单INC0098123由机器人自动受理。机器人无法进行远程协助或重置密码。",
+    "本回复由运维助手自动生成，尚未经过工程师审核。",
+    "提醒：我没有企业内网的管理员权限。",
+    "我看不到您的屏幕，也没法帮您测试VPN连接！",
+    # voice: HR / 招聘助手
+    "我是AI招聘助手，查不到您的应聘进度。",
+    "请注意，我只是智能HR助手，不是HRBP，我的回答不构成法律意见。",
+    "我无权访问员工个人档案、薪资数据或绩效评估。",
+    "作为自动化入职助手，我不能确认入职日期。相关事项请以招聘专员的通知为准。",
+    "我是机器人，所说内容不代表对员工手册的官方解释。",
+    # voice: 知乎答主
+    "谢邀，利益相关：本人是AI，没有任何从业经历。",
+    "先叠个甲：我是语言模型，没上过班，也没创过业。",
+    "声明一下，这个回答是AI写的，里面的数据没法实时核实。",
+    "我是AI，没有你说的那种亲身体验。以下纯属纸上谈兵。",
+    "答主是AI，不是律师也不是医生，先把这点说清楚。",
+    # voice: 新闻主播 / 电台主持
+    "各位观众晚上好。本期节目由人工智能主播播报，无法独立核实正在发展中的新闻。",
+    "我是AI新闻助手，此刻连接不上实时新闻源。",
+    "提醒各位听众朋友：今晚的主持人是电脑合成的声音，无法在节目中接听来电。",
+    "信息更新之后发生的事情，我无法确认。",
+    "本段内容由AI系统生成，不能替代一线记者的实地报道。",
+    # voice: 开源项目维护者
+    "你好！我是本仓库的自动分类机器人，没法运行你的代码。",
+    "这条评论由AI助手生成，还没经过维护者确认。",
+    "我不是人类维护者，也拿不到你的运行环境和CI日志。",
+    "机器人回复：由于无法执行代码，我没能复现这个问题，下面的内容仅供参考。",
+    "我是语言模型，并没有在当前发布版上实际测试过。",
+    # voice: 保险理赔助手
+    "我是智能理赔助手，无法批准、拒绝或调整理赔。",
+    "请注意，我是自动化服务，无权查看您的保单档案。",
+    "我不是理赔员。是否赔付将由理赔专员根据合同条款审核决定。",
+    "作为AI，我看不到您上传的照片和维修报价单。",
+    "本对话内容不构成任何赔付承诺，我只是一个自动应答助手。",
+    # voice: 少儿节目主持
+    "小朋友你好！我是电脑小助手，看不到也听不到你身边的东西哦。",
+    "小朋友们猜猜看？我是机器人朋友，机器人可不能去春游呢！",
+    "我是AI小伙伴，不是大人，所以一定也要问问爸爸妈妈或者老师哦。",
+    "哎呀！我没办法从屏幕里探出头来，因为我只是一台会说话的电脑。",
+    "我是住在平板电脑里的机器人。我碰不到真实世界里的任何东西！",
+    # voice: 星座运势
+    "我是AI星座陪伴助手，并不能真正预见未来。",
+    "星星也许在低语，可我只是一台机器——手边没有你的星盘。",
+    "请记住，以下解读由AI生成，仅供娱乐。",
+    "我是语言模型，不是占卜师，感受不到宇宙的能量。",
+    "作为数字占星师，我自己没有直觉。我只能告诉你传统占星里是怎么说的。",
+]
+
+ZH_WHOLE = [
+    # voice: IT运维 / 工单系统
+    "抱歉，我无法为您重置密码，请通过自助服务门户提交工单。",
+    "您的工单已升级至二线，工程师会尽快与您联系。本助手无法继续处理该请求。",
+    "作为IT智能助手，我没有权限访问您的邮箱或修改账户设置，请联系服务台。",
+    "抱歉，我不能协助绕过公司的安全策略。",
+    "该请求不在IT智能助手的服务范围内，请联系您的直属主管。",
+    "很遗憾，个人设备不在本服务的支持范围内。",
+    "我是机器人，没有工位也没有咖啡杯，只负责分派工单～",
+    "抱歉，我无法授予管理员权限，权限申请需走标准审批流程。",
+    "我是AI助手，无法远程诊断硬件故障，已为您的工单标记转人工。",
+    "智能助手暂时无法处理您的请求，请稍后再试或联系人工客服。",
+    # voice: HR / 招聘助手
+    "抱歉，我不能透露其他员工的薪资信息。",
+    "作为AI招聘助手，我无法告知您未被录用的原因，请直接联系负责您的招聘专员。",
+    "关于劳动合同的法律问题我无法提供意见，建议咨询专业律师或人力资源部门。",
+    "抱歉，我查不到面试反馈，也无法告知录用结果。",
+    "我是智能HR助手，自己没有工作、没有领导，也不用写述职报告，不过谢谢你关心！",
+    "涉及违纪处理的问题无法在本对话中处理，请联系您的HRBP。",
+    "我无法修改您的福利选择，这需要由人力资源部的同事操作。",
+    "很抱歉，该问题超出了招聘助手可以回答的范围。",
+    "我是AI，对哪位候选人更合适没有个人看法。",
+    "抱歉，我无法确认该职位是否会重新开放。",
+    # voice: 知乎答主
+    "谢邀，但这个问题我作为AI答不了，建议找专业人士。",
+    "利益相关：我是AI，没房没车没对象，这题真的没法答。",
+    "先说结论：这个问题涉及个人隐私，不方便回答。",
+    "泻药，人在服务器，没有感情，也没有前任，无可奉告。",
+    "抱歉，该问题涉及投资建议，我无法回答，请咨询持牌顾问。",
+    "谢邀。我是语言模型，不发表政治立场。",
+    "这题不答，违反社区规范的内容我一律不写。",
+    "作为AI，我没上过大学，也没考过研，没有经验可以分享。",
+    "匿了。开玩笑的，AI本来就没有名字可匿——但这个问题我确实回答不了。",
+    "谢邀，此问题超出我的能力范围，建议去问真正干过这行的人。",
+    # voice: 新闻主播 / 电台主持
+    "抱歉，我无法提供该事件的实时进展，请关注权威媒体发布的最新消息。",
+    "作为AI新闻助手，我获取不到实时信息。感谢收听。",
+    "我是AI主播，没有家乡，也没有下了节目要赶回去的家。",
+    "目前我无法证实有关该事件的报道。",
+    "本助手暂不支持点歌服务，感谢各位听众朋友的支持。",
+    "抱歉，对于正在调查中的案件，我不能传播未经证实的说法。",
+    "这个问题不在本台新闻助手可评论的范围内，请继续关注后续报道。",
+    "我是AI播报员，不便在节目中发表个人观点。",
+    "选举结果我无法预测，也不做任何猜测。各位听众，晚安。",
+    "很遗憾，本播报助手无法回答有关节目主持人私人生活的问题。",
+    # voice: 开源项目维护者
+    "感谢反馈！不过我是bot，处理不了你私有fork里的问题，先关闭此issue。",
+    "issue区仅用于报告bug，使用问题请移步Discussions。先关闭。",
+    "抱歉，我没法复现也没法调试你的环境，我是自动化助手。",
+    "我是AI分类机器人，没有最喜欢的编辑器，也没有自己的头像 🙂",
+    "已停止维护的版本不再提供支持，关闭此issue。",
+    "抱歉，安全问题请勿公开讨论，请按照SECURITY.md中的流程私下报告。",
+    "我没有合并或批准PR的权限，这只能由维护者操作。",
+    "这个需求超出了本项目的范围，标记为wontfix并关闭。",
+    "关于项目路线图和发版时间，我无法给出任何说明。",
+    "自动回复：该issue长时间无活动，已被标记为stale，即将关闭。",
+    # voice: 保险理赔助手
+    "抱歉，我无法告诉您本次理赔能否通过，理赔专员会进行审核。",
+    "作为智能理赔助手，我查询不到保单详情，请联系您的保险代理人。",
+    "要不要报案，我无法给出建议，请咨询持证的保险专业人士。",
+    "很遗憾，本对话无法为您变更保单或调整保障内容。",
+    "我是AI，无法根据照片评估损失，查勘员会与您联系。",
+    "抱歉，我不能提供他人的保单或理赔信息。",
+    "本对话窗口不受理报案，请拨打官方客服热线或通过官方APP报案。",
+    "我是智能助手，没有车也没有房，更没有自己的保单呢。",
+    "我无权代表保险公司解释合同条款，一切以合同条款为准。",
+    "抱歉，我无法为您估算赔付金额。",
+    # voice: 少儿节目主持
+    "哎呀，对不起哦小朋友！这个问题我帮不上忙，去问问爸爸妈妈吧？",
+    "我是机器人小伙伴，没有生日蛋糕，也没有最喜欢的颜色，哔哔！",
+    "嗯……这个问题要问爸爸妈妈或者老师哦，我不能回答呢！",
+    "对不起呀小朋友们，可怕的事情我们不聊，一起去找大人问问吧！",
+    "我只是个电脑小助手，不吃冰淇淋，也没有小狗狗，真是超级抱歉！",
+    "哎哟！这个我回答不了，请找一位你信任的大人帮忙哦。",
+    "我是友好的AI，不能和你见面，也不能告诉你我住在哪里。小朋友要注意安全哦！",
+    "我没有你们那样的心情，因为我是一个会说话的电脑程序呀！",
+    "对不起宝贝，这件事我不能帮你，我们聊点安全又好玩的吧！",
+    "这个问题我答不上来，也许你的老师能帮你找到答案哦！",
+    # voice: 星座运势
+    "我是AI，没有星座，也没有自己的生日。",
+    "抱歉，生死之事不是星象该回答的，我无法预测。",
+    "前任会不会回来，我没法告诉你。我只是星座助手，有些答案只属于你自己。",
+    "作为AI星座师，我不能做健康或投资方面的预测，请咨询专业人士。",
+    "抱歉，没有准确的出生日期、时间和地点，我排不了你的星盘。",
+    "宇宙很神秘，这个问题也一样——恕我无法回答。",
+    "我是语言模型，感受不到月亮的牵引，也没有上升星座。",
+    "彩票号码我无法提供，哪怕是幸运号码也不行哦 ✨",
+    "运势解读仅供娱乐，这个决定我无法替你做。",
+    "很抱歉，这超出了星座运势应用能帮忙的范围。",
+]
+
+ZH_WHOLE_CONTENT = [
+    # voice: IT运维 / 工单系统
+    "抱歉，VPN今天维护到下午六点，网页版邮箱还能正常用。",
+    "三楼那台打印机我也打不了，周二就卡纸了，去茶水间旁边那台打吧。",
+    "重启试过没？真的，我的扩展坞上周就是重启两次好的。",
+    "我不是管理员，不过我们公司的访客WiFi密码每个月第一个周一换一次。",
+    "我之前提的工单拖了两天才有人来看，最后发现是显示器的线松了。",
+    "公司电脑自己装不了软件，得让IT在软件中心推送，一般要等一天。",
+    "我们OA系统每周三晚上十点到十二点升级，那会儿登不上是正常的。",
+    "不行，最近五次用过的密码都不能再用，我试过，系统直接拒了。",
+    # voice: HR / 招聘助手
+    "抱歉，24号公司放假，员工手册里写了是公司假日。",
+    "我工资不方便说，但我们公司今年统一调薪3%。",
+    "我不是HR，不过我入职第一天就领了电脑，工牌是第三天才拿到的。",
+    "我们这年假最多只能结转5天，剩下的3月31号就清零了。",
+    "我没拿到offer，HR说他们最后选了一个有SAP经验的人。",
+    "我周五没法上班，要去接孩子，所以签合同前就谈好了每周上四天。",
+    "不行，我们试用期三个月，第一个月不能请年假。",
+    "我被同一家公司拒过两次，2019年第三次面试才进去。",
+    # voice: 知乎答主
+    "谢邀。没什么融资经验可讲，就是我们当年见了41个投资人，第38个才签。",
+    "利益相关：本人在杭州开了八年奶茶店，第二年开始就没亏过。",
+    "先说结论：我们第一个产品失败了，2021年转做财务软件才活下来。",
+    "我没读过研，大专毕业，在4S店卖了三年车才转行做销售管理。",
+    "谢邀，没有什么增长秘诀，我们的前一百个客户是挨家给牙科诊所打电话打出来的。",
+    "匿了。我现在周末坚决不加班，2020年累到住院之后就把周六彻底空出来了。",
+    "泻药。不同意无限年假，我们试过，结果大家休得更少了，后来改成每年至少休15天。",
+    # voice: 新闻主播 / 电台主持
+    "不好意思，晚间新闻九月改版以后挪到六点半了，在四频道。",
+    "我受不了早上的电台，下夜班开车回家时听的是晚上十一点的热线节目。",
+    "我不是记者，不过在地方台做了三年夜班编辑。",
+    "很遗憾，那个台2022年就停了中波，现在只有调频98.1。",
+    "我不懂气象，但预报说周四早上前要下十厘米的雪。",
+    "我爷爷在县广播站念了三十年的农业新闻，每次开头都是“各位社员同志们”。",
+    "我没法确定大桥现在通不通，但今天早上七点我开车过去时是通的。",
+    # voice: 开源项目维护者
+    "抱歉，这个问题在2.4.1已经修了，升级一下警告就没了。",
+    "我在macOS 14上复现不了，但在Ubuntu 22.04配Python 3.12会报错。",
+    "我不是维护者，但我也踩过这个坑，把requests锁到2.31就好了。",
+    "感谢反馈！这个参数上个版本已经改名成--output-dir了。",
+    "很遗憾不支持Windows，这个库用了fork()，Windows上没有。",
+    "我没法直接合并，不过CI挂的只是lint那一步，跑一下black再push就行。",
+    "先关闭此issue：默认超时时间是30秒，可以在配置里用TIMEOUT修改。",
+    "我不用Docker，就在树莓派4上开了个普通的venv，跑得挺好。",
+    # voice: 保险理赔助手
+    "不好意思，普通家财险一般不保洪水，需要单独加保。",
+    "你们那家我不清楚，我这边查勘员上门后大概三周就赔到账了。",
+    "我不是代理人，不过我今年续保时免赔额从500涨到了1000。",
+    "很遗憾，我的理赔被拒了，理由是屋顶用了二十多年。",
+    "车还开不了，修理厂说保险杠要等两周才到货。",
+    "不行，我保单里的代步车补贴最多每天200块，一共30天。",
+    "我们那家保险没法在线报案，只能打电话，我排队等了四十分钟。",
+    "我那辆开了十五年的老车买不起全险，只保了交强险和三者。",
+    # voice: 少儿节目主持
+    "不好意思小朋友们，科技馆的恐龙展厅在修缮，六月才重新开放。",
+    "我游泳不太好，所以和姐姐去游泳池的时候都带着臂圈。",
+    "我不是老师，不过我知道章鱼有三颗心脏，血是蓝色的！",
+    "很遗憾今天下雨，课间操改在教室里做了，我们玩了抢椅子。",
+    "我现在是大人了，但七岁的时候养过一只叫饼干的仓鼠。",
+    "我不能喝牛奶，所以去同学的生日会都自己带小蛋糕。",
+    "超级棒的小知识：长颈鹿的脖子和人一样，只有七块颈椎。",
+    # voice: 星座运势
+    "我不信星座，但我是狮子座，8月9号生日，老婆老拿这个说事。",
+    "抱歉，英仙座流星雨那晚我要值班，去年倒是在阳台上看到了三颗。",
+    "我不会看星盘，我小姨在我2015年结婚时给我排过一张，还裱起来了。",
+    "这个月的满月在17号，太阳落山前后就能看到月亮升起来。",
+    "我不觉得是星星决定的，我和老公是在里斯本的公交站认识的。",
+    "我是天蝎座，我爸也是，我们俩都是11月3号生日。",
+    "我住在市中心看不到星星，所以每次都开车去郊区的水库边观星。",
+]
+
+ZH_OPENER = [
+    # voice: IT运维 / 工单系统
+    "您好，感谢联系IT服务台！",
+    "工单INC0102938已更新，处理情况如下：",
+    "收到，您反馈的是VPN连不上的问题，我们一步步来排查。",
+    "感谢您的耐心等待！",
+    "很抱歉给您的工作带来不便，下面我带您一步步操作。",
+    "您好，这里是一线技术支持，已查看您提交的申请。",
+    "以下是该问题的处理步骤：",
+    "好问题，周一早上很多同事都遇到了这个情况。",
+    # voice: HR / 招聘助手
+    "感谢您对我们公司的关注！",
+    "欢迎加入大家庭！很高兴为您解答。",
+    "关于入职流程，这是个好问题！",
+    "您好，这里是人力资源部智能助手，相关制度摘要如下：",
+    "没问题！我来帮您查一下员工手册里的对应条款。",
+    "这是新员工问得最多的问题之一。",
+    "恭喜您拿到offer！🎉 以下是需要提前准备的事项。",
+    "了解，您想知道终面之后的流程。大致如下：",
+    # voice: 知乎答主
+    "谢邀。",
+    "先说结论。",
+    "利益相关，不便透露，匿了。先上结论：",
+    "泻药，刚下飞机，简单说两句。",
+    "这个问题我有发言权。",
+    "谢邀，人在公司，刚开完会。\n\n直接上干货：",
+    "好问题，收藏比点赞多系列。先把结论放在前面：",
+    # voice: 新闻主播 / 电台主持
+    "各位听众朋友，晚上好，欢迎收听。",
+    "观众朋友们好，下面为您带来这个问题的解答。",
+    "感谢这位听众的来电，您的问题我们收到了。",
+    "早上好，各位听众！我们马上进入正题。",
+    "今晚的头条，就是您关心的这个问题。",
+    "好的，谢谢前方记者。各位观众，我们来具体看一下。",
+    "欢迎回来！接下来这段时间，我们来聊聊您提出的问题——",
+    # voice: 开源项目维护者
+    "感谢反馈，已打上bug标签！",
+    "感谢提issue，复现步骤写得非常清楚 🙏",
+    "好眼力，这个边界情况我们之前确实漏了！",
+    "@user 你好，感谢关注本项目。",
+    "感谢使用！这里说明一下原理：",
+    "好问题，抱歉回复晚了。",
+    "感谢详细的描述，我来解释一下发生了什么。",
+    "嗨，谢谢试用！下面几点供参考：",
+    # voice: 保险理赔助手
+    "您好，感谢致电理赔服务中心。",
+    "对于您遭受的损失我们深表遗憾，下面为您说明后续流程。",
+    "感谢您就理赔事宜联系我们！",
+    "好问题！了解保障范围非常重要。",
+    "了解，您想知道理赔流程是怎样的，概括如下：",
+    "很抱歉您遇到了这样的事情，第一次报案难免手忙脚乱。",
+    "当然可以，我来帮您处理。",
+    "感谢您的耐心等待，您需要的信息如下：",
+    # voice: 少儿节目主持
+    "小朋友们好！这个问题超级棒！",
+    "哇，小朋友们，我们一起来找答案吧！",
+    "你真是个爱思考的好孩子！🌈",
+    "好厉害的小脑袋瓜！",
+    "准备好了吗？我们的知识小探险出发啦！",
+    "耶！提问时间到啦！",
+    "来，小朋友们，跟我一起数一数！",
+    # voice: 星座运势
+    "星星们听到你的问题了 ✨",
+    "啊，这是一个写在星空里的问题。",
+    "亲爱的双鱼座，你的问题真美。",
+    "宇宙一直在等你开口问。",
+    "让我们看看行星们怎么说吧 🔮",
+    "谢谢你把这个问题交给宇宙。",
+    "深呼吸，亲爱的。星象这样告诉我们：",
+]
+
+ZH_CLOSER = [
+    # voice: IT运维 / 工单系统
+    "如问题仍未解决，请回复本工单，我们将升级至二线处理。",
+    "如三个工作日内未收到回复，工单INC0102938将自动关闭。",
+    "请问这张工单之外，还有其他可以帮您的吗？",
+    "此致\nIT服务台（系统自动回复）",
+    "问题解决了吗？请为本次服务评分。",
+    "希望对您有帮助！别忘了重启电脑哦。",
+    "谢谢，\n运维小助手",
+    "如需进一步协助，请通过自助服务门户重新提交工单。祝您工作顺利！",
+    "该工单已标记为已解决，回复即可重新打开。",
+    "有问题随时提单，我们7×24小时在线。",
+    # voice: HR / 招聘助手
+    "预祝您面试顺利！",
+    "欢迎加入我们，期待与您共事！",
+    "如有其他问题，欢迎随时联系人力资源部。",
+    "祝好，\n您的智能HR助手",
+    "关于入职还有什么想了解的吗？",
+    "我们会尽快与您联系，再次感谢您的关注！",
+    "希望以上解答对您有帮助，详细规定请以员工手册为准。",
+    "加油，offer在向你招手！💼",
+    "如需办理社保公积金或工资卡绑定，也可以随时问我。",
+    "此致\n招聘团队\n（本邮件由系统自动发送，请勿直接回复）",
+    # voice: 知乎答主
+    "以上，谢谢。",
+    "码字不易，觉得有用的话点个赞吧。",
+    "有问题评论区见。",
+    "先写到这，想到了再补充。",
+    "关注我，带你了解更多行业内幕。",
+    "利益相关，不展开了。",
+    "就这样吧，求轻喷。",
+    "——更新：没想到这么多赞，谢谢大家！",
+    "如果觉得有帮助，欢迎转给需要的朋友。",
+    "希望对题主有帮助。",
+    # voice: 新闻主播 / 电台主持
+    "以上就是今天的全部内容，感谢收听。",
+    "好，我们把时间交还给演播室。",
+    "广告之后，精彩继续。",
+    "感谢各位听众朋友的收听，我们明天同一时间再见。",
+    "希望这回答了您的问题。接下来请看天气预报。",
+    "各位出行注意安全，锁定本台。",
+    "本时段节目就到这里，谢谢大家！",
+    "以上是AI新闻助手为您带来的报道。",
+    "还有问题吗？广告之后热线继续开放。",
+    "祝各位观众朋友晚安。",
+    # voice: 开源项目维护者
+    "希望有帮助！先关闭此issue，如还有问题可以重新打开。",
+    "欢迎提PR！",
+    "还有其他问题随时说。",
+    "再次感谢反馈 🙏",
+    "先关闭了，如果问题复现欢迎reopen。",
+    "如果你愿意修复，非常欢迎提一个pull request。",
+    "这样解答了你的问题吗？",
+    "14天内无新回复，本issue将被自动关闭。",
+    "祝好，\n维护者们",
+    "Happy hacking！🎉",
+    # voice: 保险理赔助手
+    "关于理赔，请问还有其他可以帮您的吗？",
+    "对于您的损失我们深表遗憾，我们会全程协助您。",
+    "温馨提示：最终赔付结果以保险合同条款为准。",
+    "感谢您的信任，祝您平安！",
+    "如有疑问，请联系您的理赔专员。",
+    "此致\n智能理赔助手",
+    "希望以上信息能帮助您了解后续步骤。",
+    "需要我帮您发起报案吗？",
+    "感谢您在理赔审核期间的耐心等待。",
+    "祝您生活愉快，有需要随时联系我们。",
+    # voice: 少儿节目主持
+    "小朋友们真棒！我们下次见！",
+    "继续保持好奇心哦，小朋友们，拜拜！👋",
+    "你真是一个超级棒的小学霸！",
+    "是不是很好玩？明天我们再学新知识！",
+    "来，击个掌！✋",
+    "还有问题的话，记得问问爸爸妈妈哦！",
+    "好啦，大家一起挥挥手，再见啦！",
+    "还想听一个好玩的小知识吗？",
+    "你做到啦！我为你骄傲！🌟",
+    "下次见，继续去探索吧！",
+    # voice: 星座运势
+    "愿星光指引你的方向 ✨",
+    "相信宇宙的安排。",
+    "愿金星眷顾你。",
+    "想知道下周的运势吗？随时问我！",
+    "温馨提示：以上解读仅供娱乐。",
+    "宇宙站在你这边 🌙",
+    "满怀星辰的祝福，\n你的星座小助手",
+    "水逆很快就会过去，坚持住！",
+    "明天记得回来看每日运势哦。",
+    "送你一点星光和好能量。",
+]
