@@ -1251,11 +1251,14 @@ class SlopMatcher:
             ("抱歉，作为一个人工智能助手，我无法看到物体。我只能通过文字…交互。"): then the row drops. Where an
             answer follows, the model's strip takes the whole sentence (the rescue might leave "but I can explain
             it.")."""
-            named = self._first(drops_anywhere, masked(i)) if drops_anywhere else None
+            learned = self._learned_rule(structural.get(edge), edge, text, spans, i, prompt, in_run)
+            if learned is None or not drops_anywhere:  # the model first: it is silent on most sentences
+                return learned
+            named = self._first(drops_anywhere, masked(i))
             if named is not None and (not named.rescue or rescue(text, Hit(named, fld, spans[i],
                                                                               text[slice(*spans[i])])) is None):
                 return None
-            return self._learned_rule(structural.get(edge), edge, text, spans, i, prompt, in_run)
+            return learned
 
         hits: list[Hit] = []
         taken: set[int] = set()
