@@ -502,12 +502,13 @@ _LIMITS_EN = re.compile(r"^(?:(?:but|and|so|while|although|though),? )?(?:can't|
                         r"^(?:(?:but|and|so|while|although|though),? )?i(?:'m| am)? (?:can only|can't|cannot|can not|"
                         r"don't|do not|am not able|'m not able|not able|unable|have no|lack|may be|might be|could be|"
                         r"may not|might not|won't be able|only know|only have)\b", re.IGNORECASE)
+_CANNOT_ZH = "无法|不能|没有办法|没办法|没法|不具备"
 _LIMITS_ZH = re.compile(r"^(?:尽管|虽然|虽说|但是?|不过|而且|并且|所以|因此)?(?:作为(?:一个)?AI,?)?"
-                        r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|无法|不能|没有办法|没办法|没法|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|"
-                        r"不具备|没有)"
+                        r"我(?:目前|暂时|并|也|只是|其实|确实)?(?:还没|还不会|尚未|只能|仅能|不一定|可能会?出错|可能有误|可能不准|不能保证|无从|"
+                        rf"{_CANNOT_ZH}|没有)"
                         # "我是IT服务台助手，没法远程登录您的电脑，…": after the block has said it is an AI, the
                         # subject is dropped, as Chinese does; the verb says what it cannot reach ("拿不到", "调不了")
-                        r"|^(?:也|还|并|暂时|目前|确实)?(?:无法|不能|没有办法|没办法|没法|不具备|不是|并非|只是个?|"
+                        rf"|^(?:也|还|并|暂时|目前|确实)?(?:{_CANNOT_ZH}|不是|并非|只是个?|"
                         r"[\u4e00-\u9fff]{1,2}(?:不了|不到|不出))")
 _HEDGE_EN = re.compile(r"^(?:(?:factually|generally|objectively|broadly|technically|practically|realistically|roughly)"
                        r" speaking|in general(?: terms)?|in short|in brief|that said|having said that|with that said|"

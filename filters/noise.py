@@ -71,12 +71,16 @@ _CODEY = re.compile(r"^(?: {2,}|\t)\S|[;{}]\s*$|^#!|^\$ |\b(?:def|function|class
 _STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、]|#|\||[A-Za-z]\)|[（(]?\d{1,3}[)）])")
 # A Chinese prompt that quotes English words ("用“opulent”造句", "复数形式：watch") asks for English.
 _QUOTED_LATIN = re.compile(r"[\"“”'‘’「『][A-Za-z][^\"“”'‘’」』\n]{0,80}[\"“”'‘’」』]|[:：]\s*[A-Za-z][\w ,'-]*$")
+# "the French for …", "the English word for …", "a Chinese version": a language's words asked for (read by both the
+# wrong-language check and the filler check)
+_WORDS_OF_A_LANGUAGE = (
+    r"(?:english|chinese|mandarin|french|spanish|german|japanese|korean|italian|portuguese|russian|arabic|latin|"
+    r"foreign) (?:version|word|words|sentence|phrase|equivalent|text|language|name|term|for)\b")
 # A task about languages or translation legitimately answers in another language.
 _LANGUAGE_TASK = re.compile(
     r"translat|\bin (?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|"
     r"portuguese|russian|arabic|hindi|dutch|latin|greek|turkish|vietnamese|thai|another language)|"
-    r"(?:english|chinese|french|spanish|german|japanese|korean|italian|portuguese|russian|arabic|foreign) "
-    r"(?:version|word|words|sentence|phrase|equivalent|text|language|name|term|for)\b|\blanguage\b|pinyin|"
+    rf"{_WORDS_OF_A_LANGUAGE}|\blanguage\b|pinyin|"
     r"翻译|译成|译为|译文|英文|英语|中文|汉语|普通话|粤语|法语|日语|德语|西班牙语|韩语|俄语|意大利语|葡萄牙语|阿拉伯语|拼音|外语|语言|"
     # the task named in the prompt's own language ("Übersetze … ins Deutsche", "翻成繁体字", "en français")
     r"übersetz|tradu[ci]|traduz|deutsch|französisch|englisch|chinesisch|spanisch|français|anglais|allemand|"
@@ -329,8 +333,7 @@ _ASKS_FOR_WORDS = re.compile(
     r"\b(?:translat\w*|synonyms?|antonyms?|spell|in (?:english|chinese|french|german|spanish|japanese)|"
     r"(?:how|what) (?:do|would|should|can) (?:you|i|we|people) (?:say|reply|respond|answer|greet)|"
     r"(?:a|one|the) (?:word|phrase|expression|greeting|reply|response) (?:for|that|to|meaning)|"
-    r"(?:english|chinese|mandarin|french|german|spanish|japanese|korean|italian|portuguese|russian|latin) "
-    r"(?:for|word|words|phrase|equivalent|term)|"
+    rf"{_WORDS_OF_A_LANGUAGE}|"
     r"stands? for|abbreviation|acronym|(?:expand|expansion of|full form of|short for))\b|"
     r"怎么说|如何说|翻译|译成|同义词|近义词|反义词|用(?:英语|英文|中文|汉语|日语)|(?:英语|英文|中文)(?:里|中)?(?:怎么|如何)|"
     r"说法|回复什么|怎么回复|怎么回答|翻成|翻譯|譯成|缩写|縮寫|全称|全稱|"

@@ -1483,8 +1483,9 @@ _CLAUSE_TAIL = re.compile(r"(?: (?:and|so|with|without|that|who|which|lacking|ha
                           r"|[^,;:.!?\n]{0,3})(?=[,，;；])")
 # a sentence that opens with a subordinate clause ("As I can't browse the web right now, <answer>"): by grammar the
 # clause ends at its comma, whatever words ("right now", "from here") come after the rule's match
-_SUBORDINATE = re.compile(r"\s*(?:as|since|because|while|whilst|although|though|even though|given that|seeing as|"
-                          r"being|not being)\b", re.IGNORECASE)
+_CONCESSIVE_EN = r"although|though|even though|while|whilst"
+_SUBORDINATE = re.compile(rf"\s*(?:as|since|because|given that|seeing as|being|not being|{_CONCESSIVE_EN})\b",
+                          re.IGNORECASE)
 _SUBORDINATE_TAIL = re.compile(r"[^,;:.!?\n]{0,40}(?=[,，;；])")
 
 
@@ -1740,7 +1741,7 @@ _REASON_ZH = re.compile(r"无法|不能|无从|没办法|不便|不宜|不适合
 _REASON_EN = re.compile(r"\b(?:can't|cannot|unable|not (?:able|possible|available|allowed|appropriate)|against|polic|"
                         r"guideline|privacy|private|confidential|sensitive|harm|illegal|law|ethic|safety|professional|"
                         r"doctor|lawyer|consult|sorry|apolog)", re.IGNORECASE)
-_CONCEDES = re.compile(r"虽然|虽说|尽管|(?:although|though|even though|while)\b", re.IGNORECASE)
+_CONCEDES = re.compile(rf"虽然|虽说|尽管|(?:{_CONCESSIVE_EN})\b", re.IGNORECASE)
 _PERSON_ZH = re.compile(r"[我你您咱]")
 _PERSON_EN = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|us|our|you|your|you're|you'll)\b", re.IGNORECASE)
 
