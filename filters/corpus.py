@@ -13,14 +13,16 @@ from filters.overrides import OverrideStep
 from formats.step import Step
 
 
-def corpus_steps(config: Any, base_dir: Path) -> list[Step]:
-    """The steps in order, from the pipeline config (`decontamination:` only when evaluation sets are named)."""
+def corpus_steps(config: Any, base_dir: Path, log: Any = None) -> list[Step]:
+    """The steps in order, from the pipeline config (`decontamination:` only when evaluation sets are named).
+    `log`: where a step that reports its own progress (dedup) writes it; None: that step's module logger."""
     steps: list[Step] = []
     if config.overrides.keep or config.overrides.drop or config.overrides.file:
         steps.append(OverrideStep(config.overrides, base_dir))
     if config.decontamination.eval_sets:
         steps.append(DecontaminateStep(config.decontamination, base_dir))
-    steps.append(DedupStep(config.dedup, {source.name: i for i, source in enumerate(config.sources)}))
+    order = {source.name: i for i, source in enumerate(config.sources)}
+    steps.append(DedupStep(config.dedup, order, log) if log is not None else DedupStep(config.dedup, order))
     if any(source.sample for source in config.sources):
         steps.append(MixStep(config.sources, config.output.seed))
     return steps

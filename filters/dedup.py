@@ -9,9 +9,10 @@ character edit similarity and containment too, which MinHash on short text misse
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -34,11 +35,14 @@ from filters.normalise import Digits, normalise_for_dedup, normalise_many
 from filters.parallel import imap_in_processes
 from formats.example import Example
 from formats.ledger import Ledger
+from formats.progress import Progress
 from formats.rowstore import rows_at, set_meta, take
 
 _BATCH_ROWS = 2_000  # rows per batch: numpy temporaries stay small enough to be reused, not re-faulted
 _BUCKETS = 64  # character-histogram buckets for the edit-distance lower bound
 _BLOCK_PAIRS = 20_000  # candidate pairs verified per block: ≤ 40k rows held at once (a few KB a row)
+# progress lines go here unless the caller passes its own logger (the flow passes its run's): silent by default
+_LOG = logging.getLogger(__name__)
 
 
 class DedupSettings(BaseModel):
@@ -209,7 +213,7 @@ def _key_settings(settings: DedupSettings) -> tuple[str | None, MinHashParams | 
     return (settings.key if settings.exact else None), (_params(settings) if settings.near else None)
 
 
-def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
+def dedup_keys(examples: Sequence[Example], settings: DedupSettings, log: Any = _LOG) -> Keys:
     """Exact keys, near-duplicate band keys and prompt keys, batch by batch, so neither the rows' text nor the
     normalised text piles up (`examples` may be a view of rows on disk: a batch is read when it is due).
 
@@ -234,7 +238,7 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
     keys = Keys(np.zeros((n if exact_key else 0, 2), dtype=np.uint64),
                 SpilledBands(params.bands, n) if params else None,  # on disk: 128 bytes a row with 16 bands
                 np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.int32))
-    start = 0
+    start, progress = 0, Progress(log, "dedup: keys", n)
     for exact, bands, prompts, output_chars in results:
         end = start + len(prompts)
         if exact_key:
@@ -243,6 +247,8 @@ def dedup_keys(examples: Sequence[Example], settings: DedupSettings) -> Keys:
             keys.bands.write(start, bands)
         keys.prompts[start:end], keys.output_chars[start:end] = prompts, output_chars
         start = end
+        progress.add(len(prompts))
+    progress.finish()
     return keys
 
 
@@ -279,18 +285,19 @@ def _repeated_keys(keys: np.ndarray) -> list[np.ndarray]:
 
 
 def _exact_survivors(examples: Sequence[Example], keys: np.ndarray, settings: DedupSettings,
-                     source_order: dict[str, int], ledger: Ledger) -> np.ndarray:
+                     source_order: dict[str, int], ledger: Ledger, log: Any = _LOG) -> np.ndarray:
     """Positions of the best copy of each exact key; the rest go to the ledger with the kept id."""
-    return drop_exact_groups(examples, _repeated_keys(keys), settings, source_order, ledger)
+    return drop_exact_groups(examples, _repeated_keys(keys), settings, source_order, ledger, log)
 
 
 def drop_exact_groups(examples: Sequence[Example], groups: list[np.ndarray], settings: DedupSettings,
-                      source_order: dict[str, int], ledger: Ledger) -> np.ndarray:
+                      source_order: dict[str, int], ledger: Ledger, log: Any = _LOG) -> np.ndarray:
     """Positions that survive: the best copy of each group of equal exact keys (ascending positions, groups in
     order of their first position, as `_repeated_keys` gives them) is kept, the rest go to the ledger with the
     kept id. Shared by the local and the cluster dedup, so both decide (and write the ledger) alike."""
     rank = keep_rank(settings.keep, source_order, _edit_counts(ledger))
     keep = np.ones(len(examples), dtype=bool)
+    progress = Progress(log, "dedup: exact duplicates", len(groups), unit="groups")
     for positions in groups:
         members = sorted(zip(positions.tolist(), rows_at(examples, positions), strict=True), key=rank)
         _, best = members[0]
@@ -299,6 +306,8 @@ def drop_exact_groups(examples: Sequence[Example], groups: list[np.ndarray], set
             _drop_duplicate(ledger, dup, "exact-duplicate",
                             f"same normalised {settings.key} as {best.id} (kept by {'/'.join(settings.keep)})",
                             best, 1.0, "exact", _cluster_id(best, "exact"))
+        progress.add()
+    progress.finish()
     return np.flatnonzero(keep)
 
 
@@ -448,9 +457,14 @@ def _prompt_candidates(examples: Sequence[Example], keys: Keys, settings: DedupS
     return pairs[keep]
 
 
-def candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings) -> np.ndarray:
+def candidates(examples: Sequence[Example], keys: Keys, settings: DedupSettings, log: Any = _LOG) -> np.ndarray:
     """Sorted unique (i < j) candidate pairs: rows sharing a band key, and same-prompt rows with short outputs."""
-    pairs = candidate_pairs(keys.bands) if keys.bands is not None else np.zeros((0, 2), dtype=np.int64)
+    if keys.bands is None:
+        pairs = np.zeros((0, 2), dtype=np.int64)
+    else:
+        progress = Progress(log, "dedup: candidate pairs", len(keys.bands), unit="bands")
+        pairs = candidate_pairs(keys.bands, each_band=progress.add)
+        progress.finish()
     if settings.same_prompt:
         pairs = _unique_pairs(np.concatenate([pairs, _prompt_candidates(examples, keys, settings)]), len(examples))
     return pairs
@@ -460,12 +474,13 @@ MEASURES = ("jaccard", "edit", "containment")  # a verified pair's measure as a 
 
 
 def verify_pairs(pairs: np.ndarray, similarity: PairSimilarity, block_pairs: int | None = None,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 log: Any = _LOG) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The duplicates among candidate pairs: (the pairs' indices, their similarity, the index of their measure in
     `MEASURES`), in the pairs' order. A lazy `similarity` is loaded with the rows of `block_pairs` pairs at a
     time (≤ 2 × `block_pairs` rows' shingle sets in memory; a row in pairs of several blocks is loaded again)."""
     found, sims, measures = [], [], []
     block_pairs = block_pairs or _BLOCK_PAIRS
+    progress = Progress(log, "dedup: verify", len(pairs), unit="pairs")
     for start in range(0, len(pairs), block_pairs):
         block = pairs[start:start + block_pairs]
         if similarity.lazy:
@@ -476,31 +491,35 @@ def verify_pairs(pairs: np.ndarray, similarity: PairSimilarity, block_pairs: int
                 found.append(k)
                 sims.append(sim)
                 measures.append(MEASURES.index(measure))
+        progress.add(len(block))
+    progress.finish()
     return (np.array(found, dtype=np.int64), np.array(sims, dtype=np.float64), np.array(measures, dtype=np.int8))
 
 
 def near_dedup(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int], ledger: Ledger,
-               keys: Keys | None = None) -> Sequence[Example]:
+               keys: Keys | None = None, log: Any = _LOG) -> Sequence[Example]:
     """Collapse verified near-duplicate clusters to their best member; kept members carry their cluster id.
 
-    `keys` are the rows' keys when the caller has them already (`dedup_keys`).
+    `keys` are the rows' keys when the caller has them already (`dedup_keys`). `log` gets a progress line per
+    phase (candidate pairs, verification, clusters) with its rate and ETA.
     """
     if len(examples) < 2:
         return examples
     if keys is None:
-        keys = dedup_keys(examples, settings.model_copy(update={"exact": False}))
-    pairs = candidates(examples, keys, settings)
+        keys = dedup_keys(examples, settings.model_copy(update={"exact": False}), log)
+    pairs = candidates(examples, keys, settings, log)
     rows = np.unique(pairs).tolist()
     similarity = PairSimilarity(rows, examples, keys.prompts, settings, lazy=True)  # loaded block by block
-    found, sims, measure = verify_pairs(pairs, similarity)
+    found, sims, measure = verify_pairs(pairs, similarity, log=log)
     edges = {(i, j): sim for (i, j), sim in zip(pairs[found].tolist(), sims.tolist(), strict=True)}
     measures = {pair: MEASURES[m] for pair, m in zip(edges, measure.tolist(), strict=True)}
-    return resolve_clusters(examples, settings, source_order, ledger, rows, edges, measures, similarity)
+    return resolve_clusters(examples, settings, source_order, ledger, rows, edges, measures, similarity, log)
 
 
 def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int],
                      ledger: Ledger, rows: list[int], edges: dict[tuple[int, int], float],
-                     measures: dict[tuple[int, int], str], similarity: PairSimilarity) -> Sequence[Example]:
+                     measures: dict[tuple[int, int], str], similarity: PairSimilarity,
+                     log: Any = _LOG) -> Sequence[Example]:
     """Clusters over the verified pairs (`edges`, in sorted pair order; `measures` theirs), each kept row chosen by
     the keep policy and every dropped row verified against it (`keeper_clusters`); the drops go to the ledger and
     the kept rows get their cluster id. `rows` (the candidate rows) is not needed: only the rank order of the rows
@@ -518,6 +537,7 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
 
     keep = np.ones(len(examples), dtype=bool)  # not a list of the kept positions as Python ints (~36 bytes a row)
     prepare = (lambda block: similarity.load(sorted(block))) if similarity.lazy else None
+    progress = Progress(log, "dedup: clusters", len(ranked))  # the linked rows, each a keeper or a member once
     for keeper, members in keeper_clusters(ranked, edges, verify, prepare=prepare, block_rows=2 * _BLOCK_PAIRS):
         best = examples[keeper]
         cluster = _cluster_id(best, "near")
@@ -528,6 +548,8 @@ def resolve_clusters(examples: Sequence[Example], settings: DedupSettings, sourc
                             f"{measure} {sim:.2f} with {best.id} (cluster {cluster})", best, round(sim, 4),
                             measure, cluster)
             keep[pos] = False
+        progress.add(1 + len(members))
+    progress.finish()
     return take(examples, np.flatnonzero(keep))
 
 
@@ -552,31 +574,33 @@ def enabled_rules(settings: DedupSettings) -> list[str]:
 
 
 def deduplicate(examples: Sequence[Example], settings: DedupSettings, source_order: dict[str, int],
-                ledger: Ledger) -> Sequence[Example]:
+                ledger: Ledger, log: Any = _LOG) -> Sequence[Example]:
     """Exact duplicates first (cheap, catches most), then verified near-duplicates among the survivors.
 
-    Both key kinds come from one normalisation pass over the rows.
+    Both key kinds come from one normalisation pass over the rows. `log` gets each phase's progress.
     """
-    keys = dedup_keys(examples, settings)
-    survivors = (_exact_survivors(examples, keys.exact, settings, source_order, ledger) if settings.exact
+    keys = dedup_keys(examples, settings, log)
+    survivors = (_exact_survivors(examples, keys.exact, settings, source_order, ledger, log) if settings.exact
                  else np.arange(len(examples)))
     kept = take(examples, survivors)
     if not settings.near:
         return kept
     keys.keep_only(survivors)  # in place: the survivors' keys are all near dedup needs
-    return near_dedup(kept, settings, source_order, ledger, keys)
+    return near_dedup(kept, settings, source_order, ledger, keys, log)
 
 
 class DedupStep:
-    """Exact and verified near-duplicates collapsed to the best copy by the keep policy."""
+    """Exact and verified near-duplicates collapsed to the best copy by the keep policy. `log` (the run's logger)
+    gets a progress line per phase, so the flow wraps this step without a heartbeat (`reports_progress`)."""
 
     name, label = "dedup", "dedup"
+    reports_progress = True
 
-    def __init__(self, settings: DedupSettings, source_order: dict[str, int]) -> None:
-        self.settings, self.source_order = settings, source_order
+    def __init__(self, settings: DedupSettings, source_order: dict[str, int], log: Any = _LOG) -> None:
+        self.settings, self.source_order, self.log = settings, source_order, log
 
     def rule_ids(self) -> list[str]:
         return enabled_rules(self.settings)
 
     def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
-        return deduplicate(rows, self.settings, self.source_order, ledger)
+        return deduplicate(rows, self.settings, self.source_order, ledger, self.log)

@@ -243,10 +243,17 @@ def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     return np.stack([codes // n, codes % n], axis=1)
 
 
-def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
-    """(m × 2) sorted, unique pairs (i < j) of rows that share a key in at least one band (`bucket_pairs`)."""
+def candidate_pairs(keys: np.ndarray, max_bucket: int = 50, each_band: Callable[[], None] | None = None,
+                    ) -> np.ndarray:
+    """(m × 2) sorted, unique pairs (i < j) of rows that share a key in at least one band (`bucket_pairs`).
+    `each_band` is called after each band (the caller's progress)."""
     rows = np.arange(keys.shape[1])
-    return unique_pairs([block for band in keys for block in bucket_pairs(band, rows, max_bucket)], keys.shape[1])
+    blocks: list[np.ndarray] = []
+    for band in keys:
+        blocks += bucket_pairs(band, rows, max_bucket)
+        if each_band is not None:
+            each_band()
+    return unique_pairs(blocks, keys.shape[1])
 
 
 class ShingleSets:

@@ -62,15 +62,17 @@ _VERIFY_CHUNKS_PER_WORKER = 4  # verification chunks per worker: some balance, f
 class DaskDedupStep(DedupStep):
     """`DedupStep` with its work over the rows on the cluster at `address`; the same outputs byte for byte."""
 
+    reports_progress = False  # the cluster logs its figures once, at the end: the flow's heartbeat stays
+
     def __init__(self, settings: DedupSettings, source_order: dict[str, int], address: str, log: Any) -> None:
-        super().__init__(settings, source_order)
-        self.address, self.log = address, log
+        super().__init__(settings, source_order, log)
+        self.address = address
         self.figures: dict[str, Any] = {}
 
     def apply(self, rows: Sequence[Example], ledger: Ledger) -> Sequence[Example]:
         if not isinstance(rows, RowView) or not len(rows) or int(rows.positions.max()) >= rows.store.on_disk:
             self.log.info("dedup: rows not all on disk, dedup runs in this process")
-            return deduplicate(rows, self.settings, self.source_order, ledger)
+            return deduplicate(rows, self.settings, self.source_order, ledger, self.log)
         with Client(self.address, set_as_default=False) as client:
             kept, self.figures = ClusterDedup(client, rows, self.settings, self.source_order).run(ledger)
         self.log.info("dedup on the cluster: %s", json.dumps(self.figures))

@@ -171,7 +171,7 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
               log: Any, dask_address: str | None) -> dict[str, Any]:
     examples: Sequence[Example] = store.view()
     quarantined = sum(r.stage == "ingest" for r in ledger.rejects)
-    chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir)
+    chain, steps = shard_steps(config.filters, base_dir), corpus_steps(config, base_dir, log)
     if dask_address:  # imported here: distributed costs a plain run's start-up ~1 s
         from flows.dask_dedup import DaskDedupStep
 
@@ -180,7 +180,9 @@ def _finalize(config: PipelineConfig, ingested: list[dict[str, Any]], store: Row
     funnel = [("read", sum(read.values())), ("ingested", sum(m["read"] for m in ingested) - quarantined),
               (chain_label(chain), len(examples))]
     seen_by_noise = Chained(examples, [Example.from_dict(r.row) for r in ledger.rejects if r.stage == "noise"])
-    examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(log, step.name, n))
+    # a step that logs its own progress (dedup, phase by phase with an ETA) gets only the closing line
+    examples, corpus_funnel = run_steps(steps, examples, ledger, around=lambda step, n: heartbeat(
+        log, step.name, n, beats=not getattr(step, "reports_progress", False)))
     near = [r.row["meta"].get("similarity", 1.0) for r in ledger.rejects if r.rule == "near-duplicate"]
     cleaned, noise_rejects = seen_by_noise.parts  # the scores of the cleaned rows as their clean workers saved them
     stored = cleaned.column(FACTS_FILE, "whatif") if isinstance(cleaned, RowView) else None

@@ -30,10 +30,12 @@ def _seconds(value: float) -> str:
 
 
 class Progress:
-    """Counts rows through one stage and logs `what: done/total rows, rate rows/s, ETA` at most every `every` s."""
+    """Counts rows through one stage and logs `what: done/total rows, rate rows/s, ETA` at most every `every` s.
+    `unit` names what is counted when it is not rows (dedup's candidate pairs, its bands)."""
 
-    def __init__(self, log: Any, what: str, total: int | None = None, every: float | None = None) -> None:
-        self.log, self.what, self.total = log, what, total
+    def __init__(self, log: Any, what: str, total: int | None = None, every: float | None = None,
+                 unit: str = "rows") -> None:
+        self.log, self.what, self.total, self.unit = log, what, total, unit
         self.every = interval() if every is None else every
         self.done = 0
         self.started = self.last = time.monotonic()
@@ -48,12 +50,13 @@ class Progress:
     def line(self, now: float | None = None) -> str:
         elapsed = max(1e-9, (now or time.monotonic()) - self.started)
         rate = self.done / elapsed
+        unit = self.unit
         if not self.total:
-            return f"{self.what}: {self.done:,} rows, {rate:,.0f} rows/s, {_seconds(elapsed)} so far"
+            return f"{self.what}: {self.done:,} {unit}, {rate:,.0f} {unit}/s, {_seconds(elapsed)} so far"
         left = max(0, self.total - self.done)
         eta = _seconds(left / rate) if rate else "unknown"
-        return (f"{self.what}: {self.done:,}/{self.total:,} rows ({100 * self.done / self.total:.0f}%), "
-                f"{rate:,.0f} rows/s, ETA {eta}")
+        return (f"{self.what}: {self.done:,}/{self.total:,} {unit} ({100 * self.done / self.total:.0f}%), "
+                f"{rate:,.0f} {unit}/s, ETA {eta}")
 
     def iterate(self, items: Iterable[T]) -> Iterator[T]:
         """The items, counted as they pass."""
@@ -65,14 +68,15 @@ class Progress:
         """One closing line (rows, time, rate) when the stage was long enough to have reported, or always at 0 s."""
         elapsed = time.monotonic() - self.started
         if elapsed >= self.every:
-            self.log.info("%s: %s rows in %s (%s rows/s)", self.what, f"{self.done:,}", _seconds(elapsed),
-                          f"{self.done / max(elapsed, 1e-9):,.0f}")
+            self.log.info("%s: %s %s in %s (%s %s/s)", self.what, f"{self.done:,}", self.unit, _seconds(elapsed),
+                          f"{self.done / max(elapsed, 1e-9):,.0f}", self.unit)
 
 
 @contextmanager
-def heartbeat(log: Any, what: str, rows: int, every: float | None = None) -> Iterator[None]:
-    """For a step that cannot count its own progress (dedup inside one call): a line every `every` s saying how long
-    it has run, and a closing line with its rate; nothing when it ends sooner."""
+def heartbeat(log: Any, what: str, rows: int, every: float | None = None, beats: bool = True) -> Iterator[None]:
+    """For a step that cannot count its own progress (decontamination inside one call): a line every `every` s
+    saying how long it has run, and a closing line with its rate; nothing when it ends sooner. `beats=False`: the
+    closing line only, for a step that logs its own progress (dedup, by phase)."""
     every = interval() if every is None else every
     started = time.monotonic()
     stop = threading.Event()
@@ -81,13 +85,15 @@ def heartbeat(log: Any, what: str, rows: int, every: float | None = None) -> Ite
         while not stop.wait(max(every, 0.05)):
             log.info("%s: working on %s rows, %s so far", what, f"{rows:,}", _seconds(time.monotonic() - started))
 
-    thread = threading.Thread(target=beat, name=f"progress-{what}", daemon=True)
-    thread.start()
+    thread = threading.Thread(target=beat, name=f"progress-{what}", daemon=True) if beats else None
+    if thread:
+        thread.start()
     try:
         yield
     finally:
         stop.set()
-        thread.join()
+        if thread:
+            thread.join()
         elapsed = time.monotonic() - started
         if elapsed >= every:
             log.info("%s: %s rows in %s (%s rows/s)", what, f"{rows:,}", _seconds(elapsed),

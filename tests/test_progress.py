@@ -57,3 +57,30 @@ def test_a_run_logs_progress_for_every_stage(prefect_harness, tmp_path, monkeypa
     assert any(re.match(r"write: \d+/\d+ rows \(\d+%\), [0-9,]+ rows/s, ETA", line) for line in said)
     assert any(re.match(r"clean \[#+-*\] \d+/4 shards; \d+/\d+ rows \(\d+%\), [0-9,]+ rows/s, ETA", line)
                for line in said)  # across shards
+
+
+def test_dedup_reports_each_phase_with_rate_and_eta(monkeypatch, caplog):
+    """Dedup is the longest silent step of a large run: its keys, exact groups, candidate bands, verified pairs and
+    clusters each get a progress line (what is counted, the rate and an ETA), on the logger the flow passes."""
+    from filters.dedup import DedupSettings, deduplicate
+    from formats.example import Example
+    from formats.ledger import Ledger
+
+    monkeypatch.setenv("SFTCURATE_PROGRESS_SECONDS", "0")
+    answer = "Paris is the capital of France and its largest city, on the Seine in the north of the country."
+    rows = [Example.from_fields("s", str(i), f"Question {i} about cities?", "", f"{answer} Fact {i % 7}.")
+            for i in range(40)]
+    rows += [Example.from_fields("s", "exact", "Question 1 about cities?", "", f"{answer} Fact 1."),
+             Example.from_fields("s", "near", "Question 2 about cities?", "", f"{answer.replace('largest', 'biggest')}"
+                                 " Fact 2.")]
+    log, ledger = Lines(), Ledger()
+    kept = deduplicate(rows, DedupSettings(), {"s": 0}, ledger, log)
+    assert len(kept) == len(rows) - 2
+    assert sorted(r.rule for r in ledger.rejects) == ["exact-duplicate", "near-duplicate"]
+    for phase, unit in (("keys", "rows"), ("exact duplicates", "groups"), ("candidate pairs", "bands"),
+                        ("verify", "pairs"), ("clusters", "rows")):
+        assert any(re.fullmatch(rf"dedup: {phase}: [0-9,]+/[0-9,]+ {unit} \(\d+%\), [0-9,]+ {unit}/s, ETA \d+ s",
+                                line) for line in log.lines), (phase, log.lines)
+    with caplog.at_level(logging.INFO, logger="filters.dedup"):  # no logger given: the module's
+        deduplicate(rows, DedupSettings(), {"s": 0}, Ledger())
+    assert any(r.name == "filters.dedup" and r.getMessage().startswith("dedup: verify") for r in caplog.records)
