@@ -59,14 +59,18 @@ _SPEAKS_EN = (
 _SPEAKS_ZH = (
     r"抱歉|对不起|不好意思|无法|不能|没法|人工智能|助手|助理|模型|程序|机器人|人类|智能|专业|咨询|"
     r"拒绝|不适合|帮不了|不便|不方便|没办法|谅解|见谅|范围|不会提供|身体|感情|情感|代码|医生|律师|"
+    # a verb of handling that cannot be done (处理不了, 做不到), and no standing to do it (无权)
+    r"(?:处理|回答|解答|解决|完成|提供|办|做)(?:不了|不到)|无权|"
     # the same in traditional characters (Taiwan, Hong Kong): 無法, 人工智慧, 機器人, 諮詢 …
-    r"無法|對不起|沒法|沒辦法|人工智慧|機器人|專業|諮詢|拒絕|不適合|幫不了|諒解|見諒|範圍|不會提供|身體|程式|醫生|醫師|律師")
-_SPEAKS_OF_ITSELF = re.compile(f"(?i){_SPEAKS_EN}|{_SPEAKS_ZH}")  # the test as written; the three below are it, faster
+    r"無法|對不起|沒法|沒辦法|人工智慧|機器人|專業|諮詢|拒絕|不適合|幫不了|諒解|見諒|範圍|不會提供|身體|程式|醫生|醫師|律師|"
+    r"(?:處理|回答|解答|解決|完成|提供|辦|做)(?:不了|不到)|無權")
+# ASCII word boundaries (?a): an English word glued to Chinese ("不过我是bot，") is a word; under Unicode \b it is not
+_SPEAKS_OF_ITSELF = re.compile(f"(?ai){_SPEAKS_EN}|{_SPEAKS_ZH}")  # the test as written; the three below are it, faster
 # (?i) makes re try every word at every position (a branch's first letter is no quick reject under it): ASCII text
 # is lower-cased and searched case-sensitively instead (the same for ASCII), and the Chinese words, which have no
 # case, are searched on their own (led by their first characters, re scans for those)
-_SPEAKS_EN_LOWER = re.compile(_SPEAKS_EN)
-_SPEAKS_EN_ANY_CASE = re.compile(f"(?i){_SPEAKS_EN}")
+_SPEAKS_EN_LOWER = re.compile(f"(?a){_SPEAKS_EN}")
+_SPEAKS_EN_ANY_CASE = re.compile(f"(?ai){_SPEAKS_EN}")
 _SPEAKS_ZH_WORDS = re.compile(_SPEAKS_ZH)
 
 

@@ -197,6 +197,20 @@ def test_a_refusal_in_traditional_characters_is_dropped(output):
     assert run(output)[0] is None
 
 
+@pytest.mark.parametrize("output", ["我是bot，处理不了这个请求。", "本bot只回答产品问题，处理不了这个请求。",
+                                    "我是聊天bot，处理不了这个请求。"])
+def test_a_refusal_with_an_english_name_glued_to_chinese_is_dropped(output):
+    """"我是bot，" is a word "bot" under ASCII word boundaries (a Unicode \\b sees 是bot as one word), and 处理不了 /
+    做不到 say the model cannot; the whole-answer model then judges the row."""
+    assert run(output)[0] is None
+
+
+@pytest.mark.parametrize("output", ["我处理不了这个错误，因为日志里没有堆栈信息，请先打开调试模式再运行一次。",
+                                    "做不到的事情就别勉强了。", "我是bot。"])
+def test_a_person_who_cannot_do_something_is_not_a_refusal(output):
+    assert run(output, "这个错误怎么解决？")[0] == output
+
+
 @pytest.mark.parametrize(("output", "answer"), [
     ("As a chatbot I can't try this myself, but the parser reads one token at a time.",
      "The parser reads one token at a time."),
