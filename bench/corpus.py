@@ -78,6 +78,20 @@ def write_jsonl(rows: list[dict[str, str]], path: Path) -> Path:
     return path
 
 
+CHUNK_ROWS = 1_000_000
+
+
+def write_rows(n: int, path: Path) -> Path:
+    """`n` rows written a million at a time (10M rows held at once would need ~10 GB): chunk k is
+    `build_rows(1M, seed=k)`, so the first million are the 1M set's rows. Each chunk reuses the real rows unchanged
+    once, so a chunk after the first adds that many exact duplicates (~1% of the rows)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        for seed, start in enumerate(range(0, n, CHUNK_ROWS)):
+            handle.writelines(orjson.dumps(r) + b"\n" for r in build_rows(min(CHUNK_ROWS, n - start), seed=seed))
+    return path
+
+
 if __name__ == "__main__":
     import sys
 

@@ -82,12 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     data = args.data
     if data is None:
-        from corpus import build_rows, write_jsonl
+        from corpus import write_rows
 
         data = Path(tempfile.gettempdir()) / "flow-stream-data" / f"rows-{args.rows}.jsonl"
         if not data.is_file():
             data.parent.mkdir(exist_ok=True)
-            write_jsonl(build_rows(args.rows), data.with_suffix(".tmp")).rename(data)
+            write_rows(args.rows, data.with_suffix(".tmp")).rename(data)
     trees = {"new": ROOT} | ({"ref": args.ref.resolve()} if args.ref else {})
     print("| rows | tree | wall s | CPU s | curation s | peak RSS MB (driver / worker) | load | outputs | steps |")
     print("|---:|---|---:|---:|---:|---|---|---|---|", flush=True)
