@@ -75,3 +75,13 @@ class SpilledBands:
 
     def close(self) -> None:
         self._file.close()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled by value: the file is this process's, so a copy (Dask moving a shard's keys to another worker)
+        carries the keys in use instead of the open file, which cannot be pickled (a 1M-row Dask run hung on it)."""
+        return {"bands": self.bands, "columns": self.columns, "keys": [self.band(b) for b in range(self.bands)]}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["bands"], state["columns"])  # type: ignore[misc, arg-type]
+        for band, keys in enumerate(state["keys"]):  # type: ignore[arg-type]
+            self.write_band(band, keys)

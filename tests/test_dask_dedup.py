@@ -164,3 +164,21 @@ output: {{val_fraction: 0.1}}
         assert outputs["dask"][name] == data, name
     rejects = [orjson.loads(line) for line in outputs["dask"]["rejects.jsonl"].splitlines()]
     assert {"exact-duplicate", "near-duplicate"} <= {r["rule"] for r in rejects}
+
+
+def test_a_shards_spilled_band_keys_travel_to_another_worker_by_value():
+    """Dask may run a task that needs one shard's keys on another worker: the keys (band keys in a process-local
+    temporary file) must pickle, or the run waits forever on a failed fetch (as a 1M-row run did)."""
+    import numpy as np
+    from distributed.protocol import pickle as dask_pickle
+
+    from filters.bands import SpilledBands
+
+    bands = SpilledBands(3, 5)
+    bands.write(0, np.arange(15, dtype=np.uint64).reshape(3, 5))
+    bands.keep_only(np.array([0, 2, 4]))
+    copy = dask_pickle.loads(dask_pickle.dumps(bands))
+    assert copy.shape == (3, 3)
+    assert np.array_equal(np.asarray(copy), np.asarray(bands))
+    copy.write_band(0, np.zeros(3, dtype=np.uint64))  # the copy has a file of its own
+    assert np.asarray(bands)[0].tolist() == [0, 2, 4]
