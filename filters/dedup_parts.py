@@ -40,7 +40,8 @@ def _one_process(settings: DedupSettings) -> DedupSettings:
 
 @dataclass
 class ShardKeys:
-    """One shard's rows (their indices and byte ranges) and their dedup keys; stays on the worker that made it."""
+    """One shard's rows (their indices and byte ranges) and their dedup keys; stays on the worker that made it
+    unless Dask moves it (its spilled band keys then travel by value: filters.bands)."""
 
     rows: np.ndarray
     ranges: Ranges
