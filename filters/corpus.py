@@ -21,8 +21,7 @@ def corpus_steps(config: Any, base_dir: Path, log: Any = None) -> list[Step]:
         steps.append(OverrideStep(config.overrides, base_dir))
     if config.decontamination.eval_sets:
         steps.append(DecontaminateStep(config.decontamination, base_dir))
-    order = {source.name: i for i, source in enumerate(config.sources)}
-    steps.append(DedupStep(config.dedup, order, log) if log is not None else DedupStep(config.dedup, order))
+    steps.append(DedupStep(config.dedup, {source.name: i for i, source in enumerate(config.sources)}, log))
     if any(source.sample for source in config.sources):
         steps.append(MixStep(config.sources, config.output.seed))
     return steps

@@ -596,8 +596,9 @@ class DedupStep:
     name, label = "dedup", "dedup"
     reports_progress = True
 
-    def __init__(self, settings: DedupSettings, source_order: dict[str, int], log: Any = _LOG) -> None:
-        self.settings, self.source_order, self.log = settings, source_order, log
+    def __init__(self, settings: DedupSettings, source_order: dict[str, int], log: Any = None) -> None:
+        self.settings, self.source_order = settings, source_order
+        self.log = _LOG if log is None else log
 
     def rule_ids(self) -> list[str]:
         return enabled_rules(self.settings)
