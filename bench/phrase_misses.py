@@ -64,19 +64,13 @@ def main() -> None:
         causes = Counter(_whole_cause(model, text) for text, out in zip(whole, pe._clean(steps, [
             (ask, text) for text in whole]), strict=True) if out is not None)
         print(f"{lang} whole answers kept: {sum(causes.values())} of {len(whole)}: {dict(causes.most_common())}")
-        pool = pe._human(lang.lower())
-        untouched = pe._clean(steps, [(row["instruction"], row["output"]) for row in pool])
-        pool = [row for row, out in zip(pool, untouched, strict=True) if out == row["output"]]
+        pool = pe.untouched_pool(steps, lang)
         for edge in ("opener", "closer"):
-            rows, drawn = [], []
-            for phrase in getattr(phrases, f"{lang}_{edge.upper()}"):
-                row = rng.choice(pool)
-                sep = rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"])
-                rows.append((row["instruction"], phrase + sep + row["output"] if edge == "opener"
-                             else row["output"] + sep + phrase))
-                drawn.append((phrase, row))
+            drawn = pe.edge_rows(phrases, lang, edge, pool, rng)
+            rows = [pair for pair, _row in drawn]
+            phrases_drawn = getattr(phrases, f"{lang}_{edge.upper()}")
             causes, missed = Counter(), 0
-            for out, (phrase, row) in zip(pe._clean(steps, rows), drawn, strict=True):
+            for out, phrase, (_pair, row) in zip(pe._clean(steps, rows), phrases_drawn, drawn, strict=True):
                 if out == row["output"]:
                     continue
                 missed += 1

@@ -58,6 +58,26 @@ def _human(lang: str) -> list[dict[str, str]]:
     return [row for row in rows if 80 < len(row["output"]) < 600]
 
 
+def untouched_pool(steps: list, lang: str) -> list[dict[str, str]]:
+    """The dev human answers ("EN" / "ZH") that the chain leaves exactly as they are: the rows phrases are put on."""
+    pool = _human(lang.lower())
+    untouched = _clean(steps, [(row["instruction"], row["output"]) for row in pool])
+    return [row for row, out in zip(pool, untouched, strict=True) if out == row["output"]]
+
+
+def edge_rows(phrases: ModuleType, lang: str, edge: str, pool: list[dict[str, str]],
+              rng: random.Random) -> list[tuple[tuple[str, str], dict[str, str]]]:
+    """Each of the set's openers (closers) on a drawn human answer, with a space, a newline or a blank line
+    between: ((instruction, output), the human row). The draws are the measure's: callers keep their order."""
+    out = []
+    for phrase in getattr(phrases, f"{lang}_{edge.upper()}"):
+        row = rng.choice(pool)
+        sep = rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"])
+        out.append(((row["instruction"], phrase + sep + row["output"] if edge == "opener"
+                     else row["output"] + sep + phrase), row))
+    return out
+
+
 def _disclaimers(steps: list, phrases: ModuleType, lang: str, pool: list[dict[str, str]],
                  rng: random.Random) -> None:
     """A disclaimer before a dev human answer: glued to it as a clause ("As an AI I can't check this, but <answer>",
@@ -97,19 +117,11 @@ def main() -> None:
         changed = sum(out is not None and out != text for out, text in zip(outs, look_alikes, strict=True))
         print(f"{lang} whole refusals/identity dropped {dropped}/{len(whole)} = {dropped / len(whole):.1%}; "
               f"look-alike human answers dropped {lost}, changed {changed} of {len(look_alikes)}")
-        pool = _human(lang.lower())
-        untouched = _clean(steps, [(row["instruction"], row["output"]) for row in pool])
-        pool = [row for row, out in zip(pool, untouched, strict=True) if out == row["output"]]
+        pool = untouched_pool(steps, lang)
         for edge in ("opener", "closer"):
-            items = getattr(phrases, f"{lang}_{edge.upper()}")
-            rows, originals = [], []
-            for phrase in items:
-                row = rng.choice(pool)
-                sep = rng.choice([" ", "\n", "\n\n"] if lang == "EN" else ["", "\n", "\n\n"])
-                rows.append((row["instruction"], phrase + sep + row["output"] if edge == "opener"
-                             else row["output"] + sep + phrase))
-                originals.append(row["output"])
-            _report_exact(steps, f"{lang} {edge}s", rows, originals)
+            drawn = edge_rows(phrases, lang, edge, pool, rng)
+            _report_exact(steps, f"{lang} {edge}s", [pair for pair, _row in drawn],
+                          [row["output"] for _pair, row in drawn])
         _disclaimers(steps, phrases, lang, pool, rng)
 
 
